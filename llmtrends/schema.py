@@ -1,0 +1,235 @@
+"""Column names and label tables: the single source of truth for every other module.
+
+Two kinds of schema live here:
+
+* the *source* schemas of the two leaderboards (v1: the study's scraped CSV, v2: the Hub
+  dataset ``open-llm-leaderboard/contents``), i.e. the raw column names with their emoji;
+* the *processed* schema: the snake_case columns of ``data/<board>/models.parquet`` that
+  the views read (the contract between the pipeline and the app).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+BOARDS = ("v1", "v2")
+
+# --------------------------------------------------------------------------- types
+# The leaderboard's type words, without emoji; the order is the legend order.
+TYPE_FINETUNED = "fine-tuned on domain-specific datasets"
+TYPE_CHAT = "chat models (RLHF, DPO, IFT, ...)"
+TYPE_MERGE = "base merges and moerges"
+TYPE_PRETRAINED = "pretrained"
+TYPE_CONTINUOUS = "continuously pretrained"
+TYPE_MULTIMODAL = "multimodal"
+TYPE_OTHER = "other"
+
+TYPE_LABELS: tuple[str, ...] = (
+    TYPE_FINETUNED,
+    TYPE_CHAT,
+    TYPE_MERGE,
+    TYPE_PRETRAINED,
+    TYPE_CONTINUOUS,
+    TYPE_MULTIMODAL,
+    TYPE_OTHER,
+)
+
+# The leaderboard's one-symbol ``T`` column, used when ``Type`` is empty.
+TYPE_BY_SYMBOL: dict[str, str] = {
+    "🔶": TYPE_FINETUNED,
+    "💬": TYPE_CHAT,
+    "🤝": TYPE_MERGE,
+    "🟢": TYPE_PRETRAINED,
+    "🟩": TYPE_CONTINUOUS,
+    "🌸": TYPE_MULTIMODAL,
+    "❓": TYPE_OTHER,
+}
+
+# --------------------------------------------------------------------------- families
+# Display names of architecture families, keyed by the lower-cased architecture class
+# with its head suffix removed (``LlamaForCausalLM`` -> ``llama``). The study's v1 labels
+# are kept as the study spelled them (``LLama``, ``Opt``, ``GPT-NeoX``).
+FAMILY_DISPLAY: dict[str, str] = {
+    "llama": "LLama",
+    "mixtral": "Mixtral",
+    "qwen2": "Qwen2",
+    "mistral": "Mistral",
+    "gemma": "Gemma",
+    "gemma2": "Gemma2",
+    "phi": "Phi",
+    "phi3": "Phi3",
+    "opt": "Opt",
+    "gpt2": "GPT2",
+    "gptneox": "GPT-NeoX",
+    "gptj": "GPT-J",
+    "falcon": "Falcon",
+    "bloom": "Bloom",
+    "qwen2moe": "Qwen2MoE",
+}
+FAMILY_OTHER = "Other"
+# An architecture family needs strictly more than this many models (the study's rule).
+FAMILY_MIN_MODELS = 50
+# Suffixes stripped from an architecture class name to get its family key; longest first.
+ARCH_SUFFIXES: tuple[str, ...] = (
+    "forconditionalgeneration",
+    "forcausallm",
+    "lmheadmodel",
+    "model",
+)
+# Architecture values that mean "not known" in the sources.
+UNKNOWN_ARCHITECTURES = frozenset({"", "?", "unknown", "nan", "none"})
+
+# --------------------------------------------------------------------------- sizes
+SIZE_SMALL = "Small"
+SIZE_MEDIUM = "Medium"
+SIZE_LARGE = "Large"
+SIZE_CLASSES: tuple[str, ...] = (SIZE_SMALL, SIZE_MEDIUM, SIZE_LARGE)
+SIZE_SMALL_MAX_B = 9.0  # Small: params <= 9B
+SIZE_MEDIUM_MAX_B = 40.0  # Medium: 9B < params <= 40B; Large: > 40B
+
+# The Hub's placeholder creation date for repositories older than its records.
+HUB_PLACEHOLDER_DATE = "2022-03-02"
+
+# --------------------------------------------------------------------------- sources
+
+
+@dataclass(frozen=True)
+class SourceSchema:
+    """The raw columns of one leaderboard and what each becomes."""
+
+    board: str
+    required: tuple[str, ...]
+    numeric: tuple[str, ...]
+    boolean: tuple[str, ...]
+    dates: tuple[str, ...]
+    benchmarks: dict[str, str]  # raw column -> processed column
+
+
+V1_BENCHMARKS = {
+    "ARC": "arc",
+    "HellaSwag": "hellaswag",
+    "MMLU": "mmlu",
+    "TruthfulQA": "truthfulqa",
+    "Winogrande": "winogrande",
+    "GSM8K": "gsm8k",
+}
+V2_BENCHMARKS = {
+    "IFEval": "ifeval",
+    "BBH": "bbh",
+    "MATH Lvl 5": "math_lvl_5",
+    "GPQA": "gpqa",
+    "MUSR": "musr",
+    "MMLU-PRO": "mmlu_pro",
+}
+
+V1 = SourceSchema(
+    board="v1",
+    required=(
+        "fullname", "Average ⬆️", *V1_BENCHMARKS, "Type", "T", "Architecture",
+        "Precision", "Merged", "MoE", "Flagged", "#Params (B)", "Hub License",
+        "Hub ❤️", "Model sha",
+    ),
+    numeric=("Average ⬆️", *V1_BENCHMARKS, "#Params (B)", "Hub ❤️"),
+    boolean=("Merged", "MoE", "Flagged"),
+    dates=(),
+    benchmarks=V1_BENCHMARKS,
+)
+
+V2 = SourceSchema(
+    board="v2",
+    required=(
+        "fullname", "Average ⬆️", *V2_BENCHMARKS, "Type", "T", "Architecture",
+        "Precision", "Weight type", "Merged", "MoE", "Flagged", "Official Providers",
+        "#Params (B)", "Hub License", "Hub ❤️", "Model sha", "CO₂ cost (kg)",
+        "Upload To Hub Date", "Submission Date", "Base Model", "Generation",
+    ),
+    numeric=("Average ⬆️", *V2_BENCHMARKS, "#Params (B)", "Hub ❤️", "CO₂ cost (kg)", "Generation"),
+    boolean=("Merged", "MoE", "Flagged", "Official Providers"),
+    dates=("Upload To Hub Date", "Submission Date"),
+    benchmarks=V2_BENCHMARKS,
+)
+
+SOURCE_SCHEMAS = {"v1": V1, "v2": V2}
+
+# Precision preference for breaking ties between entries of one repository with the
+# same average: the native half precisions first, quantized ones last.
+PRECISION_RANK = {"bfloat16": 0, "float16": 1, "float32": 2, "8bit": 3, "4bit": 4, "GPTQ": 5}
+
+# Commit authors that are automation, not people (besides any name ending in "bot").
+BOT_AUTHORS = frozenset({
+    "system", "leaderboard-pr-bot", "librarian-bot", "sfconvertbot", "huggingfacebot",
+    "github-actions", "dependabot", "hf-internal-testing", "autotrain",
+})
+
+
+def is_bot(author: str) -> bool:
+    """True for automation accounts: a known bot name or a name ending in 'bot'."""
+    name = author.strip().lower()
+    return name in BOT_AUTHORS or name.endswith("bot") or name.endswith("[bot]")
+
+
+# --------------------------------------------------------------------------- processed
+# Columns of models.parquet (both boards). Benchmark columns are added per board.
+MODEL_COLUMNS: tuple[str, ...] = (
+    "repo_id",            # namespace/name as the leaderboard spells it
+    "namespace",
+    "model_name",
+    "type",               # one of TYPE_LABELS
+    "architecture",       # the architecture class ("LlamaForCausalLM"), None if unknown
+    "architecture_family",
+    "params_b",           # billions of parameters, NaN if unknown
+    "size_class",         # Small / Medium / Large, None if params unknown
+    "average",
+    "moe",
+    "merged",
+    "official",           # official provider (v2's flag; v1: None)
+    "license",
+    "likes",
+    "co2_kg",             # v2 only
+    "precision",
+    "weight_type",
+    "sha",
+    "created_at",         # repository creation on the Hub (UTC, naive datetime)
+    "created_at_source",  # "hub" (enrichment), "upload_date" (v2 column) or None
+    "created_at_placeholder",  # True when the Hub's 2022-03-02 placeholder date
+    "submitted_at",       # submission to the leaderboard (v2), NaT for v1
+    "base_model",         # declared base model repo id (first one), None if none
+    "generation",         # v2: distance from a root model
+    # enrichment (study files or live Hub API) -- empty when not enriched
+    "hub_id",             # the id the Hub answered for
+    "hub_outcome",        # ok / renamed / stale / not_found / gated / error / None
+    "author",             # the Hub's author (namespace owning the repo)
+    "downloads",
+    "library",
+    "tags",               # list of str
+    "datasets",           # list of str
+    "language",           # list of str
+    "last_modified",
+    "num_commits",
+    "first_commit",
+    "last_commit",
+    "num_commit_authors",
+)
+
+# Columns of commit_authors.parquet.
+COMMIT_AUTHOR_COLUMNS: tuple[str, ...] = ("repo_id", "commit_author")
+
+# Columns the enrichment step (study files or the live Hub API) must provide, so that a
+# view cannot tell which way a snapshot was enriched.
+HUB_RECORD_COLUMNS: tuple[str, ...] = (
+    "name", "hub_id", "hub_outcome", "author", "created_at", "last_modified",
+    "downloads", "likes", "library", "tags", "language", "datasets", "base_model", "license",
+)
+COMMIT_RECORD_COLUMNS: tuple[str, ...] = (
+    "name", "num_commits", "first_commit", "last_commit", "authors",
+)
+
+
+def benchmark_columns(board: str) -> list[str]:
+    """Processed benchmark column names of a board, in the leaderboard's order."""
+    return list(SOURCE_SCHEMAS[board].benchmarks.values())
+
+
+def benchmark_labels(board: str) -> dict[str, str]:
+    """Processed benchmark column -> the leaderboard's display name."""
+    return {v: k for k, v in SOURCE_SCHEMAS[board].benchmarks.items()}

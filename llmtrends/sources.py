@@ -1,0 +1,413 @@
+"""Read a leaderboard (the Hub dataset, a parquet or CSV file) and the study's Hub records.
+
+Every reader validates what it read and raises :class:`SourceError` with a one-line
+message that names the file, the column and the first bad row, so that a user never sees
+a pandas traceback for a malformed input.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import schema
+
+V2_DATASET = "open-llm-leaderboard/contents"
+
+# Latest plausible date in a source: anything later is a corrupted value.
+_MAX_FUTURE_DAYS = 2
+
+
+class SourceError(ValueError):
+    """A source file or dataset is unusable; the message says where and why."""
+
+
+@dataclass
+class Loaded:
+    """A raw leaderboard table and where it came from (for the manifest)."""
+
+    frame: pd.DataFrame
+    source: str  # file path or "hub:<dataset>"
+    revision: str | None  # Hub revision (commit sha) when loaded from the Hub
+    file_sha256: str | None  # hash of the file when loaded from a file
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, streamed."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _read_table(path: Path, sep: str | None) -> pd.DataFrame:
+    """Read a parquet or delimited file, turning every reader failure into SourceError."""
+    if not path.exists():
+        raise SourceError(f"{path}: file not found")
+    if path.is_dir():
+        raise SourceError(f"{path}: is a directory, expected a parquet or CSV file")
+    if path.stat().st_size == 0:
+        raise SourceError(f"{path}: file is empty")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".parquet", ".pq"):
+            frame = pd.read_parquet(path)
+        else:
+            with open(path, "rb") as fh:
+                head = fh.read(1 << 16)
+            try:
+                head.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                # a cut multi-byte character at the end of the sample is not an error
+                if exc.start < len(head) - 4:
+                    raise SourceError(
+                        f"{path}: not UTF-8 text (bad byte at offset {exc.start})"
+                    ) from None
+            frame = pd.read_csv(path, sep=sep or ",", encoding="utf-8", low_memory=False)
+    except SourceError:
+        raise
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except pd.errors.EmptyDataError:
+        raise SourceError(f"{path}: file has no columns (empty)") from None
+    except pd.errors.ParserError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else "parse error"
+        raise SourceError(f"{path}: malformed CSV: {first}") from None
+    except (OSError, ValueError, ImportError) as exc:  # pyarrow errors subclass these
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SourceError(f"{path}: cannot read as {suffix or 'CSV'}: {first}") from None
+    except Exception as exc:  # noqa: BLE001 -- pyarrow raises its own ArrowInvalid types
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SourceError(f"{path}: cannot read as {suffix or 'CSV'}: {first}") from None
+    if frame.shape[1] == 0 or frame.shape[0] == 0:
+        raise SourceError(f"{path}: no rows")
+    return frame
+
+
+def _check_columns(frame: pd.DataFrame, required: tuple[str, ...], where: str, sep: str | None) -> None:
+    """Required columns present, each once; a hint when the delimiter looks wrong."""
+    cols = [str(c) for c in frame.columns]
+    dups = sorted({c for c in cols if cols.count(c) > 1})
+    # pandas renames repeated CSV headers "X" -> "X.1"; catch that too
+    dups += sorted({c[:-2] for c in cols if c.endswith(".1") and c[:-2] in cols})
+    if dups:
+        raise SourceError(f"{where}: duplicate column name(s): {', '.join(dups)}")
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        if len(cols) == 1 and sep is not None and len(required) > 1:
+            other = "','" if sep == ";" else "';'"
+            raise SourceError(
+                f"{where}: found a single column {cols[0][:60]!r}; wrong delimiter? "
+                f"expected {sep!r}-separated (not {other})"
+            )
+        raise SourceError(
+            f"{where}: missing required column(s): {', '.join(repr(c) for c in missing)}"
+        )
+
+
+def _first_bad(mask: pd.Series, frame: pd.DataFrame, column: str) -> str:
+    """Describe the first row flagged by mask: 'row N (fullname): value'."""
+    idx = mask[mask].index[0]
+    pos = frame.index.get_loc(idx)
+    name = frame.at[idx, "fullname"] if "fullname" in frame.columns else ""
+    return f"row {pos + 2 if isinstance(pos, int) else pos} ({name}): {frame.at[idx, column]!r}"
+
+
+def coerce_numeric(frame: pd.DataFrame, column: str, where: str) -> pd.Series:
+    """Column as floats; a non-empty value that is not a number is an error."""
+    raw = frame[column]
+    values = pd.to_numeric(raw, errors="coerce")
+    bad = values.isna() & raw.notna() & (raw.astype("string").str.strip() != "")
+    if bad.any():
+        raise SourceError(f"{where}: column {column!r}: not a number at {_first_bad(bad, frame, column)}")
+    return values.astype("float64")
+
+
+_TRUE = {"true", "1", "yes", "t"}
+_FALSE = {"false", "0", "no", "f"}
+
+
+def coerce_bool(frame: pd.DataFrame, column: str, where: str) -> pd.Series:
+    """Column as nullable booleans from bools or 'True'/'False' strings."""
+    raw = frame[column]
+    if raw.dtype == bool:
+        return raw.astype("boolean")
+    text = raw.astype("string").str.strip().str.lower()
+    out = pd.Series(pd.NA, index=raw.index, dtype="boolean")
+    out[text.isin(_TRUE).fillna(False)] = True
+    out[text.isin(_FALSE).fillna(False)] = False
+    bad = out.isna() & raw.notna() & (text != "") & (text != "nan")
+    if bad.any():
+        raise SourceError(f"{where}: column {column!r}: not a boolean at {_first_bad(bad, frame, column)}")
+    return out
+
+
+def coerce_date(frame: pd.DataFrame, column: str, where: str) -> pd.Series:
+    """Column as tz-naive UTC datetimes; unparseable or future dates are errors."""
+    raw = frame[column]
+    values = pd.to_datetime(raw, errors="coerce", utc=True, format="mixed")
+    bad = values.isna() & raw.notna() & (raw.astype("string").str.strip() != "")
+    if bad.any():
+        raise SourceError(f"{where}: column {column!r}: unparseable date at {_first_bad(bad, frame, column)}")
+    values = values.dt.tz_convert(None)
+    limit = pd.Timestamp.now(tz="UTC").tz_convert(None) + pd.Timedelta(days=_MAX_FUTURE_DAYS)
+    future = values > limit
+    if future.any():
+        raise SourceError(f"{where}: column {column!r}: date in the future at {_first_bad(future, frame, column)}")
+    return values.astype("datetime64[ns]")
+
+
+def validate_leaderboard(frame: pd.DataFrame, board: str, where: str, sep: str | None = None) -> pd.DataFrame:
+    """Check a raw leaderboard against its source schema and coerce typed columns.
+
+    Returns a copy whose numeric, boolean and date columns have usable dtypes; the
+    column names are the source's own (emoji included).
+    """
+    spec = schema.SOURCE_SCHEMAS[board]
+    _check_columns(frame, spec.required, where, sep)
+    out = frame.copy()
+    names = out["fullname"].astype("string").str.strip()
+    # legacy canonical models ("gpt2-xl") have no namespace; ids never contain spaces
+    bad = names.isna() | (names == "") | names.str.contains(r"\s", regex=True).fillna(True)
+    if bad.any():
+        raise SourceError(f"{where}: column 'fullname': not a repository id at {_first_bad(bad, out, 'fullname')}")
+    out["fullname"] = names.astype(object)
+    for col in spec.numeric:
+        out[col] = coerce_numeric(out, col, where)
+    avg = out["Average ⬆️"]
+    if avg.isna().all():
+        raise SourceError(f"{where}: column 'Average ⬆️': no scores at all")
+    for col in spec.boolean:
+        out[col] = coerce_bool(out, col, where)
+    for col in spec.dates:
+        out[col] = coerce_date(out, col, where)
+    return out
+
+
+def read_leaderboard_file(path: str | Path, board: str) -> Loaded:
+    """Read a leaderboard file: v1 a semicolon CSV, v2 a parquet or comma CSV."""
+    path = Path(path)
+    if board not in schema.BOARDS:
+        raise SourceError(f"unknown board {board!r}; expected one of {', '.join(schema.BOARDS)}")
+    sep = None
+    if path.suffix.lower() not in (".parquet", ".pq"):
+        sep = ";" if board == "v1" else ","
+    frame = _read_table(path, sep)
+    frame = validate_leaderboard(frame, board, str(path), sep)
+    return Loaded(frame=frame, source=str(path), revision=None, file_sha256=file_sha256(path))
+
+
+def load_v2_from_hub(revision: str | None = None) -> tuple[pd.DataFrame, str | None]:
+    """Load the v2 leaderboard dataset through ``datasets`` (honours ``HF_ENDPOINT``).
+
+    Returns the raw frame and the dataset revision (commit sha) it came from.
+    """
+    try:
+        import datasets  # heavy import: only when the Hub path is used
+        from huggingface_hub import HfApi
+
+        ds = datasets.load_dataset(V2_DATASET, split="train", revision=revision)
+        frame = ds.to_pandas()
+        try:
+            sha = HfApi().dataset_info(V2_DATASET, revision=revision).sha
+        except Exception:  # noqa: BLE001 -- the revision is informative only
+            sha = revision
+    except Exception as exc:  # noqa: BLE001 -- network, auth and format errors alike
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SourceError(
+            f"hub:{V2_DATASET}: cannot load the dataset ({type(exc).__name__}: {first}); "
+            "use --source FILE to read a local copy"
+        ) from None
+    return frame, sha
+
+
+def read_leaderboard_hub(revision: str | None = None) -> Loaded:
+    """The v2 leaderboard from the Hub dataset, validated."""
+    frame, sha = load_v2_from_hub(revision)
+    where = f"hub:{V2_DATASET}"
+    frame = validate_leaderboard(frame, "v2", where)
+    return Loaded(frame=frame, source=where, revision=sha, file_sha256=None)
+
+
+# --------------------------------------------------------------------------- study records
+
+
+def parse_list(value: object, where: str = "") -> list[str]:
+    """Parse a Python-literal list string ("['en', 'fr']") safely into a list of str.
+
+    Accepts lists, None/NaN/"" (-> []), a bare string that is not a list literal
+    (-> [value]). Never evaluates code: only ``ast.literal_eval``.
+    """
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value if v is not None and str(v) != ""]
+    if hasattr(value, "tolist") and not isinstance(value, str):
+        return parse_list(value.tolist(), where)
+    if isinstance(value, float) and value != value:  # NaN
+        return []
+    text = str(value).strip()
+    if text == "" or text.lower() in ("nan", "none", "[]"):
+        return []
+    if text.startswith("[") or text.startswith("("):
+        try:
+            parsed = ast.literal_eval(text)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            raise SourceError(f"{where}: not a list literal: {text[:80]!r}") from None
+        if not isinstance(parsed, (list, tuple)):
+            raise SourceError(f"{where}: not a list literal: {text[:80]!r}")
+        return [str(v) for v in parsed if v is not None and str(v) != ""]
+    return [text]
+
+
+def _strip_base_prefix(item: str) -> str:
+    """'base_model:finetune:org/x' -> 'org/x'; 'org/x' unchanged."""
+    parts = item.split(":")
+    return parts[-1].strip()
+
+
+def base_models_of(card_value: object, tags: list[str], where: str = "") -> list[str]:
+    """Declared base models: the model card's ``base_model`` then ``base_model:`` tags."""
+    out: list[str] = []
+    for item in parse_list(card_value, where):
+        item = _strip_base_prefix(item)
+        if item and item not in out:
+            out.append(item)
+    for tag in tags:
+        if tag.startswith("base_model:"):
+            item = _strip_base_prefix(tag)
+            if item and item not in out:
+                out.append(item)
+    return out
+
+
+def _license_of(tags: list[str]) -> str | None:
+    for tag in tags:
+        if tag.startswith("license:"):
+            return tag.split(":", 1)[1]
+    return None
+
+
+HUB_MODELS_REQUIRED = ("name", "author", "created_at", "last_modified", "downloads",
+                       "library_name", "tags", "language", "datasets", "base_model")
+REPO_COMMITS_REQUIRED = ("name", "num_of_commits", "first_commit", "last_commit", "authors")
+
+
+def read_study_records(directory: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
+    """The study's Hub API records (hub_models.csv, repo_commits.csv) as enrichment frames.
+
+    Returns ``(hub_records, commit_records, counts)`` with the columns of
+    ``schema.HUB_RECORD_COLUMNS`` / ``schema.COMMIT_RECORD_COLUMNS`` -- the same frames the
+    live Hub enrichment produces.
+
+    Rules (documented in the README):
+
+    * repeated calls for one name: the last record in file order wins (the latest call);
+    * a record whose ``author`` is not the asked namespace is a *stale copy* when its
+      payload (author, created_at, last_modified, downloads, tags) is identical to the
+      record of another name -- the study's scraper reused the previous answer after a
+      failed call. Stale copies are dropped (``hub_outcome = "stale"``, no Hub fields);
+    * otherwise it is a *rename*: the Hub answered for a moved repository, ``hub_id`` =
+      ``author/<model part>`` and ``hub_outcome = "renamed"``.
+    """
+    directory = Path(directory)
+    hub_path = directory / "hub_models.csv"
+    commits_path = directory / "repo_commits.csv"
+    hub = _read_table(hub_path, ",")
+    _check_columns(hub, HUB_MODELS_REQUIRED, str(hub_path), ",")
+    where = str(hub_path)
+    hub = hub.reset_index(drop=True)
+    hub["name"] = hub["name"].astype("string").str.strip().astype(object)
+    created = coerce_date(hub, "created_at", where)
+    modified = coerce_date(hub, "last_modified", where)
+    downloads = coerce_numeric(hub, "downloads", where)
+    counts = {"hub_rows": int(len(hub))}
+
+    # payload identity for stale-copy detection
+    payload = (hub["author"].astype(str) + "|" + hub["created_at"].astype(str) + "|"
+               + hub["last_modified"].astype(str) + "|" + hub["downloads"].astype(str) + "|"
+               + hub["tags"].astype(str))
+    namespace = hub["name"].str.split("/").str[0]
+    foreign = namespace.str.lower() != hub["author"].astype(str).str.lower()
+    names_per_payload = pd.DataFrame({"p": payload, "n": hub["name"]}).groupby("p")["n"].nunique()
+    shared = payload.map(names_per_payload) > 1
+    stale = foreign & shared
+
+    records = []
+    for i in range(len(hub)):
+        name = hub.at[i, "name"]
+        row_where = f"{where}: row {i + 2} ({name})"
+        if stale.iat[i]:
+            records.append({"name": name, "hub_id": None, "hub_outcome": "stale", "author": None,
+                            "created_at": pd.NaT, "last_modified": pd.NaT, "downloads": float("nan"),
+                            "likes": float("nan"), "library": None, "tags": [], "language": [],
+                            "datasets": [], "base_model": [], "license": None})
+            continue
+        tags = parse_list(hub.at[i, "tags"], f"{row_where}: column 'tags'")
+        author = hub.at[i, "author"]
+        author = None if pd.isna(author) else str(author)
+        model_part = name.split("/", 1)[-1]
+        renamed = bool(foreign.iat[i]) and author is not None
+        library = hub.at[i, "library_name"]
+        records.append({
+            "name": name,
+            "hub_id": f"{author}/{model_part}" if renamed else name,
+            "hub_outcome": "renamed" if renamed else "ok",
+            "author": author,
+            "created_at": created.iat[i],
+            "last_modified": modified.iat[i],
+            "downloads": downloads.iat[i],
+            "likes": float("nan"),
+            "library": None if pd.isna(library) else str(library),
+            "tags": tags,
+            "language": parse_list(hub.at[i, "language"], f"{row_where}: column 'language'"),
+            "datasets": parse_list(hub.at[i, "datasets"], f"{row_where}: column 'datasets'"),
+            "base_model": base_models_of(hub.at[i, "base_model"], tags, f"{row_where}: column 'base_model'"),
+            "license": _license_of(tags),
+        })
+    hub_records = pd.DataFrame.from_records(records, columns=list(schema.HUB_RECORD_COLUMNS))
+    counts["hub_stale"] = int(stale.sum())
+    counts["hub_renamed"] = int((hub_records["hub_outcome"] == "renamed").sum())
+    before = len(hub_records)
+    # last record per name wins, unless it is stale and an earlier one is not
+    hub_records["_good"] = hub_records["hub_outcome"] != "stale"
+    hub_records["_order"] = range(len(hub_records))
+    hub_records = (hub_records.sort_values(["name", "_good", "_order"])
+                   .drop_duplicates("name", keep="last")
+                   .drop(columns=["_good", "_order"])
+                   .sort_values("name").reset_index(drop=True))
+    counts["hub_repeated"] = before - len(hub_records)
+
+    commits = _read_table(commits_path, ",")
+    _check_columns(commits, REPO_COMMITS_REQUIRED, str(commits_path), ",")
+    cwhere = str(commits_path)
+    commits = commits.reset_index(drop=True)
+    first = coerce_date(commits, "first_commit", cwhere)
+    last = coerce_date(commits, "last_commit", cwhere)
+    ncommits = coerce_numeric(commits, "num_of_commits", cwhere)
+    commit_records = pd.DataFrame({
+        "name": commits["name"].astype("string").str.strip().astype(object),
+        "num_commits": ncommits,
+        "first_commit": first,
+        "last_commit": last,
+        "authors": [parse_list(v, f"{cwhere}: row {i + 2}: column 'authors'")
+                    for i, v in enumerate(commits["authors"])],
+    })
+    counts["commit_rows"] = int(len(commit_records))
+    commit_records = commit_records.drop_duplicates("name", keep="last").reset_index(drop=True)
+    return hub_records, commit_records, counts
+
+
+def study_records_hash(directory: str | Path) -> dict[str, str]:
+    """SHA-256 of the study's record files (for the manifest)."""
+    directory = Path(directory)
+    return {p: file_sha256(directory / p) for p in ("hub_models.csv", "repo_commits.csv")
+            if (directory / p).exists()}

@@ -1,0 +1,80 @@
+#!/usr/bin/env python
+"""Build a processed leaderboard snapshot: load -> normalize -> enrich -> dedup -> write.
+
+Examples::
+
+    python scripts/preprocess.py --board v2 --out data                      # Hub dataset
+    python scripts/preprocess.py --board v2 --source contents.parquet --out data
+    python scripts/preprocess.py --board v1 --source leaderboard.csv \\
+        --enrich files --hub-records open-llm-leaderboard-v1 --out data
+
+Exit code 0 on success, 1 on bad input (one-line message on stderr), 2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from llmtrends import pipeline  # noqa: E402
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--board", required=True, choices=["v1", "v2"], help="which leaderboard")
+    p.add_argument("--source", type=Path, help="local leaderboard file (v1: semicolon CSV; v2: parquet or CSV). "
+                   "Omitted: the Hub dataset open-llm-leaderboard/contents (v2 only)")
+    p.add_argument("--enrich", choices=["none", "files", "hub"], default="none",
+                   help="Hub enrichment: none, the study's record files (--hub-records), or the live Hub API")
+    p.add_argument("--hub-records", type=Path, help="folder with hub_models.csv and repo_commits.csv (--enrich files)")
+    p.add_argument("--out", type=Path, required=True, help="output folder; the snapshot goes to OUT/<board>/")
+    hub = p.add_argument_group("live Hub enrichment (--enrich hub)")
+    hub.add_argument("--cache", type=Path, help="cache folder (default: OUT/.cache)")
+    hub.add_argument("--workers", type=int, default=8, help="concurrent requests (default 8)")
+    hub.add_argument("--max-requests-per-5min", type=int, default=None,
+                     help="request budget per 5-minute window (default: the Hub's limit for your tier)")
+    hub.add_argument("--refresh", action="store_true", help="refetch every repository, ignoring the cache")
+    hub.add_argument("--dry-run", action="store_true", help="print how many requests a run would make, then stop")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.enrich == "files" and args.hub_records is None:
+        print("error: --enrich files needs --hub-records DIR", file=sys.stderr)
+        return 2
+    if args.source is None and args.board == "v1":
+        print("error: the v1 board has no Hub dataset; give --source leaderboard.csv", file=sys.stderr)
+        return 2
+    if args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    progress = pipeline.TerminalProgress(enabled=not args.quiet)
+    try:
+        result = pipeline.run(
+            board=args.board, source=args.source, enrich=args.enrich, hub_records=args.hub_records,
+            out=args.out, cache=args.cache, workers=args.workers,
+            max_requests_per_5min=args.max_requests_per_5min, refresh=args.refresh,
+            dry_run=args.dry_run, progress=progress,
+        )
+    except pipeline.PipelineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: the previous snapshot (if any) is untouched", file=sys.stderr)
+        return 130
+    if result is None:  # dry run
+        return 0
+    print(pipeline.summary(result, time.perf_counter() - started))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
