@@ -162,3 +162,23 @@ def available_boards(data_dir: str | Path) -> list[str]:
     """Boards that have a snapshot in ``data_dir``."""
     return [b for b in schema.BOARDS
             if (Path(data_dir) / b / MODELS_FILE).exists() and (Path(data_dir) / b / MANIFEST_FILE).exists()]
+
+
+def load_snapshots(data_dir: str | Path) -> tuple[dict[str, Snapshot], list[str]]:
+    """Every board's snapshot in ``data_dir`` (loaded once per process by the app).
+
+    Returns the snapshots by board and one message per board that failed to load.
+    """
+    snapshots: dict[str, Snapshot] = {}
+    errors: list[str] = []
+    for board in schema.BOARDS:
+        base = Path(data_dir) / board
+        if not base.exists():
+            continue
+        try:
+            snapshots[board] = read_snapshot(data_dir, board)
+        except SnapshotError as exc:
+            errors.append(str(exc))
+    if not snapshots and not errors:
+        errors.append(f"no snapshot in {data_dir}")
+    return snapshots, errors

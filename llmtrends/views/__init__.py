@@ -1,0 +1,20 @@
+"""The views: one module per tab, each a pure ``table`` + ``figure`` pair (see ``common``).
+
+``VIEWS`` lists them in tab order; the app, the figures script and the tests all read it.
+"""
+
+from __future__ import annotations
+
+from . import type_popularity
+
+VIEWS = [
+    type_popularity,
+]
+
+
+def by_id(view_id: str):
+    """The view module with this ID (KeyError if none)."""
+    for view in VIEWS:
+        if view.ID == view_id:
+            return view
+    raise KeyError(view_id)

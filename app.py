@@ -1,0 +1,73 @@
+"""llmtrends: the Shiny app. One tab per view, both leaderboards loaded once at start.
+
+Run with ``shiny run app.py`` (see README). The data folder is ``LLMTRENDS_DATA`` or
+``./data``; without a snapshot the app explains how to build one.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from shiny import App, reactive, ui
+
+from llmtrends import config, store
+from llmtrends.views import VIEWS
+from modules import MODULES
+
+logging.basicConfig(level=config.log_level(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+DATA_DIR = config.data_dir(Path(__file__).parent)
+SNAPSHOTS, LOAD_ERRORS = store.load_snapshots(DATA_DIR)
+BOARDS = list(SNAPSHOTS)
+DEFAULT_BOARD = config.default_board(BOARDS)
+CSS = Path(__file__).parent / "www" / "app.css"
+
+
+def _missing_page() -> ui.Tag:
+    return ui.page_fillable(
+        ui.h2("llmtrends: no processed snapshot found"),
+        ui.p(f"The app looked in {DATA_DIR} (set LLMTRENDS_DATA to use another folder)."),
+        *[ui.p(e, class_="text-danger") for e in LOAD_ERRORS],
+        ui.p("Build one with, for example:"),
+        ui.pre("python scripts/preprocess.py --board v2 --out data\n"
+               "python scripts/preprocess.py --board v1 --source leaderboard.csv "
+               "--enrich files --hub-records DIR --out data"),
+        title="llmtrends",
+    )
+
+
+def _page() -> ui.Tag:
+    panels = [ui.nav_panel(view.TITLE, MODULES[view.ID].view_ui(view.ID), value=view.ID) for view in VIEWS]
+    switch = ui.input_radio_buttons("board", None, choices={b: f"Leaderboard {b}" for b in BOARDS},
+                                    selected=DEFAULT_BOARD, inline=True)
+    return ui.page_navbar(
+        *panels,
+        ui.nav_spacer(),
+        ui.nav_control(switch),
+        title="llmtrends",
+        id="tab",
+        header=ui.include_css(CSS),
+        fillable=False,
+        window_title="llmtrends — open LLM leaderboard trends",
+    )
+
+
+def server(input, output, session):
+    @reactive.calc
+    def snap():
+        board = input.board()
+        if board not in SNAPSHOTS:  # a forged value: keep the default board
+            logging.getLogger("llmtrends.app").warning("rejected board %r", str(board)[:20])
+            return SNAPSHOTS[DEFAULT_BOARD]
+        return SNAPSHOTS[board]
+
+    for view in VIEWS:
+        MODULES[view.ID].view_server(view.ID, snap)
+
+
+def _missing_server(input, output, session):
+    pass
+
+
+app = App(_page(), server) if SNAPSHOTS else App(_missing_page(), _missing_server)

@@ -1,0 +1,49 @@
+"""Configuration from environment variables (one table in the README documents them).
+
+| variable | meaning | default |
+|---|---|---|
+| ``LLMTRENDS_DATA`` | folder with the processed snapshots (``<board>/models.parquet``) | ``./data`` |
+| ``LLMTRENDS_BOARD`` | board shown first (``v1`` or ``v2``) | ``v2`` if present, else ``v1`` |
+| ``LLMTRENDS_LOG_LEVEL`` | Python logging level | ``INFO`` |
+| ``LLMTRENDS_HOST`` / ``LLMTRENDS_PORT`` | where ``scripts/serve.py`` listens | ``127.0.0.1`` / ``8000`` |
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+
+def data_dir(app_dir: Path) -> Path:
+    """The snapshot folder: ``LLMTRENDS_DATA`` or ``<app>/data``."""
+    value = os.environ.get("LLMTRENDS_DATA")
+    return Path(value).expanduser() if value else app_dir / "data"
+
+
+def default_board(boards: list[str]) -> str | None:
+    """``LLMTRENDS_BOARD`` when it has a snapshot, else v2, else v1."""
+    wanted = os.environ.get("LLMTRENDS_BOARD")
+    if wanted in boards:
+        return wanted
+    for board in ("v2", "v1"):
+        if board in boards:
+            return board
+    return None
+
+
+def log_level() -> int:
+    """``LLMTRENDS_LOG_LEVEL`` as a logging level (INFO when unset or unknown)."""
+    level = logging.getLevelName(os.environ.get("LLMTRENDS_LOG_LEVEL", "INFO").upper())
+    return level if isinstance(level, int) else logging.INFO
+
+
+def host() -> str:
+    return os.environ.get("LLMTRENDS_HOST", "127.0.0.1")
+
+
+def port() -> int:
+    try:
+        return int(os.environ.get("LLMTRENDS_PORT", "8000"))
+    except ValueError:
+        return 8000

@@ -1,0 +1,228 @@
+"""What every view shares: input validation, periods, the study's look, provenance.
+
+A view is a module in this package with:
+
+* ``ID`` (the Shiny module id and the figure-file stem) and ``TITLE`` (the study's tab title);
+* ``Params`` -- a frozen dataclass of the view's parameters with ``defaults(snap)`` and
+  ``from_inputs(raw, snap)``; the latter validates raw (possibly forged) input values and
+  raises :class:`InvalidInput` or :class:`EmptySelection`;
+* ``table(snap, params) -> DataFrame`` -- the plotted table (``EmptySelection`` when there
+  is nothing to plot); ``table.attrs["models_shown"]`` = how many models it covers;
+* ``FIGURES`` -- names of the view's plots, and ``figure(table, params, which) -> ggplot``;
+* ``CSV_COLUMNS`` -- the documented columns of the table's CSV export.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+
+import pandas as pd
+from plotnine import element_text, scale_x_datetime, theme, theme_minimal
+
+from .. import schema
+
+AGGREGATIONS = ("day", "week", "month")
+DEFAULT_AGGREGATION = "week"
+# ColorBrewer "Paired" (12 colours), the study's palette.
+PAIRED = ("#A6CEE3", "#1F78B4", "#B2DF8A", "#33A02C", "#FB9A99", "#E31A1C",
+          "#FDBF6F", "#FF7F00", "#CAB2D6", "#6A3D9A", "#FFFF99", "#B15928")
+FIG_WIDTH_IN = 10.0
+FIG_HEIGHT_IN = 5.5
+
+
+class ViewError(ValueError):
+    """A selection the view cannot plot; the message is shown in place of the plot."""
+
+
+class InvalidInput(ViewError):
+    """An input value that no control can produce (forged, or from an old session)."""
+
+
+class EmptySelection(ViewError):
+    """A valid selection that leaves nothing to plot (no types ticked, an empty range)."""
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def parse_date(value: object, name: str) -> dt.date:
+    """A date from a control (``date``, ``datetime`` or ``'YYYY-MM-DD'``); InvalidInput otherwise."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            pass
+    raise InvalidInput(f"{name}: {str(value)[:40]!r} is not a date (expected YYYY-MM-DD)")
+
+
+def parse_date_range(value: object, name: str = "date range") -> tuple[dt.date, dt.date]:
+    """A (start, end) pair; EmptySelection when the end is before the start."""
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise InvalidInput(f"{name}: expected a start and an end date")
+    start, end = parse_date(value[0], f"{name} start"), parse_date(value[1], f"{name} end")
+    if end < start:
+        raise EmptySelection(f"The end date ({end}) is before the start date ({start}).")
+    return start, end
+
+
+def parse_choice(value: object, allowed: Sequence[str], name: str) -> str:
+    """One value out of ``allowed``; InvalidInput otherwise."""
+    if not isinstance(value, str) or value not in allowed:
+        raise InvalidInput(f"{name}: {str(value)[:40]!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def parse_choices(values: object, allowed: Iterable[str], name: str, *, empty_message: str) -> tuple[str, ...]:
+    """A subset of ``allowed`` in the given order; EmptySelection when nothing is ticked."""
+    allowed = list(allowed)
+    if values is None:
+        values = ()
+    if isinstance(values, str):
+        values = (values,)
+    if not isinstance(values, (tuple, list)):
+        raise InvalidInput(f"{name}: expected a list of values")
+    bad = [v for v in values if not isinstance(v, str) or v not in allowed]
+    if bad:
+        raise InvalidInput(f"{name}: unknown value {str(bad[0])[:40]!r}")
+    if not values:
+        raise EmptySelection(empty_message)
+    return tuple(v for v in allowed if v in values)
+
+
+def parse_bool(value: object, name: str) -> bool:
+    """A checkbox value; InvalidInput for anything but a bool."""
+    if isinstance(value, bool):
+        return value
+    raise InvalidInput(f"{name}: expected true or false")
+
+
+def raw_get(raw: Mapping[str, object], key: str, default: object) -> object:
+    """``raw[key]`` or the default when the control has not reported yet (None)."""
+    value = raw.get(key)
+    return default if value is None else value
+
+
+# --------------------------------------------------------------------------- data
+
+
+def date_bounds(models: pd.DataFrame, column: str = "created_at") -> tuple[dt.date, dt.date]:
+    """First and last real dates of a board (the Hub's placeholder date left out)."""
+    dates = dated(models, column)[column]
+    if dates.empty:
+        today = dt.date.today()
+        return today, today
+    return dates.min().date(), dates.max().date()
+
+
+def dated(models: pd.DataFrame, column: str = "created_at") -> pd.DataFrame:
+    """Models with a real date: no missing date, not the Hub's 2022-03-02 placeholder."""
+    keep = models[column].notna()
+    if column == "created_at" and "created_at_placeholder" in models.columns:
+        keep &= ~models["created_at_placeholder"].fillna(False).astype(bool)
+    return models.loc[keep]
+
+
+def in_range(models: pd.DataFrame, start: dt.date, end: dt.date, column: str = "created_at") -> pd.DataFrame:
+    """Dated models whose date falls in [start, end] (whole days)."""
+    frame = dated(models, column)
+    day = frame[column].dt.normalize()
+    return frame.loc[(day >= pd.Timestamp(start)) & (day <= pd.Timestamp(end))]
+
+
+def period_start(dates: pd.Series, aggregation: str) -> pd.Series:
+    """The first day of each date's period: the day, the ISO week's Monday, the month's 1st."""
+    days = dates.dt.normalize()
+    if aggregation == "day":
+        return days
+    if aggregation == "week":
+        return days - pd.to_timedelta(days.dt.weekday, unit="D")
+    if aggregation == "month":
+        return days - pd.to_timedelta(days.dt.day - 1, unit="D")
+    raise InvalidInput(f"aggregation: {aggregation!r} is not one of {', '.join(AGGREGATIONS)}")
+
+
+def all_periods(start: dt.date, end: dt.date, aggregation: str) -> pd.DatetimeIndex:
+    """Every period start between two dates, so empty periods show as zero."""
+    first = period_start(pd.Series([pd.Timestamp(start)]), aggregation).iloc[0]
+    freq = {"day": "D", "week": "W-MON", "month": "MS"}[aggregation]
+    return pd.date_range(first, pd.Timestamp(end), freq=freq)
+
+
+def present_types(models: pd.DataFrame) -> list[str]:
+    """The type labels a board has, in the canonical legend order."""
+    have = set(models["type"].dropna())
+    return [t for t in schema.TYPE_LABELS if t in have]
+
+
+def present_families(models: pd.DataFrame) -> list[str]:
+    """The board's architecture families, largest first, Other last."""
+    counts = models["architecture_family"].value_counts()
+    fams = [f for f in counts.index if f != schema.FAMILY_OTHER]
+    return fams + ([schema.FAMILY_OTHER] if schema.FAMILY_OTHER in counts.index else [])
+
+
+def color_map(levels: Sequence[str]) -> dict[str, str]:
+    """Stable Paired colours for a list of levels (cycled past twelve)."""
+    return {lvl: PAIRED[i % len(PAIRED)] for i, lvl in enumerate(levels)}
+
+
+TYPE_COLORS = color_map(schema.TYPE_LABELS)
+
+
+# --------------------------------------------------------------------------- look
+
+
+def theme_study(legend: str = "bottom") -> theme:
+    """The study's minimal look, with room for legends and rotated month labels."""
+    return theme_minimal(base_size=11) + theme(
+        figure_size=(FIG_WIDTH_IN, FIG_HEIGHT_IN),
+        legend_position=legend,
+        legend_title=element_text(size=10),
+        axis_text_x=element_text(rotation=45, ha="right"),
+        plot_title=element_text(size=13, weight="bold"),
+    )
+
+
+def month_axis(start: dt.date, end: dt.date) -> scale_x_datetime:
+    """Month labels on the x axis, thinned so that at most ~14 ticks show."""
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    step = max(1, -(-months // 14))
+    if months <= 2:
+        return scale_x_datetime(date_breaks="1 week", date_labels="%d %b %Y")
+    return scale_x_datetime(date_breaks=f"{step} months", date_labels="%b %Y")
+
+
+def aggregation_word(aggregation: str) -> str:
+    """'week' -> 'weekly' (for titles and axis labels)."""
+    return {"day": "daily", "week": "weekly", "month": "monthly"}[aggregation]
+
+
+def shown(table: pd.DataFrame, n_models: int) -> pd.DataFrame:
+    """Record on the table how many models it covers (for the provenance line)."""
+    table.attrs["models_shown"] = int(n_models)
+    return table
+
+
+def provenance(snap_manifest: Mapping, board: str, models_total: int, models_shown: int | None) -> str:
+    """The line under the plots: board, source, build time, models shown / total."""
+    source = str(snap_manifest.get("source", "?"))
+    if source.startswith("hub:"):
+        rev = snap_manifest.get("source_revision")
+        src = f"{source[4:]} on the Hub" + (f" @ {str(rev)[:10]}" if rev else "")
+    else:
+        sha = snap_manifest.get("source_sha256")
+        src = source.replace("\\", "/").rsplit("/", 1)[-1] + (f" (sha256 {str(sha)[:10]})" if sha else "")
+    enrich = (snap_manifest.get("enrichment") or {}).get("method", "none")
+    built = str(snap_manifest.get("built_at", "?")).replace("T", " ").replace("Z", " UTC")
+    part = f"{models_shown:,} of {models_total:,} models shown" if models_shown is not None else f"{models_total:,} models"
+    return f"Leaderboard {board} · source {src} · enrichment {enrich} · snapshot built {built} · {part}"
+
+
+def table_csv(tbl: pd.DataFrame) -> str:
+    """The plotted table as CSV text: ISO dates, no index (the documented export)."""
+    return tbl.to_csv(index=False, date_format="%Y-%m-%d")

@@ -1,0 +1,91 @@
+"""Model Type Popularity: new models per period stacked by type, and each type's share.
+
+The table has one row per (period, type) for every period of the range, zero-filled, so
+that the stacked bars and the share areas have no gaps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+from plotnine import aes, geom_area, geom_col, ggplot, labs, scale_fill_manual, scale_y_continuous
+
+from . import common as c
+
+ID = "type_popularity"
+TITLE = "Model Type Popularity"
+DESCRIPTION = ("New models per period stacked by type (top), and each type's share of the period's "
+               "new models (bottom). A model counts in the period its repository was created on the Hub.")
+FIGURES = ("counts", "shares")
+CSV_COLUMNS = {
+    "period": "first day of the period (ISO date; weeks start on Monday)",
+    "type": "model type (the leaderboard's label without emoji)",
+    "new_models": "models of this type whose repository was created in the period",
+    "period_total": "models of the selected types created in the period",
+    "share": "new_models / period_total (0 when the period has no models)",
+}
+
+
+@dataclass(frozen=True)
+class Params:
+    start: dt.date
+    end: dt.date
+    types: tuple[str, ...]
+    aggregation: str = c.DEFAULT_AGGREGATION
+
+    @classmethod
+    def defaults(cls, snap) -> "Params":
+        start, end = c.date_bounds(snap.models)
+        return cls(start=start, end=end, types=tuple(c.present_types(snap.models)))
+
+    @classmethod
+    def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
+        d = cls.defaults(snap)
+        start, end = c.parse_date_range(c.raw_get(raw, "dates", (d.start, d.end)))
+        types = c.parse_choices(c.raw_get(raw, "types", d.types), d.types, "types",
+                                empty_message="Tick at least one model type.")
+        agg = c.parse_choice(c.raw_get(raw, "aggregation", d.aggregation), c.AGGREGATIONS, "aggregation")
+        return cls(start=start, end=end, types=types, aggregation=agg)
+
+
+def table(snap, params: Params) -> pd.DataFrame:
+    """New models per (period, type) and each type's share of the period."""
+    models = c.in_range(snap.models, params.start, params.end)
+    models = models.loc[models["type"].isin(params.types)]
+    if models.empty:
+        raise c.EmptySelection("No models of the selected types were created in this date range.")
+    periods = c.all_periods(params.start, params.end, params.aggregation)
+    counts = (pd.DataFrame({"period": c.period_start(models["created_at"], params.aggregation),
+                            "type": models["type"]})
+              .value_counts().rename("new_models"))
+    grid = pd.MultiIndex.from_product([periods, list(params.types)], names=["period", "type"])
+    out = counts.reindex(grid, fill_value=0).reset_index()
+    out["period_total"] = out.groupby("period")["new_models"].transform("sum")
+    out["share"] = (out["new_models"] / out["period_total"].where(out["period_total"] > 0)).fillna(0.0)
+    out["new_models"] = out["new_models"].astype(int)
+    out["period_total"] = out["period_total"].astype(int)
+    return c.shown(out, len(models))
+
+
+def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
+    """``counts``: stacked bars of new models; ``shares``: stacked areas of the shares."""
+    data = tbl.assign(type=pd.Categorical(tbl["type"], categories=list(params.types)))
+    word = c.aggregation_word(params.aggregation)
+    base = ggplot(data, aes("period", fill="type")) + scale_fill_manual(
+        values=c.TYPE_COLORS, name="Model type") + c.month_axis(params.start, params.end) + c.theme_study()
+    if which == "counts":
+        return (base + geom_col(aes(y="new_models"), width=_bar_width(params.aggregation))
+                + labs(x="", y=f"New models ({word})", title="New models by type"))
+    if which == "shares":
+        return (base + geom_area(aes(y="share"), position="stack")
+                + scale_y_continuous(labels=lambda xs: [f"{x:.0%}" for x in xs])
+                + labs(x="", y=f"Share of new models ({word})", title="Share of new models by type"))
+    raise c.InvalidInput(f"figure: unknown plot {which!r}")
+
+
+def _bar_width(aggregation: str) -> float:
+    """Bar width in days, so bars of adjacent periods nearly touch."""
+    return {"day": 0.9, "week": 6.0, "month": 27.0}[aggregation]

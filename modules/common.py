@@ -1,0 +1,122 @@
+"""The wiring every view module shares: layout, plots, messages, downloads, provenance.
+
+Nothing here computes on data: tables come from the view's ``table``, figures from its
+``figure``, rendering from ``llmtrends.render``.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import re
+from collections.abc import Callable, Mapping
+
+from shiny import reactive, render, ui
+from shiny.types import SilentException
+
+from llmtrends import render as lrender
+from llmtrends.views import common as vc
+
+log = logging.getLogger("llmtrends.app")
+
+# One process-wide cache of rendered figures, shared by every session.
+FIGURES = lrender.FigureCache(max_bytes=96 * 1024 * 1024)
+
+
+def view_layout(view, controls, *extra_sidebar) -> ui.Tag:
+    """A view's page: controls and downloads in a sidebar, its plots and provenance."""
+    downloads = [ui.input_select("figure_format", "Figure format", choices=list(lrender.FORMATS), selected="png")]
+    for which in view.FIGURES:
+        label = f"Download {which} figure" if len(view.FIGURES) > 1 else "Download figure"
+        downloads.append(ui.download_button(f"dl_{which}", label, class_="btn-sm w-100 mb-1"))
+    downloads.append(ui.download_button("dl_csv", "Download table (CSV)", class_="btn-sm w-100"))
+    sidebar = ui.sidebar(controls, *extra_sidebar, ui.hr(), *downloads, width=300, open="always")
+    plots = [ui.output_ui(f"plot_{which}", class_="llmtrends-plot-box") for which in view.FIGURES]
+    return ui.layout_sidebar(
+        sidebar,
+        ui.p(view.DESCRIPTION, class_="text-muted small mb-2"),
+        ui.output_ui("note"),
+        *plots,
+        ui.output_text("provenance", inline=False).add_class("llmtrends-provenance small text-muted"),
+    )
+
+
+def _filename(view, board: str, which: str, ext: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", f"llmtrends_{board}_{view.ID}_{which}.{ext}")
+
+
+def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, object]], input) -> Callable:
+    """Register a view's plot, message, provenance and download outputs.
+
+    ``snap`` is a reactive returning the current board's Snapshot; ``raw_inputs`` a
+    function returning the raw control values (read reactively). Returns the reactive
+    ``result`` -> (params, table, message) for modules that need more outputs.
+    """
+
+    @reactive.calc
+    def result():
+        s = snap()
+        try:
+            params = view.Params.from_inputs(raw_inputs(), s)
+            return params, view.table(s, params), None
+        except vc.InvalidInput as exc:
+            log.warning("rejected input in %s: %s", view.ID, exc)
+            return None, None, f"Invalid input rejected — {exc}"
+        except vc.ViewError as exc:
+            return None, None, str(exc)
+        except SilentException:
+            raise
+        except Exception:  # noqa: BLE001 -- never show a traceback to a user
+            log.exception("view %s failed", view.ID)
+            return None, None, "This view could not be drawn for this selection (the error was logged)."
+
+    def make_plot(which: str):
+        def fn():
+            params, tbl, message = result()
+            if message is not None:
+                # one message, under the first plot's slot
+                if which != view.FIGURES[0]:
+                    return None
+                return ui.div(message, class_="alert alert-info llmtrends-message", role="status")
+            key = (view.ID, which, params, snap().version, "png", lrender.SCREEN_DPI)
+            try:
+                png = FIGURES.get_or_render(key, lambda: lrender.figure_bytes(view.figure(tbl, params, which), "png"))
+            except Exception:  # noqa: BLE001
+                log.exception("figure %s/%s failed", view.ID, which)
+                return ui.div("This figure could not be drawn (the error was logged).",
+                              class_="alert alert-warning llmtrends-message", role="status")
+            src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+            return ui.img(src=src, alt=f"{view.TITLE}: {which}", class_="llmtrends-plot",
+                          style="max-width:100%;height:auto;", **{"data-key": str(abs(hash(key)))})
+        fn.__name__ = f"plot_{which}"
+        return render.ui(fn)
+
+    def make_download(which: str):
+        def fn():
+            params, tbl, message = result()
+            if message is not None:
+                raise ValueError(message)
+            fmt = vc.parse_choice(input.figure_format(), tuple(lrender.FORMATS), "figure format")
+            key = (view.ID, which, params, snap().version, fmt, 150)
+            yield FIGURES.get_or_render(key, lambda: lrender.figure_bytes(view.figure(tbl, params, which), fmt, dpi=150))
+        fn.__name__ = f"dl_{which}"
+        return render.download(filename=lambda: _filename(view, snap().board, which, input.figure_format()))(fn)
+
+    plots = [make_plot(w) for w in view.FIGURES]
+    downloads = [make_download(w) for w in view.FIGURES]
+
+    @render.download(filename=lambda: _filename(view, snap().board, "table", "csv"))
+    def dl_csv():
+        params, tbl, message = result()
+        if message is not None:
+            raise ValueError(message)
+        yield vc.table_csv(tbl)
+
+    @render.text
+    def provenance():
+        s = snap()
+        _, tbl, _ = result()
+        n = None if tbl is None else tbl.attrs.get("models_shown")
+        return vc.provenance(s.manifest, s.board, len(s.models), n)
+
+    return result
