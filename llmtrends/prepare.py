@@ -217,7 +217,11 @@ def enrich(models: pd.DataFrame, hub_records: pd.DataFrame | None,
     if hub_records is not None and len(hub_records):
         rec = hub_records.copy()
         rec["_key"] = rec["name"].astype(str).str.lower()
-        rec = rec.drop_duplicates("_key", keep="last").set_index("_key")
+        # several records for one id (case variants of a name): a usable answer (ok or
+        # renamed) beats a stale / failed one; among equals the last record wins
+        rec["_good"] = rec["hub_outcome"].isin(["ok", "renamed"])
+        rec = (rec.sort_values("_good", kind="mergesort")
+               .drop_duplicates("_key", keep="last").drop(columns="_good").set_index("_key"))
         hit = key.isin(rec.index)
         idx = key[hit]
         for col in ("hub_id", "hub_outcome", "author", "library"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,7 +60,14 @@ def _read_table(path: Path, sep: str | None) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix in (".parquet", ".pq"):
+            import pyarrow.parquet as pq
+
+            names = pq.read_schema(path).names
+            dups = sorted({c for c in names if names.count(c) > 1})
+            if dups:
+                raise SourceError(f"{path}: duplicate column name(s): {', '.join(dups)}")
             frame = pd.read_parquet(path)
+            frame.attrs["row_base"] = 1  # parquet rows are counted from 1, no header line
         else:
             with open(path, "rb") as fh:
                 head = fh.read(1 << 16)
@@ -117,8 +125,13 @@ def _first_bad(mask: pd.Series, frame: pd.DataFrame, column: str) -> str:
     """Describe the first row flagged by mask: 'row N (fullname): value'."""
     idx = mask[mask].index[0]
     pos = frame.index.get_loc(idx)
-    name = frame.at[idx, "fullname"] if "fullname" in frame.columns else ""
-    return f"row {pos + 2 if isinstance(pos, int) else pos} ({name}): {frame.at[idx, column]!r}"
+    name = frame.at[idx, "fullname"] if "fullname" in frame.columns else (
+        frame.at[idx, "name"] if "name" in frame.columns else "")
+    base = frame.attrs.get("row_base", 2)
+    row = pos + base if isinstance(pos, int) else pos
+    if column in ("fullname", "name"):
+        return f"row {row}: {frame.at[idx, column]!r}"
+    return f"row {row} ({name}): {frame.at[idx, column]!r}"
 
 
 def coerce_numeric(frame: pd.DataFrame, column: str, where: str) -> pd.Series:
@@ -174,6 +187,7 @@ def validate_leaderboard(frame: pd.DataFrame, board: str, where: str, sep: str |
     spec = schema.SOURCE_SCHEMAS[board]
     _check_columns(frame, spec.required, where, sep)
     out = frame.copy()
+    out.attrs["row_base"] = frame.attrs.get("row_base", 2 if sep else 1)
     names = out["fullname"].astype("string").str.strip()
     # legacy canonical models ("gpt2-xl") have no namespace; ids never contain spaces
     bad = names.isna() | (names == "") | names.str.contains(r"\s", regex=True).fillna(True)
@@ -240,11 +254,18 @@ def read_leaderboard_hub(revision: str | None = None) -> Loaded:
 # --------------------------------------------------------------------------- study records
 
 
+# A bare (unbracketed) value accepted as a one-item list: a tag, language, dataset or
+# repository id -- letters, digits and ``_ - . / : + @`` and spaces, nothing else.
+_BARE_ITEM = re.compile(r"[\w\-./:+@ ]+")
+
+
 def parse_list(value: object, where: str = "") -> list[str]:
     """Parse a Python-literal list string ("['en', 'fr']") safely into a list of str.
 
-    Accepts lists, None/NaN/"" (-> []), a bare string that is not a list literal
-    (-> [value]). Never evaluates code: only ``ast.literal_eval``.
+    Accepts lists, None/NaN/"" (-> []), and a bare plain token such as ``"en"`` or
+    ``"org/model"`` (-> [value]); anything else (a broken literal, an expression such
+    as ``__import__('os')...``) raises :class:`SourceError`. Never evaluates code: only
+    ``ast.literal_eval``.
     """
     if value is None:
         return []
@@ -265,7 +286,20 @@ def parse_list(value: object, where: str = "") -> list[str]:
         if not isinstance(parsed, (list, tuple)):
             raise SourceError(f"{where}: not a list literal: {text[:80]!r}")
         return [str(v) for v in parsed if v is not None and str(v) != ""]
+    # a bare value ("en", "org/model", "unknown") is a one-item list; anything that is not
+    # a plain token (brackets, quotes, parentheses: code or a mangled literal) is an error
+    if not _BARE_ITEM.fullmatch(text):
+        raise SourceError(f"{where}: not a list literal: {text[:80]!r}")
     return [text]
+
+
+def _repo_ids(frame: pd.DataFrame, column: str, where: str) -> pd.Series:
+    """A column of repository ids, stripped; an empty id or one with spaces is an error."""
+    names = frame[column].astype("string").str.strip()
+    bad = names.isna() | (names == "") | names.str.contains(r"\s", regex=True).fillna(True)
+    if bad.any():
+        raise SourceError(f"{where}: column {column!r}: not a repository id at {_first_bad(bad, frame, column)}")
+    return names.astype(object)
 
 
 def _strip_base_prefix(item: str) -> str:
@@ -325,7 +359,7 @@ def read_study_records(directory: str | Path) -> tuple[pd.DataFrame, pd.DataFram
     _check_columns(hub, HUB_MODELS_REQUIRED, str(hub_path), ",")
     where = str(hub_path)
     hub = hub.reset_index(drop=True)
-    hub["name"] = hub["name"].astype("string").str.strip().astype(object)
+    hub["name"] = _repo_ids(hub, "name", where)
     created = coerce_date(hub, "created_at", where)
     modified = coerce_date(hub, "last_modified", where)
     downloads = coerce_numeric(hub, "downloads", where)
@@ -394,7 +428,7 @@ def read_study_records(directory: str | Path) -> tuple[pd.DataFrame, pd.DataFram
     last = coerce_date(commits, "last_commit", cwhere)
     ncommits = coerce_numeric(commits, "num_of_commits", cwhere)
     commit_records = pd.DataFrame({
-        "name": commits["name"].astype("string").str.strip().astype(object),
+        "name": _repo_ids(commits, "name", cwhere),
         "num_commits": ncommits,
         "first_commit": first,
         "last_commit": last,
