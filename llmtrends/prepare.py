@@ -172,7 +172,8 @@ def deduplicate(models: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     frame["_key"] = frame["repo_id"].str.lower()
     frame["_avg"] = frame["average"].fillna(-np.inf)
     frame["_prec"] = frame["precision"].map(schema.PRECISION_RANK).fillna(len(schema.PRECISION_RANK))
-    frame["_sub"] = frame["submitted_at"].fillna(pd.Timestamp.min)
+    # any datetime resolution in, ns out: Timestamp.min is only a valid fill value for ns
+    frame["_sub"] = pd.to_datetime(frame["submitted_at"]).astype("datetime64[ns]").fillna(pd.Timestamp.min)
     frame["_sha"] = frame["sha"].fillna("")
     frame = frame.sort_values(
         ["_key", "_avg", "_prec", "_sub", "_sha", "repo_id"],
