@@ -85,6 +85,7 @@ def write_snapshot(out_dir: str | Path, board: str, models: pd.DataFrame,
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / board
     tmp = Path(tempfile.mkdtemp(prefix=f".{board}.tmp-", dir=out_dir))
+    old = None
     try:
         os.chmod(tmp, 0o755)  # mkdtemp makes it private; a snapshot is meant to be shared
         models.to_parquet(tmp / MODELS_FILE, index=False)
@@ -101,7 +102,6 @@ def write_snapshot(out_dir: str | Path, board: str, models: pd.DataFrame,
             fh.write("\n")
             fh.flush()
             os.fsync(fh.fileno())
-        old = None
         if final.exists():
             old = out_dir / f".{board}.old-{os.getpid()}"
             if old.exists():
@@ -112,6 +112,9 @@ def write_snapshot(out_dir: str | Path, board: str, models: pd.DataFrame,
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        # failed between moving the old snapshot aside and renaming the new one in: put back
+        if old is not None and old.exists() and not final.exists():
+            os.rename(old, final)
         raise
     return final
 
