@@ -4,7 +4,13 @@
 """
 
 from . import type_popularity
+from . import author_activity, score_trends
+from . import architecture_popularity, releases
 
 MODULES = {
     "type_popularity": type_popularity,
+    "author_activity": author_activity,
+    "score_trends": score_trends,
+    "architecture_popularity": architecture_popularity,
+    "releases": releases,
 }

@@ -6,9 +6,15 @@
 from __future__ import annotations
 
 from . import type_popularity
+from . import author_activity, score_trends
+from . import architecture_popularity, releases
 
 VIEWS = [
     type_popularity,
+    author_activity,
+    score_trends,
+    architecture_popularity,
+    releases,
 ]
 
 

@@ -1,0 +1,240 @@
+"""Author Activity: the ten most prolific authors of a date range, their models and scores.
+
+Who is an author? The Hub's commit history when the snapshot has it (``commit_authors``,
+bots already removed by the pipeline): every commit author of a repository is one of its
+authors, so a model with several commit authors counts once for each of them. A repository
+without commit data counts under its namespace (the part of ``repo_id`` before the slash).
+A board without any commit data (v2) uses namespaces throughout; :func:`author_note` says
+which source applies, and the page shows it.
+
+Ranking (:func:`top_authors`): distinct repositories created (on the Hub) in the date range,
+most first; ties are broken by the author's name, case-insensitively, then exactly -- so
+the list is deterministic and does not depend on row order.
+
+The table has one row per (author, period, type) of the selected authors: the timeline draws
+one tile per row (the author's row split between the types of that period), and the score
+plot reads the per-(author, period) columns repeated on each row of the period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+from plotnine import (aes, geom_line, geom_point, geom_tile, ggplot, labs, scale_color_manual,
+                      scale_fill_manual, scale_y_continuous, theme, element_blank)
+
+from .. import schema
+from . import common as c
+
+ID = "author_activity"
+TITLE = "Author Activity"
+DESCRIPTION = ("The ten authors with the most repositories created in the date range: when they "
+               "published models, by type (top), and the mean average score of the models each "
+               "published per period (bottom). Models without a real creation date (missing, or the "
+               "Hub's 2022-03-02 placeholder) are left out of the counts.")
+FIGURES = ("timeline", "scores")
+TOP_N = 10
+NO_TYPE = "no type given"
+CSV_COLUMNS = {
+    "author": "commit author (or repository namespace when the repository has no commit data)",
+    "author_rank": "the author's rank in the date range (1 = most repositories)",
+    "author_models": "repositories of the author created in the date range (the ranking count)",
+    "period": "first day of the period (ISO date; weeks start on Monday)",
+    "type": f"model type (the leaderboard's label without emoji; '{NO_TYPE}' when the leaderboard has none)",
+    "models": "the author's models of this type created in the period",
+    "type_average": "mean average score of those models",
+    "period_models": "all the author's models created in the period (repeated on each type row)",
+    "period_average": "mean average score of all the author's models of the period (the score plot)",
+}
+
+
+# --------------------------------------------------------------------------- authors
+
+
+def has_commit_data(snap) -> bool:
+    """True when the snapshot carries commit authors (v1 enriched from the Hub's history)."""
+    return snap.commit_authors is not None and not snap.commit_authors.empty
+
+
+def author_pairs(snap) -> pd.DataFrame:
+    """One row per (repo_id, author): commit authors where known, else the namespace.
+
+    Every repository of ``snap.models`` appears at least once (unless its namespace is
+    missing); duplicates are removed so that a repository counts once per author.
+    """
+    models = snap.models
+    namespace = models["namespace"] if "namespace" in models.columns else models["repo_id"].str.split("/").str[0]
+    by_ns = pd.DataFrame({"repo_id": models["repo_id"], "author": namespace})
+    if has_commit_data(snap):
+        commits = snap.commit_authors
+        commits = pd.DataFrame({"repo_id": commits["repo_id"], "author": commits["commit_author"]})
+        commits = commits.loc[commits["repo_id"].isin(models["repo_id"])]
+        by_ns = by_ns.loc[~by_ns["repo_id"].isin(commits["repo_id"])]
+        pairs = pd.concat([commits, by_ns], ignore_index=True)
+    else:
+        pairs = by_ns
+    return pairs.dropna().drop_duplicates(ignore_index=True)
+
+
+def author_note(snap) -> str:
+    """The sentence the page shows about which author source is used."""
+    if not has_commit_data(snap):
+        return ("Authors are repository namespaces (the part of the model id before the slash): "
+                "this leaderboard's snapshot has no commit history.")
+    with_commits = snap.models["repo_id"].isin(snap.commit_authors["repo_id"])
+    missing = int((~with_commits).sum())
+    return ("Authors are commit authors from the Hub's commit history (bots excluded); a model with "
+            "several commit authors counts for each. "
+            f"{missing:,} of {len(snap.models):,} repositories have no commit data and count under their namespace.")
+
+
+def _ranked(snap, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Authors of the range with their repository count, in ranking order (ties by name)."""
+    repos = c.in_range(snap.models, start, end)["repo_id"]
+    pairs = author_pairs(snap)
+    pairs = pairs.loc[pairs["repo_id"].isin(repos)]
+    counts = pairs.groupby("author", sort=False)["repo_id"].nunique().rename("author_models").reset_index()
+    counts["_fold"] = counts["author"].str.casefold()
+    counts = counts.sort_values(["author_models", "_fold", "author"], ascending=[False, True, True])
+    counts = counts.drop(columns="_fold").reset_index(drop=True)
+    counts["author_rank"] = range(1, len(counts) + 1)
+    return counts
+
+
+def top_authors(snap, start: dt.date, end: dt.date, n: int = TOP_N) -> list[str]:
+    """The ``n`` authors with most repositories created in [start, end].
+
+    Count descending, then name ascending (case-insensitive, then exact) for ties.
+    """
+    return _ranked(snap, start, end)["author"].head(n).tolist()
+
+
+def author_choices(snap, raw_dates: object) -> list[str]:
+    """The checkbox choices for a raw date-range input (empty when the range is invalid)."""
+    try:
+        start, end = c.parse_date_range(raw_dates if raw_dates is not None else c.date_bounds(snap.models))
+    except c.ViewError:
+        return []
+    return top_authors(snap, start, end)
+
+
+# --------------------------------------------------------------------------- params
+
+
+@dataclass(frozen=True)
+class Params:
+    start: dt.date
+    end: dt.date
+    authors: tuple[str, ...]
+    aggregation: str = c.DEFAULT_AGGREGATION
+
+    @classmethod
+    def defaults(cls, snap) -> "Params":
+        start, end = c.date_bounds(snap.models)
+        return cls(start=start, end=end, authors=tuple(top_authors(snap, start, end)))
+
+    @classmethod
+    def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
+        """Validate raw inputs; authors must be the board's, and are kept only if in the range's top 10.
+
+        An author of the board who is not (or no longer) in the top 10 of the range is a stale
+        tick from before the range changed, not a forgery: it is dropped. A name that is no
+        author of the board at all is rejected.
+        """
+        bounds = c.date_bounds(snap.models)
+        start, end = c.parse_date_range(c.raw_get(raw, "dates", bounds))
+        agg = c.parse_choice(c.raw_get(raw, "aggregation", c.DEFAULT_AGGREGATION), c.AGGREGATIONS, "aggregation")
+        top = top_authors(snap, start, end)
+        if not top:
+            raise c.EmptySelection("No models with a known creation date were created in this date range.")
+        given = raw.get("authors")
+        if given is None:
+            return cls(start=start, end=end, authors=tuple(top), aggregation=agg)
+        known = set(author_pairs(snap)["author"])
+        given = c.parse_choices(given, known, "authors", empty_message="Tick at least one author.")
+        authors = tuple(a for a in top if a in given)
+        if not authors:
+            raise c.EmptySelection("None of the ticked authors is among the top 10 of this date range.")
+        return cls(start=start, end=end, authors=authors, aggregation=agg)
+
+
+# --------------------------------------------------------------------------- table
+
+
+def table(snap, params: Params) -> pd.DataFrame:
+    """Models of the selected authors per (author, period, type), with the author's period mean."""
+    models = c.in_range(snap.models, params.start, params.end)
+    ranked = _ranked(snap, params.start, params.end)
+    ranked = ranked.loc[ranked["author"].isin(params.authors)]
+    if ranked.empty:
+        raise c.EmptySelection("None of the selected authors has models in this date range.")
+    pairs = author_pairs(snap)
+    pairs = pairs.loc[pairs["author"].isin(ranked["author"])]
+    data = pairs.merge(models[["repo_id", "type", "created_at", "average"]], on="repo_id", how="inner")
+    data["period"] = c.period_start(data["created_at"], params.aggregation)
+    data["type"] = data["type"].fillna(NO_TYPE)
+    per_type = (data.groupby(["author", "period", "type"], sort=False)
+                .agg(models=("repo_id", "size"), type_average=("average", "mean")).reset_index())
+    per_period = (data.groupby(["author", "period"], sort=False)
+                  .agg(period_models=("repo_id", "size"), period_average=("average", "mean")).reset_index())
+    out = (per_type.merge(per_period, on=["author", "period"])
+           .merge(ranked[["author", "author_rank", "author_models"]], on="author"))
+    type_order = {t: i for i, t in enumerate((*schema.TYPE_LABELS, NO_TYPE))}
+    out["_t"] = out["type"].map(type_order)
+    out = out.sort_values(["author_rank", "period", "_t"]).drop(columns="_t").reset_index(drop=True)
+    out = out[list(CSV_COLUMNS)]
+    for col in ("author_rank", "author_models", "models", "period_models"):
+        out[col] = out[col].astype(int)
+    return c.shown(out, data["repo_id"].nunique())
+
+
+# --------------------------------------------------------------------------- figures
+
+_TILE_HEIGHT = 0.8
+
+
+_PERIOD_DAYS = {"day": 1.0, "week": 7.0, "month": 30.0}
+
+
+def _tiles(tbl: pd.DataFrame, authors: list[str], aggregation: str) -> pd.DataFrame:
+    """Tile geometry: each author a row (rank 1 on top), split between the period's types;
+    a tile spans its period (centred mid-period, not on its first day)."""
+    pos = {a: len(authors) - i for i, a in enumerate(authors)}
+    data = tbl.copy()
+    data["x"] = data["period"] + pd.to_timedelta(_PERIOD_DAYS[aggregation] / 2, unit="D")
+    data["k"] = data.groupby(["author", "period"])["type"].transform("size")
+    data["j"] = data.groupby(["author", "period"]).cumcount()
+    data["h"] = _TILE_HEIGHT / data["k"]
+    data["y"] = data["author"].map(pos) - _TILE_HEIGHT / 2 + (data["j"] + 0.5) * data["h"]
+    return data
+
+
+def figure(tbl: pd.DataFrame, params: Params, which: str = "timeline") -> ggplot:
+    """``timeline``: tiles per author and period by type; ``scores``: mean score lines per author."""
+    authors = [a for a in params.authors if a in set(tbl["author"])]
+    word = c.aggregation_word(params.aggregation)
+    xaxis = c.month_axis(params.start, params.end)
+    if which == "timeline":
+        types = [t for t in (*schema.TYPE_LABELS, NO_TYPE) if t in set(tbl["type"])]
+        data = _tiles(tbl, authors, params.aggregation).assign(
+            type=lambda d: pd.Categorical(d["type"], categories=types))
+        colors = {**c.TYPE_COLORS, NO_TYPE: "#BDBDBD"}
+        return (ggplot(data, aes("x", "y", height="h", fill="type"))
+                + geom_tile(width=_PERIOD_DAYS[params.aggregation] * 0.95)
+                + scale_fill_manual(values=colors, name="Model type")
+                + scale_y_continuous(breaks=[len(authors) - i for i in range(len(authors))],
+                                     labels=authors, limits=(0.5, len(authors) + 0.5), expand=(0, 0))
+                + xaxis + c.theme_study() + theme(panel_grid_minor_y=element_blank())
+                + labs(x="", y="", title=f"Models of the top authors ({word})"))
+    if which == "scores":
+        data = tbl.drop_duplicates(["author", "period"]).assign(
+            author=lambda d: pd.Categorical(d["author"], categories=authors))
+        return (ggplot(data, aes("period", "period_average", color="author", group="author"))
+                + geom_line(alpha=0.7) + geom_point(size=1.6)
+                + scale_color_manual(values=c.color_map(authors), name="Author")
+                + xaxis + c.theme_study()
+                + labs(x="", y=f"Mean average score ({word})", title="Average score of the top authors' models"))
+    raise c.InvalidInput(f"figure: unknown plot {which!r}")

@@ -1,0 +1,129 @@
+"""Total Models and Average Score: every model's score over time, and the running total per type.
+
+Two plots from one long table with a ``series`` column:
+
+* ``series == "model"`` -- one row per model of the selected types created in the range:
+  its creation day and average score. The score plot draws these as points and fits a
+  loess trend per type on the same rows (one row per model, so the fit stays small).
+* ``series == "cumulative"`` -- one row per (period, type) for every period of the range:
+  the models of that type created in the period and the running total since the range's
+  start. The aggregation only applies to these rows.
+
+Models without a real creation date (missing, or the Hub's 2022-03-02 placeholder, which
+means "on or before") are left out of both series.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+from plotnine import (aes, geom_line, geom_point, geom_smooth, ggplot, guide_legend, labs,
+                      scale_color_manual)
+
+from . import common as c
+
+ID = "score_trends"
+TITLE = "Total Models and Average Score"
+DESCRIPTION = ("Each model's average score by the day its repository was created on the Hub, with a "
+               "loess trend per type (top), and the running total of models per type since the start "
+               "of the date range (bottom; the aggregation applies to this plot). Models without a real "
+               "creation date (missing, or the Hub's 2022-03-02 placeholder) are left out.")
+FIGURES = ("scores", "totals")
+# A type needs at least this many models for a trend line: loess cannot fit fewer points
+# sensibly (and fails outright on a handful).
+MIN_SMOOTH_MODELS = 10
+SERIES = ("model", "cumulative")
+CSV_COLUMNS = {
+    "series": "'model' (one row per model: the score plot) or 'cumulative' (one row per period and type: the totals plot)",
+    "type": "model type (the leaderboard's label without emoji)",
+    "repo_id": "model rows: the model's repository id; empty on cumulative rows",
+    "created_at": "model rows: creation of the repository on the Hub (ISO date); empty on cumulative rows",
+    "average": "model rows: the model's average score on the board's benchmarks; empty on cumulative rows",
+    "period": "cumulative rows: first day of the period (ISO date; weeks start on Monday); empty on model rows",
+    "new_models": "cumulative rows: models of the type created in the period",
+    "total_models": "cumulative rows: models of the type created from the range's start to the period's end",
+}
+
+
+@dataclass(frozen=True)
+class Params:
+    start: dt.date
+    end: dt.date
+    types: tuple[str, ...]
+    aggregation: str = c.DEFAULT_AGGREGATION
+
+    @classmethod
+    def defaults(cls, snap) -> "Params":
+        start, end = c.date_bounds(snap.models)
+        return cls(start=start, end=end, types=tuple(c.present_types(snap.models)))
+
+    @classmethod
+    def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
+        d = cls.defaults(snap)
+        start, end = c.parse_date_range(c.raw_get(raw, "dates", (d.start, d.end)))
+        types = c.parse_choices(c.raw_get(raw, "types", d.types), d.types, "types",
+                                empty_message="Tick at least one model type.")
+        agg = c.parse_choice(c.raw_get(raw, "aggregation", d.aggregation), c.AGGREGATIONS, "aggregation")
+        return cls(start=start, end=end, types=types, aggregation=agg)
+
+
+def table(snap, params: Params) -> pd.DataFrame:
+    """The per-model rows and the per-(period, type) running totals, stacked (see module doc)."""
+    models = c.in_range(snap.models, params.start, params.end)
+    models = models.loc[models["type"].isin(params.types) & models["average"].notna()]
+    if models.empty:
+        raise c.EmptySelection("No models of the selected types were created in this date range.")
+    order = {t: i for i, t in enumerate(params.types)}
+    points = pd.DataFrame({
+        "series": "model",
+        "type": models["type"].astype(str),
+        "repo_id": models["repo_id"].astype(str),
+        "created_at": models["created_at"].dt.normalize(),
+        "average": models["average"].astype(float),
+    }).sort_values(["created_at", "repo_id"], kind="stable")
+    periods = c.all_periods(params.start, params.end, params.aggregation)
+    counts = (pd.DataFrame({"period": c.period_start(models["created_at"], params.aggregation),
+                            "type": models["type"].astype(str)})
+              .value_counts().rename("new_models"))
+    grid = pd.MultiIndex.from_product([periods, list(params.types)], names=["period", "type"])
+    totals = counts.reindex(grid, fill_value=0).reset_index()
+    totals["_t"] = totals["type"].map(order)
+    totals = totals.sort_values(["_t", "period"])
+    totals["total_models"] = totals.groupby("type")["new_models"].cumsum()
+    totals = totals.sort_values(["period", "_t"]).drop(columns="_t")
+    totals.insert(0, "series", "cumulative")
+    out = pd.concat([points, totals], ignore_index=True)[list(CSV_COLUMNS)]
+    out["new_models"] = out["new_models"].astype("Int64")
+    out["total_models"] = out["total_models"].astype("Int64")
+    return c.shown(out, len(models))
+
+
+def figure(tbl: pd.DataFrame, params: Params, which: str = "scores") -> ggplot:
+    """``scores``: points per model with a loess trend per type; ``totals``: running totals per type."""
+    # two legend rows: seven type labels in one row do not fit the figure's width
+    colors = scale_color_manual(values=c.TYPE_COLORS, name="Model type",
+                                guide=guide_legend(nrow=2, override_aes={"alpha": 1, "size": 2}))
+    xaxis = c.month_axis(params.start, params.end)
+    if which == "scores":
+        pts = tbl.loc[tbl["series"] == "model", ["type", "created_at", "average"]]
+        pts = pts.assign(type=pd.Categorical(pts["type"], categories=list(params.types)))
+        sizes = pts["type"].value_counts()
+        smooth = pts.loc[pts["type"].isin(sizes.index[sizes >= MIN_SMOOTH_MODELS])]
+        fig = (ggplot(pts, aes("created_at", "average", color="type"))
+               + geom_point(alpha=0.4, size=1.1, stroke=0))
+        if not smooth.empty:
+            fig += geom_smooth(data=smooth, method="loess", se=False, size=1.2)
+        return (fig + colors + xaxis + c.theme_study()
+                + labs(x="", y="Average score", title="Average score of each model, with a loess trend per type"))
+    if which == "totals":
+        tot = tbl.loc[tbl["series"] == "cumulative", ["type", "period", "total_models"]]
+        tot = tot.assign(type=pd.Categorical(tot["type"], categories=list(params.types)),
+                         total_models=tot["total_models"].astype(int))
+        word = c.aggregation_word(params.aggregation)
+        return (ggplot(tot, aes("period", "total_models", color="type")) + geom_line(size=1.1)
+                + colors + xaxis + c.theme_study()
+                + labs(x="", y=f"Total models ({word})", title="Total models per type since the start of the range"))
+    raise c.InvalidInput(f"figure: unknown plot {which!r}")

@@ -1,0 +1,47 @@
+"""Author Activity tab: date range, aggregation, and which of the range's top 10 authors to show.
+
+The author checkboxes are re-rendered whenever the board or the date range changes, with
+the range's top 10 (from ``author_activity.author_choices``) all ticked.
+"""
+
+from __future__ import annotations
+
+from shiny import module, render, ui
+
+from llmtrends.views import author_activity as view
+from llmtrends.views import common as vc
+
+from . import common
+
+
+@module.ui
+def view_ui():
+    return common.view_layout(view, ui.output_ui("controls"), ui.output_ui("author_picker"))
+
+
+@module.server
+def view_server(input, output, session, snap):
+    @render.ui
+    def controls():
+        s = snap()
+        d = view.Params.defaults(s)
+        return ui.TagList(
+            ui.input_date_range("dates", "Repository created between", start=d.start, end=d.end,
+                                min=d.start, max=d.end),
+            ui.input_radio_buttons("aggregation", "Aggregation", choices=list(vc.AGGREGATIONS),
+                                   selected=d.aggregation, inline=True),
+        )
+
+    @render.ui
+    def author_picker():
+        choices = view.author_choices(snap(), input.dates())
+        return ui.input_checkbox_group("authors", f"Top {view.TOP_N} authors in the range",
+                                       choices=choices, selected=choices)
+
+    @render.ui
+    def note():
+        return ui.p(view.author_note(snap()), class_="small text-muted mb-2 llmtrends-note")
+
+    common.serve_view(view, snap, lambda: {
+        "dates": input.dates(), "aggregation": input.aggregation(), "authors": input.authors(),
+    }, input)

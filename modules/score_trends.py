@@ -1,0 +1,34 @@
+"""Total Models and Average Score tab: date range, types, aggregation (of the running totals)."""
+
+from __future__ import annotations
+
+from shiny import module, render, ui
+
+from llmtrends.views import common as vc
+from llmtrends.views import score_trends as view
+
+from . import common
+
+
+@module.ui
+def view_ui():
+    return common.view_layout(view, ui.output_ui("controls"))
+
+
+@module.server
+def view_server(input, output, session, snap):
+    @render.ui
+    def controls():
+        s = snap()
+        d = view.Params.defaults(s)
+        return ui.TagList(
+            ui.input_date_range("dates", "Repository created between", start=d.start, end=d.end,
+                                min=d.start, max=d.end),
+            ui.input_checkbox_group("types", "Model types", choices=list(d.types), selected=list(d.types)),
+            ui.input_radio_buttons("aggregation", "Aggregation (running totals)", choices=list(vc.AGGREGATIONS),
+                                   selected=d.aggregation, inline=True),
+        )
+
+    common.serve_view(view, snap, lambda: {
+        "dates": input.dates(), "types": input.types(), "aggregation": input.aggregation(),
+    }, input)
