@@ -6,6 +6,7 @@
 from . import type_popularity
 from . import author_activity, score_trends
 from . import architecture_popularity, releases
+from . import params_score
 
 MODULES = {
     "type_popularity": type_popularity,
@@ -13,4 +14,5 @@ MODULES = {
     "score_trends": score_trends,
     "architecture_popularity": architecture_popularity,
     "releases": releases,
+    "params_score": params_score,
 }

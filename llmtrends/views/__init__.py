@@ -8,6 +8,7 @@ from __future__ import annotations
 from . import type_popularity
 from . import author_activity, score_trends
 from . import architecture_popularity, releases
+from . import params_score
 
 VIEWS = [
     type_popularity,
@@ -15,6 +16,7 @@ VIEWS = [
     score_trends,
     architecture_popularity,
     releases,
+    params_score,
 ]
 
 

@@ -173,6 +173,33 @@ def color_map(levels: Sequence[str]) -> dict[str, str]:
 
 TYPE_COLORS = color_map(schema.TYPE_LABELS)
 
+# Size classes with their bounds, for legends and axes (bounds from schema, one source).
+SIZE_LABELS: dict[str, str] = {
+    schema.SIZE_SMALL: f"Small (≤ {schema.SIZE_SMALL_MAX_B:g}B)",
+    schema.SIZE_MEDIUM: f"Medium ({schema.SIZE_SMALL_MAX_B:g}–{schema.SIZE_MEDIUM_MAX_B:g}B)",
+    schema.SIZE_LARGE: f"Large (> {schema.SIZE_MEDIUM_MAX_B:g}B)",
+}
+# The dark members of three Paired pairs, so the three classes stay apart.
+SIZE_COLORS: dict[str, str] = dict(zip(schema.SIZE_CLASSES, (PAIRED[1], PAIRED[3], PAIRED[5])))
+# Two contrasting Paired colours for two-group comparisons (MoE vs dense, official vs community).
+TWO_GROUP_COLORS: tuple[str, str] = (PAIRED[7], PAIRED[1])
+
+
+def parse_sizes(values: object, name: str = "size classes") -> tuple[str, ...]:
+    """A subset of the size classes (Small, Medium, Large) in their order."""
+    return parse_choices(values, schema.SIZE_CLASSES, name, empty_message="Tick at least one size class.")
+
+
+def number_labels(values: Sequence[float]) -> list[str]:
+    """Short tick labels for log axes: 0.01, 0.1, 1, 10, 100, 1k (no scientific notation)."""
+    out = []
+    for v in values:
+        if v >= 1000:
+            out.append(f"{v / 1000:g}k")
+        else:
+            out.append(f"{v:g}")
+    return out
+
 
 # --------------------------------------------------------------------------- look
 

@@ -1,0 +1,160 @@
+"""Parameters and Score: does a bigger model buy proportionally more score?
+
+The table has one row per model (its average score, parameters and score per billion
+parameters) with its size class's summary broadcast onto it (models, median and mean
+score per billion, median score), so one table feeds both figures and the CSV:
+
+* ``per_billion`` -- bars of the median and mean average score per billion parameters for
+  each size class: a falling bar from Small to Large is the diminishing return;
+* ``scatter`` -- average score against parameters (log x) with a linear trend of score on
+  log10(parameters) per model type.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+from plotnine import (aes, geom_col, geom_point, geom_smooth, geom_text, ggplot, guide_legend, guides, labs, position_dodge,
+                      scale_color_manual, scale_fill_manual, scale_x_discrete, scale_x_log10,
+                      scale_y_continuous, theme, element_text)
+
+from .. import schema
+from . import common as c
+
+ID = "params_score"
+TITLE = "Parameters and Score"
+DESCRIPTION = ("Average score per billion parameters by size class (top: median and mean, with the "
+               "number of models) and average score against parameters on a log scale with a linear "
+               "trend per model type (bottom). Models whose parameter count is unknown, and models "
+               "without a real repository creation date (missing, or the Hub's 2022-03-02 placeholder), "
+               "are left out. Leaderboard v1 gives parameters in whole billions.")
+FIGURES = ("per_billion", "scatter")
+MIN_PARAMS_B = 1.0  # "leave out models under 1B" keeps params_b >= 1
+CSV_COLUMNS = {
+    "repo_id": "model repository (namespace/name)",
+    "type": "model type",
+    "size_class": "Small (<= 9B), Medium (9-40B) or Large (> 40B)",
+    "params_b": "parameters in billions",
+    "average": "the leaderboard's average score",
+    "score_per_b": "average / params_b",
+    "class_models": "models of the size class in the selection",
+    "class_median_score_per_b": "median of score_per_b over the size class",
+    "class_mean_score_per_b": "mean of score_per_b over the size class",
+    "class_median_average": "median average score of the size class",
+}
+STATISTICS = {"median": "Median", "mean": "Mean"}
+
+
+@dataclass(frozen=True)
+class Params:
+    start: dt.date
+    end: dt.date
+    types: tuple[str, ...]
+    exclude_small: bool = True
+
+    @classmethod
+    def defaults(cls, snap) -> "Params":
+        start, end = c.date_bounds(snap.models)
+        return cls(start=start, end=end, types=tuple(c.present_types(snap.models)))
+
+    @classmethod
+    def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
+        d = cls.defaults(snap)
+        start, end = c.parse_date_range(c.raw_get(raw, "dates", (d.start, d.end)))
+        types = c.parse_choices(c.raw_get(raw, "types", d.types), d.types, "types",
+                                empty_message="Tick at least one model type.")
+        exclude = c.parse_bool(c.raw_get(raw, "exclude_small", d.exclude_small), "exclude models under 1B")
+        return cls(start=start, end=end, types=types, exclude_small=exclude)
+
+
+def table(snap, params: Params) -> pd.DataFrame:
+    """One row per model with its score per billion parameters and its size class's summary."""
+    models = c.in_range(snap.models, params.start, params.end)
+    models = models.loc[models["type"].isin(params.types) & models["average"].notna()
+                        & (models["params_b"] > 0) & models["size_class"].isin(schema.SIZE_CLASSES)]
+    if params.exclude_small:
+        models = models.loc[models["params_b"] >= MIN_PARAMS_B]
+    if models.empty:
+        raise c.EmptySelection("No models with a known parameter count match this selection.")
+    out = pd.DataFrame({
+        "repo_id": models["repo_id"].astype(str),
+        "type": models["type"].astype(str),
+        "size_class": models["size_class"].astype(str),
+        "params_b": models["params_b"].astype(float),
+        "average": models["average"].astype(float),
+    }).reset_index(drop=True)
+    out["score_per_b"] = out["average"] / out["params_b"]
+    by_class = out.groupby("size_class")
+    out["class_models"] = by_class["repo_id"].transform("size").astype(int)
+    out["class_median_score_per_b"] = by_class["score_per_b"].transform("median")
+    out["class_mean_score_per_b"] = by_class["score_per_b"].transform("mean")
+    out["class_median_average"] = by_class["average"].transform("median")
+    order = {s: i for i, s in enumerate(schema.SIZE_CLASSES)}
+    out = out.sort_values(["size_class", "params_b", "repo_id"], key=lambda s: s.map(order) if s.name == "size_class" else s,
+                          kind="stable").reset_index(drop=True)
+    return c.shown(out, len(out))
+
+
+def class_summary(tbl: pd.DataFrame) -> pd.DataFrame:
+    """One row per (size class, statistic): the bar heights of ``per_billion``."""
+    classes = tbl.drop_duplicates("size_class")
+    rows = []
+    for _, r in classes.iterrows():
+        for stat, label in STATISTICS.items():
+            rows.append({"size_class": r["size_class"], "statistic": label, "models": int(r["class_models"]),
+                         "value": float(r[f"class_{stat}_score_per_b"])})
+    return pd.DataFrame(rows)
+
+
+def figure(tbl: pd.DataFrame, params: Params, which: str = "per_billion") -> ggplot:
+    """``per_billion``: bars per size class; ``scatter``: score vs parameters with trends."""
+    if which == "per_billion":
+        return _per_billion(tbl, params)
+    if which == "scatter":
+        return _scatter(tbl, params)
+    raise c.InvalidInput(f"figure: unknown plot {which!r}")
+
+
+def _per_billion(tbl: pd.DataFrame, params: Params) -> ggplot:
+    data = class_summary(tbl)
+    present = [s for s in schema.SIZE_CLASSES if s in set(data["size_class"])]
+    counts = data.drop_duplicates("size_class").set_index("size_class")["models"]
+    axis = {s: f"{c.SIZE_LABELS[s]}\n{counts[s]:,} models" for s in present}
+    data = data.assign(size_class=pd.Categorical(data["size_class"], categories=present),
+                       statistic=pd.Categorical(data["statistic"], categories=list(STATISTICS.values())),
+                       label=[f"{v:.2f}" for v in data["value"]])
+    dodge = position_dodge(width=0.8)
+    top = float(data["value"].max()) if len(data) else 1.0
+    data["label_y"] = data["value"] + top * 0.015
+    floor = "" if not params.exclude_small else " (models under 1B left out)"
+    return (ggplot(data, aes("size_class", "value", fill="statistic"))
+            + geom_col(position=dodge, width=0.75)
+            + geom_text(aes(y="label_y", label="label"), position=dodge, va="bottom", size=9)
+            + scale_fill_manual(values=dict(zip(STATISTICS.values(), (c.PAIRED[1], c.PAIRED[0]))),
+                                name="Statistic")
+            + scale_x_discrete(labels=lambda xs: [axis[x] for x in xs])
+            + scale_y_continuous(expand=(0, 0, 0.08, 0))
+            + labs(x="", y="Average score per billion parameters",
+                   title=f"Score per billion parameters by size class{floor}")
+            + c.theme_study() + theme(axis_text_x=element_text(rotation=0, ha="center")))
+
+
+def _scatter(tbl: pd.DataFrame, params: Params) -> ggplot:
+    types = [t for t in params.types if t in set(tbl["type"])]
+    data = tbl.assign(type=pd.Categorical(tbl["type"], categories=types))
+    # a trend needs a few models spread over more than one size
+    fit = data.groupby("type", observed=True).filter(lambda g: len(g) >= 3 and g["params_b"].nunique() >= 2)
+    fig = (ggplot(data, aes("params_b", "average", color="type"))
+           + geom_point(alpha=0.45, size=1.4)
+           + scale_x_log10(labels=c.number_labels)
+           + scale_color_manual(values=c.TYPE_COLORS, name="Model type")
+           + guides(color=guide_legend(ncol=3))
+           + labs(x="Parameters (billions, log scale)", y="Average score",
+                  title="Average score against parameters, linear trend per type")
+           + c.theme_study() + theme(axis_text_x=element_text(rotation=0, ha="center")))
+    if not fit.empty:
+        fig += geom_smooth(data=fit, method="lm", se=False, size=1.1)
+    return fig
