@@ -345,10 +345,14 @@ def read_study_records(directory: str | Path) -> tuple[pd.DataFrame, pd.DataFram
     Rules (documented in the README):
 
     * repeated calls for one name: the last record in file order wins (the latest call);
-    * a record whose ``author`` is not the asked namespace is a *stale copy* when its
-      payload (author, created_at, last_modified, downloads, tags) is identical to the
-      record of another name -- the study's scraper reused the previous answer after a
-      failed call. Stale copies are dropped (``hub_outcome = "stale"``, no Hub fields);
+    * a record whose ``author`` is not the asked namespace (compared case-insensitively;
+      an id without a namespace, such as ``gpt2``, is its own namespace) is a *stale
+      copy* when its payload (author, created_at, last_modified, downloads, tags) is
+      identical to the record of another name -- the study's scraper reused the previous
+      answer after a failed call -- unless that other name is ``author/<model part>``
+      itself (the Hub redirected the old name to the moved repository, e.g. ``gpt2`` ->
+      ``openai-community/gpt2``). Stale copies are dropped (``hub_outcome = "stale"``,
+      no Hub fields);
     * otherwise it is a *rename*: the Hub answered for a moved repository, ``hub_id`` =
       ``author/<model part>`` and ``hub_outcome = "renamed"``.
     """
@@ -369,11 +373,17 @@ def read_study_records(directory: str | Path) -> tuple[pd.DataFrame, pd.DataFram
     payload = (hub["author"].astype(str) + "|" + hub["created_at"].astype(str) + "|"
                + hub["last_modified"].astype(str) + "|" + hub["downloads"].astype(str) + "|"
                + hub["tags"].astype(str))
+    # legacy ids without a namespace ("gpt2") count as their own namespace
     namespace = hub["name"].str.split("/").str[0]
     foreign = namespace.str.lower() != hub["author"].astype(str).str.lower()
-    names_per_payload = pd.DataFrame({"p": payload, "n": hub["name"]}).groupby("p")["n"].nunique()
-    shared = payload.map(names_per_payload) > 1
-    stale = foreign & shared
+    lower_names = hub["name"].str.lower()
+    names_per_payload = pd.DataFrame({"p": payload, "n": lower_names}).groupby("p")["n"].agg(set)
+    shared = payload.map(names_per_payload.map(len)) > 1
+    # the repository the Hub would have redirected to: author/<model part>; when the
+    # payload is shared with that repository's own record, it is a redirect, not a copy
+    target = (hub["author"].astype(str) + "/" + hub["name"].str.split("/").str[-1]).str.lower()
+    redirect = pd.Series([t in names_per_payload[p] for t, p in zip(target, payload)], index=hub.index)
+    stale = foreign & shared & ~redirect
 
     records = []
     for i in range(len(hub)):

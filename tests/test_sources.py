@@ -84,6 +84,8 @@ HUB_COLUMNS = ["name", "author", "created_at", "last_modified", "downloads", "ta
                "library_name", "language", "datasets", "base_model"]
 P1 = ("2024-01-01 10:00:00+00:00", "2024-01-02 10:00:00+00:00", 100, "['llama', 'license:mit']")
 P3 = ("2023-06-01 08:00:00+00:00", "2023-06-02 08:00:00+00:00", 7, "['license:apache-2.0']")
+P7 = ("2023-07-07 07:00:00+00:00", "2023-07-08 07:00:00+00:00", 77, "['license:mit']")
+P9 = ("2022-03-02 23:29:04+00:00", "2024-02-19 10:57:45+00:00", 999, "['gpt2']")
 
 
 def write_records(folder, hub_rows, commit_rows=None):
@@ -98,7 +100,7 @@ def write_records(folder, hub_rows, commit_rows=None):
 
 
 def study_rows():
-    """Eight records exercising every rule (see test_study_record_rules)."""
+    """Twelve records exercising every rule (see test_study_record_rules)."""
     return [
         ("A/m1", "A", *P1, "transformers", "['en']", "['d/1']", "['org/base']"),            # 0 ok
         ("B/m2", "A", *P1, "transformers", "['en']", "['d/1']", "['org/base']"),            # 1 stale copy of A/m1
@@ -112,20 +114,31 @@ def study_rows():
         ("F/m5", "A", *P1, "transformers", "['en']", "['d/1']", "['org/base']"),            # 6 stale, later
         ("g/m6", "G", "2024-02-02 00:00:00+02:00", "2024-02-03 00:00:00+00:00", 3, "[]",
          np.nan, np.nan, np.nan, np.nan),                                                    # 7 case only: ok
+        ("old/m7", "New", *P7, np.nan, np.nan, np.nan, np.nan),                             # 8 redirect -> New/m7
+        ("New/m7", "New", *P7, np.nan, np.nan, np.nan, np.nan),                             # 9 ok
+        ("gpt9", "community", *P9, np.nan, np.nan, np.nan, np.nan),                         # 10 legacy id, redirect
+        ("community/gpt9", "community", *P9, np.nan, np.nan, np.nan, np.nan),               # 11 ok
     ]
 
 
 def test_study_record_rules(tmp_path):
     folder = write_records(tmp_path / "rec", study_rows())
     hub, commits, counts = sources.read_study_records(folder)
-    # 8 rows; stale: rows 1 and 6 (foreign author, payload shared with another name);
-    # renamed: row 2 only (row 7's author differs only in case); 6 names -> 2 repeated
-    assert counts == {"hub_rows": 8, "hub_stale": 2, "hub_renamed": 1, "hub_repeated": 2, "commit_rows": 1}
+    # 12 rows; stale: rows 1 and 6 (foreign author, payload shared with another name that
+    # is not author/<model part>); renamed: rows 2, 8 and 10 (8 and 10 share their payload
+    # with exactly the repository they redirect to; row 7's author differs only in case);
+    # 10 names -> 2 repeated
+    assert counts == {"hub_rows": 12, "hub_stale": 2, "hub_renamed": 3, "hub_repeated": 2, "commit_rows": 1}
     assert list(hub.columns) == list(schema.HUB_RECORD_COLUMNS)
     by = hub.set_index("name")
-    assert sorted(by.index) == ["A/m1", "B/m2", "C/m3", "E/m4", "F/m5", "g/m6"]
+    assert sorted(by.index) == ["A/m1", "B/m2", "C/m3", "E/m4", "F/m5", "New/m7", "community/gpt9",
+                                "g/m6", "gpt9", "old/m7"]
     assert by["hub_outcome"].to_dict() == {"A/m1": "ok", "B/m2": "stale", "C/m3": "renamed",
-                                           "E/m4": "ok", "F/m5": "ok", "g/m6": "ok"}
+                                           "E/m4": "ok", "F/m5": "ok", "g/m6": "ok",
+                                           "old/m7": "renamed", "New/m7": "ok",
+                                           "gpt9": "renamed", "community/gpt9": "ok"}
+    assert by.loc["old/m7", "hub_id"] == "New/m7" and by.loc["gpt9", "hub_id"] == "community/gpt9"
+    assert by.loc["gpt9", "created_at"] == pd.Timestamp("2022-03-02 23:29:04")
     assert by.loc["C/m3", "hub_id"] == "D/m3" and by.loc["C/m3", "author"] == "D"
     assert by.loc["A/m1", "hub_id"] == "A/m1"
     assert by.loc["g/m6", "hub_id"] == "g/m6"
