@@ -1,0 +1,136 @@
+"""Models Architecture Popularity: how each architecture family gains or loses new models.
+
+Per family and period the table holds the count of new models ``n_t`` and two changes, as
+in the study: against the family's previous period (``n_t - n_{t-1}``) and against the mean
+over the selected families in that period (``n_t - mean_f n_t``). The study drew these as
+loess-smoothed areas; here each change is smoothed with a centred rolling mean of a few
+periods (``SMOOTH_PERIODS``) -- light enough to keep release-driven bumps visible, and
+simple enough to recompute by hand. The CSV keeps the raw values beside the smoothed ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+from plotnine import (aes, element_text, facet_wrap, geom_area, geom_hline, geom_line, ggplot, labs,
+                      scale_color_manual, scale_fill_manual, scale_x_datetime, theme)
+
+from . import common as c
+
+ID = "architecture_popularity"
+TITLE = "Models Architecture Popularity"
+DESCRIPTION = (
+    "How the number of new models of each architecture family changes: against the family's "
+    "previous period (top) and against the mean over the selected families in the same period "
+    "(bottom). Areas are smoothed with a centred rolling mean (day: 7, week: 5, month: 3 periods); "
+    "the CSV also holds the raw values. A model counts in the period its repository was created "
+    "on the Hub; models carrying the Hub's 2022-03-02 placeholder date are left out.")
+FIGURES = ("vs_previous", "vs_mean")
+# Periods in the centred rolling mean, per aggregation (about a week, a month, a quarter).
+SMOOTH_PERIODS = {"day": 7, "week": 5, "month": 3}
+CSV_COLUMNS = {
+    "period": "first day of the period (ISO date; weeks start on Monday)",
+    "family": "architecture family (LLama, Mistral, ...; Other = families with few models)",
+    "new_models": "models of this family whose repository was created in the period",
+    "change_vs_previous": "new_models minus the family's new_models in the previous period "
+                          "(empty for the first period of the range)",
+    "change_vs_previous_smooth": "change_vs_previous, centred rolling mean over SMOOTH_PERIODS periods",
+    "period_mean": "mean of new_models over the selected families in the period",
+    "change_vs_mean": "new_models minus period_mean",
+    "change_vs_mean_smooth": "change_vs_mean, centred rolling mean over SMOOTH_PERIODS periods",
+}
+
+
+@dataclass(frozen=True)
+class Params:
+    start: dt.date
+    end: dt.date
+    families: tuple[str, ...]
+    aggregation: str = c.DEFAULT_AGGREGATION
+
+    @classmethod
+    def defaults(cls, snap) -> "Params":
+        start, end = c.date_bounds(snap.models)
+        return cls(start=start, end=end, families=tuple(c.present_families(snap.models)))
+
+    @classmethod
+    def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
+        d = cls.defaults(snap)
+        start, end = c.parse_date_range(c.raw_get(raw, "dates", (d.start, d.end)))
+        families = c.parse_choices(c.raw_get(raw, "families", d.families), d.families, "families",
+                                   empty_message="Tick at least one architecture family.")
+        agg = c.parse_choice(c.raw_get(raw, "aggregation", d.aggregation), c.AGGREGATIONS, "aggregation")
+        return cls(start=start, end=end, families=families, aggregation=agg)
+
+
+def table(snap, params: Params) -> pd.DataFrame:
+    """Per (family, period): new models, change vs previous period and vs the period's mean."""
+    models = c.in_range(snap.models, params.start, params.end)
+    models = models.loc[models["architecture_family"].isin(params.families)]
+    if models.empty:
+        raise c.EmptySelection("No models of the selected architecture families were created in this date range.")
+    periods = c.all_periods(params.start, params.end, params.aggregation)
+    if len(periods) < 2:
+        raise c.EmptySelection(f"The range covers a single {params.aggregation}: widen it or pick a "
+                               "finer aggregation to see changes between periods.")
+    counts = (pd.DataFrame({"family": models["architecture_family"],
+                            "period": c.period_start(models["created_at"], params.aggregation)})
+              .value_counts().rename("new_models"))
+    grid = pd.MultiIndex.from_product([list(params.families), periods], names=["family", "period"])
+    out = counts.reindex(grid, fill_value=0).reset_index()[["period", "family", "new_models"]]
+    out["new_models"] = out["new_models"].astype(int)
+    by_family = out.groupby("family", sort=False)["new_models"]
+    out["change_vs_previous"] = by_family.diff()  # NaN in the first period: no previous one in range
+    out["period_mean"] = out.groupby("period")["new_models"].transform("mean")
+    out["change_vs_mean"] = out["new_models"] - out["period_mean"]
+    window = SMOOTH_PERIODS[params.aggregation]
+    for col in ("change_vs_previous", "change_vs_mean"):
+        out[f"{col}_smooth"] = out.groupby("family", sort=False)[col].transform(
+            lambda s: s.rolling(window, center=True, min_periods=1).mean())
+    out.loc[out["change_vs_previous"].isna(), "change_vs_previous_smooth"] = float("nan")
+    out = out[list(CSV_COLUMNS)]
+    # every family of the board, so a family keeps its colour when others are unticked
+    out.attrs["family_levels"] = c.present_families(snap.models)
+    return c.shown(out, len(models))
+
+
+def figure(tbl: pd.DataFrame, params: Params, which: str = "vs_previous") -> ggplot:
+    """One small area chart per family (so areas do not hide each other), smoothed change."""
+    if which == "vs_previous":
+        col, title = "change_vs_previous_smooth", "Change in new models against the previous period"
+    elif which == "vs_mean":
+        col, title = "change_vs_mean_smooth", "New models against the mean over the selected families"
+    else:
+        raise c.InvalidInput(f"figure: unknown plot {which!r}")
+    families = list(params.families)
+    colors = c.color_map(tbl.attrs.get("family_levels") or families)
+    data = tbl.loc[tbl[col].notna(), ["period", "family", col]].rename(columns={col: "value"})
+    data = data.assign(family=pd.Categorical(data["family"], categories=families))
+    ncol = min(len(families), 5 if len(families) > 4 else len(families))
+    word = c.aggregation_word(params.aggregation)
+    return (ggplot(data, aes("period", "value", fill="family"))
+            + geom_hline(yintercept=0, color="#9a9a9a", size=0.3)
+            + geom_area(position="identity", alpha=0.75)
+            + geom_line(aes(color="family"), size=0.4, show_legend=False)
+            + facet_wrap("family", ncol=max(ncol, 1))
+            + scale_fill_manual(values=colors, name="Architecture family")
+            + scale_color_manual(values=colors, guide=None)
+            + _panel_month_axis(params.start, params.end, ncol)
+            + labs(x="", y=f"Change in new models ({word}, smoothed)", title=title)
+            + c.theme_study()
+            + theme(strip_text=element_text(size=10, weight="bold"), legend_position="none",
+                    axis_text_x=element_text(rotation=45, ha="right", size=7)))
+
+
+def _panel_month_axis(start: dt.date, end: dt.date, ncol: int) -> scale_x_datetime:
+    """Month labels thinned for small panels: about 14 / ncol + 1 ticks per panel."""
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    if months <= 2:
+        return c.month_axis(start, end) if ncol <= 2 else scale_x_datetime(date_breaks="2 weeks", date_labels="%d %b")
+    per_panel = max(3, 14 // max(ncol, 1) + 1)
+    step = max(1, -(-months // per_panel))
+    return scale_x_datetime(date_breaks=f"{step} months", date_labels="%b %Y")
+
