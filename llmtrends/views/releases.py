@@ -1,0 +1,156 @@
+"""Effects of Important Models Release: new models per period by family, with release lines.
+
+New models per period are stacked by architecture family; dashed vertical lines mark the
+major base-model releases of ``llmtrends/releases.csv`` (see :mod:`llmtrends.releases`) that
+fall inside the date range and matter for the board. Labels sit above the bars at staggered
+heights, computed by :func:`label_layout` so that no two labels overlap at the default size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+from plotnine import (aes, geom_col, geom_label, geom_segment, ggplot, labs, scale_fill_manual,
+                      scale_y_continuous)
+
+from .. import releases as rel
+from . import common as c
+
+ID = "releases"
+TITLE = "Effects of Important Models Release"
+DESCRIPTION = (
+    "New models per period stacked by architecture family; dashed lines mark the releases of "
+    "major base models (date of the vendor's announcement; list and sources in llmtrends/releases.csv). "
+    "A model counts in the period its repository was created on the Hub; models carrying the Hub's "
+    "2022-03-02 placeholder date are left out.")
+FIGURES = ("counts",)
+# The study opened this tab on 2023-01-01 (the months before hold few models).
+DEFAULT_START = dt.date(2023, 1, 1)
+CSV_COLUMNS = {
+    "period": "first day of the period (ISO date; weeks start on Monday)",
+    "family": "architecture family (LLama, Mistral, ...; Other = families with few models)",
+    "new_models": "models of this family whose repository was created in the period",
+    "period_total": "models of all families created in the period",
+    "releases": "major releases (llmtrends/releases.csv) dated in this period, '; '-separated",
+}
+# Label placement: the panel is ~8.8 in wide and a label character ~0.075 in at size 8, so
+# about 117 characters span the x axis; labels are given one character of padding each side.
+_CHARS_ACROSS = 117.0
+_LEVEL_STEP = 0.075  # height of one label level as a share of the bars' maximum
+
+
+@dataclass(frozen=True)
+class Params:
+    start: dt.date
+    end: dt.date
+    aggregation: str = c.DEFAULT_AGGREGATION
+    board: str = "v1"  # which releases to draw; from the snapshot, never from the browser
+
+    @classmethod
+    def defaults(cls, snap) -> "Params":
+        first, last = c.date_bounds(snap.models)
+        start = min(max(first, DEFAULT_START), last)
+        return cls(start=start, end=last, board=snap.board)
+
+    @classmethod
+    def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
+        d = cls.defaults(snap)
+        start, end = c.parse_date_range(c.raw_get(raw, "dates", (d.start, d.end)))
+        agg = c.parse_choice(c.raw_get(raw, "aggregation", d.aggregation), c.AGGREGATIONS, "aggregation")
+        return cls(start=start, end=end, aggregation=agg, board=snap.board)
+
+
+def table(snap, params: Params) -> pd.DataFrame:
+    """New models per (period, family), the period's total, and the releases dated in it."""
+    models = c.in_range(snap.models, params.start, params.end)
+    models = models.loc[models["architecture_family"].notna()]
+    if models.empty:
+        raise c.EmptySelection("No models were created in this date range.")
+    families = c.present_families(snap.models)
+    periods = c.all_periods(params.start, params.end, params.aggregation)
+    counts = (pd.DataFrame({"period": c.period_start(models["created_at"], params.aggregation),
+                            "family": models["architecture_family"]})
+              .value_counts().rename("new_models"))
+    grid = pd.MultiIndex.from_product([periods, families], names=["period", "family"])
+    out = counts.reindex(grid, fill_value=0).reset_index()
+    out["new_models"] = out["new_models"].astype(int)
+    out["period_total"] = out.groupby("period")["new_models"].transform("sum").astype(int)
+    lines = release_lines(params)
+    names = (pd.DataFrame({"period": c.period_start(lines["date"], params.aggregation), "model": lines["model"]})
+             .groupby("period")["model"].agg("; ".join))
+    out["releases"] = out["period"].map(names).fillna("").astype(str)
+    return c.shown(out[list(CSV_COLUMNS)], len(models))
+
+
+def release_lines(params: Params) -> pd.DataFrame:
+    """The board's releases inside [start, end] (``model``, ``date``, ``organization``, ...)."""
+    return rel.releases_for(rel.load_releases(), params.board, params.start, params.end)
+
+
+def label_layout(lines: pd.DataFrame, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """One label per release day: its text, x anchor, alignment and stagger level (0, 1, ...).
+
+    Releases on the same day share a label ("Mixtral 8x7B / Mistral 7B v0.2"). A label starts
+    at its line and runs right (or ends at it and runs left in the last quarter of the range,
+    so it is not cut at the edge); each label takes the lowest level whose previous label it
+    does not overlap, with widths estimated from the text length and the range's span.
+    """
+    cols = ["date", "label", "ha", "level", "left", "right"]
+    if lines.empty:
+        return pd.DataFrame(columns=cols)
+    days = lines.groupby(lines["date"].dt.normalize(), sort=True)["model"].agg(" / ".join)
+    span = max((pd.Timestamp(end) - pd.Timestamp(start)).days, 1)
+    per_char = span / _CHARS_ACROSS
+    right_from = pd.Timestamp(start) + pd.Timedelta(days=0.75 * span)
+    rows, level_ends = [], []  # level_ends[k]: right edge (in days) of the last label on level k
+    for day, label in days.items():
+        width = (len(label) + 2) * per_char
+        x = (day - pd.Timestamp(start)).days
+        ha = "right" if day > right_from else "left"
+        left, right = (x - width, x) if ha == "right" else (x, x + width)
+        level = next((k for k, e in enumerate(level_ends) if e < left), len(level_ends))
+        if level == len(level_ends):
+            level_ends.append(right)
+        else:
+            level_ends[level] = right
+        rows.append({"date": day, "label": label, "ha": ha, "level": level, "left": left, "right": right})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
+    """Stacked bars of new models by family, dashed release lines, staggered labels."""
+    if which != "counts":
+        raise c.InvalidInput(f"figure: unknown plot {which!r}")
+    families = list(dict.fromkeys(tbl["family"]))
+    data = tbl.assign(family=pd.Categorical(tbl["family"], categories=families))
+    top = max(float(tbl.groupby("period")["new_models"].sum().max()), 1.0)
+    layout = label_layout(release_lines(params), params.start, params.end)
+    word = c.aggregation_word(params.aggregation)
+    fig = (ggplot(data, aes("period", "new_models", fill="family"))
+           + geom_col(width=_bar_width(params.aggregation))
+           + scale_fill_manual(values=c.color_map(families), name="Architecture family")
+           + c.month_axis(params.start, params.end)
+           + labs(x="", y=f"New models ({word})", title="New models by architecture family and major releases")
+           + c.theme_study())
+    levels = int(layout["level"].max()) + 1 if not layout.empty else 0
+    ymax = top * (1.06 + _LEVEL_STEP * levels)
+    if not layout.empty:
+        layout = layout.assign(y=top * (1.06 + _LEVEL_STEP * layout["level"] + _LEVEL_STEP / 2))
+        fig = (fig
+               + geom_segment(aes(x="date", xend="date", y=0, yend="y"), data=layout, inherit_aes=False,
+                              linetype="dashed", color="#5d6066", size=0.4))
+        for ha in ("left", "right"):
+            part = layout.loc[layout["ha"] == ha]
+            if not part.empty:
+                fig += geom_label(aes(x="date", y="y", label="label"), data=part, inherit_aes=False, ha=ha,
+                                  size=8, color="#33363b", fill="white", label_size=0, label_padding=0.15)
+    return fig + scale_y_continuous(limits=(0, ymax), expand=(0, 0, 0.02, 0))
+
+
+
+def _bar_width(aggregation: str) -> float:
+    """Bar width in days, so bars of adjacent periods nearly touch (as in Model Type Popularity)."""
+    return {"day": 0.9, "week": 6.0, "month": 27.0}[aggregation]
