@@ -1,0 +1,655 @@
+"""A stand-in for the Hugging Face Hub on 127.0.0.1, for tests and benchmarks.
+
+Machines here cannot reach huggingface.co, yet the enrichment step (``llmtrends.hub``) and
+the v2 loader (``datasets.load_dataset("open-llm-leaderboard/contents")``) must be proven
+with the *real* clients. This module serves the endpoints those clients call, answering
+with the real records the original study fetched from the Hub:
+
+* ``GET /api/models/{repo_id}`` and ``/api/models/{repo_id}/revision/{rev}`` (``model_info``)
+  from ``open-llm-leaderboard-v1/hub_models.csv`` (the *last* record of each name). A record
+  whose author differs from the asked namespace is answered as the Hub answers for a moved
+  repository: with the id ``author/model``.
+* ``GET /api/models/{repo_id}/commits/{rev}`` (``list_repo_commits``) from ``repo_commits.csv``,
+  paginated with ``Link: <...>; rel="next"`` headers like the Hub. Each history has
+  ``num_of_commits`` commits spread evenly between ``first_commit`` and ``last_commit``, every
+  listed author on at least one of them, plus bot co-authors (``system`` on the initial
+  commit, ``SFconvertbot`` on a middle one) that the client must drop.
+* ``GET /api/models?author=...&expand=...`` (``list_models``), paginated the same way.
+* The dataset repository ``open-llm-leaderboard/contents``: ``/api/datasets/...`` info,
+  ``tree``, ``paths-info`` and ``/datasets/.../resolve/...`` (GET and HEAD, byte ranges),
+  serving ``open-llm-leaderboard-contents.parquet`` as ``data/train-00000-of-00001.parquet``
+  under one fixed revision sha, with a README whose YAML declares the ``train`` split.
+
+Faults can be injected at a rate (seeded RNG) or queued per request: latency, 429 with
+``Retry-After``, 500/503, a hung connection, 404, 401 (gated), 403, malformed JSON.
+Every request is recorded with its arrival time so that tests can measure rates and check
+that nothing was requested twice.
+
+The data folder comes from ``LLMTRENDS_SHARED_DATA`` (default ``../shared/data`` relative to
+the repository root); a missing folder is an error, never a silent skip.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import random
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+import pandas as pd
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DATASET_REPO = "open-llm-leaderboard/contents"
+DATASET_FILE = "data/train-00000-of-00001.parquet"
+COMMITS_PAGE_SIZE = 50  # commits per page of /commits, like the Hub's pagination
+MODELS_PAGE_SIZE = 1000  # models per page of /api/models
+FAULT_KINDS = ("429", "500", "503", "hang", "malformed", "404", "401", "403", "reset")
+TRANSIENT_FAULTS = ("429", "500", "503", "hang", "malformed", "reset")
+BOT_CO_AUTHORS = ("system", "SFconvertbot")
+
+README = """---
+configs:
+- config_name: default
+  data_files:
+  - split: train
+    path: data/train-*
+license: apache-2.0
+---
+
+# open-llm-leaderboard/contents (stand-in)
+
+Served by tests/standin_hub.py from the shared real data.
+"""
+
+
+def shared_data_dir() -> Path:
+    """The folder of real leaderboard data; raises if it is missing (never skip silently)."""
+    path = Path(os.environ.get("LLMTRENDS_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
+    needed = [
+        path / "open-llm-leaderboard-v1" / "hub_models.csv",
+        path / "open-llm-leaderboard-v1" / "repo_commits.csv",
+        path / "open-llm-leaderboard-contents.parquet",
+    ]
+    missing = [str(p) for p in needed if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(
+            "stand-in Hub: real data missing (set LLMTRENDS_SHARED_DATA): " + ", ".join(missing)
+        )
+    return path
+
+
+def _literal_list(value) -> list[str]:
+    """A Python-literal list string of the study's files as a list (safe parser, no eval)."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return []
+    text = str(value).strip()
+    if text.startswith("["):
+        parsed = ast.literal_eval(text)
+        return [str(v) for v in parsed]
+    return [text] if text else []
+
+
+def _iso(ts: str) -> str:
+    """'2024-03-22 14:08:40+00:00' -> the Hub's '2024-03-22T14:08:40.000Z'."""
+    dt = datetime.fromisoformat(ts).astimezone(timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def _fake_sha(*parts: str) -> str:
+    return hashlib.sha1("\x00".join(parts).encode()).hexdigest()
+
+
+@dataclass
+class HubData:
+    """The records the stand-in serves, keyed by the asked repository id."""
+
+    models: dict[str, dict]  # name -> model_info JSON
+    commits: dict[str, list[dict]]  # name -> commits JSON, newest first
+    parquet: bytes
+    dataset_sha: str
+
+    @classmethod
+    def load(cls, data_dir: Path | None = None) -> "HubData":
+        """Read the shared real records into API-shaped JSON documents."""
+        data_dir = data_dir or shared_data_dir()
+        v1 = data_dir / "open-llm-leaderboard-v1"
+        hub = pd.read_csv(v1 / "hub_models.csv", index_col=0, keep_default_na=False, na_values=[""])
+        hub = hub.drop_duplicates("name", keep="last")
+        models = {}
+        for rec in hub.to_dict("records"):
+            models[rec["name"]] = model_json(rec)
+        commits_df = pd.read_csv(v1 / "repo_commits.csv", index_col=0)
+        commits = {}
+        for rec in commits_df.to_dict("records"):
+            commits[rec["name"]] = commits_json(rec)
+        parquet = (data_dir / "open-llm-leaderboard-contents.parquet").read_bytes()
+        return cls(models, commits, parquet, hashlib.sha1(parquet).hexdigest())
+
+
+def model_json(rec: dict) -> dict:
+    """One hub_models.csv record as the JSON of GET /api/models/{id}."""
+    name = rec["name"]
+    model_part = name.split("/", 1)[1] if "/" in name else name
+    namespace = name.split("/", 1)[0] if "/" in name else None
+    author = rec["author"]
+    hub_id = name if (namespace is None or author == namespace) else f"{author}/{model_part}"
+    tags = _literal_list(rec.get("tags"))
+    card: dict = {}
+    language = _literal_list(rec.get("language"))
+    if language:
+        card["language"] = language
+    datasets = _literal_list(rec.get("datasets"))
+    if datasets:
+        card["datasets"] = datasets
+    base = rec.get("base_model")
+    if isinstance(base, str) and base.strip():
+        card["base_model"] = ast.literal_eval(base) if base.strip().startswith("[") else base
+    licenses = [t.split(":", 1)[1] for t in tags if t.startswith("license:")]
+    if licenses:
+        card["license"] = licenses[0]
+    doc = {
+        "_id": _fake_sha("id", name)[:24],
+        "id": hub_id,
+        "modelId": hub_id,
+        "author": author,
+        "sha": _fake_sha("sha", name, rec["last_modified"]),
+        "createdAt": _iso(rec["created_at"]),
+        "lastModified": _iso(rec["last_modified"]),
+        "private": False,
+        "disabled": False,
+        "gated": False,
+        "downloads": int(rec["downloads"]),
+        "tags": tags,
+        "cardData": card,
+        "siblings": [{"rfilename": ".gitattributes"}, {"rfilename": "config.json"}],
+    }
+    lib = rec.get("library_name")
+    if isinstance(lib, str) and lib:
+        doc["library_name"] = lib
+    return doc
+
+
+def commits_json(rec: dict) -> list[dict]:
+    """One repo_commits.csv record as the commit list of GET /api/models/{id}/commits/main.
+
+    ``num_of_commits`` commits, evenly spaced (whole seconds) from first to last commit; the
+    listed authors are dealt round-robin so each appears at least once; bots are added as
+    co-authors so that a client that keeps them is caught.
+    """
+    n = int(rec["num_of_commits"])
+    authors = _literal_list(rec["authors"])
+    first = datetime.fromisoformat(rec["first_commit"]).astimezone(timezone.utc)
+    last = datetime.fromisoformat(rec["last_commit"]).astimezone(timezone.utc)
+    span = (last - first).total_seconds()
+    out = []
+    for k in range(n):  # k = 0 is the oldest
+        when = first if k == 0 else last if k == n - 1 else first + timedelta(seconds=int(span * k / (n - 1)))
+        who = [a for i, a in enumerate(authors) if i % n == k] or authors[k % len(authors):][:1]
+        if k == 0:
+            who = [BOT_CO_AUTHORS[0], *who]
+        if k == n // 2 and n > 2:
+            who = [*who, BOT_CO_AUTHORS[1]]
+        out.append({
+            "id": _fake_sha("commit", rec["name"], str(k)),
+            "title": "initial commit" if k == 0 else f"Update ({k})",
+            "message": "",
+            "authors": [{"user": a, "avatar": None} for a in who],
+            "date": when.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        })
+    out.reverse()  # the Hub lists newest first
+    return out
+
+
+@dataclass
+class Faults:
+    """Fault injection plan. ``rate`` of requests get a fault drawn from ``kinds``."""
+
+    rate: float = 0.0
+    kinds: tuple[str, ...] = TRANSIENT_FAULTS
+    latency: float = 0.0  # seconds added to every request
+    retry_after: int = 1  # seconds announced in 429 responses
+    hang_seconds: float = 3.0  # how long a hung request sleeps before answering
+    seed: int = 0
+    only_api: bool = True  # faults only on /api/models* (not dataset downloads)
+
+
+@dataclass
+class RequestRecord:
+    """One request as the stand-in saw it."""
+
+    t: float  # time.monotonic() at arrival
+    method: str
+    path: str
+    query: str
+    repo_id: str | None
+    kind: str  # model_info / commits / list_models / dataset / other
+    status: int
+    fault: str | None
+    authorization: str | None
+
+
+@dataclass
+class _State:
+    data: HubData
+    faults: Faults = field(default_factory=Faults)
+    rng: random.Random = field(default_factory=random.Random)
+    queued: list[tuple[str | None, str]] = field(default_factory=list)  # (repo substring, kind)
+    status_override: dict[str, int] = field(default_factory=dict)  # repo id -> 404/401/403
+    requests: list[RequestRecord] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+
+_MODEL_RE = re.compile(r"^/api/models/(?P<rest>.+)$")
+
+
+def _parse_model_path(rest: str) -> tuple[str, str, str | None]:
+    """'ns/name/commits/main' -> (repo_id, 'commits', 'main'); also revision/… and bare ids."""
+    parts = rest.split("/")
+    for i, part in enumerate(parts):
+        if part in ("commits", "revision") and i >= 1:
+            return "/".join(parts[:i]), part, "/".join(parts[i + 1:]) or None
+    return rest, "info", None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # keep-alive answers must not wait for delayed ACKs
+    server: "_Server"
+
+    def log_message(self, *args) -> None:  # keep test output clean
+        pass
+
+    # ------------------------------------------------------------------ plumbing
+    def _send(self, status: int, body: bytes = b"", headers: dict | None = None,
+              content_type: str = "application/json", head: bool = False) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if not head and self.command != "HEAD" and body:
+            self.wfile.write(body)
+
+    def _json(self, status: int, doc, headers: dict | None = None, head: bool = False) -> None:
+        self._send(status, json.dumps(doc).encode(), headers, head=head)
+
+    def _error(self, status: int, code: str | None = None, message: str = "") -> None:
+        headers = {}
+        if code:
+            headers["X-Error-Code"] = code
+        if message:
+            headers["X-Error-Message"] = message
+        self._json(status, {"error": message or code or str(status)}, headers)
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server API)
+        self._handle("GET")
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._handle("HEAD")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._handle("POST")
+
+    # ------------------------------------------------------------------ dispatch
+    def _handle(self, method: str) -> None:
+        state = self.server.state
+        arrival = time.monotonic()
+        split = urlsplit(self.path)
+        path = unquote(split.path)
+        kind, repo_id = _classify(path)
+        fault = self._pick_fault(kind, repo_id)
+        record = RequestRecord(arrival, method, path, split.query, repo_id, kind, 0, fault,
+                               self.headers.get("Authorization"))
+        with state.lock:
+            state.requests.append(record)
+        if state.faults.latency:
+            state.stopping.wait(state.faults.latency)
+        body = b""
+        if method == "POST":
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+        status = self._fault_response(fault) if fault else None
+        if status is None:
+            status = self._route(method, path, split.query, kind, repo_id, body)
+        record.status = status
+
+    def _pick_fault(self, kind: str, repo_id: str | None) -> str | None:
+        state = self.server.state
+        with state.lock:
+            if repo_id is not None and repo_id in state.status_override and kind in ("model_info", "commits"):
+                return str(state.status_override[repo_id])
+            for i, (match, fkind) in enumerate(state.queued):
+                if match is None or (repo_id is not None and match in repo_id):
+                    del state.queued[i]
+                    return fkind
+            f = state.faults
+            if f.rate <= 0 or (f.only_api and kind not in ("model_info", "commits", "list_models")):
+                return None
+            if state.rng.random() < f.rate:
+                return state.rng.choice(f.kinds)
+        return None
+
+    def _fault_response(self, fault: str) -> int | None:
+        state = self.server.state
+        if fault == "429":
+            self._json(429, {"error": "rate limited"}, {
+                "Retry-After": str(state.faults.retry_after),
+                "RateLimit": f'"api";r=0;t={state.faults.retry_after}',
+                "RateLimit-Policy": '"fixed window";"api";q=500;w=300',
+            })
+            return 429
+        if fault in ("500", "503"):
+            self._error(int(fault), message="stand-in server error")
+            return int(fault)
+        if fault == "hang":
+            state.stopping.wait(state.faults.hang_seconds)
+            self.close_connection = True
+            return -1  # the client has given up long before
+        if fault == "reset":
+            self.close_connection = True
+            try:
+                import socket
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return -2
+        if fault == "malformed":
+            self._send(200, b'{"id": "truncated", "tags": [', {})
+            return 200
+        if fault == "404":
+            self._error(404, "RepoNotFound", "Repository not found")
+            return 404
+        if fault == "401":
+            self._error(401, "GatedRepo", "Access to model is restricted")
+            return 401
+        if fault == "403":
+            self._error(403, None, "Forbidden")
+            return 403
+        return None
+
+    def _route(self, method: str, path: str, query: str, kind: str, repo_id: str | None, body: bytes) -> int:
+        data = self.server.state.data
+        head = method == "HEAD"
+        if kind == "model_info":
+            doc = data.models.get(repo_id)
+            if doc is None:
+                self._error(404, "RepoNotFound", "Repository not found")
+                return 404
+            self._json(200, _expand(doc, parse_qs(query).get("expand")), head=head)
+            return 200
+        if kind == "commits":
+            items = data.commits.get(repo_id)
+            if items is None:
+                self._error(404, "RepoNotFound", "Repository not found")
+                return 404
+            return self._page(path, query, items, COMMITS_PAGE_SIZE)
+        if kind == "list_models":
+            qs = parse_qs(query)
+            author = (qs.get("author") or [None])[0]
+            docs = [d for d in data.models.values() if author is None or d["author"] == author]
+            docs = [_expand(d, qs.get("expand")) for d in docs]
+            return self._page(path, query, docs, MODELS_PAGE_SIZE)
+        if kind == "dataset":
+            return self._dataset(method, path, query, body)
+        self._error(404, None, "Not found")
+        return 404
+
+    def _page(self, path: str, query: str, items: list, size: int) -> int:
+        qs = parse_qs(query)
+        page = int((qs.get("p") or ["0"])[0])
+        chunk = items[page * size:(page + 1) * size]
+        headers = {}
+        if (page + 1) * size < len(items):
+            rest = [(k, v) for k, vs in qs.items() if k != "p" for v in vs]
+            q = "&".join(f"{quote(k)}={quote(v)}" for k, v in rest + [("p", str(page + 1))])
+            host = self.headers.get("Host")
+            headers["Link"] = f'<http://{host}{quote(path)}?{q}>; rel="next"'
+        self._json(200, chunk, headers)
+        return 200
+
+    # ------------------------------------------------------------------ dataset repo
+    def _dataset_files(self) -> dict[str, bytes]:
+        return {"README.md": README.encode(), DATASET_FILE: self.server.state.data.parquet,
+                ".gitattributes": b"*.parquet filter=lfs diff=lfs merge=lfs -text\n"}
+
+    def _file_entry(self, path: str, blob: bytes) -> dict:
+        entry = {"type": "file", "oid": hashlib.sha1(blob).hexdigest(), "size": len(blob), "path": path}
+        if path.endswith(".parquet"):
+            entry["lfs"] = {"oid": hashlib.sha256(blob).hexdigest(), "size": len(blob), "pointerSize": 134}
+        return entry
+
+    def _dataset(self, method: str, path: str, query: str, body: bytes) -> int:
+        data = self.server.state.data
+        files = self._dataset_files()
+        sha = data.dataset_sha
+        prefix_api = f"/api/datasets/{DATASET_REPO}"
+        prefix_resolve = f"/datasets/{DATASET_REPO}/resolve/"
+        head = method == "HEAD"
+        if path.startswith(prefix_resolve):
+            rev, _, fpath = path[len(prefix_resolve):].partition("/")
+            if rev not in ("main", sha):
+                self._error(404, "RevisionNotFound", "Revision not found")
+                return 404
+            blob = files.get(fpath)
+            if blob is None:
+                self._error(404, "EntryNotFound", "Entry not found")
+                return 404
+            etag = self._file_entry(fpath, blob).get("lfs", {}).get("oid") or hashlib.sha1(blob).hexdigest()
+            headers = {"X-Repo-Commit": sha, "ETag": f'"{etag}"', "Accept-Ranges": "bytes"}
+            rng = self.headers.get("Range")
+            if rng and not head:
+                m = re.match(r"bytes=(\d*)-(\d*)", rng)
+                if m:
+                    start = int(m.group(1)) if m.group(1) else len(blob) - int(m.group(2))
+                    end = int(m.group(2)) if m.group(1) and m.group(2) else len(blob) - 1
+                    end = min(end, len(blob) - 1)
+                    headers["Content-Range"] = f"bytes {start}-{end}/{len(blob)}"
+                    self._send(206, blob[start:end + 1], headers, "application/octet-stream")
+                    return 206
+            self._send(200, blob, headers, "application/octet-stream", head=head)
+            return 200
+        if not path.startswith(prefix_api):
+            self._error(404, "RepoNotFound", "Repository not found")
+            return 404
+        rest = path[len(prefix_api):].lstrip("/")
+        if rest in ("", "revision/main", f"revision/{sha}"):
+            doc = {
+                "_id": "stand-in-contents", "id": DATASET_REPO, "author": "open-llm-leaderboard",
+                "sha": sha, "lastModified": "2025-03-20T00:00:00.000Z", "createdAt": "2024-06-01T00:00:00.000Z",
+                "private": False, "gated": False, "disabled": False, "downloads": 0, "likes": 0,
+                "tags": [], "cardData": {"license": "apache-2.0"},
+                "siblings": [{"rfilename": p} for p in files],
+            }
+            self._json(200, doc, head=head)
+            return 200
+        m = re.match(r"^(tree|paths-info)/([^/]+)/?(.*)$", rest)
+        if not m or m.group(2) not in ("main", sha):
+            self._error(404, "RevisionNotFound" if m else None, "Not found")
+            return 404
+        op, _, sub = m.groups()
+        if op == "paths-info":
+            fields = parse_qs(body.decode()) if body else {}
+            if self.headers.get("Content-Type", "").startswith("application/json") and body:
+                fields = {k: v if isinstance(v, list) else [v] for k, v in json.loads(body).items()}
+            wanted = fields.get("paths", [])
+            out = [self._info(p, files) for p in wanted]
+            self._json(200, [o for o in out if o is not None])
+            return 200
+        recursive = parse_qs(query).get("recursive", ["false"])[0].lower() == "true"
+        sub = sub.strip("/")
+        entries = self._listing(sub, files, recursive)
+        if entries is None:
+            self._error(404, "EntryNotFound", "Entry not found")
+            return 404
+        self._json(200, entries)
+        return 200
+
+    def _info(self, p: str, files: dict) -> dict | None:
+        p = p.strip("/")
+        if p in files:
+            return self._file_entry(p, files[p])
+        if any(f.startswith(p + "/") for f in files) or p == "":
+            return {"type": "directory", "oid": _fake_sha("dir", p), "size": 0, "path": p}
+        return None
+
+    def _listing(self, sub: str, files: dict, recursive: bool) -> list[dict] | None:
+        if sub and not any(f.startswith(sub + "/") for f in files):
+            return None
+        base = sub + "/" if sub else ""
+        out, dirs = [], set()
+        for f, blob in files.items():
+            if not f.startswith(base):
+                continue
+            rel = f[len(base):]
+            parts = rel.split("/")
+            for i in range(1, len(parts)):
+                d = base + "/".join(parts[:i])
+                if (recursive or i == 1) and d not in dirs:
+                    dirs.add(d)
+                    out.append({"type": "directory", "oid": _fake_sha("dir", d), "size": 0, "path": d})
+            if recursive or len(parts) == 1:
+                out.append(self._file_entry(f, blob))
+        return out
+
+
+def _classify(path: str) -> tuple[str, str | None]:
+    """Which endpoint a path is, and for which repository."""
+    if path == "/api/models":
+        return "list_models", None
+    m = _MODEL_RE.match(path)
+    if m:
+        repo_id, op, _ = _parse_model_path(m.group("rest"))
+        return ("commits" if op == "commits" else "model_info"), repo_id
+    if DATASET_REPO in path:
+        return "dataset", DATASET_REPO
+    return "other", None
+
+
+def _expand(doc: dict, expand: list[str] | None) -> dict:
+    """Keep only the expanded properties (plus the id), like the Hub's ``expand[]``."""
+    if not expand:
+        return doc
+    keep = {"_id", "id", *expand}
+    return {k: v for k, v in doc.items() if k in keep}
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 256  # many concurrent clients connect at once
+    state: _State
+
+
+class StandinHub:
+    """A running stand-in Hub: ``with StandinHub() as hub: ... hub.endpoint ...``."""
+
+    def __init__(self, data: HubData | None = None, faults: Faults | None = None) -> None:
+        self.data = data or HubData.load()
+        self._state = _State(self.data, faults or Faults())
+        self._state.rng.seed(self._state.faults.seed)
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> "StandinHub":
+        """Listen on a random free port of 127.0.0.1 in a background thread."""
+        server = _Server(("127.0.0.1", 0), _Handler)
+        server.state = self._state
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="standin-hub", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, wake hung requests and close the socket."""
+        self._state.stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+
+    def __enter__(self) -> "StandinHub":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def endpoint(self) -> str:
+        """The base URL to use as HF_ENDPOINT."""
+        assert self._server is not None, "stand-in Hub not started"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    # ------------------------------------------------------------------ faults
+    def set_faults(self, faults: Faults) -> None:
+        """Replace the fault plan (and reseed the RNG)."""
+        with self._state.lock:
+            self._state.faults = faults
+            self._state.rng.seed(faults.seed)
+
+    def queue_fault(self, kind: str, repo_match: str | None = None, count: int = 1) -> None:
+        """The next ``count`` requests (for a repo id containing ``repo_match``) get ``kind``."""
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault {kind!r}; one of {FAULT_KINDS}")
+        with self._state.lock:
+            self._state.queued.extend([(repo_match, kind)] * count)
+
+    def set_status(self, repo_id: str, status: int) -> None:
+        """Answer every model_info/commits request for ``repo_id`` with 404, 401 or 403."""
+        if status not in (401, 403, 404):
+            raise ValueError("status must be 401, 403 or 404")
+        with self._state.lock:
+            self._state.status_override[repo_id] = status
+
+    # ------------------------------------------------------------------ observations
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """A copy of the request log."""
+        with self._state.lock:
+            return list(self._state.requests)
+
+    def clear_requests(self) -> None:
+        with self._state.lock:
+            self._state.requests.clear()
+
+    def max_in_window(self, window: float, kinds: tuple[str, ...] | None = None) -> int:
+        """The most requests that arrived within any ``window`` seconds (half-open interval)."""
+        times = sorted(r.t for r in self.requests if kinds is None or r.kind in kinds)
+        best, lo = 0, 0
+        for hi, t in enumerate(times):
+            while t - times[lo] >= window:
+                lo += 1
+            best = max(best, hi - lo + 1)
+        return best
+
+
+def main() -> None:  # pragma: no cover - manual use
+    """Run the stand-in in the foreground: ``python tests/standin_hub.py [latency]``."""
+    import sys
+    latency = float(sys.argv[1]) if len(sys.argv) > 1 else 0.0
+    hub = StandinHub(faults=Faults(latency=latency)).start()
+    print(hub.endpoint, flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        hub.stop()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
