@@ -6,7 +6,7 @@
 from . import type_popularity
 from . import author_activity, score_trends
 from . import architecture_popularity, releases
-from . import params_score
+from . import params_score, moe
 
 MODULES = {
     "type_popularity": type_popularity,
@@ -15,4 +15,5 @@ MODULES = {
     "architecture_popularity": architecture_popularity,
     "releases": releases,
     "params_score": params_score,
+    "moe": moe,
 }

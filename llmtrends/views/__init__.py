@@ -8,7 +8,7 @@ from __future__ import annotations
 from . import type_popularity
 from . import author_activity, score_trends
 from . import architecture_popularity, releases
-from . import params_score
+from . import params_score, moe
 
 VIEWS = [
     type_popularity,
@@ -17,6 +17,7 @@ VIEWS = [
     architecture_popularity,
     releases,
     params_score,
+    moe,
 ]
 
 

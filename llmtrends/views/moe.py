@@ -1,0 +1,156 @@
+"""Mixture of Experts: do MoE models score differently from dense models of their size?
+
+The table has one row per model (MoE or dense, size class, total parameters, average
+score) with the number of models of its group broadcast onto it, overall and within its
+size class, so one table feeds both figures and the CSV:
+
+* ``distribution`` -- boxplots of the average score of MoE and dense models, for all the
+  selected sizes together and for each size class, with the number of models on each box;
+* ``scatter`` -- average score against total parameters (log x), MoE models drawn over
+  the dense ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+from plotnine import (aes, element_text, facet_wrap, geom_boxplot, geom_point, geom_text, ggplot, labs,
+                      scale_color_manual, scale_fill_manual, scale_x_log10, scale_y_continuous, theme)
+
+from .. import schema
+from . import common as c
+
+ID = "moe"
+TITLE = "Mixture of Experts"
+DESCRIPTION = ("Average score of mixture-of-experts (MoE) and dense models, for all selected sizes and "
+               "per size class, with the number of models on each box (top), and average score against "
+               "total parameters on a log scale (bottom). An MoE model's size class is that of its total "
+               "parameters. Models whose parameter count is unknown, and models without a real repository "
+               "creation date (missing, or the Hub's 2022-03-02 placeholder), are left out.")
+FIGURES = ("distribution", "scatter")
+MOE, DENSE = "MoE", "Dense"
+GROUPS = (MOE, DENSE)
+ALL_SIZES = "All selected sizes"
+CSV_COLUMNS = {
+    "repo_id": "model repository (namespace/name)",
+    "type": "model type",
+    "architecture_family": "architecture family",
+    "experts": "MoE (mixture of experts) or Dense",
+    "size_class": "Small (<= 9B), Medium (9-40B) or Large (> 40B), from total parameters",
+    "params_b": "total parameters in billions",
+    "average": "the leaderboard's average score",
+    "group_models": "models of this group (MoE or Dense) in the selection",
+    "group_class_models": "models of this group within the model's size class",
+}
+GROUP_COLORS = dict(zip(GROUPS, c.TWO_GROUP_COLORS))
+
+
+@dataclass(frozen=True)
+class Params:
+    start: dt.date
+    end: dt.date
+    sizes: tuple[str, ...] = schema.SIZE_CLASSES
+
+    @classmethod
+    def defaults(cls, snap) -> "Params":
+        start, end = c.date_bounds(snap.models)
+        return cls(start=start, end=end)
+
+    @classmethod
+    def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
+        d = cls.defaults(snap)
+        start, end = c.parse_date_range(c.raw_get(raw, "dates", (d.start, d.end)))
+        sizes = c.parse_sizes(c.raw_get(raw, "sizes", d.sizes))
+        return cls(start=start, end=end, sizes=sizes)
+
+
+def table(snap, params: Params) -> pd.DataFrame:
+    """One row per model: MoE or dense, size class, parameters, score and group counts."""
+    models = c.in_range(snap.models, params.start, params.end)
+    models = models.loc[models["average"].notna() & models["moe"].notna() & (models["params_b"] > 0)
+                        & models["size_class"].isin(params.sizes)]
+    if models.empty:
+        raise c.EmptySelection("No models with a known parameter count match this selection.")
+    family = models["architecture_family"] if "architecture_family" in models.columns else pd.Series(
+        pd.NA, index=models.index)
+    out = pd.DataFrame({
+        "repo_id": models["repo_id"].astype(str),
+        "type": models["type"].astype("string"),
+        "architecture_family": family.astype("string"),
+        "experts": models["moe"].astype(bool).map({True: MOE, False: DENSE}).astype(str),
+        "size_class": models["size_class"].astype(str),
+        "params_b": models["params_b"].astype(float),
+        "average": models["average"].astype(float),
+    }).reset_index(drop=True)
+    out["group_models"] = out.groupby("experts")["repo_id"].transform("size").astype(int)
+    out["group_class_models"] = out.groupby(["experts", "size_class"])["repo_id"].transform("size").astype(int)
+    order = {g: i for i, g in enumerate(GROUPS)} | {s: i for i, s in enumerate(schema.SIZE_CLASSES)}
+    out = out.sort_values(["experts", "size_class", "params_b", "repo_id"], kind="stable",
+                          key=lambda s: s.map(order) if s.name in ("experts", "size_class") else s)
+    return c.shown(out.reset_index(drop=True), len(out))
+
+
+def counts(tbl: pd.DataFrame, sizes: tuple[str, ...]) -> pd.DataFrame:
+    """Models per (panel, group): the ``All selected sizes`` panel and one per size class."""
+    rows = []
+    for panel in (ALL_SIZES, *sizes):
+        part = tbl if panel == ALL_SIZES else tbl.loc[tbl["size_class"] == panel]
+        for group in GROUPS:
+            sel = part.loc[part["experts"] == group, "average"]
+            rows.append({"panel": panel, "experts": group, "models": int(len(sel)),
+                         "median_average": float(sel.median()) if len(sel) else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def figure(tbl: pd.DataFrame, params: Params, which: str = "distribution") -> ggplot:
+    """``distribution``: boxplots per panel; ``scatter``: score against total parameters."""
+    if which == "distribution":
+        return _distribution(tbl, params)
+    if which == "scatter":
+        return _scatter(tbl, params)
+    raise c.InvalidInput(f"figure: unknown plot {which!r}")
+
+
+def _panel_labels(sizes: tuple[str, ...]) -> list[str]:
+    return [ALL_SIZES] + [c.SIZE_LABELS[s] for s in sizes]
+
+
+def _distribution(tbl: pd.DataFrame, params: Params) -> ggplot:
+    sizes = params.sizes
+    panels = _panel_labels(sizes)
+    name = {ALL_SIZES: ALL_SIZES} | {s: c.SIZE_LABELS[s] for s in sizes}
+    data = pd.concat([tbl.assign(panel=ALL_SIZES), tbl.assign(panel=tbl["size_class"])], ignore_index=True)
+    data["panel"] = pd.Categorical(data["panel"].map(name), categories=panels)
+    data["experts"] = pd.Categorical(data["experts"], categories=list(GROUPS))
+    n = counts(tbl, sizes)
+    top = float(tbl["average"].max())
+    n = n.assign(panel=pd.Categorical(n["panel"].map(name), categories=panels),
+                 experts=pd.Categorical(n["experts"], categories=list(GROUPS)),
+                 label=[f"n={m:,}" for m in n["models"]], y=top * 1.06)
+    return (ggplot(data, aes("experts", "average", fill="experts"))
+            + geom_boxplot(outlier_size=0.8, outlier_alpha=0.4, width=0.6)
+            + geom_text(n, aes("experts", "y", label="label"), size=9, inherit_aes=False)
+            + facet_wrap("panel", nrow=1)
+            + scale_fill_manual(values=GROUP_COLORS, name="", drop=False)
+            + scale_y_continuous(expand=(0.02, 0, 0.05, 0))
+            + labs(x="", y="Average score", title="Average score of MoE and dense models")
+            + c.theme_study(legend="none") + theme(axis_text_x=element_text(rotation=0, ha="center")))
+
+
+def _scatter(tbl: pd.DataFrame, params: Params) -> ggplot:
+    data = tbl.assign(experts=pd.Categorical(tbl["experts"], categories=list(GROUPS)))
+    dense, moe = data.loc[data["experts"] == DENSE], data.loc[data["experts"] == MOE]
+    n_moe, n_dense = len(moe), len(dense)
+    legend = {MOE: f"MoE ({n_moe:,})", DENSE: f"Dense ({n_dense:,})"}
+    return (ggplot(data, aes("params_b", "average", color="experts"))
+            + geom_point(data=dense, alpha=0.35, size=1.3)
+            + geom_point(data=moe, alpha=0.85, size=1.8)
+            + scale_x_log10(labels=c.number_labels)
+            + scale_color_manual(values=GROUP_COLORS, name="Models", labels=lambda ks: [legend[k] for k in ks],
+                                 drop=False)
+            + labs(x="Total parameters (billions, log scale)", y="Average score",
+                   title="Average score against total parameters")
+            + c.theme_study() + theme(axis_text_x=element_text(rotation=0, ha="center")))

@@ -1,0 +1,151 @@
+"""Mixture of Experts: hand-worked tables, an independent computation on both boards,
+forged inputs, figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from llmtrends import render, schema, store
+from llmtrends.views import common as vc
+from llmtrends.views import moe as view
+
+FT = schema.TYPE_FINETUNED
+
+# repo_id, moe, created, average, params_b, size_class
+ROWS = [
+    ("m/1", True, "2024-01-05", 40.0, 8.0, "Small"),
+    ("m/2", True, "2024-02-10", 60.0, 46.7, "Large"),
+    ("m/3", True, "2024-02-11", 50.0, 12.9, "Medium"),
+    ("d/1", False, "2024-01-06", 30.0, 7.0, "Small"),
+    ("d/2", False, "2024-01-07", 35.0, 2.0, "Small"),
+    ("d/3", False, "2024-03-01", 55.0, 14.0, "Medium"),
+    ("d/4", False, "2024-03-02", 70.0, 70.0, "Large"),
+    ("d/5", False, None, 65.0, 7.0, "Small"),           # no date: left out
+    ("d/6", False, "2024-01-08", 45.0, np.nan, None),   # params unknown: left out
+    ("d/7", False, "2022-03-02", 25.0, 7.0, "Small"),   # placeholder date: left out
+    ("m/4", True, "2024-04-01", 66.0, 141.0, "Large"),  # after the range in most tests
+]
+
+
+def snap_of(rows=ROWS) -> store.Snapshot:
+    models = pd.DataFrame(rows, columns=["repo_id", "moe", "created_at", "average", "params_b", "size_class"])
+    models["moe"] = models["moe"].astype("boolean")
+    models["created_at"] = pd.to_datetime(models["created_at"])
+    models["created_at_placeholder"] = models["repo_id"] == "d/7"
+    models["type"] = FT
+    models["architecture_family"] = "Mistral"
+    return store.Snapshot(board="v2", models=models, commit_authors=None, manifest={})
+
+
+def params(**kw) -> view.Params:
+    base = dict(start=dt.date(2024, 1, 1), end=dt.date(2024, 3, 31), sizes=schema.SIZE_CLASSES)
+    base.update(kw)
+    return view.Params(**base)
+
+
+def test_table_by_hand():
+    tbl = view.table(snap_of(), params())
+    assert list(tbl.columns) == list(view.CSV_COLUMNS)
+    assert tbl["repo_id"].tolist() == ["m/1", "m/3", "m/2", "d/2", "d/1", "d/3", "d/4"]
+    assert tbl["experts"].tolist() == ["MoE"] * 3 + ["Dense"] * 4
+    assert tbl["group_models"].tolist() == [3] * 3 + [4] * 4
+    assert tbl["group_class_models"].tolist() == [1, 1, 1, 2, 2, 1, 1]
+    assert tbl.attrs["models_shown"] == 7
+
+
+def test_counts_by_hand():
+    tbl = view.table(snap_of(), params())
+    n = view.counts(tbl, schema.SIZE_CLASSES).set_index(["panel", "experts"])
+    assert n.loc[(view.ALL_SIZES, "MoE"), "models"] == 3
+    assert n.loc[(view.ALL_SIZES, "MoE"), "median_average"] == 50.0
+    assert n.loc[(view.ALL_SIZES, "Dense"), "models"] == 4
+    assert n.loc[(view.ALL_SIZES, "Dense"), "median_average"] == pytest.approx((35 + 55) / 2)
+    assert n.loc[("Small", "Dense"), "median_average"] == pytest.approx(32.5)
+    assert n.loc[("Large", "MoE"), "models"] == 1
+    assert len(n) == 8
+
+
+def test_size_filter_and_range_by_hand():
+    tbl = view.table(snap_of(), params(sizes=("Large",), end=dt.date(2024, 4, 1)))
+    assert sorted(tbl["repo_id"]) == ["d/4", "m/2", "m/4"]
+    assert tbl.set_index("repo_id").loc["m/4", "group_models"] == 2
+    n = view.counts(tbl, ("Large",))
+    assert n["panel"].tolist() == [view.ALL_SIZES] * 2 + ["Large"] * 2
+    # a group with no model in a panel is counted as zero, not dropped
+    tbl = view.table(snap_of(), params(end=dt.date(2024, 1, 31), sizes=("Small",)))
+    assert sorted(tbl["repo_id"]) == ["d/1", "d/2", "m/1"]
+
+
+def test_empty_selections_are_friendly():
+    with pytest.raises(vc.EmptySelection, match="No models"):
+        view.table(snap_of(), params(start=dt.date(2023, 1, 1), end=dt.date(2023, 2, 1)))
+    with pytest.raises(vc.EmptySelection, match="size class"):
+        view.Params.from_inputs({"sizes": []}, snap_of())
+    with pytest.raises(vc.EmptySelection, match="before the start"):
+        view.Params.from_inputs({"dates": ("2024-03-01", "2024-01-01")}, snap_of())
+
+
+def test_inputs_parse_into_params():
+    p = view.Params.from_inputs({"dates": ("2024-01-01", "2024-02-01"), "sizes": ["Large", "Small"]}, snap_of())
+    assert p == view.Params(start=dt.date(2024, 1, 1), end=dt.date(2024, 2, 1), sizes=("Small", "Large"))
+    d = view.Params.defaults(snap_of())
+    assert (d.start, d.end, d.sizes) == (dt.date(2024, 1, 5), dt.date(2024, 4, 1), ("Small", "Medium", "Large"))
+
+
+@pytest.mark.parametrize("raw, needle", [
+    ({"sizes": ["Huge"]}, "unknown value"),
+    ({"sizes": ["small"]}, "unknown value"),
+    ({"sizes": 3}, "expected a list"),
+    ({"dates": ("2024-13-45", "2024-02-01")}, "not a date"),
+    ({"dates": ("2024-01-01",)}, "start and an end"),
+    ({"dates": [None, "2024-01-01"]}, "not a date"),
+])
+def test_forged_inputs_are_rejected(raw, needle):
+    with pytest.raises(vc.InvalidInput, match=needle):
+        view.Params.from_inputs(raw, snap_of())
+
+
+def test_unknown_figure_is_rejected():
+    with pytest.raises(vc.InvalidInput):
+        view.figure(view.table(snap_of(), params()), params(), "violin")
+
+
+@pytest.mark.parametrize("board", ["v1", "v2"])
+def test_independent_computation_on_real_data(snapshot_dir, board):
+    """Counts and medians per (size class, MoE) from the processed models with plain pandas."""
+    snap = store.read_snapshot(snapshot_dir, board)
+    p = view.Params.defaults(snap)
+    tbl = view.table(snap, p)
+
+    m = snap.models
+    real_date = m["created_at"].notna() & (m["created_at"].dt.strftime("%Y-%m-%d") != "2022-03-02")
+    m = m[real_date & m["average"].notna() & m["params_b"].notna() & (m["params_b"] > 0)]
+    cls = np.where(m["params_b"] <= 9, "Small", np.where(m["params_b"] <= 40, "Medium", "Large"))
+    expected = {}
+    for (size, is_moe), scores in m["average"].groupby([cls, m["moe"].astype(bool).to_numpy()]):
+        expected[(size, "MoE" if is_moe else "Dense")] = (len(scores), float(scores.median()))
+    for is_moe, scores in m["average"].groupby(m["moe"].astype(bool)):
+        expected[(view.ALL_SIZES, "MoE" if is_moe else "Dense")] = (len(scores), float(scores.median()))
+
+    got = view.counts(tbl, p.sizes).set_index(["panel", "experts"])
+    assert len(tbl) == len(m)
+    for key, (n, med) in expected.items():
+        assert got.loc[key, "models"] == n, key
+        assert got.loc[key, "median_average"] == pytest.approx(med), key
+    assert expected[(view.ALL_SIZES, "MoE")][0] > 0
+
+
+@pytest.mark.parametrize("board", ["v1", "v2"])
+def test_figures_render_and_follow_parameters(snapshot_dir, board):
+    snap = store.read_snapshot(snapshot_dir, board)
+    d = view.Params.defaults(snap)
+    other = view.Params(start=d.start, end=d.end, sizes=("Medium", "Large"))
+    for which in view.FIGURES:
+        a = render.figure_bytes(view.figure(view.table(snap, d), d, which), "png")
+        b = render.figure_bytes(view.figure(view.table(snap, other), other, which), "png")
+        assert a[:8] == b"\x89PNG\r\n\x1a\n" and b[:8] == b"\x89PNG\r\n\x1a\n"
+        assert a != b
