@@ -52,7 +52,7 @@ class Params:
     @classmethod
     def defaults(cls, snap) -> "Params":
         first, last = c.date_bounds(snap.models)
-        start = min(max(first, DEFAULT_START), last)
+        start = DEFAULT_START if first < DEFAULT_START <= last else first
         return cls(start=start, end=last, board=snap.board)
 
     @classmethod
@@ -81,7 +81,7 @@ def table(snap, params: Params) -> pd.DataFrame:
     lines = release_lines(params)
     names = (pd.DataFrame({"period": c.period_start(lines["date"], params.aggregation), "model": lines["model"]})
              .groupby("period")["model"].agg("; ".join))
-    out["releases"] = out["period"].map(names).fillna("").astype(str)
+    out["releases"] = [names.get(period, "") for period in out["period"]]
     return c.shown(out[list(CSV_COLUMNS)], len(models))
 
 
