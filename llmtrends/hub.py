@@ -1,0 +1,748 @@
+"""Live Hub API enrichment: cached, concurrent, rate-limit aware and resumable.
+
+For every leaderboard repository this module asks the Hugging Face Hub (through the real
+``huggingface_hub.HfApi`` client) for
+
+* ``model_info``: the id the Hub answered for (``hub_id``), author, creation and last
+  modification dates, downloads, likes, library, tags and the model card's base model,
+  datasets, languages and license;
+* ``list_repo_commits``: the number of commits, the first and last commit dates and the
+  distinct commit authors (automation accounts dropped, see :func:`llmtrends.schema.is_bot`),
+
+and returns them as the two record tables of :mod:`llmtrends.schema`
+(``HUB_RECORD_COLUMNS``, ``COMMIT_RECORD_COLUMNS``) -- the same columns the study's record
+files give, so views cannot tell which way a snapshot was enriched.
+
+Why it is built the way it is:
+
+* **Complete**: the study dropped every repository whose call failed. Here every asked
+  repository gets a row; permanent failures become outcomes (``not_found`` for 404,
+  ``gated`` for 401 / gated repositories, ``forbidden`` for 403 / disabled ones,
+  ``error`` when transient failures outlasted the retries) and are counted.
+* **Resumable**: one SQLite (WAL) row per repository, committed as soon as both calls are
+  done. A ``kill -9`` loses only the requests in flight; the next run skips what is cached.
+  ``refresh=True`` asks ``model_info`` again for every repository and re-lists commits only
+  where the repository's sha changed (a commit history of an unchanged sha cannot change).
+* **Polite**: a bounded worker pool and a sliding-window rate limiter over the Hub's
+  5-minute windows. The limiter and the retry policy sit in an ``httpx2`` transport that
+  the Hub client uses for the duration of the run, so *every* HTTP request -- including
+  each page of a commit listing and each retry -- is counted, limited and retried by one
+  policy: 429 waits for ``Retry-After`` / ``RateLimit`` (and pauses all workers), 5xx,
+  timeouts and connection resets back off exponentially with jitter, a bounded number of
+  times.
+* **Secret-safe**: the token comes from the argument, ``HF_TOKEN`` or the saved login; it is
+  handed to the client only and never logged, cached or written. Error texts stored in the
+  cache are short, built from status codes and exception class names, and scrubbed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import sqlite3
+import sys
+import threading
+import time
+from collections import Counter, deque
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import httpx2
+import pandas as pd
+
+from .schema import COMMIT_RECORD_COLUMNS, HUB_RECORD_COLUMNS, is_bot
+
+log = logging.getLogger(__name__)
+
+# --------------------------------------------------------------------------- limits
+# The Hub's published limits for its "Hub APIs" bucket, in requests per 5-minute window
+# (https://huggingface.co/docs/hub/rate-limits, table of September 2025): anonymous callers
+# (per IP) 500, free users 1,000, PRO users 2,500. We default to the anonymous limit
+# without a token and to the free-user limit with one; PRO users may raise it.
+HUB_WINDOW_SECONDS = 300.0
+HUB_API_LIMIT_ANONYMOUS = 500
+HUB_API_LIMIT_FREE = 1000
+HUB_API_LIMIT_PRO = 2500
+# Default of ``max_requests_per_5min``: choose from the caller's tier (see above).
+AUTO_LIMIT = -1
+
+OUTCOMES = ("ok", "renamed", "not_found", "gated", "forbidden", "error")
+FINAL_OUTCOMES = frozenset({"ok", "renamed", "not_found", "gated", "forbidden"})
+
+# Properties asked of model_info: only what we keep (smaller answers, same request count).
+MODEL_EXPAND = [
+    "author", "sha", "createdAt", "lastModified", "downloads", "likes", "library_name",
+    "tags", "cardData", "gated", "private", "disabled",
+]
+
+CACHE_FILENAME = "hub_cache.sqlite"
+CACHE_SCHEMA_VERSION = 1
+
+
+@dataclass
+class Settings:
+    """Timing knobs of the HTTP policy.
+
+    Module-level (``llmtrends.hub.SETTINGS``) rather than arguments so that the public
+    signature stays what the pipeline calls; tests and benchmarks shrink them to run fast.
+    """
+
+    window_seconds: float = HUB_WINDOW_SECONDS  # the rate limiter's window
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    max_retries: int = 5  # for 5xx, timeouts, resets and malformed answers
+    max_rate_limited_retries: int = 10  # for 429 answers
+    backoff_base: float = 1.0  # first backoff, doubled each retry
+    backoff_cap: float = 60.0
+    max_retry_after: float = 600.0  # never sleep longer than this for one 429
+
+
+SETTINGS = Settings()
+
+
+# --------------------------------------------------------------------------- results
+@dataclass
+class HubEnrichment:
+    """What :func:`enrich_from_hub` returns.
+
+    ``hub_records`` and ``commit_records`` have exactly ``schema.HUB_RECORD_COLUMNS`` and
+    ``schema.COMMIT_RECORD_COLUMNS``, one row per asked repository, in the asked order.
+    ``outcomes`` counts ``hub_outcome`` values; ``requests_made`` is the number of HTTP
+    requests this run sent (retries and pages included). For a dry run the tables are empty
+    and ``planned_requests`` says how many requests the run would make.
+    """
+
+    hub_records: pd.DataFrame
+    commit_records: pd.DataFrame
+    outcomes: dict[str, int]
+    requests_made: int
+    planned_requests: int = 0
+    dry_run: bool = False
+    from_cache: int = 0  # repositories answered from the cache without a request
+
+
+class HubTransientError(Exception):
+    """A request kept failing transiently (429 / 5xx / timeout / reset) past its retries."""
+
+
+# --------------------------------------------------------------------------- limiter
+class RateLimiter:
+    """At most ``limit`` requests in any ``window`` seconds, shared by all workers.
+
+    A request holds its slot from the moment it is sent until ``window`` seconds after its
+    answer came back. Counting from the answer (not the send) makes the bound hold where it
+    matters -- at the server, whatever the network latency -- at the price of one latency
+    per window. ``pause_until`` lets a 429 stop every worker, not only the one that got it.
+    """
+
+    def __init__(self, limit: int | None, window: float) -> None:
+        if limit is not None and limit < 1:
+            raise ValueError(f"max_requests_per_5min must be positive, got {limit}")
+        self.limit = limit
+        self.window = window
+        self._cond = threading.Condition()
+        self._in_flight = 0
+        self._done: deque[float] = deque()  # completion times within the window
+        self._paused_until = 0.0
+        self.sent = 0
+
+    def acquire(self) -> None:
+        """Block until a request may be sent, then take a slot."""
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                while self._done and self._done[0] + self.window <= now:
+                    self._done.popleft()
+                wait_for = self._paused_until - now
+                if wait_for <= 0 and (self.limit is None or self._in_flight + len(self._done) < self.limit):
+                    self._in_flight += 1
+                    self.sent += 1
+                    return
+                if wait_for <= 0:
+                    wait_for = (self._done[0] + self.window - now) if self._done else 0.05
+                self._cond.wait(timeout=max(wait_for, 0.001))
+
+    def release(self) -> None:
+        """The request's answer (or failure) is in: its slot frees ``window`` s from now."""
+        with self._cond:
+            self._in_flight -= 1
+            if self.limit is not None:
+                self._done.append(time.monotonic())
+            self._cond.notify_all()
+
+    def pause_until(self, when: float) -> None:
+        """No request is sent before monotonic time ``when`` (a 429 told us to wait)."""
+        with self._cond:
+            self._paused_until = max(self._paused_until, when)
+
+
+# --------------------------------------------------------------------------- transport
+def _retry_after_seconds(response: httpx2.Response) -> float | None:
+    """Seconds a 429 asks us to wait: ``RateLimit`` (r=0;t=N) first, then ``Retry-After``."""
+    from huggingface_hub.utils import parse_ratelimit_headers
+
+    info = parse_ratelimit_headers(response.headers)
+    if info is not None and info.remaining == 0:
+        return float(info.reset_in_seconds)
+    value = response.headers.get("Retry-After", "").strip()
+    if value.isdigit():
+        return float(value)
+    return None
+
+
+def backoff_delay(attempt: int, settings: Settings, rng: random.Random) -> float:
+    """Exponential backoff with "equal jitter": between half and all of base * 2**(attempt-1)."""
+    ceiling = min(settings.backoff_cap, settings.backoff_base * (2 ** (attempt - 1)))
+    return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+def _origin(url: httpx2.URL) -> tuple[str, str, int | None]:
+    default = {"http": 80, "https": 443}.get(url.scheme)
+    return (url.scheme, (url.host or "").lower(), url.port or default)
+
+
+class PoliteTransport(httpx2.BaseTransport):
+    """An httpx2 transport that rate-limits, times out and retries every request to the Hub.
+
+    Only requests to ``hub_url``'s origin are governed (and counted); anything else the
+    client sends meanwhile (e.g. huggingface_hub's own telemetry look-ups) passes through
+    once, untouched, so that it neither eats the budget nor stalls in our retries.
+    """
+
+    RETRY_STATUS = frozenset({408, 500, 502, 503, 504})
+    RETRY_EXCEPTIONS = (httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteProtocolError)
+
+    def __init__(self, limiter: RateLimiter, settings: Settings, hub_url: str | None = None,
+                 inner: httpx2.BaseTransport | None = None) -> None:
+        self.inner = inner or httpx2.HTTPTransport()
+        self.origin = _origin(httpx2.URL(hub_url)) if hub_url else None
+        self.limiter = limiter
+        self.settings = settings
+        self._rng = random.Random()
+        self._lock = threading.Lock()
+        self.retries = Counter()  # why requests were retried
+
+    def _count(self, why: str) -> None:
+        with self._lock:
+            self.retries[why] += 1
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        if self.origin is not None and _origin(request.url) != self.origin:
+            return self.inner.handle_request(request)
+        s = self.settings
+        # The Hub client sends some requests with no timeout at all; a hung connection must
+        # not hang the run, so every request gets ours.
+        request.extensions = {**request.extensions, "timeout": {
+            "connect": s.connect_timeout, "read": s.read_timeout,
+            "write": s.read_timeout, "pool": s.read_timeout,
+        }}
+        transient = limited = 0
+        while True:
+            self.limiter.acquire()
+            try:
+                response = self.inner.handle_request(request)
+                if response.status_code == 429 or response.status_code in self.RETRY_STATUS:
+                    response.read()
+                    response.close()
+            except self.RETRY_EXCEPTIONS as exc:
+                self.limiter.release()
+                transient += 1
+                self._count(type(exc).__name__)
+                if transient > s.max_retries:
+                    raise HubTransientError(f"{type(exc).__name__} after {transient} attempts") from None
+                time.sleep(backoff_delay(transient, s, self._rng))
+                continue
+            except BaseException:
+                self.limiter.release()
+                raise
+            self.limiter.release()
+            status = response.status_code
+            if status == 429:
+                limited += 1
+                self._count("429")
+                if limited > s.max_rate_limited_retries:
+                    raise HubTransientError(f"HTTP 429 after {limited} attempts")
+                wait_s = _retry_after_seconds(response)
+                wait_s = backoff_delay(limited, s, self._rng) if wait_s is None else min(wait_s, s.max_retry_after)
+                self.limiter.pause_until(time.monotonic() + wait_s)
+                time.sleep(wait_s)
+                continue
+            if status in self.RETRY_STATUS:
+                transient += 1
+                self._count(str(status))
+                if transient > s.max_retries:
+                    raise HubTransientError(f"HTTP {status} after {transient} attempts")
+                time.sleep(backoff_delay(transient, s, self._rng))
+                continue
+            return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+@contextmanager
+def _hub_client(transport: PoliteTransport) -> Iterator[None]:
+    """Route huggingface_hub's shared HTTP client through ``transport`` for a while.
+
+    ``HfApi`` has no per-instance client; its requests go through one process-wide client
+    made by a factory. We swap the factory for the run and restore the previous one after,
+    so other users of huggingface_hub in the process get their own client back.
+    """
+    from huggingface_hub.utils import _http as hf_http
+    from huggingface_hub.utils import set_client_factory
+
+    previous = hf_http._GLOBAL_CLIENT_FACTORY
+
+    def factory() -> httpx2.Client:
+        return httpx2.Client(
+            transport=transport,
+            event_hooks={"request": [hf_http.hf_request_event_hook]},
+            follow_redirects=True,
+            timeout=None,
+        )
+
+    set_client_factory(factory)
+    try:
+        yield
+    finally:
+        set_client_factory(previous)
+
+
+# --------------------------------------------------------------------------- parsing
+def _utc_iso(value: Any) -> str | None:
+    """A datetime (or ISO string) as a UTC ISO string, for the cache."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).isoformat()
+
+
+def _str_list(value: Any) -> list[str]:
+    """A card field that may be a string, a list or missing, as a list of strings."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value if v is not None and str(v).strip()]
+    return [str(value)]
+
+
+def base_models(card_base: Any, tags: list[str]) -> list[str]:
+    """Declared base models: the card's ``base_model`` then ``base_model:`` tags, deduplicated.
+
+    Tags spell relations as ``base_model:finetune:x/y`` (also ``adapter``, ``merge``,
+    ``quantized``); the relation word is dropped so that every entry is a repository id.
+    """
+    out: list[str] = []
+    for item in _str_list(card_base):
+        if item not in out:
+            out.append(item)
+    for tag in tags:
+        if not tag.startswith("base_model:"):
+            continue
+        rest = tag[len("base_model:"):]
+        head, sep, tail = rest.partition(":")
+        repo = tail if sep and "/" not in head else rest
+        if repo and repo not in out:
+            out.append(repo)
+    return out
+
+
+def _card_get(card: Any, key: str) -> Any:
+    if card is None:
+        return None
+    if isinstance(card, dict):
+        return card.get(key)
+    getter = getattr(card, "get", None)
+    return getter(key) if getter else getattr(card, key, None)
+
+
+def info_record(info: Any) -> dict:
+    """The fields we keep from a ``ModelInfo``, JSON-ready for the cache."""
+    tags = _str_list(info.tags)
+    card = info.card_data
+    license_ = _card_get(card, "license")
+    if isinstance(license_, list):
+        license_ = license_[0] if license_ else None
+    if not license_:
+        license_ = next((t.split(":", 1)[1] for t in tags if t.startswith("license:")), None)
+    return {
+        "hub_id": info.id,
+        "author": info.author,
+        "sha": info.sha,
+        "created_at": _utc_iso(info.created_at),
+        "last_modified": _utc_iso(info.last_modified),
+        "downloads": info.downloads,
+        "likes": info.likes,
+        "library": info.library_name,
+        "tags": tags,
+        "language": _str_list(_card_get(card, "language")),
+        "datasets": _str_list(_card_get(card, "datasets")),
+        "base_model": base_models(_card_get(card, "base_model"), tags),
+        "license": str(license_) if license_ else None,
+        "gated": info.gated if info.gated not in (None, False) else None,
+        "private": info.private,
+        "disabled": info.disabled,
+    }
+
+
+def commits_record(commits: list) -> dict:
+    """Commit count, first / last dates and distinct human authors (sorted) of a history."""
+    dates = [c.created_at for c in commits if c.created_at is not None]
+    authors = sorted({a for c in commits for a in (c.authors or []) if a and not is_bot(a)})
+    return {
+        "num_commits": len(commits),
+        "first_commit": _utc_iso(min(dates)) if dates else None,
+        "last_commit": _utc_iso(max(dates)) if dates else None,
+        "authors": authors,
+    }
+
+
+def outcome_of(exc: BaseException) -> str:
+    """The outcome a failed call stands for: permanent ones are recorded, not retried."""
+    from huggingface_hub.errors import DisabledRepoError, GatedRepoError, HfHubHTTPError
+
+    if isinstance(exc, GatedRepoError):
+        return "gated"
+    if isinstance(exc, DisabledRepoError):
+        return "forbidden"
+    if isinstance(exc, HfHubHTTPError) and exc.response is not None:
+        status = exc.response.status_code
+        if status in (404, 410):
+            return "not_found"
+        if status == 401:
+            return "gated"
+        if status == 403:
+            return "forbidden"
+    return "error"
+
+
+def _short_error(exc: BaseException, token: str | None) -> str:
+    """A short, token-free description of a failure for the cache and the log."""
+    from huggingface_hub.errors import HfHubHTTPError
+
+    text = type(exc).__name__
+    if isinstance(exc, HfHubHTTPError) and exc.response is not None:
+        text += f" HTTP {exc.response.status_code}"
+    elif isinstance(exc, HubTransientError):
+        text += f": {exc}"
+    if token:
+        text = text.replace(token, "***")
+    return text
+
+
+# --------------------------------------------------------------------------- cache
+class HubCache:
+    """One row per repository: what was fetched, when, and the outcome (SQLite, WAL).
+
+    Written by one thread (the coordinator), one transaction per repository, so a kill at
+    any moment leaves every committed repository intact and nothing half-written.
+    """
+
+    def __init__(self, path: Path) -> None:
+        path = Path(path)
+        if path.is_dir() or path.suffix == "":
+            path.mkdir(parents=True, exist_ok=True)
+            path = path / CACHE_FILENAME
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(str(path), timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS repos ("
+            " name TEXT PRIMARY KEY, outcome TEXT NOT NULL, fetched_at TEXT NOT NULL,"
+            " sha TEXT, info TEXT, commits_outcome TEXT, commits TEXT, error TEXT,"
+            " schema_version INTEGER NOT NULL)"
+        )
+        self.db.commit()
+
+    def load(self) -> dict[str, dict]:
+        """Every cached repository, decoded."""
+        rows = self.db.execute(
+            "SELECT name, outcome, fetched_at, sha, info, commits_outcome, commits, error"
+            " FROM repos WHERE schema_version = ?", (CACHE_SCHEMA_VERSION,)
+        ).fetchall()
+        out = {}
+        for name, outcome, fetched_at, sha, info, c_outcome, commits, error in rows:
+            out[name] = {
+                "name": name, "outcome": outcome, "fetched_at": fetched_at, "sha": sha,
+                "info": json.loads(info) if info else None, "commits_outcome": c_outcome,
+                "commits": json.loads(commits) if commits else None, "error": error,
+            }
+        return out
+
+    def put(self, rec: dict) -> None:
+        """Store (replace) one repository's record and commit."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO repos (name, outcome, fetched_at, sha, info, commits_outcome,"
+            " commits, error, schema_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (rec["name"], rec["outcome"], rec["fetched_at"], rec.get("sha"),
+             json.dumps(rec["info"]) if rec.get("info") is not None else None,
+             rec.get("commits_outcome"),
+             json.dumps(rec["commits"]) if rec.get("commits") is not None else None,
+             rec.get("error"), CACHE_SCHEMA_VERSION),
+        )
+        self.db.commit()
+
+    def close(self) -> None:
+        self.db.close()
+
+
+# --------------------------------------------------------------------------- fetching
+@dataclass
+class _Fetcher:
+    api: Any
+    settings: Settings
+    token: str | None
+    rng: random.Random = field(default_factory=random.Random)
+
+    def _call(self, fn, *args, **kwargs):
+        """Call the client, retrying answers that were cut or not JSON (bounded)."""
+        attempt = 0
+        while True:
+            try:
+                return fn(*args, **kwargs)
+            except ValueError as exc:  # a cut or non-JSON answer (json.JSONDecodeError)
+                attempt += 1
+                if attempt > self.settings.max_retries:
+                    raise HubTransientError(f"malformed answer ({type(exc).__name__}) after {attempt} attempts") from None
+                time.sleep(backoff_delay(attempt, self.settings, self.rng))
+
+    def fetch(self, name: str, cached: dict | None) -> dict:
+        """Both calls for one repository; never raises for a Hub-side failure."""
+        from huggingface_hub.errors import HfHubHTTPError
+
+        rec: dict = {"name": name, "fetched_at": datetime.now(timezone.utc).isoformat(),
+                     "sha": None, "info": None, "commits_outcome": None, "commits": None, "error": None}
+        try:
+            info = self._call(self.api.model_info, name, expand=MODEL_EXPAND,
+                              timeout=self.settings.read_timeout)
+            rec["info"] = info_record(info)
+        except (HfHubHTTPError, HubTransientError) as exc:
+            rec["outcome"] = outcome_of(exc)
+            rec["error"] = _short_error(exc, self.token)
+            return rec
+        rec["sha"] = rec["info"]["sha"]
+        hub_id = rec["info"]["hub_id"] or name
+        rec["outcome"] = "renamed" if hub_id.lower() != name.lower() else "ok"
+        if (cached is not None and cached.get("commits_outcome") == "ok" and cached.get("sha")
+                and cached["sha"] == rec["sha"]):
+            rec["commits_outcome"], rec["commits"] = "ok", cached["commits"]  # same sha, same history
+            return rec
+        try:
+            commits = self._call(lambda: list(self.api.list_repo_commits(name)))
+            rec["commits"] = commits_record(commits)
+            rec["commits_outcome"] = "ok"
+        except (HfHubHTTPError, HubTransientError) as exc:
+            rec["commits_outcome"] = outcome_of(exc)
+            rec["error"] = "commits: " + _short_error(exc, self.token)
+        return rec
+
+
+def _needs_fetch(cached: dict | None, refresh: bool) -> bool:
+    """Whether a repository must be asked again: new, refresh, or not finished last time."""
+    if cached is None or refresh:
+        return True
+    if cached["outcome"] not in FINAL_OUTCOMES:
+        return True
+    # model_info answered but the commit listing failed transiently: finish it.
+    return cached["outcome"] in ("ok", "renamed") and cached.get("commits_outcome") == "error"
+
+
+def _resolve_limit(max_requests_per_5min: int | None, token: str | None) -> int | None:
+    """The effective limit: explicit, none, or the published one for the caller's tier."""
+    if max_requests_per_5min is None:
+        return None
+    if max_requests_per_5min != AUTO_LIMIT:
+        return int(max_requests_per_5min)
+    if token is None:
+        from huggingface_hub import get_token
+
+        token = get_token()
+    return HUB_API_LIMIT_FREE if token else HUB_API_LIMIT_ANONYMOUS
+
+
+def _progress_bar(total: int, progress: bool | None):
+    """A tqdm bar on stderr (rate and ETA), shown on a terminal or when asked."""
+    show = sys.stderr.isatty() if progress is None else progress
+    if not show:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="repo", desc="Hub enrichment", file=sys.stderr, dynamic_ncols=True)
+
+
+# --------------------------------------------------------------------------- frames
+def _ts(values: list) -> pd.Series:
+    """ISO strings (or None) as tz-naive UTC timestamps."""
+    return pd.to_datetime(pd.Series(values, dtype="object"), utc=True, format="ISO8601").dt.tz_localize(None)
+
+
+def build_frames(names: list[str], cache: dict[str, dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The two record tables for ``names`` from cached records (one row per name)."""
+    hub_rows, commit_rows = [], []
+    for name in names:
+        rec = cache.get(name)
+        info = (rec or {}).get("info") or {}
+        ok = rec is not None and rec["outcome"] in ("ok", "renamed")
+        hub_rows.append({
+            "name": name,
+            "hub_id": info.get("hub_id") if ok else None,
+            "hub_outcome": rec["outcome"] if rec else "error",
+            "author": info.get("author") if ok else None,
+            "created_at": info.get("created_at") if ok else None,
+            "last_modified": info.get("last_modified") if ok else None,
+            "downloads": info.get("downloads") if ok else None,
+            "likes": info.get("likes") if ok else None,
+            "library": info.get("library") if ok else None,
+            "tags": list(info.get("tags") or []) if ok else [],
+            "language": list(info.get("language") or []) if ok else [],
+            "datasets": list(info.get("datasets") or []) if ok else [],
+            "base_model": list(info.get("base_model") or []) if ok else [],
+            "license": info.get("license") if ok else None,
+        })
+        commits = (rec or {}).get("commits") if ok and rec.get("commits_outcome") == "ok" else None
+        commit_rows.append({
+            "name": name,
+            "num_commits": commits["num_commits"] if commits else None,
+            "first_commit": commits["first_commit"] if commits else None,
+            "last_commit": commits["last_commit"] if commits else None,
+            "authors": list(commits["authors"]) if commits else [],
+        })
+    return _frame(hub_rows, HUB_RECORD_COLUMNS), _frame(commit_rows, COMMIT_RECORD_COLUMNS)
+
+
+_TIMESTAMP_COLUMNS = frozenset({"created_at", "last_modified", "first_commit", "last_commit"})
+_INTEGER_COLUMNS = frozenset({"downloads", "likes", "num_commits"})
+
+
+def _frame(rows: list[dict], columns: tuple[str, ...]) -> pd.DataFrame:
+    """Rows as a frame with fixed dtypes: timestamps, nullable integers, else objects.
+
+    Text and list columns stay ``object`` with ``None`` for missing, so that an empty
+    enrichment reads the same as a full one whatever pandas infers.
+    """
+    data = {}
+    for col in columns:
+        values = [row[col] for row in rows]
+        if col in _TIMESTAMP_COLUMNS:
+            data[col] = _ts(values)
+        elif col in _INTEGER_COLUMNS:
+            data[col] = pd.array(values, dtype="Int64")
+        else:
+            data[col] = pd.Series(values, dtype="object")
+    return pd.DataFrame(data, columns=list(columns))
+
+
+# --------------------------------------------------------------------------- entry point
+def enrich_from_hub(repo_ids: list[str], *, cache_path: Path, workers: int = 8,
+                    max_requests_per_5min: int | None = AUTO_LIMIT, refresh: bool = False,
+                    progress: bool | None = None, endpoint: str | None = None,
+                    token: str | None = None, dry_run: bool = False) -> HubEnrichment:
+    """Enrich repositories from the live Hub API, through the on-disk cache.
+
+    Parameters
+    ----------
+    repo_ids
+        Repository ids as the leaderboard spells them; duplicates are asked once.
+    cache_path
+        SQLite cache file, or a folder to hold ``hub_cache.sqlite``. Repositories already
+        cached with a final outcome are not asked again (unless ``refresh``).
+    workers
+        Size of the worker pool (concurrent repositories).
+    max_requests_per_5min
+        Request limit over any 5-minute window. Default: the Hub's published limit for the
+        caller's tier (500 anonymous, 1,000 with a token); ``None`` = no limit.
+    refresh
+        Ask ``model_info`` again for every repository; commits are re-listed only where the
+        repository's sha changed.
+    progress
+        Progress bar on stderr: ``None`` = only on a terminal.
+    endpoint
+        Hub URL; default ``HF_ENDPOINT`` / https://huggingface.co.
+    token
+        Access token; default ``HF_TOKEN`` or the saved login. Never logged or stored.
+    dry_run
+        Make no request; print and return how many requests a run would make (at least:
+        long commit histories take one more request per 50 commits).
+    """
+    from huggingface_hub import HfApi
+
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    names = list(dict.fromkeys(str(r).strip() for r in repo_ids))
+    httpx_log = logging.getLogger("httpx2")
+    if httpx_log.level == logging.NOTSET:  # one INFO line per request would drown the summary
+        httpx_log.setLevel(logging.WARNING)
+    cache = HubCache(cache_path)
+    try:
+        cached = cache.load()
+        todo = [n for n in names if _needs_fetch(cached.get(n), refresh)]
+        planned = sum(1 if (refresh and cached.get(n) and cached[n].get("sha")) else 2 for n in todo)
+        if dry_run:
+            print(f"dry run: {len(names):,} repositories, {len(names) - len(todo):,} cached, "
+                  f"{len(todo):,} to ask; about {planned:,} Hub API requests", file=sys.stderr)
+            hub, com = build_frames([], {})
+            return HubEnrichment(hub, com, {}, 0, planned_requests=planned, dry_run=True,
+                                 from_cache=len(names) - len(todo))
+        limit = _resolve_limit(max_requests_per_5min, token)
+        settings = SETTINGS
+        limiter = RateLimiter(limit, settings.window_seconds)
+        api = HfApi(endpoint=endpoint, token=token, library_name="llmtrends")
+        transport = PoliteTransport(limiter, settings, hub_url=api.endpoint)
+        log.info("Hub enrichment: %d repositories, %d cached, %d to ask, %d workers, limit %s/%.0fs",
+                 len(names), len(names) - len(todo), len(todo), workers, limit, settings.window_seconds)
+        if todo:
+            fetcher = _Fetcher(api, settings, token)
+            bar = _progress_bar(len(todo), progress)
+            with _hub_client(transport), ThreadPoolExecutor(max_workers=workers,
+                                                            thread_name_prefix="hub") as pool:
+                pending: set[Future] = set()
+                queue = iter(todo)
+                # Keep the queue short (2 per worker) so an interrupted run has few in flight.
+                for name in queue:
+                    pending.add(pool.submit(fetcher.fetch, name, cached.get(name)))
+                    if len(pending) >= 2 * workers:
+                        break
+                try:
+                    while pending:
+                        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                        for fut in done:
+                            rec = fut.result()
+                            cache.put(rec)
+                            cached[rec["name"]] = rec
+                            if bar is not None:
+                                bar.update(1)
+                        for name in queue:
+                            pending.add(pool.submit(fetcher.fetch, name, cached.get(name)))
+                            if len(pending) >= 2 * workers:
+                                break
+                finally:
+                    for fut in pending:
+                        fut.cancel()
+                    if bar is not None:
+                        bar.close()
+            transport.close()
+        hub, com = build_frames(names, cached)
+        outcomes = dict(Counter(hub["hub_outcome"]))
+        commit_failures = Counter(
+            cached[n].get("commits_outcome") for n in names
+            if n in cached and cached[n]["outcome"] in ("ok", "renamed") and cached[n].get("commits_outcome") != "ok"
+        )
+        log.info("Hub enrichment done: %d requests; outcomes %s; commit listing failures %s; retries %s",
+                 limiter.sent, outcomes, dict(commit_failures), dict(transport.retries))
+        return HubEnrichment(hub, com, outcomes, limiter.sent, planned_requests=planned,
+                             from_cache=len(names) - len(todo))
+    finally:
+        cache.close()
