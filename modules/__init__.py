@@ -4,16 +4,19 @@
 """
 
 from . import type_popularity
+from . import base_models
 from . import author_activity, score_trends
 from . import architecture_popularity, releases
-from . import params_score, moe
+from . import params_score, moe, co2
 
 MODULES = {
     "type_popularity": type_popularity,
     "author_activity": author_activity,
     "score_trends": score_trends,
     "architecture_popularity": architecture_popularity,
+    "base_models": base_models,
     "releases": releases,
     "params_score": params_score,
     "moe": moe,
+    "co2": co2,
 }

@@ -6,18 +6,21 @@
 from __future__ import annotations
 
 from . import type_popularity
+from . import base_models
 from . import author_activity, score_trends
 from . import architecture_popularity, releases
-from . import params_score, moe
+from . import params_score, moe, co2
 
 VIEWS = [
     type_popularity,
     author_activity,
     score_trends,
     architecture_popularity,
+    base_models,
     releases,
     params_score,
     moe,
+    co2,
 ]
 
 

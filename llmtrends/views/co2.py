@@ -1,0 +1,163 @@
+"""CO₂ Cost: what the leaderboard's evaluation emitted, and how much score each kg bought.
+
+Only leaderboard v2 reports a CO₂ cost (``co2_kg``: the estimated emissions of evaluating
+the model); on v1 the table raises :class:`~.common.EmptySelection` with a sentence that
+says so. The table has one row per model with its provider group (official provider or
+community, see :mod:`llmtrends.providers`) and its score per kg CO₂, with the median of its
+(type, size class) cell broadcast onto it:
+
+* ``cost`` -- average score against CO₂ cost, official providers vs community, each with a
+  linear trend (log x when the log scale is on);
+* ``efficiency`` -- median average score per kg CO₂ for each model type and size class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+from plotnine import (aes, coord_flip, element_text, geom_point, geom_smooth, ggplot, guide_legend,
+                      guides, labs, position_dodge, scale_color_manual, scale_x_continuous,
+                      scale_x_discrete, scale_x_log10, scale_y_continuous, scale_y_log10, theme)
+
+from .. import providers, schema
+from . import common as c
+
+ID = "co2"
+TITLE = "CO₂ Cost"
+DESCRIPTION = ("Average score against the CO₂ cost of evaluating each model, for official providers and the "
+               "community, with a linear trend for each (top), and the median average score per kg CO₂ by "
+               "model type and size class (bottom). Only leaderboard v2 reports CO₂ costs. A model is from an "
+               "official provider when the leaderboard flags it so (where the flag is missing: when its "
+               "namespace is on the curated list of official providers). Models whose size is unknown are "
+               "left out of the bottom plot.")
+FIGURES = ("cost", "efficiency")
+CSV_COLUMNS = {
+    "repo_id": "model repository (namespace/name)",
+    "type": "model type",
+    "size_class": "Small (<= 9B), Medium (9-40B), Large (> 40B); empty when parameters are unknown",
+    "provider": "Official provider or Community",
+    "official_source": "board (the leaderboard's flag) or provider list (llmtrends/official_providers.csv)",
+    "co2_kg": "CO2 cost of the evaluation in kg (the leaderboard's estimate)",
+    "average": "the leaderboard's average score",
+    "score_per_kg": "average / co2_kg",
+    "cell_models": "models of the same type and size class",
+    "cell_median_score_per_kg": "median score_per_kg of the same type and size class",
+}
+NO_CO2 = "This leaderboard has no CO₂ data: CO₂ costs are reported on leaderboard v2 only."
+PROVIDER_COLORS = dict(zip(providers.PROVIDER_GROUPS, c.TWO_GROUP_COLORS))
+
+
+@dataclass(frozen=True)
+class Params:
+    types: tuple[str, ...]
+    log_scale: bool = True
+
+    @classmethod
+    def defaults(cls, snap) -> "Params":
+        return cls(types=tuple(c.present_types(snap.models)))
+
+    @classmethod
+    def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
+        d = cls.defaults(snap)
+        types = c.parse_choices(c.raw_get(raw, "types", d.types), d.types, "types",
+                                empty_message="Tick at least one model type.")
+        log_scale = c.parse_bool(c.raw_get(raw, "log_scale", d.log_scale), "log scale")
+        return cls(types=types, log_scale=log_scale)
+
+
+def has_co2(models: pd.DataFrame) -> bool:
+    """True when the board reports a CO₂ cost for at least one model."""
+    return "co2_kg" in models.columns and bool(models["co2_kg"].notna().any())
+
+
+def table(snap, params: Params) -> pd.DataFrame:
+    """One row per model with a CO₂ cost: provider group, cost, score and score per kg."""
+    models = snap.models
+    if not has_co2(models):
+        raise c.EmptySelection(NO_CO2)
+    models = models.loc[models["type"].isin(params.types) & models["average"].notna() & (models["co2_kg"] > 0)]
+    if models.empty:
+        raise c.EmptySelection("No models of the selected types have a CO₂ cost.")
+    who = providers.resolve_official(models)
+    size = models["size_class"] if "size_class" in models.columns else pd.Series(None, index=models.index)
+    out = pd.DataFrame({
+        "repo_id": models["repo_id"].astype(str),
+        "type": models["type"].astype(str),
+        "size_class": size.astype("string"),
+        "provider": providers.provider_group(who["official"]),
+        "official_source": who["official_source"],
+        "co2_kg": models["co2_kg"].astype(float),
+        "average": models["average"].astype(float),
+    }).reset_index(drop=True)
+    out["score_per_kg"] = out["average"] / out["co2_kg"]
+    cell = out.groupby(["type", "size_class"], dropna=False)["score_per_kg"]
+    out["cell_models"] = cell.transform("size").astype(int)
+    out["cell_median_score_per_kg"] = cell.transform("median")
+    out = out.sort_values(["co2_kg", "repo_id"], kind="stable").reset_index(drop=True)
+    return c.shown(out, len(out))
+
+
+def efficiency(tbl: pd.DataFrame) -> pd.DataFrame:
+    """One row per (type, size class) with a known size: models and median score per kg."""
+    known = tbl.loc[tbl["size_class"].notna()]
+    return (known.drop_duplicates(["type", "size_class"])
+            [["type", "size_class", "cell_models", "cell_median_score_per_kg"]]
+            .rename(columns={"cell_models": "models", "cell_median_score_per_kg": "median_score_per_kg"})
+            .reset_index(drop=True))
+
+
+def figure(tbl: pd.DataFrame, params: Params, which: str = "cost") -> ggplot:
+    """``cost``: score vs CO₂ with trends per provider group; ``efficiency``: score per kg."""
+    if which == "cost":
+        return _cost(tbl, params)
+    if which == "efficiency":
+        return _efficiency(tbl, params)
+    raise c.InvalidInput(f"figure: unknown plot {which!r}")
+
+
+def _cost(tbl: pd.DataFrame, params: Params) -> ggplot:
+    groups = list(providers.PROVIDER_GROUPS)
+    n = tbl["provider"].value_counts()
+    legend = {g: f"{g} ({int(n.get(g, 0)):,})" for g in groups}
+    data = tbl.assign(provider=pd.Categorical(tbl["provider"], categories=groups))
+    fit = data.groupby("provider", observed=True).filter(lambda g: len(g) >= 3 and g["co2_kg"].nunique() >= 2)
+    x = (scale_x_log10(labels=c.number_labels) if params.log_scale else scale_x_continuous())
+    word = " (log scale)" if params.log_scale else ""
+    fig = (ggplot(data, aes("co2_kg", "average", color="provider"))
+           + geom_point(alpha=0.4, size=1.4)
+           + x
+           + scale_color_manual(values=PROVIDER_COLORS, name="Provider (models)",
+                                labels=lambda ks: [legend[k] for k in ks], drop=False)
+           + labs(x=f"CO₂ cost of the evaluation (kg){word}", y="Average score",
+                  title="Average score against CO₂ cost, linear trend per provider group")
+           + c.theme_study() + theme(axis_text_x=element_text(rotation=0, ha="center")))
+    if not fit.empty:
+        fig += geom_smooth(data=fit, method="lm", se=False, size=1.2)
+    return fig
+
+
+def _efficiency(tbl: pd.DataFrame, params: Params) -> ggplot:
+    data = efficiency(tbl)
+    if data.empty:
+        raise c.EmptySelection("None of the selected models has a known size class.")
+    types = [t for t in params.types if t in set(data["type"])]
+    sizes = [s for s in schema.SIZE_CLASSES if s in set(data["size_class"])]
+    # coord_flip draws the first level at the bottom: reverse so the legend order reads top-down
+    data = data.assign(type=pd.Categorical(data["type"], categories=types[::-1]),
+                       size_class=pd.Categorical(data["size_class"], categories=sizes[::-1]))
+    y = (scale_y_log10(labels=c.number_labels) if params.log_scale else scale_y_continuous())
+    word = " (log scale)" if params.log_scale else ""
+    # a dot plot, not bars: on a log axis a bar has no natural base
+    return (ggplot(data, aes("type", "median_score_per_kg", color="size_class"))
+            + geom_point(position=position_dodge(width=0.6), size=3.2)
+            + coord_flip()
+            + y
+            + scale_x_discrete()
+            + scale_color_manual(values=c.SIZE_COLORS, labels=lambda ks: [c.SIZE_LABELS[k] for k in ks],
+                                 name="Size class")
+            + guides(color=guide_legend(reverse=True))
+            + labs(x="", y=f"Median average score per kg CO₂{word}",
+                   title="Score per kg CO₂ by model type and size class")
+            + c.theme_study() + theme(axis_text_x=element_text(rotation=0, ha="center")))
