@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 from . import type_popularity
-from . import base_models
 from . import author_activity, score_trends
 from . import architecture_popularity, releases
 from . import params_score, moe, co2
@@ -16,7 +15,6 @@ VIEWS = [
     author_activity,
     score_trends,
     architecture_popularity,
-    base_models,
     releases,
     params_score,
     moe,
