@@ -30,7 +30,10 @@ def view_layout(view, controls, *extra_sidebar) -> ui.Tag:
         label = f"Download {which} figure" if len(view.FIGURES) > 1 else "Download figure"
         downloads.append(ui.download_button(f"dl_{which}", label, class_="btn-sm w-100 mb-1"))
     downloads.append(ui.download_button("dl_csv", "Download table (CSV)", class_="btn-sm w-100"))
-    sidebar = ui.sidebar(controls, *extra_sidebar, ui.hr(), *downloads, width=300, open="always")
+    # board_marker: a hidden input re-rendered with the controls, naming the board the
+    # controls were drawn for (see serve_view)
+    sidebar = ui.sidebar(ui.output_ui("board_marker"), controls, *extra_sidebar, ui.hr(), *downloads,
+                         width=300, open="always")
     plots = [ui.output_ui(f"plot_{which}", class_="llmtrends-plot-box") for which in view.FIGURES]
     return ui.layout_sidebar(
         sidebar,
@@ -53,9 +56,18 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
     ``result`` -> (params, table, message) for modules that need more outputs.
     """
 
+    @render.ui
+    def board_marker():
+        return ui.div(ui.input_text("controls_board", None, value=snap().board), style="display:none")
+
     @reactive.calc
     def result():
         s = snap()
+        # Right after a board switch the controls still hold the old board's values
+        # (types, authors, dates) until their new versions reach the browser: wait for
+        # them quietly instead of flashing an "invalid input" message.
+        if input.controls_board() != s.board:
+            raise SilentException()
         try:
             params = view.Params.from_inputs(raw_inputs(), s)
             return params, view.table(s, params), None
