@@ -4,6 +4,7 @@
 """
 
 from . import type_popularity
+from . import base_models
 from . import author_activity, score_trends
 from . import architecture_popularity, releases
 from . import params_score, moe, co2
@@ -13,6 +14,7 @@ MODULES = {
     "author_activity": author_activity,
     "score_trends": score_trends,
     "architecture_popularity": architecture_popularity,
+    "base_models": base_models,
     "releases": releases,
     "params_score": params_score,
     "moe": moe,

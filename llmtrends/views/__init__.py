@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from . import type_popularity
+from . import base_models
 from . import author_activity, score_trends
 from . import architecture_popularity, releases
 from . import params_score, moe, co2
@@ -15,6 +16,7 @@ VIEWS = [
     author_activity,
     score_trends,
     architecture_popularity,
+    base_models,
     releases,
     params_score,
     moe,

@@ -1,0 +1,361 @@
+"""Evolution of Popular Base Models: the staircase of derivatives that beat every earlier one.
+
+For each chosen base model, its derivatives (fine-tunes and chat models; merges excluded
+transitively, see :mod:`llmtrends.lineage`) are ordered by the day their repository was
+created; a derivative is a *step* when its average score is higher than that of every
+earlier derivative. Steps are plotted against the days since the base model's release.
+
+As in the study, the staircase is the running maximum of the *derivatives'* scores: the
+base model's own score is not its first step (it is given in the CSV as ``base_average``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from plotnine import (aes, element_text, geom_point, geom_segment, geom_step, geom_text, ggplot, guide_legend,
+                      guides, labs, scale_color_manual, scale_x_continuous, scale_y_continuous, theme)
+
+from .. import lineage as lin
+from . import common as c
+
+ID = "base_models"
+TITLE = "Evolution of Popular Base Models"
+DESCRIPTION = ("For each base model, the derivatives (fine-tunes and chat models; merges, and models built on "
+               "merges, excluded) that scored a higher average than every earlier derivative, by days since "
+               "the base model's release. Lineage follows the declared base models, else the study's "
+               "name-pattern and size rule. Models without a real creation date (the Hub's 2022-03-02 "
+               "placeholder) are left out.")
+FIGURES = ("evolution",)
+CSV_COLUMNS = {
+    "base_key": "the base model's id (a key of llmtrends/base_models.csv, or its repository id)",
+    "base_label": "the base model's name in the legend",
+    "release_day": "the family's day 0 (ISO date)",
+    "release_source": "where day 0 comes from: hub:<repo> (creation on the Hub), release_date:<url> "
+                      "(documented release) or first_derivative (earliest derivative, no other evidence)",
+    "base_average": "the base model's own average score on this board (empty when not on the board)",
+    "step": "1, 2, ... : the derivative's rank on the staircase",
+    "repo_id": "the derivative's repository",
+    "label": "the shortened name shown on the plot",
+    "type": "the derivative's type",
+    "lineage": "how it was tied to the base: declared (base model chain) or name pattern (the study's rule)",
+    "created_at": "the derivative's repository creation on the Hub (ISO date)",
+    "days_since_release": "created_at - release_day, in whole days",
+    "average": "the derivative's average score",
+    "previous_best": "the best average of earlier derivatives (empty for the first step)",
+    "gain": "average - previous_best (empty for the first step)",
+    "derivatives": "how many dated derivatives of this base were compared",
+}
+LABEL_MAX_CHARS = 24
+SOURCE_HUB, SOURCE_RELEASE, SOURCE_FIRST = "hub", "release_date", "first_derivative"
+
+_CACHE: list[tuple[pd.DataFrame, lin.Lineage]] = []  # (models, lineage): a few boards, by identity
+
+
+def lineage_of(snap) -> lin.Lineage:
+    """The board's lineage, computed once per models table (kept for the last few tables)."""
+    for models, result in _CACHE:
+        if models is snap.models:
+            return result
+    result = lin.analyze(snap.models)
+    _CACHE.append((snap.models, result))
+    del _CACHE[:-4]
+    return result
+
+
+def base_choices(snap) -> dict[str, str]:
+    """Every base model with at least one non-merge derivative: key -> 'label (n derivatives)'.
+
+    Known bases (``base_models.csv``) first in the table's order, then other declared bases
+    by number of derivatives.
+    """
+    lineage = lineage_of(snap)
+    counts = lin.derivative_counts(snap.models, lineage)
+    known = {b.key: b.label for b in lineage.bases}
+    out = {k: f"{known[k]} ({counts[k]})" for k in known if k in counts}
+    others = sorted((k for k in counts if k not in known), key=lambda k: (-counts[k], k))
+    out.update({k: f"{lineage.display_id(k)} ({counts[k]})" for k in others})
+    return out
+
+
+@dataclass(frozen=True)
+class Params:
+    bases: tuple[str, ...]
+    labels: bool = True
+
+    @classmethod
+    def defaults(cls, snap) -> "Params":
+        """The study's bases for this board that have dated derivatives to plot."""
+        lineage = lineage_of(snap)
+        keys = []
+        for b in lineage.bases:
+            if b.default_on(snap.board):
+                mask = lin.derivative_mask(snap.models, lineage, b.key)
+                if not _dated_scored(snap.models.loc[mask]).empty:
+                    keys.append(b.key)
+        return cls(bases=tuple(keys))
+
+    @classmethod
+    def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
+        d = cls.defaults(snap)
+        values = c.raw_get(raw, "bases", d.bases)
+        allowed = list(base_choices(snap))
+        if isinstance(values, str):
+            values = (values,)
+        if not isinstance(values, (tuple, list)):
+            raise c.InvalidInput("base models: expected a list of values")
+        bad = [v for v in values if not isinstance(v, str) or v not in allowed]
+        if bad:
+            raise c.InvalidInput(f"base models: unknown value {str(bad[0])[:40]!r}")
+        if not values:
+            raise c.EmptySelection("Choose at least one base model.")
+        bases = tuple(dict.fromkeys(values))  # the user's order, without repeats
+        labels = c.parse_bool(c.raw_get(raw, "labels", d.labels), "labels")
+        return cls(bases=bases, labels=labels)
+
+
+def _dated_scored(models: pd.DataFrame) -> pd.DataFrame:
+    """Models with a real creation date and a score."""
+    frame = c.dated(models)
+    return frame.loc[frame["average"].notna()]
+
+
+def release_day(snap, lineage: lin.Lineage, key: str, derivatives: pd.DataFrame) -> tuple[dt.date, str]:
+    """A family's day 0 and where it comes from.
+
+    The earliest of the base repositories' real creation dates on the Hub (never the
+    2022-03-02 placeholder) and the documented release date of ``base_models.csv``
+    (a re-upload such as huggyllama's Llama 1 is later than the release); without either,
+    the first derivative's creation date.
+    """
+    known = {b.key: b for b in lineage.bases}
+    repos = {r.lower() for r in known[key].repo_ids} if key in known else {key}
+    rows = c.dated(snap.models.loc[lineage.frame["repo_key"].isin(repos)])
+    candidates: list[tuple[dt.date, str]] = []
+    if not rows.empty:
+        first = rows.sort_values("created_at", kind="mergesort").iloc[0]
+        candidates.append((first["created_at"].date(), f"{SOURCE_HUB}:{first['repo_id']}"))
+    if key in known and known[key].release_date is not None:
+        candidates.append((known[key].release_date, f"{SOURCE_RELEASE}:{known[key].source_url}"))
+    if candidates:
+        return min(candidates, key=lambda t: t[0])
+    return derivatives["created_at"].min().date(), SOURCE_FIRST
+
+
+def staircase(derivatives: pd.DataFrame) -> pd.DataFrame:
+    """The derivatives that beat every earlier one, in creation order.
+
+    Ordered by creation time; among models created at the same moment the best comes
+    first, so a tie in time gives one step. A step needs a strictly higher average.
+    """
+    ordered = derivatives.sort_values(["created_at", "average", "repo_id"], ascending=[True, False, True],
+                                      kind="mergesort")
+    previous = ordered["average"].cummax().shift(1)
+    keep = previous.isna() | (ordered["average"] > previous)
+    out = ordered.loc[keep].copy()
+    out["previous_best"] = previous.loc[keep]
+    return out
+
+
+def short_label(repo_id: str, max_chars: int = LABEL_MAX_CHARS) -> str:
+    """The repository name without its namespace, cut to ``max_chars`` with an ellipsis."""
+    name = repo_id.split("/", 1)[-1]
+    return name if len(name) <= max_chars else name[: max_chars - 1] + "…"
+
+
+def table(snap, params: Params) -> pd.DataFrame:
+    """One row per staircase step of every chosen base model (see ``CSV_COLUMNS``)."""
+    lineage = lineage_of(snap)
+    models = snap.models
+    known = {b.key: b for b in lineage.bases}
+    parts, compared, skipped = [], 0, []
+    for key in params.bases:
+        label = known[key].label if key in known else lineage.display_id(key)
+        mask = lin.derivative_mask(models, lineage, key)
+        ders = _dated_scored(models.loc[mask])
+        if ders.empty:
+            skipped.append(label)
+            continue
+        day0, source = release_day(snap, lineage, key, ders)
+        ders = ders.loc[ders["created_at"].dt.normalize() >= pd.Timestamp(day0)]
+        if ders.empty:
+            skipped.append(label)
+            continue
+        steps = staircase(ders.assign(lineage=lineage.frame.loc[ders.index, "via"]))
+        repos = {r.lower() for r in known[key].repo_ids} if key in known else {key}
+        base_rows = models.loc[lineage.frame["repo_key"].isin(repos) & models["average"].notna()]
+        base_avg = float(base_rows["average"].max()) if not base_rows.empty else np.nan
+        parts.append(pd.DataFrame({
+            "base_key": key,
+            "base_label": label,
+            "release_day": pd.Timestamp(day0),
+            "release_source": source,
+            "base_average": base_avg,
+            "step": np.arange(1, len(steps) + 1),
+            "repo_id": steps["repo_id"].to_numpy(),
+            "label": [short_label(r) for r in steps["repo_id"]],
+            "type": steps["type"].to_numpy(),
+            "lineage": steps["lineage"].fillna(lin.VIA_DECLARED).to_numpy(),
+            "created_at": steps["created_at"].dt.normalize().to_numpy(),
+            "days_since_release": (steps["created_at"].dt.normalize() - pd.Timestamp(day0)).dt.days.to_numpy(),
+            "average": steps["average"].to_numpy(),
+            "previous_best": steps["previous_best"].to_numpy(),
+        }))
+        compared += len(ders)
+        parts[-1]["derivatives"] = len(ders)
+    if not parts:
+        raise c.EmptySelection("None of the chosen base models has a dated derivative with a score on this "
+                               "leaderboard.")
+    out = pd.concat(parts, ignore_index=True)
+    out["gain"] = out["average"] - out["previous_best"]
+    out = out[list(CSV_COLUMNS)]
+    out.attrs["skipped"] = skipped
+    return c.shown(out, compared)
+
+
+def note(tbl: pd.DataFrame | None) -> str | None:
+    """A sentence naming the chosen bases that had nothing to plot (None when all had)."""
+    skipped = [] if tbl is None else tbl.attrs.get("skipped", [])
+    if not skipped:
+        return None
+    return "No dated derivative with a score on this leaderboard for: " + ", ".join(skipped) + "."
+
+
+def day_breaks(max_days: float) -> int:
+    """Tick spacing in days for an x axis reaching ``max_days``: 30, 60, 90 or 180."""
+    for step, limit in ((30, 240), (60, 480), (90, 900)):
+        if max_days <= limit:
+            return step
+    return 180
+
+
+def place_labels(points: pd.DataFrame, x_per_in: float, y_per_in: float,
+                 fontsize: float = 7.0, max_tries: int = 6,
+                 bounds: tuple[float, float, float, float] | None = None,
+                 obstacles: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Greedy, deterministic label placement without overlaps (a small adjustText).
+
+    ``points`` has ``x``, ``y`` and ``label``. Each label is tried just above its point,
+    just below, on its right then on its left, then a line further up and down
+    (staggered), up to ``max_tries`` lines away; the
+    first box that overlaps no placed label, no point and no ``obstacles`` point (x, y:
+    e.g. samples along the drawn lines), and stays inside ``bounds`` (x0, x1, y0, y1)
+    when given, wins. A label with no free slot
+    is left out rather than drawn over another. Returns the placed labels (indexed like
+    ``points``) with their anchor (``lx``, ``ly`` = the box's vertical middle), alignment
+    (``ha``) and whether they moved away from their point (``moved``: draw a leader line).
+    """
+    char_w = fontsize * 0.6 / 72 * x_per_in
+    line_h = fontsize * 1.35 / 72 * y_per_in
+    pad_x = 0.04 * x_per_in
+    boxes: list[tuple[float, float, float, float]] = []
+    pts = points[["x", "y"]].to_numpy(dtype=float)
+    if obstacles is not None and len(obstacles):
+        pts = np.vstack([pts, obstacles[["x", "y"]].to_numpy(dtype=float)])
+    rows = []
+
+    def free(box):
+        x0, y0, x1, y1 = box
+        if bounds is not None and (x0 < bounds[0] or x1 > bounds[1] or y0 < bounds[2] or y1 > bounds[3]):
+            return False
+        for b in boxes:
+            if x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1:
+                return False
+        inside = (pts[:, 0] >= x0) & (pts[:, 0] <= x1) & (pts[:, 1] >= y0) & (pts[:, 1] <= y1)
+        return not inside.any()
+
+    candidates = []  # (alignment, vertical offset in lines): nearest slots first
+    for k in range(max_tries):
+        for ha in ("left", "right"):
+            candidates += [(ha, 0.15 + 1.1 * k), (ha, -1.15 - 1.1 * k)]
+    for idx, x, y, text in zip(points.index, points["x"], points["y"], points["label"]):
+        width = len(str(text)) * char_w
+        placed = None
+        for ha, off in candidates:
+            ly = y + off * line_h
+            lx = x + pad_x if ha == "left" else x - pad_x
+            box = (lx, ly, lx + width, ly + line_h) if ha == "left" else (lx - width, ly, lx, ly + line_h)
+            if free(box):
+                placed = (lx, ly, ha, box)
+                break
+        if placed is None:
+            continue
+        boxes.append(placed[3])
+        rows.append({"index": idx, "x": x, "y": y, "label": text, "lx": placed[0], "ly": placed[1] + line_h / 2,
+                     "ha": placed[2], "moved": abs(placed[1] + line_h / 2 - y) > 1.2 * line_h})
+    out = pd.DataFrame(rows, columns=["index", "x", "y", "label", "lx", "ly", "ha", "moved"])
+    return out.set_index("index").rename_axis(points.index.name)
+
+
+def step_path_samples(tbl: pd.DataFrame, dx: float, dy: float) -> pd.DataFrame:
+    """Points every ``dx`` / ``dy`` along each family's drawn staircase (label obstacles)."""
+    xs: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    for _, fam in tbl.groupby("base_key", sort=False):
+        x = fam["days_since_release"].to_numpy(dtype=float)
+        y = fam["average"].to_numpy(dtype=float)
+        for i in range(len(x) - 1):
+            n = max(2, int(abs(x[i + 1] - x[i]) / dx) + 1)
+            xs.append(np.linspace(x[i], x[i + 1], n))
+            ys.append(np.full(n, y[i]))
+            n = max(2, int(abs(y[i + 1] - y[i]) / dy) + 1)
+            xs.append(np.full(n, x[i + 1]))
+            ys.append(np.linspace(y[i], y[i + 1], n))
+    if not xs:
+        return pd.DataFrame({"x": [], "y": []})
+    return pd.DataFrame({"x": np.concatenate(xs), "y": np.concatenate(ys)})
+
+
+FIG_SIZE = (11.0, 7.0)
+_PANEL_IN = (9.6, 5.2)  # the plotting area inside FIG_SIZE, for label placement
+
+
+def figure(tbl: pd.DataFrame, params: Params, which: str = "evolution") -> ggplot:
+    """Step lines per family, points at each step, optional labels with model names."""
+    if which != "evolution":
+        raise c.InvalidInput(f"figure: unknown plot {which!r}")
+    order = list(dict.fromkeys(tbl["base_label"]))
+    data = tbl.assign(base_label=pd.Categorical(tbl["base_label"], categories=order))
+    x_max = float(max(tbl["days_since_release"].max(), 1))
+    y_lo, y_hi = float(tbl["average"].min()), float(tbl["average"].max())
+    y_pad = max((y_hi - y_lo) * 0.06, 0.5)
+    step = day_breaks(x_max)
+    fig = (ggplot(data, aes("days_since_release", "average", color="base_label", group="base_label"))
+           + geom_step(direction="hv", size=0.9)
+           + geom_point(size=2.2)
+           + scale_color_manual(values=c.color_map(order), name="Base model")
+           + scale_x_continuous(breaks=list(range(0, int(x_max) + step, step)),
+                                limits=(min(0, float(tbl["days_since_release"].min())), x_max * 1.04))
+           + labs(x="Days since the base model's release", y="Average score",
+                  title="Best derivative so far, by days since the base model's release")
+           + guides(color=guide_legend(nrow=2 if len(order) > 5 else 1))
+           + c.theme_study()
+           + theme(figure_size=FIG_SIZE, axis_text_x=element_text(rotation=0, ha="center")))
+    if params.labels:
+        x_lo = min(0.0, float(tbl["days_since_release"].min()))
+        x_span = x_max * 1.04 - x_lo
+        y_span = (y_hi - y_lo) + 2 * y_pad
+        pts = pd.DataFrame({"x": tbl["days_since_release"].astype(float), "y": tbl["average"].astype(float),
+                            "label": tbl["label"], "base_label": tbl["base_label"]})
+        # the best steps first, so the labels that matter most get the free slots
+        pts = pts.iloc[np.argsort(-pts["y"].to_numpy(), kind="stable")]
+        placed = place_labels(pts, x_span / _PANEL_IN[0], y_span / _PANEL_IN[1],
+                              bounds=(x_lo - 0.03 * x_span, x_max * 1.04 + 0.03 * x_span,
+                                      y_lo - y_pad, y_hi + y_pad),
+                              obstacles=step_path_samples(tbl, x_span / 150, y_span / 60))
+        placed["base_label"] = pd.Categorical(pts.loc[placed.index, "base_label"], categories=order)
+        moved = placed.loc[placed["moved"]]
+        if not moved.empty:
+            fig += geom_segment(aes(x="x", y="y", xend="lx", yend="ly", color="base_label"), data=moved,
+                                inherit_aes=False, size=0.3, alpha=0.6, show_legend=False)
+        for ha in ("left", "right"):
+            part = placed.loc[placed["ha"] == ha]
+            if not part.empty:
+                fig += geom_text(aes(x="lx", y="ly", label="label", color="base_label"), data=part,
+                                 inherit_aes=False, ha=ha, va="center", size=7, show_legend=False)
+    # fixed limits, so that the label placement (in data units) matches the drawing
+    return fig + scale_y_continuous(limits=(y_lo - y_pad, y_hi + y_pad))
