@@ -7,7 +7,7 @@ from . import type_popularity
 from . import base_models
 from . import author_activity, score_trends
 from . import architecture_popularity, releases
-from . import params_score, moe, co2
+from . import params_score, moe, co2, official
 
 MODULES = {
     "type_popularity": type_popularity,
@@ -19,4 +19,5 @@ MODULES = {
     "params_score": params_score,
     "moe": moe,
     "co2": co2,
+    "official": official,
 }

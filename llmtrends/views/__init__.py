@@ -9,7 +9,7 @@ from . import type_popularity
 from . import base_models
 from . import author_activity, score_trends
 from . import architecture_popularity, releases
-from . import params_score, moe, co2
+from . import params_score, moe, co2, official
 
 VIEWS = [
     type_popularity,
@@ -21,6 +21,7 @@ VIEWS = [
     params_score,
     moe,
     co2,
+    official,
 ]
 
 
