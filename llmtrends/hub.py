@@ -80,6 +80,14 @@ MODEL_EXPAND = [
     "tags", "cardData", "gated", "private", "disabled",
 ]
 
+# Batching: a namespace with at least this many repositories to ask is first listed with
+# one ``list_models(author=..., expand=MODEL_EXPAND, limit=LISTING_LIMIT)`` request (one
+# page of the Hub's listing); repositories found there need no ``model_info`` call.
+# A listing that is cut at the limit or misses a repository (moved, private, deleted)
+# costs one request more than it saves for that namespace at worst; see docs/enrichment.md.
+BATCH_MIN_REPOS = 3
+LISTING_LIMIT = 1000
+
 CACHE_FILENAME = "hub_cache.sqlite"
 CACHE_SCHEMA_VERSION = 1
 
@@ -103,6 +111,9 @@ class Settings:
 
 
 SETTINGS = Settings()
+# Whether to list namespaces (see BATCH_MIN_REPOS); module-level so the benchmark can
+# measure both strategies with the same signature.
+BATCH_NAMESPACES = True
 
 
 # --------------------------------------------------------------------------- results
@@ -519,20 +530,51 @@ class _Fetcher:
                     raise HubTransientError(f"malformed answer ({type(exc).__name__}) after {attempt} attempts") from None
                 time.sleep(backoff_delay(attempt, self.settings, self.rng))
 
-    def fetch(self, name: str, cached: dict | None) -> dict:
-        """Both calls for one repository; never raises for a Hub-side failure."""
+    def list_namespace(self, namespace: str, names: list[str]) -> dict[str, dict | None]:
+        """One listing of a namespace: ``name -> info record`` for the asked names it holds.
+
+        Names the listing does not hold (moved, private, deleted, cut off by the limit), or
+        holds twice, map to None and are asked one by one; a failed listing maps all to None.
+        """
+        from huggingface_hub.errors import HfHubHTTPError
+
+        try:
+            listed = self._call(lambda: list(self.api.list_models(
+                author=namespace, expand=MODEL_EXPAND, limit=LISTING_LIMIT)))
+        except (HfHubHTTPError, HubTransientError) as exc:
+            log.debug("listing %s failed (%s); asking its repositories one by one",
+                      namespace, _short_error(exc, self.token))
+            return {n: None for n in names}
+        by_id: dict[str, list] = {}
+        for info in listed:
+            by_id.setdefault(str(info.id).lower(), []).append(info)
+        out: dict[str, dict | None] = {}
+        for name in names:
+            hits = by_id.get(name.lower(), [])
+            out[name] = info_record(hits[0]) if len(hits) == 1 else None
+        return out
+
+    def fetch(self, name: str, cached: dict | None, listed: dict | None = None) -> dict:
+        """Both calls for one repository; never raises for a Hub-side failure.
+
+        ``listed`` is the repository's info from a namespace listing, which saves the
+        ``model_info`` request.
+        """
         from huggingface_hub.errors import HfHubHTTPError
 
         rec: dict = {"name": name, "fetched_at": datetime.now(timezone.utc).isoformat(),
                      "sha": None, "info": None, "commits_outcome": None, "commits": None, "error": None}
-        try:
-            info = self._call(self.api.model_info, name, expand=MODEL_EXPAND,
-                              timeout=self.settings.read_timeout)
-            rec["info"] = info_record(info)
-        except (HfHubHTTPError, HubTransientError) as exc:
-            rec["outcome"] = outcome_of(exc)
-            rec["error"] = _short_error(exc, self.token)
-            return rec
+        if listed is not None:
+            rec["info"] = listed
+        else:
+            try:
+                info = self._call(self.api.model_info, name, expand=MODEL_EXPAND,
+                                  timeout=self.settings.read_timeout)
+                rec["info"] = info_record(info)
+            except (HfHubHTTPError, HubTransientError) as exc:
+                rec["outcome"] = outcome_of(exc)
+                rec["error"] = _short_error(exc, self.token)
+                return rec
         rec["sha"] = rec["info"]["sha"]
         hub_id = rec["info"]["hub_id"] or name
         rec["outcome"] = "renamed" if hub_id.lower() != name.lower() else "ok"
@@ -558,6 +600,27 @@ def _needs_fetch(cached: dict | None, refresh: bool) -> bool:
         return True
     # model_info answered but the commit listing failed transiently: finish it.
     return cached["outcome"] in ("ok", "renamed") and cached.get("commits_outcome") == "error"
+
+
+def plan_batches(todo: list[str], batch: bool) -> tuple[dict[str, list[str]], list[str]]:
+    """Split the names to ask into namespace listings and single repositories."""
+    if not batch:
+        return {}, list(todo)
+    by_ns: dict[str, list[str]] = {}
+    for name in todo:
+        if "/" in name:
+            by_ns.setdefault(name.split("/", 1)[0], []).append(name)
+    listings = {ns: ns_names for ns, ns_names in by_ns.items() if len(ns_names) >= BATCH_MIN_REPOS}
+    batched = {n for ns_names in listings.values() for n in ns_names}
+    return listings, [n for n in todo if n not in batched]
+
+
+def planned_requests(todo: list[str], cached: dict[str, dict], refresh: bool, batch: bool) -> int:
+    """Requests a run would make if every answer is final on the first try and every
+    commit history fits one page: listings + model_info calls + commit listings."""
+    listings, singles = plan_batches(todo, batch)
+    commits = sum(0 if (refresh and cached.get(n) and cached[n].get("sha")) else 1 for n in todo)
+    return len(listings) + len(singles) + commits
 
 
 def _resolve_limit(max_requests_per_5min: int | None, token: str | None) -> int | None:
@@ -689,7 +752,8 @@ def enrich_from_hub(repo_ids: list[str], *, cache_path: Path, workers: int = 8,
     try:
         cached = cache.load()
         todo = [n for n in names if _needs_fetch(cached.get(n), refresh)]
-        planned = sum(1 if (refresh and cached.get(n) and cached[n].get("sha")) else 2 for n in todo)
+        batch = BATCH_NAMESPACES
+        planned = planned_requests(todo, cached, refresh, batch)
         if dry_run:
             print(f"dry run: {len(names):,} repositories, {len(names) - len(todo):,} cached, "
                   f"{len(todo):,} to ask; about {planned:,} Hub API requests", file=sys.stderr)
@@ -708,26 +772,39 @@ def enrich_from_hub(repo_ids: list[str], *, cache_path: Path, workers: int = 8,
             bar = _progress_bar(len(todo), progress)
             with _hub_client(transport), ThreadPoolExecutor(max_workers=workers,
                                                             thread_name_prefix="hub") as pool:
-                pending: set[Future] = set()
-                queue = iter(todo)
-                # Keep the queue short (2 per worker) so an interrupted run has few in flight.
-                for name in queue:
-                    pending.add(pool.submit(fetcher.fetch, name, cached.get(name)))
-                    if len(pending) >= 2 * workers:
-                        break
+                listings, singles = plan_batches(todo, batch)
+                # Work items: ("list", namespace, names) first, then ("repo", name, info).
+                queue: deque[tuple[str, str, Any]] = deque(
+                    [("list", ns, ns_names) for ns, ns_names in listings.items()]
+                    + [("repo", n, None) for n in singles])
+                pending: dict[Future, str] = {}
+
+                def submit() -> None:
+                    # Keep few items in flight (2 per worker): a kill loses little.
+                    while queue and len(pending) < 2 * workers:
+                        kind, key, arg = queue.popleft()
+                        if kind == "list":
+                            pending[pool.submit(fetcher.list_namespace, key, arg)] = kind
+                        else:
+                            pending[pool.submit(fetcher.fetch, key, cached.get(key), arg)] = kind
+
+                submit()
                 try:
                     while pending:
-                        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                        done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
                         for fut in done:
+                            kind = pending.pop(fut)
+                            if kind == "list":
+                                # its repositories go next, so listed info is not held long
+                                found = fut.result()
+                                queue.extendleft(reversed([("repo", n, info) for n, info in found.items()]))
+                                continue
                             rec = fut.result()
                             cache.put(rec)
                             cached[rec["name"]] = rec
                             if bar is not None:
                                 bar.update(1)
-                        for name in queue:
-                            pending.add(pool.submit(fetcher.fetch, name, cached.get(name)))
-                            if len(pending) >= 2 * workers:
-                                break
+                        submit()
                 finally:
                     for fut in pending:
                         fut.cancel()

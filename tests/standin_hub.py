@@ -399,7 +399,8 @@ class _Handler(BaseHTTPRequestHandler):
             author = (qs.get("author") or [None])[0]
             docs = [d for d in data.models.values() if author is None or d["author"] == author]
             docs = [_expand(d, qs.get("expand")) for d in docs]
-            return self._page(path, query, docs, MODELS_PAGE_SIZE)
+            limit = int((qs.get("limit") or [MODELS_PAGE_SIZE])[0])
+            return self._page(path, query, docs, min(limit, MODELS_PAGE_SIZE))
         if kind == "dataset":
             return self._dataset(method, path, query, body)
         self._error(404, None, "Not found")

@@ -182,10 +182,34 @@ def test_fault_free_run_equals_the_records(standin, names, tmp_path, expected_hu
     assert result.outcomes == exp_out
     reqs = api_requests(standin)
     assert result.requests_made == len(reqs)
-    # one model_info per repository, one commit page per (short) history, nothing twice
-    keys = [(r.kind, r.repo_id, r.query if r.kind == "commits" else "") for r in reqs]
+    # nothing asked twice; every repository's info came from model_info or its namespace's listing
+    keys = [(r.kind, r.repo_id, r.query) for r in reqs]
     assert len(keys) == len(set(keys))
-    assert sum(r.kind == "model_info" for r in reqs) == len(asked)
+    info_asked = {r.repo_id for r in reqs if r.kind == "model_info"}
+    listed = {r.query.split("author=")[1].split("&")[0] for r in reqs if r.kind == "list_models"}
+    assert all(n in info_asked or n.split("/")[0] in listed for n in asked)
+    commit_pages = sum(r.kind == "commits" for r in reqs)
+    # one page per 50 commits; a repository without history still costs its (404) request
+    n_commits = expected_commits["num_commits"].reindex(names).fillna(1)
+    assert commit_pages == int((-(-n_commits // 50)).sum())
+
+
+def test_namespace_listing_saves_requests_with_the_same_result(standin, expected_hub, tmp_path, monkeypatch):
+    # whole namespaces with several leaderboard models, where listing pays off
+    counts = expected_hub["name"].str.split("/").str[0].value_counts()
+    asked = sorted(expected_hub[expected_hub["name"].str.split("/").str[0].isin(counts.index[:5])]["name"])
+    monkeypatch.setattr(hub, "BATCH_NAMESPACES", False)
+    single = run(standin, asked, tmp_path / "single", workers=8)
+    monkeypatch.setattr(hub, "BATCH_NAMESPACES", True)
+    standin.clear_requests()
+    batched = run(standin, asked, tmp_path / "batched", workers=8)
+    pd.testing.assert_frame_equal(batched.hub_records, single.hub_records)
+    pd.testing.assert_frame_equal(batched.commit_records, single.commit_records)
+    reqs = api_requests(standin)
+    assert sum(r.kind == "list_models" for r in reqs) == 5
+    moved = int((expected_hub.loc[asked, "hub_outcome"] == "renamed").sum())
+    assert sum(r.kind == "model_info" for r in reqs) <= moved + 5  # only what listings lacked
+    assert batched.requests_made < single.requests_made - len(asked) // 2
 
 
 def test_ten_percent_faults_give_the_same_table(standin, names, tmp_path, expected_hub, expected_commits):
@@ -272,7 +296,8 @@ def test_warm_cache_makes_no_request_and_dry_run_counts(standin, names, tmp_path
     pd.testing.assert_frame_equal(again.commit_records, first.commit_records)
 
 
-def test_refresh_refetches_info_and_only_changed_histories(standin, hub_data, names, tmp_path):
+def test_refresh_refetches_info_and_only_changed_histories(standin, hub_data, names, tmp_path, monkeypatch):
+    monkeypatch.setattr(hub, "BATCH_NAMESPACES", False)  # one model_info per repository
     subset = [n for n in names if n in hub_data.commits][:10]
     run(standin, subset, tmp_path / "cache")
     changed = subset[3]
