@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
-from plotnine import (aes, geom_col, geom_point, geom_smooth, geom_text, ggplot, guide_legend, guides, labs, position_dodge,
-                      scale_color_manual, scale_fill_manual, scale_x_discrete, scale_x_log10,
-                      scale_y_continuous, theme, element_text)
+from plotnine import (aes, element_text, geom_col, geom_point, geom_smooth, geom_text, ggplot, guide_legend,
+                      guides, labs, position_dodge, scale_color_manual, scale_fill_manual, scale_x_discrete,
+                      scale_x_log10, scale_y_continuous, theme)
 
 from .. import schema
 from . import common as c
@@ -93,8 +93,8 @@ def table(snap, params: Params) -> pd.DataFrame:
     out["class_mean_score_per_b"] = by_class["score_per_b"].transform("mean")
     out["class_median_average"] = by_class["average"].transform("median")
     order = {s: i for i, s in enumerate(schema.SIZE_CLASSES)}
-    out = out.sort_values(["size_class", "params_b", "repo_id"], key=lambda s: s.map(order) if s.name == "size_class" else s,
-                          kind="stable").reset_index(drop=True)
+    out = out.sort_values(["size_class", "params_b", "repo_id"], kind="stable",
+                          key=lambda s: s.map(order) if s.name == "size_class" else s).reset_index(drop=True)
     return c.shown(out, len(out))
 
 
