@@ -141,7 +141,9 @@ def model_json(rec: dict) -> dict:
     model_part = name.split("/", 1)[1] if "/" in name else name
     namespace = name.split("/", 1)[0] if "/" in name else None
     author = rec["author"]
-    hub_id = name if (namespace is None or author == namespace) else f"{author}/{model_part}"
+    # A moved repository (or a legacy id without namespace, like "gpt2") is answered with
+    # the id it lives under now: author/model.
+    hub_id = name if author == namespace else f"{author}/{model_part}"
     tags = _literal_list(rec.get("tags"))
     card: dict = {}
     language = _literal_list(rec.get("language"))
