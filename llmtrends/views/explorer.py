@@ -1,0 +1,325 @@
+"""Model Explorer: every model of the board in one searchable, sortable table.
+
+:func:`filter_models` applies the sidebar's filters (each one a plain row condition, all
+combined with *and*); :func:`table` returns the filtered rows with the columns of the CSV;
+:func:`grid_frame` turns them into what the app's data grid shows (display names, numbers
+to two decimals, a Hub link per model). The grid's own per-column filters and sorting run
+in the browser on top of that.
+
+Filters (a model must pass all of them):
+
+* **type** and **size class** -- the model's value is one of the ticked ones (``unknown``
+  stands for models without a type, ``Unknown`` for models whose parameter count, and so
+  size class, is unknown);
+* **license** -- one of the ticked licenses; the board's most common licenses are listed
+  by name, :data:`LICENSE_REST` stands for every other license and for none;
+* **MoE** -- all, MoE only or dense only; **official** -- all, official providers only or
+  community only (the board's flag, else the curated provider list, as in
+  :mod:`llmtrends.providers`);
+* **created** -- the repository's creation day lies in [start, end] (whole days); models
+  without a real creation date (missing, or the Hub's 2022-03-02 placeholder) are kept
+  only when "include undated" is ticked, whatever the range;
+* **minimum score** -- ``average >= min_score`` (inclusive); a model without an average
+  passes only when the minimum is 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import numpy as np
+import pandas as pd
+
+from .. import providers, schema
+from . import common as c
+
+ID = "explorer"
+TITLE = "Model Explorer"
+DESCRIPTION = ("Every model of the board, filtered by the controls on the left; type in the boxes under the "
+               "column names to search a column, click a column name to sort. Select rows (click; "
+               "Ctrl/Shift-click for several) to compare them on the Compare Models tab (the first five).")
+FIGURES: tuple[str, ...] = ()
+HUB_URL = "https://huggingface.co/"
+TOP_LICENSES = 8
+LICENSE_REST = "(rest)"
+LICENSE_REST_LABEL = "any other license, or none"
+SIZE_UNKNOWN = "Unknown"
+TYPE_UNKNOWN = "unknown"  # models the leaderboard gives no type (some of v1)
+SIZE_CHOICES = (*schema.SIZE_CLASSES, SIZE_UNKNOWN)
+MOE_CHOICES = {"all": "All", "moe": "MoE only", "dense": "Dense only"}
+OFFICIAL_CHOICES = {"all": "All", "official": "Official providers", "community": "Community"}
+# Licences that say nothing: grouped with the missing ones under LICENSE_REST.
+_NO_LICENSE = frozenset({"", "?", "unknown", "none", "nan"})
+
+_FIXED_BEFORE = {
+    "repo_id": "model repository (namespace/name)",
+    "url": "the model's page on the Hugging Face Hub",
+    "type": "model type (the leaderboard's label without emoji)",
+    "architecture_family": "architecture family",
+    "size_class": "Small (<= 9B), Medium (9-40B), Large (> 40B); empty when the size is unknown",
+    "params_b": "parameters in billions (empty when unknown)",
+    "average": "the leaderboard's average score",
+}
+_FIXED_AFTER = {
+    "license": "the repository's license as the Hub reports it (empty when none)",
+    "moe": "true for a mixture-of-experts model",
+    "official": "true for an official provider (board flag, else the curated provider list)",
+    "created_at": "repository creation day on the Hub (ISO date; empty when unknown or the 2022-03-02 placeholder)",
+    "likes": "likes on the Hub",
+    "co2_kg": "CO2 cost of the evaluation in kg (v2 only; empty on v1)",
+}
+# The CSV's columns: the fixed ones around the board's benchmarks (v1: arc ... gsm8k, v2:
+# ifeval ... mmlu_pro); see csv_columns(board) for one board's exact list.
+CSV_COLUMNS = {
+    **_FIXED_BEFORE,
+    **{col: f"{lbl} score (leaderboard {board} only)" for board in schema.BOARDS
+       for col, lbl in schema.benchmark_labels(board).items()},
+    **_FIXED_AFTER,
+}
+
+
+def csv_columns(board: str) -> list[str]:
+    """The exact CSV (and :func:`table`) columns of one board."""
+    return [*_FIXED_BEFORE, *schema.benchmark_columns(board), *_FIXED_AFTER]
+
+
+# --------------------------------------------------------------------------- params
+
+
+@dataclass(frozen=True)
+class Params:
+    start: dt.date
+    end: dt.date
+    types: tuple[str, ...]
+    sizes: tuple[str, ...]
+    licenses: tuple[str, ...]
+    moe: str = "all"
+    official: str = "all"
+    undated: bool = True
+    min_score: float = 0.0
+
+    @classmethod
+    def defaults(cls, snap) -> "Params":
+        start, end = c.date_bounds(snap.models)
+        return cls(start=start, end=end, types=tuple(present_types(snap.models)),
+                   sizes=tuple(present_sizes(snap.models)), licenses=tuple(license_choices(snap.models, TOP_LICENSES)))
+
+    @classmethod
+    def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
+        d = cls.defaults(snap)
+        start, end = c.parse_date_range(c.raw_get(raw, "dates", (d.start, d.end)))
+        types = c.parse_choices(c.raw_get(raw, "types", d.types), d.types, "types",
+                                empty_message="Tick at least one model type.")
+        sizes = c.parse_choices(c.raw_get(raw, "sizes", d.sizes), d.sizes, "size classes",
+                                empty_message="Tick at least one size class.")
+        licenses = c.parse_choices(c.raw_get(raw, "licenses", d.licenses), d.licenses, "licenses",
+                                   empty_message="Tick at least one license.")
+        moe = c.parse_choice(c.raw_get(raw, "moe", d.moe), tuple(MOE_CHOICES), "MoE")
+        official = c.parse_choice(c.raw_get(raw, "official", d.official), tuple(OFFICIAL_CHOICES), "official")
+        undated = c.parse_bool(c.raw_get(raw, "undated", d.undated), "include undated")
+        return cls(start=start, end=end, types=types, sizes=sizes, licenses=licenses, moe=moe,
+                   official=official, undated=undated,
+                   min_score=parse_score(c.raw_get(raw, "min_score", d.min_score)))
+
+
+def parse_score(value: object, name: str = "minimum score") -> float:
+    """A score threshold in [0, 100]; InvalidInput otherwise (bools and NaN included)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise c.InvalidInput(f"{name}: expected a number from 0 to 100")
+    if not 0 <= value <= 100:
+        raise c.InvalidInput(f"{name}: {value:g} is outside 0-100")
+    return float(value)
+
+
+def present_types(models: pd.DataFrame) -> list[str]:
+    """The board's types in legend order, with ``unknown`` last when some types are missing."""
+    return c.present_types(models) + ([TYPE_UNKNOWN] if models["type"].isna().any() else [])
+
+
+def present_sizes(models: pd.DataFrame) -> list[str]:
+    """Size classes the board has, with ``Unknown`` last when some sizes are unknown."""
+    have = set(models["size_class"].dropna())
+    out = [s for s in schema.SIZE_CLASSES if s in have]
+    return out + ([SIZE_UNKNOWN] if models["size_class"].isna().any() else [])
+
+
+def _license_key(models: pd.DataFrame) -> pd.Series:
+    """Each model's license, with the ones that say nothing as missing."""
+    lic = models["license"].astype("string").str.strip()
+    return lic.where(~lic.str.lower().isin(_NO_LICENSE))
+
+
+def license_choices(models: pd.DataFrame, top: int = TOP_LICENSES) -> list[str]:
+    """The ``top`` most common licenses (most common first, ties by name), then LICENSE_REST."""
+    counts = _license_key(models).value_counts(dropna=True)
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [str(k) for k, _ in ranked[:top]] + [LICENSE_REST]
+
+
+# --------------------------------------------------------------------------- tables
+
+_CACHE: dict[int, tuple[object, pd.DataFrame]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def all_models(snap) -> pd.DataFrame:
+    """Every model with the CSV columns plus the filter keys (computed once per snapshot).
+
+    Extra columns: ``type_key`` (type or unknown), ``license_key`` (the license, or LICENSE_REST when not among the board's
+    top ones), ``size_key`` (size class or Unknown), ``created_day`` (the real creation day,
+    NaT when unknown).
+    """
+    key = id(snap.models)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None and hit[0] is snap.models:
+            return hit[1]
+    frame = _build(snap)
+    with _CACHE_LOCK:
+        if len(_CACHE) >= 4:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = (snap.models, frame)
+    return frame
+
+
+def _build(snap) -> pd.DataFrame:
+    m = snap.models
+    bench = schema.benchmark_columns(snap.board)
+    n = len(m)
+
+    def col(name: str, dtype: str = "float64") -> pd.Series:
+        if name in m.columns:
+            return m[name]
+        return pd.Series(np.nan if dtype == "float64" else None, index=m.index, dtype=dtype)
+
+    repo = m["repo_id"].astype(str)
+    real = c.dated(m).index
+    created = pd.Series(pd.NaT, index=m.index, dtype="datetime64[ns]")
+    created.loc[real] = pd.to_datetime(m.loc[real, "created_at"]).dt.normalize().astype("datetime64[ns]")
+    official = providers.resolve_official(m)["official"] if n else pd.Series([], dtype=bool)
+    out = pd.DataFrame({
+        "repo_id": repo,
+        "url": [HUB_URL + quote(r, safe="/-_.") for r in repo],
+        "type": col("type", "object"),
+        "architecture_family": col("architecture_family", "object"),
+        "size_class": col("size_class", "object"),
+        "params_b": pd.to_numeric(col("params_b"), errors="coerce").astype("float64"),
+        "average": pd.to_numeric(col("average"), errors="coerce").astype("float64"),
+        **{b: pd.to_numeric(col(b), errors="coerce").astype("float64") for b in bench},
+        "license": col("license", "object"),
+        "moe": col("moe", "object").astype("boolean"),
+        "official": official.astype("boolean"),
+        "created_at": created,
+        "likes": pd.to_numeric(col("likes"), errors="coerce").astype("float64"),
+        "co2_kg": pd.to_numeric(col("co2_kg"), errors="coerce").astype("float64"),
+    }, index=m.index)
+    top = set(license_choices(m, TOP_LICENSES)) - {LICENSE_REST}
+    lic = _license_key(m)
+    out["license_key"] = lic.where(lic.isin(top), LICENSE_REST).astype(str)
+    out["type_key"] = out["type"].where(out["type"].notna(), TYPE_UNKNOWN).astype(str)
+    out["size_key"] = out["size_class"].where(out["size_class"].notna(), SIZE_UNKNOWN).astype(str)
+    out["created_day"] = created
+    return out.reset_index(drop=True)
+
+
+def filter_models(snap, params: Params) -> pd.DataFrame:
+    """The models passing every filter of ``params`` (see the module docstring), board order."""
+    f = all_models(snap)
+    keep = f["type_key"].isin(params.types).to_numpy().copy()  # to_numpy may be a read-only view (copy-on-write)
+    keep &= f["size_key"].isin(params.sizes).to_numpy()
+    keep &= f["license_key"].isin(params.licenses).to_numpy()
+    if params.moe != "all":
+        keep &= (f["moe"].fillna(False).to_numpy(dtype=bool) == (params.moe == "moe"))
+    if params.official != "all":
+        keep &= (f["official"].fillna(False).to_numpy(dtype=bool) == (params.official == "official"))
+    day = f["created_day"]
+    in_range = ((day >= pd.Timestamp(params.start)) & (day <= pd.Timestamp(params.end))).to_numpy(dtype=bool)
+    undated = day.isna().to_numpy()
+    keep &= in_range | (undated & params.undated)
+    avg = f["average"].to_numpy()
+    with np.errstate(invalid="ignore"):
+        keep &= (avg >= params.min_score) | (np.isnan(avg) & (params.min_score <= 0))
+    return f.loc[keep]
+
+
+def table(snap, params: Params) -> pd.DataFrame:
+    """The filtered models with the CSV columns; EmptySelection when none passes."""
+    rows = filter_models(snap, params)
+    if rows.empty:
+        raise c.EmptySelection("No model matches these filters.")
+    out = rows[csv_columns(snap.board)].reset_index(drop=True)
+    return c.shown(out, len(out))
+
+
+def figure(tbl: pd.DataFrame, params: Params, which: str = ""):
+    """The explorer has no figure (FIGURES is empty)."""
+    raise c.InvalidInput(f"figure: unknown plot {which!r}")
+
+
+# --------------------------------------------------------------------------- display
+
+
+
+def link_html(repo_id: str) -> str:
+    """An HTML-safe link to a model's Hub page (the id escaped, the URL quoted)."""
+    url = HUB_URL + quote(repo_id, safe="/-_.")
+    return (f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer" '
+            f'title="{html.escape(repo_id, quote=True)} on the Hub">Hub ↗</a>')
+
+
+def grid_columns(board: str) -> list[str]:
+    """The data grid's column names (display names; benchmarks under their leaderboard names)."""
+    labels = schema.benchmark_labels(board)
+    return ["Model", "Hub", "Type", "Family", "Size", "Params (B)", "Average",
+            *[labels[b] for b in schema.benchmark_columns(board)],
+            "License", "MoE", "Official", "Created", "Likes", "CO₂ (kg)"]
+
+
+def grid_frame(tbl: pd.DataFrame, board: str, link=None) -> pd.DataFrame:
+    """What the data grid shows for the table: display names, numbers to two decimals,
+    yes/no flags, ISO dates (they sort as text), and a ``Hub`` column of links.
+
+    ``link`` wraps each link's HTML text (the app passes ``htmltools.HTML`` so the grid
+    renders it as a link; the library stays free of UI packages); by default the column
+    holds the escaped HTML strings.
+    """
+    def yes_no(s: pd.Series) -> list[str]:
+        return ["" if v is pd.NA else ("yes" if v else "no") for v in s.astype("boolean").tolist()]
+
+    bench = schema.benchmark_columns(board)
+    links = [link_html(r) for r in tbl["repo_id"]]
+    if link is not None:
+        links = [link(h) for h in links]
+    out = pd.DataFrame({
+        "Model": tbl["repo_id"].astype(str).to_numpy(),
+        "Hub": pd.Series(links, dtype=object).to_numpy(),
+        "Type": tbl["type"].fillna("").astype(str).to_numpy(),
+        "Family": tbl["architecture_family"].fillna("").astype(str).to_numpy(),
+        "Size": tbl["size_class"].fillna("").astype(str).to_numpy(),
+        "Params (B)": tbl["params_b"].round(2).to_numpy(),
+        "Average": tbl["average"].round(2).to_numpy(),
+    })
+    labels = schema.benchmark_labels(board)
+    for b in bench:
+        out[labels[b]] = tbl[b].round(2).to_numpy()
+    out["License"] = tbl["license"].fillna("").astype(str).to_numpy()
+    out["MoE"] = yes_no(tbl["moe"])
+    out["Official"] = yes_no(tbl["official"])
+    out["Created"] = tbl["created_at"].dt.strftime("%Y-%m-%d").fillna("").to_numpy()
+    out["Likes"] = tbl["likes"].to_numpy()
+    out["CO₂ (kg)"] = tbl["co2_kg"].round(2).to_numpy()
+    return out
+
+
+def selected_repo_ids(tbl: pd.DataFrame, rows: Sequence[int]) -> tuple[str, ...]:
+    """Repo ids of the grid's selected rows (positions in ``tbl``; out-of-range ones ignored),
+    in table order."""
+    n = len(tbl)
+    pos = sorted({int(r) for r in rows if isinstance(r, (int, np.integer)) and 0 <= int(r) < n})
+    return tuple(tbl["repo_id"].iloc[pos].astype(str))
