@@ -140,7 +140,7 @@ def period_start(dates: pd.Series, aggregation: str) -> pd.Series:
     if aggregation == "day":
         return days
     if aggregation == "week":
-        return days - pd.to_timedelta(days.dt.weekday, unit="D")
+        return days - pd.to_timedelta(days.dt.day_of_week, unit="D")
     if aggregation == "month":
         return days - pd.to_timedelta(days.dt.day - 1, unit="D")
     raise InvalidInput(f"aggregation: {aggregation!r} is not one of {', '.join(AGGREGATIONS)}")
