@@ -1,0 +1,198 @@
+"""The app behind Debian's nginx, configured by the shipped deploy/nginx/llmtrends.conf.
+
+A temporary nginx prefix gets a minimal nginx.conf whose http block includes the repo's
+site file with only the upstream port and the listen address rewritten (both on
+127.0.0.1), so the config under test IS the shipped one. The app runs through
+scripts/serve.py (host and port from LLMTRENDS_HOST / LLMTRENDS_PORT, as in the systemd
+unit) on the session's snapshots. Chromium then uses the app only through the proxy:
+two views, a control changed, the plot redrawn, no output error -- and nginx's access log
+shows the websocket upgrade (101) it proxied.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from llmtrends.views import VIEWS
+from tests.appserver import free_port
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parent.parent
+SITE_CONF = REPO / "deploy" / "nginx" / "llmtrends.conf"
+NGINX = Path("/usr/sbin/nginx")
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+START_TIMEOUT_S = 60
+FIRST_VIEW = "type_popularity"  # the study's first tab; its aggregation radio is the control we change
+
+
+def site_config(app_port: int, listen_port: int) -> str:
+    """The shipped site file with the upstream and listen addresses rewritten for the test."""
+    text = SITE_CONF.read_text(encoding="utf-8")
+    rules = [
+        (r"^(\s*)server 127\.0\.0\.1:8000;", rf"\g<1>server 127.0.0.1:{app_port};"),
+        (r"^(\s*)listen 80;", rf"\g<1>listen 127.0.0.1:{listen_port};"),
+        (r"^\s*listen \[::\]:80;\n", ""),
+    ]
+    for pattern, repl in rules:
+        text, n = re.subn(pattern, repl, text, flags=re.MULTILINE)
+        assert n == 1, f"{SITE_CONF}: expected exactly one line matching {pattern!r} (found {n})"
+    return text
+
+
+def main_config(prefix: Path) -> str:
+    """A minimal nginx.conf for an unprivileged prefix, including the rewritten site file."""
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    temp = "".join(f"    {kind}_temp_path {prefix / 'tmp' / kind};\n"
+                   for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    return (f"{user}worker_processes 1;\npid {prefix / 'nginx.pid'};\n"
+            f"error_log {prefix / 'logs' / 'error.log'} info;\n"
+            "events { worker_connections 256; }\n"
+            "http {\n"
+            f"    access_log {prefix / 'logs' / 'access.log'};\n{temp}"
+            f"    include {prefix / 'sites' / 'llmtrends.conf'};\n"
+            "}\n")
+
+
+def wait_for_http(url: str, proc: subprocess.Popen, log: Path, what: str) -> urllib.response.addinfourl:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"{what} exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            resp = urllib.request.urlopen(url, timeout=5)
+            if resp.status == 200:
+                return resp
+        except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
+            last = exc
+        time.sleep(0.2)  # polling a starting process; not a timed assertion
+    raise AssertionError(f"{what} did not answer on {url} within {START_TIMEOUT_S}s ({last}):\n"
+                         f"{log.read_text(errors='replace')[-3000:]}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def proxied_app(snapshot_dir, tmp_path_factory):
+    """(proxy URL, nginx prefix): the app via scripts/serve.py, nginx in front; both stopped after."""
+    if not NGINX.is_file():
+        pytest.fail(f"{NGINX} not found: install Debian's nginx (apt-get install nginx); "
+                    "the reverse-proxy test never skips", pytrace=False)
+    base = tmp_path_factory.mktemp("nginx")
+    app_port, listen_port = free_port(), free_port()
+    app_log = base / "app.log"
+    env = dict(os.environ, LLMTRENDS_DATA=str(snapshot_dir), LLMTRENDS_HOST="127.0.0.1",
+               LLMTRENDS_PORT=str(app_port), LLMTRENDS_LOG_LEVEL="INFO", PYTHONUNBUFFERED="1")
+    env.pop("LLMTRENDS_BOARD", None)
+    with open(app_log, "w", encoding="utf-8") as log:
+        app = subprocess.Popen([sys.executable, str(REPO / "scripts" / "serve.py")], cwd=base,
+                               env=env, stdout=log, stderr=subprocess.STDOUT)
+    nginx = None
+    try:
+        wait_for_http(f"http://127.0.0.1:{app_port}/", app, app_log, "the app (scripts/serve.py)")
+
+        prefix = base / "prefix"
+        for sub in ("logs", "sites", "tmp"):
+            (prefix / sub).mkdir(parents=True)
+        (prefix / "sites" / "llmtrends.conf").write_text(site_config(app_port, listen_port), encoding="utf-8")
+        conf = prefix / "nginx.conf"
+        conf.write_text(main_config(prefix), encoding="utf-8")
+        check = subprocess.run([str(NGINX), "-t", "-p", str(prefix), "-c", str(conf)],
+                               capture_output=True, text=True, timeout=30)
+        assert check.returncode == 0, f"nginx -t rejected the shipped site config:\n{check.stderr}"
+        nginx_log = prefix / "logs" / "stderr.log"
+        with open(nginx_log, "w", encoding="utf-8") as log:
+            nginx = subprocess.Popen([str(NGINX), "-p", str(prefix), "-c", str(conf), "-g", "daemon off;"],
+                                     stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{listen_port}/"
+        wait_for_http(url, nginx, nginx_log, "nginx")
+        yield url, prefix
+    finally:
+        if nginx is not None:
+            stop(nginx)
+        stop(app)
+
+
+def test_http_goes_through_nginx(proxied_app):
+    url, _ = proxied_app
+    with urllib.request.urlopen(url, timeout=30) as resp:
+        assert resp.status == 200
+        assert resp.headers["Server"].startswith("nginx")
+        body = resp.read().decode("utf-8")
+    assert "llmtrends" in body
+    assert all(f'data-value="{view.ID}"' in body for view in VIEWS)
+
+
+def test_browser_through_the_proxy(proxied_app):
+    url, prefix = proxied_app
+    second = next(v for v in VIEWS if v.ID != FIRST_VIEW)
+    first_plot = f"#{FIRST_VIEW}-plot_counts img.llmtrends-plot"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            context.set_default_timeout(60_000)
+            page = context.new_page()
+            page.goto(url)
+            page.wait_for_function("() => window.Shiny && Shiny.shinyapp && Shiny.shinyapp.isConnected()")
+
+            # view 1: drawn, then redrawn after a control changes
+            page.click(f'a[data-value="{FIRST_VIEW}"]')
+            page.wait_for_selector(first_plot, state="visible")
+            before = page.get_attribute(first_plot, "src")
+            assert before.startswith("data:image/png;base64,")
+            radio = page.locator(f'input[name="{FIRST_VIEW}-aggregation"][value="month"]')
+            assert not radio.is_checked()
+            radio.check()
+            page.wait_for_function("([sel, old]) => { const i = document.querySelector(sel);"
+                                   " return i && i.getAttribute('src') !== old; }", arg=[first_plot, before])
+            after = page.get_attribute(first_plot, "src")
+            assert after.startswith("data:image/png;base64,") and after != before
+
+            # view 2: its tab opens and its first plot (or its explanation) appears
+            page.click(f'a[data-value="{second.ID}"]')
+            pane = page.evaluate("id => document.querySelector(`a[data-value='${id}']`).getAttribute('href')",
+                                 second.ID)
+            page.wait_for_selector(f"{pane}.active", state="attached")
+            page.wait_for_selector(f"{pane} img.llmtrends-plot, {pane} .llmtrends-message", state="visible")
+
+            errors = page.locator(".shiny-output-error")
+            assert errors.count() == 0, f"output errors behind the proxy: {errors.all_inner_texts()[:3]}"
+            assert "Traceback (most recent call last)" not in page.inner_text("body")
+            assert page.evaluate("() => Shiny.shinyapp.isConnected()")
+            context.close()
+        finally:
+            browser.close()
+    # nginx logs a websocket request when it ends: the upgrade went through the proxy
+    access = (prefix / "logs" / "access.log").read_text(encoding="utf-8")
+    assert re.search(r'"GET /websocket/ HTTP/1\.1" 101 ', access), access[-2000:]
+
+
+def test_shipped_config_keeps_idle_sessions_and_websockets():
+    text = SITE_CONF.read_text(encoding="utf-8")
+    assert re.search(r"^\s*proxy_http_version 1\.1;", text, re.MULTILINE)
+    assert re.search(r"^\s*proxy_set_header Upgrade \$http_upgrade;", text, re.MULTILINE)
+    assert re.search(r"^\s*proxy_set_header Connection \$connection_upgrade;", text, re.MULTILINE)
+    assert re.search(r"^\s*proxy_buffering off;", text, re.MULTILINE)
+    timeout = re.search(r"^\s*proxy_read_timeout (\d+)s;", text, re.MULTILINE)
+    assert timeout and int(timeout.group(1)) >= 3600
