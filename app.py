@@ -62,8 +62,14 @@ def server(input, output, session):
             return SNAPSHOTS[DEFAULT_BOARD]
         return SNAPSHOTS[board]
 
-    for view in VIEWS:
-        MODULES[view.ID].view_server(view.ID, snap)
+    # A module may take another module's server result as an argument: ``TAKES`` maps the
+    # keyword to the giving view's ID (compare takes the explorer's selected rows). Givers
+    # are served first; a taker whose giver is not registered simply goes without.
+    served = {}
+    for view in sorted(VIEWS, key=lambda v: bool(getattr(MODULES[v.ID], "TAKES", None))):
+        takes = getattr(MODULES[view.ID], "TAKES", {})
+        extra = {kw: served[giver] for kw, giver in takes.items() if giver in served}
+        served[view.ID] = MODULES[view.ID].view_server(view.ID, snap, **extra)
 
 
 def _missing_server(input, output, session):

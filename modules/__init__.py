@@ -8,6 +8,7 @@ from . import base_models
 from . import author_activity, score_trends
 from . import architecture_popularity, releases
 from . import params_score, moe, co2, official
+from . import compare, explorer
 
 MODULES = {
     "type_popularity": type_popularity,
@@ -20,4 +21,6 @@ MODULES = {
     "moe": moe,
     "co2": co2,
     "official": official,
+    "compare": compare,
+    "explorer": explorer,
 }

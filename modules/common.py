@@ -23,9 +23,17 @@ log = logging.getLogger("llmtrends.app")
 FIGURES = lrender.FigureCache(max_bytes=96 * 1024 * 1024)
 
 
-def view_layout(view, controls, *extra_sidebar) -> ui.Tag:
-    """A view's page: controls and downloads in a sidebar, its plots and provenance."""
-    downloads = [ui.input_select("figure_format", "Figure format", choices=list(lrender.FORMATS), selected="png")]
+def view_layout(view, controls, *extra_sidebar, aside=None, main=()) -> ui.Tag:
+    """A view's page: controls and downloads in a sidebar, its plots and provenance.
+
+    ``aside`` (optional) is shown beside the plots (plots 7/12 of the width, it 5/12);
+    ``main`` is more content under them. A view without figures (``FIGURES`` empty) gets
+    no figure downloads and no format select, and a message slot instead of plots.
+    """
+    downloads = []
+    if view.FIGURES:
+        downloads.append(ui.input_select("figure_format", "Figure format", choices=list(lrender.FORMATS),
+                                         selected="png"))
     for which in view.FIGURES:
         label = f"Download {which} figure" if len(view.FIGURES) > 1 else "Download figure"
         downloads.append(ui.download_button(f"dl_{which}", label, class_="btn-sm w-100 mb-1"))
@@ -35,11 +43,16 @@ def view_layout(view, controls, *extra_sidebar) -> ui.Tag:
     sidebar = ui.sidebar(ui.output_ui("board_marker"), controls, *extra_sidebar, ui.hr(), *downloads,
                          width=300, open="always")
     plots = [ui.output_ui(f"plot_{which}", class_="llmtrends-plot-box") for which in view.FIGURES]
+    if not view.FIGURES:
+        plots = [ui.output_ui("message")]
+    if aside is not None:
+        plots = [ui.layout_columns(ui.div(*plots), aside, col_widths=(7, 5))]
     return ui.layout_sidebar(
         sidebar,
         ui.p(view.DESCRIPTION, class_="text-muted small mb-2"),
         ui.output_ui("note"),
         *plots,
+        *main,
         ui.output_text("provenance", inline=False).add_class("llmtrends-provenance small text-muted"),
     )
 
@@ -116,6 +129,13 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
 
     plots = [make_plot(w) for w in view.FIGURES]
     downloads = [make_download(w) for w in view.FIGURES]
+    if not view.FIGURES:
+        @render.ui
+        def message():
+            _, _, text = result()
+            if text is None:
+                return None
+            return ui.div(text, class_="alert alert-info llmtrends-message", role="status")
 
     @render.download(filename=lambda: _filename(view, snap().board, "table", "csv"))
     def dl_csv():

@@ -10,6 +10,7 @@ from . import base_models
 from . import author_activity, score_trends
 from . import architecture_popularity, releases
 from . import params_score, moe, co2, official
+from . import compare, explorer
 
 VIEWS = [
     type_popularity,
@@ -22,6 +23,8 @@ VIEWS = [
     moe,
     co2,
     official,
+    compare,
+    explorer,
 ]
 
 

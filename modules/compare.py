@@ -1,0 +1,73 @@
+"""Compare Models tab: up to five models (server-side search over the board's models).
+
+``view_server(id, snap, picked=None)``: ``picked`` is an optional reactive of repo ids
+chosen elsewhere (the Model Explorer's selected rows); when it changes to a non-empty
+selection, the first five of them that are on the board replace the picked models.
+"""
+
+from __future__ import annotations
+
+from shiny import module, reactive, render, ui
+
+from llmtrends.views import compare as view
+
+from . import common
+
+# app.py passes the explorer's server result (a reactive of selected repo ids) as ``picked``
+TAKES = {"picked": "explorer"}
+
+
+@module.ui
+def view_ui():
+    return common.view_layout(view, ui.output_ui("controls"),
+                              aside=ui.output_data_frame("numbers"))
+
+
+@module.server
+def view_server(input, output, session, snap, picked=None):
+    # the models last sent from elsewhere; they survive until the tab is first drawn
+    wanted = reactive.value(())
+
+    def selection() -> tuple[str, ...]:
+        """What the picker shows when (re)drawn: the models sent from elsewhere, else the defaults."""
+        return view.known_models(snap().models, wanted()) or view.Params.defaults(snap()).models
+
+    @render.ui
+    def controls():
+        snap()
+        with reactive.isolate():
+            chosen = selection()
+        # choices: only the chosen ones here; the board's full list is served on search (below)
+        return ui.input_selectize("models", f"Models (up to {view.MAX_MODELS}; type to search)",
+                                  choices=list(chosen), selected=list(chosen), multiple=True,
+                                  options={"maxItems": view.MAX_MODELS, "plugins": ["remove_button"]})
+
+    def serve_choices(selected) -> None:
+        ui.update_selectize("models", choices=list(snap().models["repo_id"]), selected=list(selected),
+                            server=True)
+
+    @reactive.effect
+    def _choices_for_board():
+        # once the controls of the current board are in the page (their marker says so)
+        if input.controls_board() != snap().board:
+            return
+        with reactive.isolate():
+            serve_choices(selection())
+
+    if picked is not None:
+        @reactive.effect
+        @reactive.event(picked, ignore_init=True)
+        def _picked_elsewhere():
+            ids = view.known_models(snap().models, picked() or ())
+            if ids:
+                wanted.set(ids)
+                serve_choices(ids)  # reaches the picker if it is already drawn
+
+    result = common.serve_view(view, snap, lambda: {"models": input.models()}, input)
+
+    @render.data_frame
+    def numbers():
+        _, tbl, message = result()
+        if message is not None:
+            return None
+        return render.DataGrid(view.numbers(tbl), width="100%", summary=False)
