@@ -68,8 +68,8 @@ def _enrich_hub(repo_ids: list[str], *, cache: Path, workers: int, max_requests_
     except ImportError:
         raise PipelineError("--enrich hub is not available in this build (llmtrends.hub missing)") from None
     kwargs = dict(cache_path=cache, workers=workers, refresh=refresh, progress=progress, dry_run=dry_run)
-    if max_requests_per_5min is not None:
-        kwargs["max_requests_per_5min"] = max_requests_per_5min
+    if max_requests_per_5min is not None:  # None: the Hub's limit for the caller's tier
+        kwargs["max_requests_per_5min"] = max_requests_per_5min or None  # 0: no limit
     return hub.enrich_from_hub(repo_ids, **kwargs)
 
 

@@ -37,7 +37,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     hub.add_argument("--cache", type=Path, help="cache folder (default: OUT/.cache)")
     hub.add_argument("--workers", type=int, default=8, help="concurrent requests (default 8)")
     hub.add_argument("--max-requests-per-5min", type=int, default=None,
-                     help="request budget per 5-minute window (default: the Hub's limit for your tier)")
+                     help="request budget per 5-minute window (default: the Hub's published limit for your "
+                          "tier: 500 anonymous, 1,000 with a token; 0 = no limit)")
     hub.add_argument("--refresh", action="store_true", help="refetch every repository, ignoring the cache")
     hub.add_argument("--dry-run", action="store_true", help="print how many requests a run would make, then stop")
     p.add_argument("--quiet", action="store_true", help="no progress output")
