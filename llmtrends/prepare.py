@@ -259,7 +259,9 @@ def enrich(models: pd.DataFrame, hub_records: pd.DataFrame | None,
     out["num_commit_authors"] = np.nan
     pairs = None
     if commit_records is not None and len(commit_records):
-        com = commit_records.copy()
+        # a record without a commit count is a failed listing (live enrichment keeps one
+        # row per asked repository): it carries no commit data
+        com = commit_records.loc[pd.to_numeric(commit_records["num_commits"], errors="coerce").notna()].copy()
         com["_key"] = com["name"].astype(str).str.lower()
         com = com.drop_duplicates("_key", keep="last").set_index("_key")
         hit = key.isin(com.index)
