@@ -9,7 +9,8 @@ reproduced figure and one downloaded from the app come out of the same code.
 Outputs in ``OUT``:
 
 * ``<view>_<which>.<fmt>`` for every figure and format;
-* ``<view>.csv`` -- the plotted table (:func:`llmtrends.views.common.table_csv`);
+* ``<view>.csv`` -- the plotted table (:func:`llmtrends.views.common.table_csv`); a view
+  without figures (the explorer's table) gets its CSV and a ``"which": null`` entry;
 * ``figures.json`` -- what was drawn from what: per figure the view, title, plot name,
   parameters, files with their sha256, plus the snapshot (board, models_sha256, built_at,
   source) and the code version. It holds **no run time**, so two runs on the same snapshot
@@ -133,9 +134,12 @@ def default_jobs() -> int:
     return max(1, min(4, cpus))
 
 
-def _render_figure(view, snap: store.Snapshot, which: str, formats: tuple[str, ...], dpi: int,
+def _render_figure(view, snap: store.Snapshot, which: str | None, formats: tuple[str, ...], dpi: int,
                    out: Path, write_csv: bool) -> dict:
-    """One figure of one view in every format (and the view's CSV when asked): its record entry."""
+    """One figure of one view in every format (and the view's CSV when asked): its record entry.
+
+    ``which`` None: a view without figures (a table view such as the explorer) -- only its CSV.
+    """
     t0 = time.perf_counter()
     params = view.Params.defaults(snap)
     entry = {"view": view.ID, "title": view.TITLE, "which": which, "params": to_jsonable(params)}
@@ -150,7 +154,7 @@ def _render_figure(view, snap: store.Snapshot, which: str, formats: tuple[str, .
     if write_csv:
         _write_atomic(out / csv_name, csv_bytes)
     files = []
-    for fmt in formats:
+    for fmt in (formats if which is not None else ()):
         try:
             data = render.figure_bytes(view.figure(tbl, params, which), fmt, dpi=dpi)
         except Exception as exc:  # noqa: BLE001 -- reported with the view's name
@@ -172,7 +176,7 @@ def _worker_init(snap: store.Snapshot) -> None:
     _WORKER_SNAPSHOT = snap
 
 
-def _worker_figure(view_id: str, which: str, formats: tuple[str, ...], dpi: int, out: str, write_csv: bool) -> dict:
+def _worker_figure(view_id: str, which: str | None, formats: tuple[str, ...], dpi: int, out: str, write_csv: bool) -> dict:
     view = select_views([view_id])[0]
     return _render_figure(view, _WORKER_SNAPSHOT, which, formats, dpi, Path(out), write_csv)
 
@@ -201,15 +205,19 @@ def reproduce(snap: store.Snapshot, out: str | Path, *, formats: Sequence[str] =
     say = progress or (lambda _msg: None)
     started_at = dt.datetime.now(dt.timezone.utc)
     t0 = time.perf_counter()
-    # one task per figure; the view's first figure also writes the view's CSV
-    tasks = [(view, which, i == 0) for view in chosen for i, which in enumerate(view.FIGURES)]
+    # one task per figure; the view's first figure also writes the view's CSV; a view
+    # without figures gets one table-only task (which = None)
+    tasks = [(view, which, i == 0) for view in chosen
+             for i, which in enumerate(tuple(view.FIGURES) or (None,))]
     entries: list[dict | None] = [None] * len(tasks)
 
     def report(index: int, entry: dict, done: int) -> None:
         entries[index] = entry
-        label = f"[{done}/{len(tasks)}] {entry['view']}/{entry['which']}"
+        label = f"[{done}/{len(tasks)}] {entry['view']}/{entry['which'] or 'table'}"
         if entry["status"] == "skipped":
             say(f"{label}: skipped ({entry['reason']})")
+        elif entry["which"] is None:
+            say(f"{label}: csv in {entry.pop('_seconds'):.1f}s")
         else:
             say(f"{label}: {', '.join(formats)} in {entry.pop('_seconds'):.1f}s")
 

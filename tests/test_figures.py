@@ -49,6 +49,16 @@ def expected_params(params) -> dict:
     return out
 
 
+def expected_entries() -> list[tuple[str, str | None]]:
+    """(view, plot) of every figure in tab order; (view, None) for a view without figures."""
+    return [(v.ID, w) for v in VIEWS for w in (tuple(v.FIGURES) or (None,))]
+
+
+def csv_header(view, board: str) -> list[str]:
+    """The documented CSV columns (board-specific when the view says so)."""
+    return list(view.csv_columns(board)) if hasattr(view, "csv_columns") else list(view.CSV_COLUMNS)
+
+
 def check_signature(path: Path, fmt: str) -> None:
     data = path.read_bytes()
     if fmt == "svg":
@@ -112,8 +122,7 @@ def test_v1_every_view_and_figure_present(v1_runs, snapshot_dir):
     assert record["code_version"].split("+")[0] == llmtrends.__version__
     assert record["formats"] == ["png", "svg", "pdf"] and record["dpi"] == 300
 
-    expected = [(v.ID, w) for v in VIEWS for w in v.FIGURES]
-    assert [(e["view"], e["which"]) for e in record["figures"]] == expected
+    assert [(e["view"], e["which"]) for e in record["figures"]] == expected_entries()
     titles = {v.ID: v.TITLE for v in VIEWS}
     for entry in record["figures"]:
         view = next(v for v in VIEWS if v.ID == entry["view"])
@@ -124,6 +133,14 @@ def test_v1_every_view_and_figure_present(v1_runs, snapshot_dir):
             assert not (out / f"{view.ID}_{entry['which']}.png").exists()
             continue
         assert entry["status"] == "ok"
+        csv_path = out / f"{view.ID}.csv"
+        assert hashlib.sha256(csv_path.read_bytes()).hexdigest() == entry["table"]["sha256"]
+        rows = list(csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8"))))
+        assert rows[0] == csv_header(view, "v1"), view.ID
+        assert len(rows) - 1 == entry["table"]["rows"]
+        if entry["which"] is None:  # a table-only view
+            assert entry["files"] == [] and not list(out.glob(f"{view.ID}_*"))
+            continue
         assert [f["format"] for f in entry["files"]] == ["png", "svg", "pdf"]
         for f in entry["files"]:
             path = out / f["file"]
@@ -132,13 +149,12 @@ def test_v1_every_view_and_figure_present(v1_runs, snapshot_dir):
             check_signature(path, f["format"])
         with Image.open(out / f"{view.ID}_{entry['which']}.png") as img:
             assert [round(d) for d in img.info["dpi"]] == [300, 300]
-        csv_path = out / f"{view.ID}.csv"
-        assert hashlib.sha256(csv_path.read_bytes()).hexdigest() == entry["table"]["sha256"]
-        rows = list(csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8"))))
-        assert rows[0] == list(view.CSV_COLUMNS), view.ID
-        assert len(rows) - 1 == entry["table"]["rows"]
-    # every view of the study runs on v1 with its defaults
     assert any(e["status"] == "ok" for e in record["figures"])
+    # v1 has no emissions: a CO2 view is skipped with its reason, not an error
+    if "co2" in {v.ID for v in VIEWS}:
+        assert "co2_kg" not in snap.models.columns or snap.models["co2_kg"].isna().all()
+        co2 = [e for e in record["figures"] if e["view"] == "co2"]
+        assert co2 and all(e["status"] == "skipped" and e["reason"] for e in co2)
 
 
 def test_v2_run(snapshot_dir, tmp_path, capsys):
@@ -150,9 +166,9 @@ def test_v2_run(snapshot_dir, tmp_path, capsys):
     assert "written to" in proc.stdout
     record = json.loads((tmp_path / figures.RECORD_FILE).read_text(encoding="utf-8"))
     assert record["snapshot"]["board"] == "v2"
-    assert [(e["view"], e["which"]) for e in record["figures"]] == [(v.ID, w) for v in VIEWS for w in v.FIGURES]
+    assert [(e["view"], e["which"]) for e in record["figures"]] == expected_entries()
     for entry in record["figures"]:
-        if entry["status"] == "ok":
+        if entry["status"] == "ok" and entry["which"] is not None:
             assert [f["format"] for f in entry["files"]] == ["png", "pdf"]
             for f in entry["files"]:
                 check_signature(tmp_path / f["file"], f["format"])
@@ -169,6 +185,7 @@ def test_views_subset(snapshot_dir, tmp_path):
     record = json.loads((tmp_path / figures.RECORD_FILE).read_text(encoding="utf-8"))
     assert record["views"] == [first.ID]
     assert sorted(p.name for p in tmp_path.glob("*.svg")) == sorted(f"{first.ID}_{w}.svg" for w in first.FIGURES)
+    assert sorted(p.name for p in tmp_path.glob("*.csv")) == [f"{first.ID}.csv"]
 
 
 @pytest.mark.parametrize("args, fragment", [
