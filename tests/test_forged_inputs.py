@@ -1,0 +1,90 @@
+"""Forged input values sent over the real websocket are rejected without breaking the session.
+
+A client speaking Shiny's protocol (``tests/shinyproto.py``) connects to the app served on
+127.0.0.1 (the ``app_server`` fixture), draws Model Type Popularity on v1 with valid
+inputs, then sends values no control can produce. Each must be answered with the
+"Invalid input rejected" message (the board with the default board), never an output
+error or a traceback, and a valid value afterwards must draw the plot again.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from websockets.sync.client import connect
+
+from tests.appserver import app_server  # noqa: F401 -- the shared server fixture
+from tests.shinyproto import ShinyWire, is_message, is_plot
+
+NS = "type_popularity"
+PLOT = f"{NS}-plot_counts"
+PROVENANCE = f"{NS}-provenance"
+REJECTED = "Invalid input rejected"
+
+
+def valid_inputs(snapshot_dir) -> dict[str, object]:
+    """Valid v1 values worked out from the snapshot file itself (not via the library)."""
+    models = pd.read_parquet(snapshot_dir / "v1" / "models.parquet", columns=["type"])
+    types = sorted(models["type"].dropna().unique())
+    return {
+        "board": "v1",
+        f"{NS}-dates:shiny.date": ["2023-06-01", "2023-12-31"],
+        f"{NS}-types": types,
+        f"{NS}-aggregation": "month",
+        f"{NS}-figure_format": "png",
+    }
+
+
+@pytest.fixture
+def wire(app_server, snapshot_dir):  # noqa: F811
+    with connect(app_server.ws_url, open_timeout=30, max_size=None) as ws:
+        w = ShinyWire(ws.send, lambda: ws.recv(timeout=120))
+        w.init(valid_inputs(snapshot_dir),
+               [PLOT, f"{NS}-plot_shares", PROVENANCE, f"{NS}-controls", f"{NS}-board_marker"])
+        w.wait_for(PLOT, is_plot)
+        w.valid = valid_inputs(snapshot_dir)
+        yield w
+
+
+FORGED = {
+    "unknown type": {f"{NS}-types": ["no such type"]},
+    "unknown type among valid": {f"{NS}-types": ["pretrained", "<script>alert(1)</script>"]},
+    "impossible date (typed)": {f"{NS}-dates:shiny.date": ["2024-13-45", "2024-12-31"]},
+    "impossible date (raw)": {f"{NS}-dates": ["2024-13-45", "2024-12-31"]},
+    "date range not a pair": {f"{NS}-dates": "2024-01-01"},
+    "aggregation year": {f"{NS}-aggregation": "year"},
+    "list for a string": {f"{NS}-aggregation": ["week"]},
+    "number for a list": {f"{NS}-types": 7},
+    "object for a string": {f"{NS}-aggregation": {"x": 1}},
+}
+
+
+@pytest.mark.parametrize("name", list(FORGED))
+def test_forged_value_is_rejected_and_session_survives(wire, name):
+    wire.forget(PLOT)
+    wire.update(FORGED[name])
+    shown = wire.wait_for(PLOT, is_message)
+    assert REJECTED in shown, f"{name}: {shown[:200]}"
+    wire.assert_no_errors()
+    # the session is alive: the valid value draws the plot again
+    key = next(iter(FORGED[name])).split(":")[0]
+    wire.forget(PLOT)
+    wire.update({k: v for k, v in wire.valid.items() if k.split(":")[0] == key})
+    wire.wait_for(PLOT, is_plot)
+    wire.assert_no_errors()
+
+
+def test_forged_board_keeps_the_default_board(wire):
+    assert "Leaderboard v1" in wire.wait_for(PROVENANCE, lambda t: "Leaderboard v1" in t)
+    wire.forget(PROVENANCE)
+    wire.update({"board": "v9"})
+    # the app falls back to its default board (v2 when both exist, LLMTRENDS_BOARD unset)
+    wire.wait_for(PROVENANCE, lambda t: "Leaderboard v2" in t)
+    wire.assert_no_errors()
+    wire.forget(PROVENANCE)
+    wire.forget(PLOT)
+    wire.update({"board": "v1"})
+    wire.wait_for(PROVENANCE, lambda t: "Leaderboard v1" in t)
+    wire.wait_for(PLOT, is_plot)
+    wire.assert_no_errors()
+
