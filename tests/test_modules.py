@@ -1,0 +1,116 @@
+"""Module/server tests: one view module in an in-process Shiny app, driven over a websocket.
+
+py-shiny has no public ``testServer``; instead the module (``modules/type_popularity.py``)
+is mounted alone in a ``shiny.App`` with a fixed v1 snapshot and driven through
+Starlette's ``TestClient`` websocket with the same protocol client as the forged-input
+tests (``tests/shinyproto.py``): no subprocess, no browser.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pandas as pd
+import pytest
+from shiny import App, reactive, ui
+from starlette.testclient import TestClient
+
+from llmtrends import store
+from modules import type_popularity as module
+from tests.shinyproto import ShinyWire, is_message, is_plot
+
+NS = "tp"
+OUTPUTS = [f"{NS}-plot_counts", f"{NS}-plot_shares", f"{NS}-provenance", f"{NS}-controls", f"{NS}-board_marker"]
+
+
+@pytest.fixture(scope="module")
+def v1(snapshot_dir):
+    return store.read_snapshot(snapshot_dir, "v1")
+
+
+@pytest.fixture(scope="module")
+def client(v1):
+    def server(input, output, session):
+        module.view_server(NS, reactive.calc(lambda: v1))
+
+    app = App(ui.page_fluid(module.view_ui(NS)), server)
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def wire(client):
+    with client.websocket_connect("/websocket/") as ws:
+        yield ShinyWire(ws.send_text, ws.receive_text)
+
+
+def expected_v1(snapshot_dir):
+    """Types and date bounds of v1 worked out from the parquet file directly."""
+    m = pd.read_parquet(snapshot_dir / "v1" / "models.parquet")
+    dated = m[m["created_at"].notna()]
+    if "created_at_placeholder" in m.columns:
+        dated = dated[~dated["created_at_placeholder"].fillna(False).astype(bool)]
+    dated = dated[dated["created_at"].dt.strftime("%Y-%m-%d") != "2022-03-02"]
+    return (set(m["type"].dropna()), dated["created_at"].min().date(), dated["created_at"].max().date())
+
+
+def test_controls_offer_the_boards_types_and_dates(wire, snapshot_dir):
+    types, first, last = expected_v1(snapshot_dir)
+    wire.init({}, OUTPUTS)
+    html = wire.wait_for(f"{NS}-controls", lambda h: "checkbox" in h)
+    offered = set(re.findall(rf'name="{NS}-types" value="([^"]+)"', html))
+    assert {t.replace("&amp;", "&") for t in offered} == types
+    assert f'data-initial-date="{first.isoformat()}"' in html
+    assert f'data-initial-date="{last.isoformat()}"' in html
+    assert f'name="{NS}-aggregation" value="week" checked' in html  # the study's default
+
+
+def valid(snapshot_dir) -> dict:
+    types, first, last = expected_v1(snapshot_dir)
+    return {f"{NS}-dates:shiny.date": [first.isoformat(), last.isoformat()],
+            f"{NS}-types": sorted(types), f"{NS}-aggregation": "week", f"{NS}-figure_format": "png"}
+
+
+def test_valid_inputs_draw_both_plots(wire, snapshot_dir, v1):
+    wire.init(valid(snapshot_dir), OUTPUTS)
+    for which in ("counts", "shares"):
+        html = wire.wait_for(f"{NS}-plot_{which}", is_plot)
+        assert 'class="llmtrends-plot"' in html
+    prov = wire.wait_for(f"{NS}-provenance", lambda t: "models shown" in t)
+    n = len(v1.models)
+    assert f"of {n:,} models shown" in prov and "Leaderboard v1" in prov
+    wire.assert_no_errors()
+
+
+def test_no_types_shows_the_friendly_message(wire, snapshot_dir):
+    inputs = valid(snapshot_dir)
+    inputs[f"{NS}-types"] = []
+    wire.init(inputs, OUTPUTS)
+    html = wire.wait_for(f"{NS}-plot_counts", is_message)
+    assert "Tick at least one model type." in html
+    assert "Invalid input" not in html
+    wire.assert_no_errors()
+
+
+def test_range_without_models_shows_a_message(wire, snapshot_dir):
+    _, first, _ = expected_v1(snapshot_dir)
+    before = first - dt.timedelta(days=400)
+    inputs = valid(snapshot_dir)
+    inputs[f"{NS}-dates:shiny.date"] = [before.isoformat(), (before + dt.timedelta(days=30)).isoformat()]
+    wire.init(inputs, OUTPUTS)
+    html = wire.wait_for(f"{NS}-plot_counts", is_message)
+    assert "No models" in html
+    wire.assert_no_errors()
+
+
+def test_forged_aggregation_then_recovery(wire, snapshot_dir):
+    wire.init(valid(snapshot_dir), OUTPUTS)
+    wire.wait_for(f"{NS}-plot_counts", is_plot)
+    wire.forget(f"{NS}-plot_counts")
+    wire.update({f"{NS}-aggregation": "year"})
+    assert "Invalid input rejected" in wire.wait_for(f"{NS}-plot_counts", is_message)
+    wire.forget(f"{NS}-plot_counts")
+    wire.update({f"{NS}-aggregation": "month"})
+    wire.wait_for(f"{NS}-plot_counts", is_plot)
+    wire.assert_no_errors()
