@@ -163,7 +163,7 @@ def _render_figure(view, snap: store.Snapshot, which: str | None, formats: tuple
         _write_atomic(out / name, data)
         files.append({"file": name, "format": fmt, "sha256": _sha256(data), "bytes": len(data)})
     table_info = {"file": csv_name, "sha256": _sha256(csv_bytes), "rows": int(len(tbl)),
-                  "models_shown": tbl.attrs.get("models_shown")}
+                  "models_shown": to_jsonable(tbl.attrs.get("models_shown"))}
     return {**entry, "status": "ok", "files": files, "table": table_info,
             "_seconds": time.perf_counter() - t0}
 
