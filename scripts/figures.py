@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: files already written are complete; figures.json was not updated", file=sys.stderr)
         return 130
-    ok = sum(1 for e in record["figures"] if e["status"] == "ok")
+    ok = sum(1 for e in record["figures"] if e["status"] == "ok" and e["which"] is not None)
     skipped = sum(1 for e in record["figures"] if e["status"] == "skipped")
     print(f"{ok} figure(s) of {len(record['views'])} view(s) written to {args.out}"
           + (f", {skipped} skipped (see figures.json)" if skipped else "")
