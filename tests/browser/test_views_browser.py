@@ -1,0 +1,194 @@
+"""Every view on both boards in headless Chromium: open, draw, change every control, download.
+
+Views come from ``llmtrends.views.VIEWS`` and their controls from the DOM (the bound inputs
+in the tab's ``<view_id>-`` namespace), so views added later are covered without editing
+this file. The README screenshots (``docs/screenshots/<view_id>.png``) are taken here.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from llmtrends.views import VIEWS
+from tests.browser import ui
+
+pytestmark = pytest.mark.browser
+
+BOARDS = ("v1", "v2")
+VIEW_IDS = [v.ID for v in VIEWS]
+VIEW_BY_ID = {v.ID: v for v in VIEWS}
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOT_MAX_BYTES = 400 * 1024
+# The study's six views are pictured on v1 (the study's board); the views beyond the
+# study on v2 (the current board, which has the CO2 data among others).
+STUDY_VIEWS = {"type_popularity", "author_activity", "score_trends", "architecture_popularity",
+               "base_models", "releases"}
+FORMATS = ("png", "svg", "pdf")
+# Controls that legitimately do not change any plot: (view_id, control name) -> why.
+# (The figure format is not listed: it only affects downloads and is exercised there.)
+NO_PLOT_EFFECT: dict[tuple[str, str], str] = {}
+
+
+def screenshot_board(view_id: str) -> str:
+    return "v1" if view_id in STUDY_VIEWS else "v2"
+
+
+def check_figure_bytes(data: bytes, fmt: str, where: str) -> None:
+    assert data, f"{where}: empty {fmt} file"
+    if fmt == "png":
+        assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{where}: not a PNG"
+    elif fmt == "svg":
+        assert b"<svg" in data[:2000], f"{where}: not an SVG"
+    elif fmt == "pdf":
+        assert data[:5] == b"%PDF-", f"{where}: not a PDF"
+
+
+def check_csv(data: bytes, view, board: str, where: str) -> None:
+    """The header is the documented ``CSV_COLUMNS`` (in order), or, for a view whose columns
+    depend on the board (``csv_columns(board)``, e.g. the explorer's benchmarks), that
+    board's documented subset."""
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    assert rows, f"{where}: empty CSV"
+    documented = list(view.CSV_COLUMNS)
+    expected = view.csv_columns(board) if hasattr(view, "csv_columns") else documented
+    assert [c for c in documented if c in expected] == list(expected), f"{where}: undocumented CSV columns"
+    assert rows[0] == list(expected), f"{where}: CSV header {rows[0]} != documented {expected}"
+    assert len(rows) > 1, f"{where}: CSV has a header but no rows"
+
+
+def download(page, element_id: str) -> tuple[str, bytes]:
+    link = page.locator(f"#{element_id}")
+    page.wait_for_function("id => { const a = document.getElementById(id); const h = a && a.getAttribute('href');"
+                           " return h && h !== '#' && !a.classList.contains('disabled'); }", arg=element_id)
+    with page.expect_download() as info:
+        link.click()
+    dl = info.value
+    assert dl.failure() is None, f"{element_id}: download failed: {dl.failure()}"
+    return dl.suggested_filename, Path(dl.path()).read_bytes()
+
+
+def save_screenshot(page, view_id: str) -> Path:
+    """Full-page PNG of the view (palette-reduced if needed to stay under ~400 KB)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{view_id}.png"
+    png = page.screenshot(full_page=True, type="png")
+    if len(png) > SCREENSHOT_MAX_BYTES:
+        img = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT)
+        buf = io.BytesIO()
+        img.save(buf, format="PNG", optimize=True)
+        png = buf.getvalue()
+    path.write_bytes(png)
+    return path
+
+
+@pytest.mark.parametrize("view_id", VIEW_IDS)
+@pytest.mark.parametrize("board", BOARDS)
+def test_view_draws_and_every_control_changes_it(app_page, board, view_id):
+    page, view = app_page, VIEW_BY_ID[view_id]
+    where = f"{board}/{view_id}"
+    ui.open_view(page, board, view_id)
+    ui.assert_clean(page, where)
+    n_images, shown = ui.images(page, view_id), ui.messages(page, view_id)
+
+    if screenshot_board(view_id) == board:
+        path = save_screenshot(page, view_id)
+        assert 0 < path.stat().st_size <= SCREENSHOT_MAX_BYTES, f"{path}: {path.stat().st_size} bytes"
+
+    controls = page.evaluate("v => __llm.controls(v)", view_id)
+    assert controls, f"{where}: no controls found in the tab's namespace"
+
+    if shown and n_images == 0:
+        # The board legitimately has nothing for this view (e.g. no CO2 data on v1): a
+        # friendly message stands in for the plots, and no control can change a plot.
+        assert shown and all(len(m) < 300 for m in shown), f"{where}: neither plots nor a short message"
+        return
+    assert n_images == len(view.FIGURES), f"{where}: {n_images} images for figures {view.FIGURES}"
+
+    _, data = download(page, f"{view_id}-dl_csv")
+    check_csv(data, view, board, f"{where} CSV")
+
+    # Each control is changed from the defaults and then put back, so that the changes do
+    # not add up to an empty selection (the explorer's filters would).
+    for control in controls:
+        before = ui.sig(page, view_id)
+        what, undo = ui.change_control(page, control)
+        label = f"{where} {control['name']} ({control['kind']}: {what})"
+        reason = NO_PLOT_EFFECT.get((view_id, control["name"]))
+        if reason is None:
+            page.wait_for_function("([v, s]) => __llm.sig(v) !== s", arg=[view_id, before])
+        ui.quiesce(page, view_id)
+        ui.assert_clean(page, label)
+        assert ui.images(page, view_id) == len(view.FIGURES) and not ui.messages(page, view_id), \
+            f"{label}: plots replaced by {ui.messages(page, view_id)}"
+        if reason is None:
+            assert ui.sig(page, view_id) != before, f"{label}: the plot did not change"
+        undo()
+        page.wait_for_function("([v, s]) => __llm.sig(v) === s", arg=[view_id, before])
+        ui.quiesce(page, view_id)
+
+
+@pytest.mark.parametrize("view_id", VIEW_IDS)
+def test_downloads(app_page, view_id):
+    """Every figure in PNG, SVG and PDF and the CSV, on the first board that has plots."""
+    page, view = app_page, VIEW_BY_ID[view_id]
+    for board in BOARDS:
+        ui.open_view(page, board, view_id)
+        if not ui.messages(page, view_id):
+            break
+    assert not ui.messages(page, view_id), f"{view_id}: no board draws this view"
+    for fmt in FORMATS if view.FIGURES else ():  # a view without figures (explorer) has no format
+        page.select_option(f"#{view_id}-figure_format", fmt)
+        ui.quiesce(page, view_id)  # the server has the new format before the download asks
+        for which in view.FIGURES:
+            name, data = download(page, f"{view_id}-dl_{which}")
+            assert name.endswith(f".{fmt}") and which in name, f"{view_id}/{which}: file name {name!r}"
+            check_figure_bytes(data, fmt, f"{board}/{view_id}/{which}.{fmt}")
+    name, data = download(page, f"{view_id}-dl_csv")
+    assert name.endswith(".csv"), name
+    check_csv(data, view, board, f"{board}/{view_id} CSV")
+    ui.assert_clean(page, f"{board}/{view_id} downloads")
+
+
+def test_no_types_ticked_shows_a_friendly_message(app_page):
+    page = app_page
+    ui.open_view(page, "v1", "type_popularity")
+    for box in page.locator('input[name="type_popularity-types"]').all():
+        box.uncheck()
+    page.wait_for_function("v => __llm.sig(v).startsWith('msg:')", arg="type_popularity")
+    ui.quiesce(page, "type_popularity")
+    ui.assert_clean(page, "type_popularity, no types")
+    assert ui.images(page, "type_popularity") == 0
+    (msg,) = ui.messages(page, "type_popularity")
+    assert "type" in msg.lower() and len(msg) < 200, msg
+    assert "Invalid input" not in msg  # an empty selection is not a forged value
+
+
+def test_end_before_start_shows_a_friendly_message(app_page):
+    """Every view with a date range: end before start -> a message, no error, then recovery."""
+    page = app_page
+    checked = []
+    for view_id in VIEW_IDS:
+        ui.open_view(page, "v1", view_id)
+        ranges = [c for c in page.evaluate("v => __llm.controls(v)", view_id) if c["kind"] == "daterange"]
+        if ui.messages(page, view_id) or not ranges:  # nothing drawn on this board (CO2 on v1)
+            continue
+        cid = ranges[0]["id"]
+        start, end = page.evaluate("id => __llm.binding('shiny.dateRangeInput').getValue(document.getElementById(id))", cid)
+        page.evaluate("([id, s, e]) => __llm.setDateRange(id, s, e)", [cid, end, start])
+        page.wait_for_function("v => __llm.sig(v).startsWith('msg:')", arg=view_id)
+        ui.quiesce(page, view_id)
+        ui.assert_clean(page, f"{view_id}, end before start")
+        assert ui.images(page, view_id) == 0
+        msgs = ui.messages(page, view_id)
+        assert len(msgs) == 1 and "before" in msgs[0] and len(msgs[0]) < 200, msgs
+        page.evaluate("([id, s, e]) => __llm.setDateRange(id, s, e)", [cid, start, end])
+        page.wait_for_function("v => !__llm.sig(v).startsWith('msg:')", arg=view_id)
+        ui.quiesce(page, view_id)
+        assert ui.images(page, view_id) == len(VIEW_BY_ID[view_id].FIGURES) and not ui.messages(page, view_id)
+        checked.append(view_id)
+    assert "type_popularity" in checked, checked
