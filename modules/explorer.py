@@ -1,11 +1,17 @@
 """Model Explorer tab: sidebar filters, the data grid (its own column filters and sorting),
 CSV of the filtered table; returns the selected rows' repo ids for Compare Models.
+
+The grid holds the rows passing the type, size, license and date filters (re-sent when
+they change, pre-serialized by the library); the MoE, provider and minimum-score filters
+are the grid's own column filters, set with ``update_filter`` (see
+:func:`llmtrends.views.explorer.grid_filters`), so changing them sends no rows.
 """
 
 from __future__ import annotations
 
-from shiny import module, reactive, render, ui
+from shiny import module, reactive, render, req, ui
 
+from llmtrends.views import common as vc
 from llmtrends.views import compare
 from llmtrends.views import explorer as view
 
@@ -24,6 +30,33 @@ def _html_cell(text: str) -> dict:
     # the column type). Built directly rather than from ui.HTML objects, which the grid
     # would have to render one by one on every update (~0.4 s for the 6k rows of v1).
     return {"isShinyHtml": True, "obj": {"html": text, "deps": []}}
+
+
+class SerializedGrid(render.DataGrid):
+    """A DataGrid whose rows arrive already serialized (``rows``: the cells of ``data`` as
+    JSON-ready lists, which the library cuts from the board's rows serialized once).
+
+    The stock DataGrid serializes its frame on every render (narwhals rows, an orjson round
+    trip, a scan of object columns: 100-300 ms for the 6k rows of v1). Here the stock
+    payload is built from the frame's first row only (columns, type hints, options) and
+    the rows are put in; ``data`` stays the whole frame, so cell selection and
+    ``data_view`` work as usual. tests/test_view_explorer.py checks the payload equals the
+    stock one.
+    """
+
+    def __init__(self, data, rows: list[list], **kwargs):
+        super().__init__(data, **kwargs)
+        self._rows = rows
+
+    def to_payload(self):
+        data = self.data
+        self.data = data.iloc[:1]
+        try:
+            payload = super().to_payload()
+        finally:
+            self.data = data
+        payload["data"] = self._rows
+        return payload
 
 
 @module.server
@@ -55,20 +88,57 @@ def view_server(input, output, session, snap):
         "dates": input.dates(), "undated": input.undated(),
     }, input)
 
+    def sidebar_params(names: tuple[str, ...]):
+        """Params from the named controls only (the others at their defaults); None if invalid
+        (the message comes from ``result``)."""
+        s = snap()
+        req(input.controls_board() == s.board)
+        raw = {name: input[name]() for name in names}
+        try:
+            return view.Params.from_inputs(raw, s)
+        except vc.ViewError:
+            return None
+
+    @reactive.calc
+    def shown():
+        """The grid's rows: reads only the controls that pick them (not MoE, provider, score)."""
+        params = sidebar_params(("types", "sizes", "licenses", "dates", "undated"))
+        return None if params is None else view.grid_view(snap(), params, link=_html_cell)
+
     @render.data_frame
     def grid():
-        _, tbl, message = result()
-        if message is not None:
+        g = shown()
+        if g is None or not g.rows:
             return None
-        return render.DataGrid(view.grid_frame(tbl, snap().board, link=_html_cell), filters=True,
-                               selection_mode="rows", width="100%", height="640px")
+        return SerializedGrid(g.frame, g.rows, filters=True, selection_mode="rows", width="100%",
+                              height="640px")
+
+    last_sent: list = [None]
+
+    @reactive.effect(priority=10)  # before the table (CSV, provenance) is recomputed
+    async def _grid_filters():
+        # Runs when MoE / provider / minimum score change and whenever the browser reports the
+        # grid's column filters (also after each redraw, which clears them): sends the
+        # sidebar's part when the grid's filters differ from it.
+        params = sidebar_params(("moe", "official", "min_score"))
+        if params is None or shown() is None:
+            return
+        current = grid.filter()
+        wanted = view.grid_filters(params, snap().board, current)
+        if view.same_filters(current, wanted):
+            last_sent[0] = None
+            return
+        if last_sent[0] is not None and view.same_filters(last_sent[0], wanted):
+            return  # sent already and the browser reads it differently: do not loop
+        last_sent[0] = wanted
+        await grid.update_filter(wanted)
 
     @reactive.calc
     def picked() -> tuple[str, ...]:
-        _, tbl, message = result()
-        if message is not None:
+        g = shown()
+        if g is None:
             return ()
-        return view.selected_repo_ids(tbl, grid.cell_selection()["rows"])
+        return g.repo_ids(grid.cell_selection()["rows"])
 
     @render.ui
     def selection():

@@ -154,14 +154,106 @@ def test_grid_frame_and_links_are_escaped():
     assert grid.columns[7:13].tolist() == ["IFEval", "BBH", "MATH Lvl 5", "GPQA", "MUSR", "MMLU-PRO"]
     assert grid["Model"].tolist() == ["x/<b>bad</b>&\"q", "a/1", "a/2"]
     link = grid["Hub"].iloc[0]
-    assert "<b>" not in link and "&lt;b&gt;" in link
-    assert 'href="https://huggingface.co/x/%3Cb%3Ebad%3C/b%3E%26%22q"' in link
-    assert grid["Hub"].iloc[1] == ('<a href="https://huggingface.co/a/1" target="_blank" rel="noopener noreferrer" '
-                                   'title="a/1 on the Hub">Hub ↗</a>')
+    assert "<b>" not in link and "&lt;" not in link  # the id only appears quoted in the URL
+    assert link == ('<a href="https://huggingface.co/x/%3Cb%3Ebad%3C/b%3E%26%22q" target="_blank" '
+                    'rel="noopener noreferrer">Hub ↗</a>')
+    assert grid["Hub"].iloc[1] == '<a href="https://huggingface.co/a/1" target="_blank" rel="noopener noreferrer">Hub ↗</a>'
     assert grid["MoE"].tolist() == ["no", "no", "yes"] and grid["Official"].tolist() == ["yes", "yes", "no"]
     assert grid["Created"].tolist() == ["2024-01-10", "2024-01-10", "2024-02-15"]
     wrapped = view.grid_frame(tbl, "v2", link=lambda h: ("wrapped", h))
     assert wrapped["Hub"].iloc[1] == ("wrapped", grid["Hub"].iloc[1])
+
+
+def test_missing_flags_show_as_no_and_scores_compare_as_shown():
+    # e/8: MoE unknown (shown "no", counted dense); f/9 averages 54.996 (shown 55.0), g/10 54.994 (54.99)
+    rows = [*ROWS[:2], ("e/8", FT, "Small", 7.0, 54.996, "mit", None, False, "2024-01-12", False),
+            ("g/10", FT, "Small", 7.0, 54.994, "mit", False, False, "2024-01-12", False)]
+    snap = snap_of(rows)
+    grid = view.grid_frame(view.table(snap, params()), "v2")
+    assert grid["MoE"].tolist() == ["no", "yes", "no", "no"]
+    assert grid["Average"].tolist() == [50.0, 60.0, 55.0, 54.99]
+    assert ids(params(moe="dense"), snap) == ["a/1", "e/8", "g/10"]
+    assert ids(params(min_score=55.0), snap) == ["a/2", "e/8"]  # 54.996 passes as 55.00
+
+
+def test_grid_filters_by_hand():
+    d = params()
+    # v2 grid: Average is column 6, MoE 14, Official 15 (same places on v1)
+    assert [view.grid_columns(b).index(c) for b in ("v1", "v2") for c in ("Average", "MoE", "Official")] == \
+        [6, 14, 15, 6, 14, 15]
+    assert view.grid_filters(d, "v2") == []
+    assert view.grid_filters(params(moe="moe", official="community", min_score=50.0), "v2") == [
+        {"col": 6, "value": [50.0, None]}, {"col": 14, "value": "yes"}, {"col": 15, "value": "no"}]
+    assert view.grid_filters(params(moe="dense", official="official"), "v1") == [
+        {"col": 14, "value": "no"}, {"col": 15, "value": "yes"}]
+    # the user's filters: other columns kept, the Average maximum kept, its minimum and the
+    # MoE / Official boxes follow the sidebar
+    user = [{"col": 0, "value": "llama"}, {"col": 6, "value": [10, 60]}, {"col": 14, "value": "no"},
+            {"col": 13, "value": "mit"}]
+    assert view.grid_filters(d, "v2", user) == [
+        {"col": 0, "value": "llama"}, {"col": 6, "value": [None, 60]}, {"col": 13, "value": "mit"}]
+    assert view.grid_filters(params(min_score=40.0, official="official"), "v2", user) == [
+        {"col": 0, "value": "llama"}, {"col": 6, "value": [40.0, 60]}, {"col": 13, "value": "mit"},
+        {"col": 15, "value": "yes"}]
+    # forged entries are dropped
+    forged = [{"col": 99, "value": "x"}, {"col": "0", "value": "x"}, {"col": True, "value": "x"}, "junk",
+              {"col": 6, "value": "60"}, {"col": 7, "value": [None, None]}, {"col": 8, "value": 5},
+              {"col": 9, "value": [1, "2"]}, {"col": 10, "value": [float("nan"), 3]}, {"col": 11}]
+    assert view.grid_filters(d, "v2", forged) == []
+
+
+def test_same_filters():
+    a = [{"col": 6, "value": [50, None]}, {"col": 14, "value": "yes"}]
+    assert view.same_filters(a, [{"col": 14, "value": "yes"}, {"col": 6, "value": (50.0, None)}])
+    assert not view.same_filters(a, [{"col": 6, "value": [50, None]}, {"col": 14, "value": "no"}])
+    assert not view.same_filters(a, a[:1])
+    assert view.same_filters([], [])
+    assert not view.same_filters([{"col": 6, "value": ["x", None]}], [{"col": 6, "value": ["x", None]}])
+
+
+def _grid_side(view_: view.GridView, p: view.Params, board: str) -> list[str]:
+    """The models the grid shows: its rows with its column filters applied, in plain Python."""
+    cols = view.grid_columns(board)
+    out = []
+    for row in view_.rows:
+        ok = True
+        for f in view.grid_filters(p, board):
+            v = row[f["col"]]
+            if isinstance(f["value"], list):
+                lo, hi = f["value"]
+                ok &= v is not None and (lo is None or v >= lo) and (hi is None or v <= hi)
+            else:
+                ok &= f["value"].lower() in str(v).lower()
+        if ok:
+            out.append(row[cols.index("Model")])
+    return out
+
+
+def test_grid_view_holds_the_server_filters_rows():
+    snap = snap_of()
+    p = params(moe="moe", min_score=55.6, sizes=("Small", "Medium"))
+    g = view.grid_view(snap, p)
+    # MoE and the minimum score are left to the grid: Small/Medium are a/1 a/2 c/5 c/6 d/7
+    assert g.frame["Model"].tolist() == ["a/1", "a/2", "c/5", "c/6", "d/7"]
+    expect = view.grid_frame(view.table(snap, params(sizes=("Small", "Medium"))), "v2")
+    pd.testing.assert_frame_equal(g.frame, expect)
+    assert g.rows[3][:7] == ["c/6", expect["Hub"].iloc[3], FT, "LLama", "Small", 1.0, None]  # no average: None
+    assert g.rows[0][13:] == ["mit", "no", "yes", "2024-01-10", 0.0, None]
+    # the grid's filters then leave the CSV's rows: a/2 (MoE, 60)
+    assert _grid_side(g, p, "v2") == ["a/2"] == view.table(snap, p)["repo_id"].tolist()
+    assert g.repo_ids([4, 0, 9]) == ("a/1", "d/7")
+    # cached per snapshot: the full board is the same rows object
+    assert view.grid_view(snap, params()).rows is view.grid_view(snap, params(moe="dense")).rows
+
+
+def test_serialized_grid_payload_is_the_stock_one():
+    from shiny import render
+
+    from modules import explorer as mod
+    snap = snap_of()
+    g = view.grid_view(snap, params(types=(FT, CHAT)), link=mod._html_cell)
+    kw = dict(filters=True, selection_mode="rows", width="100%", height="640px")
+    assert mod.SerializedGrid(g.frame, g.rows, **kw).to_payload() == render.DataGrid(g.frame, **kw).to_payload()
 
 
 def test_selected_repo_ids():
@@ -232,7 +324,7 @@ def _plain_filter(m: pd.DataFrame, p: view.Params, top: list[str]) -> list[str]:
         placeholder = False if placeholder is pd.NA or placeholder is None else bool(placeholder)
         real = not pd.isna(r.created_at) and not placeholder
         day = r.created_at.date() if real else None
-        avg = r.average
+        avg = round(r.average, 2) if r.average == r.average else r.average  # as the grid shows it
         kind = r.type if isinstance(r.type, str) else "unknown"
         ok = (kind in p.types and size in p.sizes and lic_key in p.licenses
               and (p.moe == "all" or moe == (p.moe == "moe"))
@@ -259,7 +351,8 @@ def test_filters_match_a_plain_computation_on_real_data(snapshot_dir, board):
     assert ids(d, snap) == m["repo_id"].tolist()  # the defaults keep every model
     span = d.end - d.start
     cases = [
-        dict(min_score=float(np.nanmedian(m["average"]))),
+        dict(min_score=round(float(np.nanmedian(m["average"])), 1)),
+        dict(moe="moe", official="official", min_score=30.0),
         dict(types=d.types[:2], sizes=("Small", "Unknown")),
         dict(licenses=(top[0], REST), moe="dense", official="community"),
         dict(official="official", undated=False),
@@ -271,5 +364,7 @@ def test_filters_match_a_plain_computation_on_real_data(snapshot_dir, board):
         got = ids(p, snap)
         assert got == _plain_filter(m, p, top), case
         assert got, f"{case}: the case should keep some models"
+        # the grid (rows of the server's filters, then its own column filters) shows the same models
+        assert _grid_side(view.grid_view(snap, p), p, board) == got, case
     tbl = view.table(snap, d)
     assert len(tbl) == len(m) and list(tbl.columns) == view.csv_columns(board)

@@ -6,6 +6,16 @@ combined with *and*); :func:`table` returns the filtered rows with the columns o
 to two decimals, a Hub link per model). The grid's own per-column filters and sorting run
 in the browser on top of that.
 
+Speed (the v1 board has 6k+ models): the grid is split in two. The sidebar filters that
+are one column's filter in the grid -- **MoE** (the MoE column is ``yes``/``no``),
+**official** (the Official column) and **minimum score** (the lower bound of the Average
+column's range) -- are applied by the grid itself: :func:`grid_filters` gives the grid's
+column filters for them, so changing them sends a few bytes, not rows. The others
+(type, size class, license, dates) pick the rows the grid holds (:func:`grid_view`, cut
+from the board's grid built and serialized once per snapshot). :func:`table` (the CSV)
+applies all of them; both sides compare the same values (averages to two decimals, a
+missing MoE flag as ``no``), so the grid shows the CSV's rows.
+
 Filters (a model must pass all of them):
 
 * **type** and **size class** -- the model's value is one of the ticked ones (``unknown``
@@ -19,8 +29,8 @@ Filters (a model must pass all of them):
 * **created** -- the repository's creation day lies in [start, end] (whole days); models
   without a real creation date (missing, or the Hub's 2022-03-02 placeholder) are kept
   only when "include undated" is ticked, whatever the range;
-* **minimum score** -- ``average >= min_score`` (inclusive); a model without an average
-  passes only when the minimum is 0.
+* **minimum score** -- ``average >= min_score`` (inclusive), the average to two decimals
+  as the grid shows it; a model without an average passes only when the minimum is 0.
 """
 
 from __future__ import annotations
@@ -30,7 +40,7 @@ import html
 import math
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import quote
 
 import numpy as np
@@ -228,9 +238,8 @@ def _build(snap) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def filter_models(snap, params: Params) -> pd.DataFrame:
-    """The models passing every filter of ``params`` (see the module docstring), board order."""
-    f = all_models(snap)
+def _keep(f: pd.DataFrame, params: Params) -> np.ndarray:
+    """Boolean mask over the board's rows (``all_models`` order): which pass every filter."""
     keep = f["type_key"].isin(params.types).to_numpy().copy()  # to_numpy may be a read-only view (copy-on-write)
     keep &= f["size_key"].isin(params.sizes).to_numpy()
     keep &= f["license_key"].isin(params.licenses).to_numpy()
@@ -242,10 +251,21 @@ def filter_models(snap, params: Params) -> pd.DataFrame:
     in_range = ((day >= pd.Timestamp(params.start)) & (day <= pd.Timestamp(params.end))).to_numpy(dtype=bool)
     undated = day.isna().to_numpy()
     keep &= in_range | (undated & params.undated)
-    avg = f["average"].to_numpy()
+    avg = f["average"].round(2).to_numpy()  # as the grid shows and filters it
     with np.errstate(invalid="ignore"):
         keep &= (avg >= params.min_score) | (np.isnan(avg) & (params.min_score <= 0))
-    return f.loc[keep]
+    return keep
+
+
+def filter_positions(snap, params: Params) -> np.ndarray:
+    """Board positions (0-based, board order) of the models passing every filter of ``params``."""
+    return np.flatnonzero(_keep(all_models(snap), params))
+
+
+def filter_models(snap, params: Params) -> pd.DataFrame:
+    """The models passing every filter of ``params`` (see the module docstring), board order."""
+    f = all_models(snap)
+    return f.loc[_keep(f, params)]
 
 
 def table(snap, params: Params) -> pd.DataFrame:
@@ -269,8 +289,8 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = ""):
 def link_html(repo_id: str) -> str:
     """An HTML-safe link to a model's Hub page (the id escaped, the URL quoted)."""
     url = HUB_URL + quote(repo_id, safe="/-_.")
-    return (f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer" '
-            f'title="{html.escape(repo_id, quote=True)} on the Hub">Hub ↗</a>')
+    # kept short: the board's 6k links are ~half of what a sidebar change sends to the grid
+    return f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">Hub ↗</a>'
 
 
 def grid_columns(board: str) -> list[str]:
@@ -283,14 +303,15 @@ def grid_columns(board: str) -> list[str]:
 
 def grid_frame(tbl: pd.DataFrame, board: str, link=None) -> pd.DataFrame:
     """What the data grid shows for the table: display names, numbers to two decimals,
-    yes/no flags, ISO dates (they sort as text), and a ``Hub`` column of links.
+    yes/no flags (missing: no), ISO dates (they sort as text), and a ``Hub`` column of links.
 
     ``link`` wraps each link's HTML text (the app passes ``htmltools.HTML`` so the grid
     renders it as a link; the library stays free of UI packages); by default the column
     holds the escaped HTML strings.
     """
     def yes_no(s: pd.Series) -> list[str]:
-        return ["" if v is pd.NA else ("yes" if v else "no") for v in s.astype("boolean").tolist()]
+        # a missing flag shows as "no", as the MoE / official filters count it
+        return ["yes" if v is True else "no" for v in s.astype("boolean").fillna(False).tolist()]
 
     bench = schema.benchmark_columns(board)
     links = [link_html(r) for r in tbl["repo_id"]]
@@ -315,6 +336,130 @@ def grid_frame(tbl: pd.DataFrame, board: str, link=None) -> pd.DataFrame:
     out["Likes"] = tbl["likes"].to_numpy()
     out["CO₂ (kg)"] = tbl["co2_kg"].round(2).to_numpy()
     return out
+
+
+@dataclass(frozen=True)
+class GridView:
+    """What the data grid shows for one selection: ``frame`` (:func:`grid_frame` of the
+    filtered table) and ``rows``, the same cells as JSON-ready lists (missing numbers as
+    ``None``), taken from the board's rows serialized once per snapshot."""
+    frame: pd.DataFrame
+    rows: list[list]
+
+    def repo_ids(self, rows: Sequence[int]) -> tuple[str, ...]:
+        """Repo ids of the grid's selected rows (positions in ``frame``), in frame order."""
+        return selected_repo_ids(self.frame[["Model"]].rename(columns={"Model": "repo_id"}), rows)
+
+
+_GRID_CACHE: dict[tuple[int, int], tuple[object, object, pd.DataFrame, list[list]]] = {}
+
+
+def _json_rows(frame: pd.DataFrame) -> list[list]:
+    """The frame's rows as lists of plain Python values (NaN -> None), column by column."""
+    cols = []
+    for name in frame.columns:
+        vals = frame[name].tolist()
+        if frame[name].dtype.kind == "f":
+            vals = [None if v != v else v for v in vals]
+        cols.append(vals)
+    return [list(r) for r in zip(*cols)]
+
+
+def _board_grid(snap, link) -> tuple[pd.DataFrame, list[list]]:
+    """The whole board's grid frame and JSON rows (computed once per snapshot and ``link``)."""
+    key = (id(snap.models), id(link))
+    with _CACHE_LOCK:
+        hit = _GRID_CACHE.get(key)
+        if hit is not None and hit[0] is snap.models and hit[1] is link:
+            return hit[2], hit[3]
+    tbl = all_models(snap)[csv_columns(snap.board)]
+    frame = grid_frame(tbl, snap.board, link=link)
+    rows = _json_rows(frame)
+    with _CACHE_LOCK:
+        if len(_GRID_CACHE) >= 4:
+            _GRID_CACHE.pop(next(iter(_GRID_CACHE)))
+        _GRID_CACHE[key] = (snap.models, link, frame, rows)
+    return frame, rows
+
+
+def server_params(params: Params) -> Params:
+    """``params`` without the filters the grid applies itself (see :func:`grid_filters`)."""
+    return replace(params, moe="all", official="all", min_score=0.0)
+
+
+def grid_view(snap, params: Params, link=None) -> GridView:
+    """The rows the grid holds for ``params``: the models passing its type, size, license
+    and date filters (MoE, official and minimum score are the grid's own column filters,
+    :func:`grid_filters`), board order. Cut from the board's grid built once per snapshot:
+    a change costs a mask and a row pick, not a display table and its serialization.
+    ``link`` as in :func:`grid_frame`."""
+    frame, rows = _board_grid(snap, link)
+    pos = filter_positions(snap, server_params(params))
+    if len(pos) == len(rows):
+        return GridView(frame=frame, rows=rows)
+    return GridView(frame=frame.iloc[pos].reset_index(drop=True), rows=[rows[i] for i in pos])
+
+
+def _column_filter(col: int, value) -> dict:
+    return {"col": col, "value": list(value) if isinstance(value, (list, tuple)) else value}
+
+
+def _bound(v) -> bool:
+    return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v))
+
+
+def _valid_filter_value(value) -> bool:
+    """A column filter value the grid accepts: text, or a [min, max] range with a bound."""
+    if isinstance(value, str):
+        return True
+    return (isinstance(value, (list, tuple)) and len(value) == 2 and all(_bound(v) for v in value)
+            and not (value[0] is None and value[1] is None))
+
+
+def grid_filters(params: Params, board: str, current: Sequence[Mapping] = ()) -> list[dict]:
+    """The grid's column filters for ``params``: ``current`` (the grid's filters as the
+    browser reports them, ``{"col": i, "value": ...}``) with the sidebar's part put in.
+
+    The sidebar owns the MoE and Official columns' filters (``yes`` / ``no``, none for
+    "all") and the lower bound of the Average column's range (``min_score``, none at 0);
+    the upper bound of Average and every other column's filter are the user's and kept.
+    Result sorted by column.
+    """
+    cols = grid_columns(board)
+    moe, official, average = cols.index("MoE"), cols.index("Official"), cols.index("Average")
+    out: dict[int, dict] = {}
+    user_max = None
+    for f in current:
+        col = f.get("col") if isinstance(f, Mapping) else None
+        if not isinstance(col, int) or isinstance(col, bool) or not 0 <= col < len(cols):
+            continue
+        value = f.get("value")
+        if not _valid_filter_value(value):
+            continue
+        if col == average:
+            user_max = value[1] if isinstance(value, (list, tuple)) else None
+        elif col not in (moe, official):
+            out[col] = _column_filter(col, value)
+    if params.moe != "all":
+        out[moe] = _column_filter(moe, "yes" if params.moe == "moe" else "no")
+    if params.official != "all":
+        out[official] = _column_filter(official, "yes" if params.official == "official" else "no")
+    low = params.min_score if params.min_score > 0 else None
+    if low is not None or user_max is not None:
+        out[average] = _column_filter(average, [low, user_max])
+    return [out[k] for k in sorted(out)]
+
+
+def same_filters(a: Sequence[Mapping], b: Sequence[Mapping]) -> bool:
+    """Whether two lists of column filters are the same (order and list/tuple aside)."""
+    def norm(fs):
+        return sorted((f.get("col"), repr([None if v is None else float(v) for v in f["value"]])
+                       if isinstance(f.get("value"), (list, tuple)) else repr(f.get("value")))
+                      for f in fs if isinstance(f, Mapping))
+    try:
+        return norm(a) == norm(b)
+    except (TypeError, ValueError):
+        return False
 
 
 def selected_repo_ids(tbl: pd.DataFrame, rows: Sequence[int]) -> tuple[str, ...]:

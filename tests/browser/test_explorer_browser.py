@@ -1,11 +1,12 @@
-"""Model Explorer in headless Chromium: filter in the sidebar, sort by a column, select two
-rows and find them on the Compare Models tab (radar legend and numbers table)."""
+"""Model Explorer in headless Chromium: filter in the sidebar (a filter the grid applies
+itself and one that re-sends rows), the user's own column filter kept, sort by a column,
+select two rows and find them on the Compare Models tab (radar legend and numbers table)."""
 
 from __future__ import annotations
 
 import pytest
 
-from llmtrends import store
+from llmtrends import providers, store
 from llmtrends.views import explorer as view
 
 pytestmark = pytest.mark.browser
@@ -39,12 +40,45 @@ def test_filter_sort_select_and_compare(app_page, snapshot_dir):
                            f".includes(n)", arg=f"of {len(m)}")
     assert f"of {len(m)}" in summary(page)
 
-    # sidebar filter: MoE only -> exactly the board's MoE models
-    n_moe = int(m["moe"].fillna(False).astype(bool).sum())
+    def wait_total(n: int) -> None:
+        page.wait_for_function(f"n => document.querySelector('{GRID} .shiny-data-grid-summary')?.textContent"
+                               f".includes(n)", arg=f"of {n}")
+        wait_idle(page)
+
+    def column_filters() -> list:
+        return page.evaluate("() => Shiny.shinyapp.$inputValues['explorer-grid_column_filter']")
+
+    avg_col = view.grid_columns("v1").index("Average")
+    moe_col = view.grid_columns("v1").index("MoE")
+    moe_flag = m["moe"].fillna(False).astype(bool)
+    # the user's own filter: Average at most 60 (the grid's filter row, max box)
+    page.locator(f"{GRID} thead tr").nth(1).locator("th").nth(avg_col).locator("input").nth(1).fill("60")
+    wait_total(int((m["average"].round(2) <= 60).sum()))
+    # a sidebar filter that picks the grid's rows: untick Small (rows re-sent; the redraw
+    # starts without column filters)
+    not_small = m["size_class"] != "Small"
+    page.locator('input[name="explorer-sizes"][value="Small"]').uncheck()
+    wait_total(int(not_small.sum()))
+    # MoE only: the grid applies it itself (its MoE column filter), no rows re-sent
     page.locator('input[name="explorer-moe"][value="moe"]').check()
-    page.wait_for_function(f"n => document.querySelector('{GRID} .shiny-data-grid-summary')?.textContent"
-                           f".includes(n)", arg=f"of {n_moe}")
-    wait_idle(page)
+    wait_total(int((moe_flag & not_small).sum()))
+    assert column_filters() == [{"col": moe_col, "value": "yes"}]
+    # the user's filter survives sidebar changes the grid applies: Average <= 60, then Community
+    page.locator(f"{GRID} thead tr").nth(1).locator("th").nth(avg_col).locator("input").nth(1).fill("60")
+    low = m["average"].round(2) <= 60
+    wait_total(int((moe_flag & not_small & low).sum()))
+    community = ~providers.resolve_official(m)["official"].fillna(False).astype(bool)
+    page.locator('input[name="explorer-official"][value="community"]').check()
+    wait_total(int((moe_flag & not_small & low & community).sum()))
+    off_col = view.grid_columns("v1").index("Official")
+    assert sorted(column_filters(), key=lambda f: f["col"]) == [
+        {"col": avg_col, "value": [None, 60]}, {"col": moe_col, "value": "yes"}, {"col": off_col, "value": "no"}]
+    page.locator('input[name="explorer-official"][value="all"]').check()
+    wait_total(int((moe_flag & not_small & low).sum()))
+    page.locator('input[name="explorer-sizes"][value="Small"]').check()
+    n_moe = int(moe_flag.sum())
+    wait_total(n_moe)  # redrawn with every size, MoE filter set again
+    assert column_filters() == [{"col": moe_col, "value": "yes"}]
     # the CSV download has the filtered rows
     with page.expect_download() as info:
         page.click("#explorer-dl_csv")
