@@ -14,6 +14,7 @@ from shiny import App, reactive, ui
 from llmtrends import config, store
 from llmtrends.views import VIEWS
 from modules import MODULES
+from modules import common as modules_common
 
 logging.basicConfig(level=config.log_level(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -77,3 +78,5 @@ def _missing_server(input, output, session):
 
 
 app = App(_page(), server) if SNAPSHOTS else App(_missing_page(), _missing_server)
+if SNAPSHOTS and config.prewarm():  # what every new session shows first, rendered once, in the background
+    modules_common.prewarm(SNAPSHOTS, VIEWS, DEFAULT_BOARD)

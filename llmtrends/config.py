@@ -47,3 +47,8 @@ def port() -> int:
         return int(os.environ.get("LLMTRENDS_PORT", "8000"))
     except ValueError:
         return 8000
+
+
+def prewarm() -> bool:
+    """``LLMTRENDS_PREWARM``: render every view's default figures at start (on unless ``0``)."""
+    return os.environ.get("LLMTRENDS_PREWARM", "1").strip().lower() not in ("0", "false", "no", "off")

@@ -6,14 +6,17 @@ Nothing here computes on data: tables come from the view's ``table``, figures fr
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import re
+import threading
 from collections.abc import Callable, Mapping
 
 from shiny import reactive, render, ui
 from shiny.types import SilentException
 
+from llmtrends import cache as lcache
 from llmtrends import render as lrender
 from llmtrends.views import common as vc
 
@@ -21,6 +24,45 @@ log = logging.getLogger("llmtrends.app")
 
 # One process-wide cache of rendered figures, shared by every session.
 FIGURES = lrender.FigureCache(max_bytes=96 * 1024 * 1024)
+# ... and of view tables, so a selection any session made before is not recomputed.
+TABLES = lcache.TableCache(max_bytes=48 * 1024 * 1024)
+
+
+def _table(view, s, params):
+    return TABLES.get_or_compute((view.ID, s.board, s.version, params), lambda: view.table(s, params))
+
+
+def _screen_key(view, which: str, params, s) -> tuple:
+    # one definition, shared by the plots and prewarm(), so that both hit the same entry
+    return (view.ID, which, params, s.version, "png", lrender.SCREEN_DPI)
+
+
+def prewarm(snapshots: Mapping, views, first_board: str | None = None) -> threading.Thread:
+    """Render every view's default figures on every board in a background thread.
+
+    What every new session shows first is then a cache hit. The default board's views go
+    first, in tab order; a selection a view cannot plot is skipped.
+    """
+    boards = sorted(snapshots, key=lambda b: b != first_board)
+
+    def work():
+        for board in boards:
+            s = snapshots[board]
+            for view in views:
+                try:
+                    params = view.Params.defaults(s)
+                    tbl = _table(view, s, params)
+                    for which in view.FIGURES:
+                        FIGURES.get_or_render(_screen_key(view, which, params, s),
+                                              lambda: lrender.figure_bytes(view.figure(tbl, params, which), "png"))
+                except vc.ViewError:
+                    continue
+                except Exception:  # noqa: BLE001 -- a broken view must not stop the others
+                    log.exception("prewarm %s/%s failed", board, view.ID)
+
+    thread = threading.Thread(target=work, name="llmtrends-prewarm", daemon=True)
+    thread.start()
+    return thread
 
 
 def view_layout(view, controls, *extra_sidebar, aside=None, main=()) -> ui.Tag:
@@ -83,7 +125,7 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
             raise SilentException()
         try:
             params = view.Params.from_inputs(raw_inputs(), s)
-            return params, view.table(s, params), None
+            return params, _table(view, s, params), None
         except vc.InvalidInput as exc:
             log.warning("rejected input in %s: %s", view.ID, exc)
             return None, None, f"Invalid input rejected — {exc}"
@@ -96,16 +138,20 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
             return None, None, "This view could not be drawn for this selection (the error was logged)."
 
     def make_plot(which: str):
-        def fn():
+        async def fn():
             params, tbl, message = result()
             if message is not None:
                 # one message, under the first plot's slot
                 if which != view.FIGURES[0]:
                     return None
                 return ui.div(message, class_="alert alert-info llmtrends-message", role="status")
-            key = (view.ID, which, params, snap().version, "png", lrender.SCREEN_DPI)
+            key = _screen_key(view, which, params, snap())
             try:
-                png = FIGURES.get_or_render(key, lambda: lrender.figure_bytes(view.figure(tbl, params, which), "png"))
+                png = FIGURES.get(key)
+                if png is None:  # render in a worker thread: other sessions are served meanwhile
+                    png = await asyncio.to_thread(
+                        FIGURES.get_or_render, key,
+                        lambda: lrender.figure_bytes(view.figure(tbl, params, which), "png"))
             except Exception:  # noqa: BLE001
                 log.exception("figure %s/%s failed", view.ID, which)
                 return ui.div("This figure could not be drawn (the error was logged).",

@@ -1,0 +1,67 @@
+"""A process-wide cache of view tables, bounded by memory (issue 8).
+
+A view's table depends only on the snapshot and the view's parameters, so every session
+that selects the same parameters on the same snapshot can share one computation. Keys
+are ``(view_id, board, snapshot_version, params)`` (params are frozen dataclasses).
+Callers get a copy, so that nothing a session does to its table reaches the cache; under
+pandas' copy-on-write the copy is cheap.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+import pandas as pd
+
+
+def frame_bytes(frame: pd.DataFrame) -> int:
+    """Memory a table holds (deep: strings and objects included)."""
+    return int(frame.memory_usage(index=True, deep=True).sum())
+
+
+class TableCache:
+    """An LRU cache of DataFrames bounded by their total deep memory usage."""
+
+    def __init__(self, max_bytes: int = 32 * 1024 * 1024):
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[Hashable, tuple[pd.DataFrame, int]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """A copy of the cached table for ``key``; computed (outside the lock) on a miss.
+
+        Exceptions from ``compute`` (an empty selection, say) propagate and are not cached.
+        """
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return item[0].copy()
+        frame = compute()
+        size = frame_bytes(frame)
+        with self._lock:
+            self.misses += 1
+            if key not in self._items and size <= self.max_bytes:
+                self._items[key] = (frame.copy(), size)
+                self._size += size
+                while self._size > self.max_bytes:
+                    _, (_, old) = self._items.popitem(last=False)
+                    self._size -= old
+        return frame
+
+    def __contains__(self, key: Hashable) -> bool:
+        with self._lock:
+            return key in self._items
+
+    @property
+    def size_bytes(self) -> int:
+        return self._size
+
+    def __len__(self) -> int:
+        return len(self._items)

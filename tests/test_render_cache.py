@@ -1,0 +1,218 @@
+"""Caching and speed-ups trade no correctness (issue 8).
+
+* a figure served from the FigureCache is byte-identical to a fresh render, for every
+  view's default figures on both boards, including the entries prewarm() fills;
+* a table served from the TableCache equals a fresh ``view.table`` (and is a copy);
+* both caches keep to their memory bound, evicting least-recently-used entries
+  (sizes worked out by hand);
+* the NumPy stacking shortcut returns plotnine's own result and the same pixels.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from llmtrends import cache, plotnine_speedups, render, store
+from llmtrends.views import VIEWS, by_id
+from llmtrends.views import common as vc
+
+
+@pytest.fixture(scope="module")
+def snapshots(snapshot_dir):
+    return {b: store.read_snapshot(snapshot_dir, b) for b in ("v1", "v2")}
+
+
+def _defaults(view, snap):
+    """(params, table) at the view's defaults, or None when the board cannot show it."""
+    params = view.Params.defaults(snap)
+    try:
+        return params, view.table(snap, params)
+    except vc.ViewError:
+        return None
+
+
+# --------------------------------------------------------------------------- figures
+
+
+@pytest.mark.parametrize("board", ["v1", "v2"])
+def test_cached_figures_are_byte_identical_to_fresh_renders(snapshots, board):
+    snap = snapshots[board]
+    figs = render.FigureCache(max_bytes=64 * 1024 * 1024)
+    checked = 0
+    for view in VIEWS:
+        got = _defaults(view, snap)
+        if got is None:
+            continue
+        params, tbl = got
+        for which in view.FIGURES:
+            key = (view.ID, which, params, snap.version, "png", render.SCREEN_DPI)
+            first = figs.get_or_render(key, lambda: render.figure_bytes(view.figure(tbl, params, which), "png"))
+            cached = figs.get_or_render(key, lambda: pytest.fail("a cached key was rendered again"))
+            fresh = render.figure_bytes(view.figure(tbl, params, which), "png")
+            assert cached is first
+            assert cached == fresh, f"{board}/{view.ID}/{which}: cached and fresh renders differ"
+            assert cached[:8] == b"\x89PNG\r\n\x1a\n"
+            checked += 1
+    assert figs.hits == checked and figs.misses == checked
+    assert checked >= 5
+
+
+def test_prewarm_fills_the_keys_the_plots_ask_for(snapshots, monkeypatch):
+    from modules import common as mc
+
+    figs = render.FigureCache(max_bytes=64 * 1024 * 1024)
+    tables = cache.TableCache(max_bytes=64 * 1024 * 1024)
+    monkeypatch.setattr(mc, "FIGURES", figs)
+    monkeypatch.setattr(mc, "TABLES", tables)
+    view = by_id("type_popularity")
+    mc.prewarm({"v2": snapshots["v2"]}, [view], "v2").join(timeout=300)
+    snap = snapshots["v2"]
+    # what a session's controls send at their defaults (dates as ISO strings from the browser)
+    d = view.Params.defaults(snap)
+    raw = {"dates": (d.start.isoformat(), d.end.isoformat()), "types": list(d.types), "aggregation": d.aggregation}
+    params = view.Params.from_inputs(raw, snap)
+    for which in view.FIGURES:
+        png = figs.get(mc._screen_key(view, which, params, snap))
+        assert png is not None, f"prewarm did not fill {which}"
+        assert png == render.figure_bytes(view.figure(view.table(snap, params), params, which), "png")
+    assert (view.ID, "v2", snap.version, params) in tables
+
+
+def test_figure_cache_evicts_least_recently_used_within_its_bound():
+    figs = render.FigureCache(max_bytes=1000)
+    figs.get_or_render("a", lambda: b"a" * 400)
+    figs.get_or_render("b", lambda: b"b" * 400)
+    assert figs.size_bytes == 800 and len(figs) == 2
+    assert figs.get("a") == b"a" * 400  # "a" is now the most recently used
+    figs.get_or_render("c", lambda: b"c" * 400)  # 1200 > 1000: the oldest, "b", goes
+    assert figs.size_bytes == 800 and len(figs) == 2
+    assert figs.get("b") is None and figs.get("a") is not None and figs.get("c") is not None
+    big = figs.get_or_render("big", lambda: b"x" * 1001)  # larger than the bound: served, not kept
+    assert big == b"x" * 1001 and figs.get("big") is None and figs.size_bytes == 800
+    assert figs.misses == 4
+
+
+def test_figure_cache_renders_a_key_once_for_concurrent_requests():
+    figs = render.FigureCache(max_bytes=1000)
+    started, release = threading.Event(), threading.Event()
+    calls = []
+
+    def slow():
+        calls.append(1)
+        started.set()
+        release.wait(timeout=30)
+        return b"png"
+
+    results = []
+    first = threading.Thread(target=lambda: results.append(figs.get_or_render("k", slow)))
+    first.start()
+    started.wait(timeout=30)
+    second = threading.Thread(target=lambda: results.append(figs.get_or_render("k", slow)))
+    second.start()
+    release.set()
+    first.join(timeout=30)
+    second.join(timeout=30)
+    assert results == [b"png", b"png"] and len(calls) == 1
+    assert figs.misses == 1 and figs.hits == 1
+
+
+def test_a_failed_render_is_not_cached_and_does_not_block():
+    figs = render.FigureCache(max_bytes=1000)
+    with pytest.raises(RuntimeError):
+        figs.get_or_render("k", lambda: (_ for _ in ()).throw(RuntimeError("boom")))
+    assert figs.get_or_render("k", lambda: b"ok") == b"ok" and len(figs) == 1
+
+
+# --------------------------------------------------------------------------- tables
+
+
+@pytest.mark.parametrize("board", ["v1", "v2"])
+def test_cached_tables_equal_fresh_tables(snapshots, board):
+    snap = snapshots[board]
+    tables = cache.TableCache(max_bytes=64 * 1024 * 1024)
+    n = 0
+    for view in VIEWS:
+        got = _defaults(view, snap)
+        if got is None:
+            continue
+        params, fresh = got
+        key = (view.ID, board, snap.version, params)
+        first = tables.get_or_compute(key, lambda: view.table(snap, params))
+        again = tables.get_or_compute(key, lambda: pytest.fail("a cached table was computed again"))
+        pd.testing.assert_frame_equal(first, fresh)
+        pd.testing.assert_frame_equal(again, fresh)
+        assert again.attrs == fresh.attrs
+        n += 1
+    assert tables.hits == n and tables.misses == n
+
+
+def test_a_cached_table_is_a_copy():
+    tables = cache.TableCache(max_bytes=10_000)
+    key = ("v", "v2", "abc", 1)
+    got = tables.get_or_compute(key, lambda: pd.DataFrame({"x": [1, 2, 3]}))
+    got["x"] = 0
+    got.attrs["models_shown"] = 99
+    again = tables.get_or_compute(key, lambda: pytest.fail("recomputed"))
+    assert again["x"].tolist() == [1, 2, 3] and "models_shown" not in again.attrs
+
+
+def _frame_16000() -> pd.DataFrame:
+    # 1000 int64 values (8000 bytes) + an int64 index of 1000 (8000 bytes) = 16000 bytes
+    return pd.DataFrame({"x": np.zeros(1000, dtype="int64")}, index=pd.Index(np.arange(1000, dtype="int64")))
+
+
+def test_table_cache_evicts_least_recently_used_within_its_bound():
+    assert cache.frame_bytes(_frame_16000()) == 16_000
+    tables = cache.TableCache(max_bytes=40_000)
+    for k in ("a", "b"):
+        tables.get_or_compute(k, _frame_16000)
+    assert tables.size_bytes == 32_000 and len(tables) == 2
+    tables.get_or_compute("a", lambda: pytest.fail("recomputed"))  # "a" most recently used
+    tables.get_or_compute("c", _frame_16000)  # 48000 > 40000: "b" goes
+    assert tables.size_bytes == 32_000 and "b" not in tables and "a" in tables and "c" in tables
+    tables.get_or_compute("huge", lambda: pd.concat([_frame_16000()] * 3))  # 48000: not kept
+    assert "huge" not in tables and tables.size_bytes == 32_000
+
+
+def test_table_errors_propagate_and_are_not_cached():
+    tables = cache.TableCache(max_bytes=40_000)
+
+    def empty():
+        raise vc.EmptySelection("nothing")
+
+    with pytest.raises(vc.EmptySelection):
+        tables.get_or_compute("k", empty)
+    assert len(tables) == 0 and tables.size_bytes == 0
+
+
+# --------------------------------------------------------------------------- speed-ups
+
+
+def test_stack_shortcut_matches_plotnine():
+    original = plotnine_speedups.original_stack_strategy()
+    data = pd.DataFrame({"y": [2.0, np.nan, 3.0, 0.5], "x": [1.0] * 4, "group": [1, 2, 3, 4]})
+    for params in ({"vjust": 1, "fill": False}, {"vjust": 0.5, "fill": True}):
+        ours = plotnine_speedups.stack_strategy(data.copy(), params)
+        theirs = original(data.copy(), params)
+        pd.testing.assert_frame_equal(ours, theirs)
+    # worked by hand: heights 0, 2, 2, 5, 5.5 (vjust 1: y = ymax)
+    ours = plotnine_speedups.stack_strategy(data.copy(), {"vjust": 1, "fill": False})
+    assert ours["ymin"].tolist() == [0, 2, 2, 5] and ours["ymax"].tolist() == [2, 2, 5, 5.5]
+    assert ours["y"].tolist() == [2, 2, 5, 5.5]
+
+
+def test_stack_shortcut_renders_the_same_pixels(snapshots):
+    view = by_id("type_popularity")  # stacked bars and stacked areas
+    snap = snapshots["v2"]
+    params, tbl = _defaults(view, snap)
+    try:
+        plotnine_speedups.uninstall()
+        theirs = [render.figure_bytes(view.figure(tbl, params, w), "png") for w in view.FIGURES]
+    finally:
+        plotnine_speedups.install()
+    ours = [render.figure_bytes(view.figure(tbl, params, w), "png") for w in view.FIGURES]
+    assert ours == theirs
