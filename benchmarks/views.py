@@ -122,7 +122,7 @@ def run(data_dir: Path, reps: int, open_reps: int, only: list[str] | None, env_e
 
     from llmtrends.views import VIEWS
 
-    view_ids = [v.ID for v in VIEWS]
+    view_ids = [v.ID for v in VIEWS if v.FIGURES]  # a view without plots (a table) has nothing to time here
     titles = {v.ID: v.TITLE for v in VIEWS}
     result: dict = {"label": label, "data_dir": str(data_dir), "reps": reps, "open_reps": open_reps,
                     "machine": d.machine(), "views": {}, "memory": []}
