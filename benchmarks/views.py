@@ -95,11 +95,12 @@ def change_runs(page, view_id: str, reps: int) -> dict:
     if c is None:
         return {"control": None, "controls": [x["name"] for x in controls]}
     values = d.fresh_values(c, reps)
-    fresh, seen, errors, messages = [], [], [], 0
+    fresh, seen, errors, messages, unchanged = [], [], [], 0, 0
     for v in values:
         r = page.evaluate("([view, c, v, t]) => __bench.change(view, c, v, t)", [view_id, c, v, TIMEOUT_MS])
         fresh.append(r.get("ms"))
         messages += r.get("message") is not None
+        unchanged += bool(r.get("unchanged"))
         if r.get("error"):
             errors.append(f"fresh {v}: {r['error']}")
     if len(values) >= 2:
@@ -113,11 +114,11 @@ def change_runs(page, view_id: str, reps: int) -> dict:
     page.evaluate("([view, c, v, t]) => __bench.change(view, c, v, t)", [view_id, c, c["value"], TIMEOUT_MS])
     return {"control": f"{c['name']} ({c['kind']})", "fresh_ms": fresh, "seen_ms": seen,
             "fresh": d.summary(fresh), "seen": d.summary(seen), "errors": errors,
-            "fresh_messages": messages}
+            "fresh_messages": messages, "fresh_unchanged": unchanged}
 
 
 def run(data_dir: Path, reps: int, open_reps: int, only: list[str] | None, env_extra: dict | None = None,
-        label: str = "views") -> dict:
+        label: str = "views", boards: list[str] | None = None) -> dict:
     from playwright.sync_api import sync_playwright
 
     from llmtrends.views import VIEWS
@@ -136,7 +137,7 @@ def run(data_dir: Path, reps: int, open_reps: int, only: list[str] | None, env_e
             result["memory"].append({"at": "cold start", **d.proc_memory_mb(app.proc.pid)})
             print(f"cold start: server answers after {cs['server_ready_s']} s, first plot after "
                   f"{cs['first_plot_s']} s (R app: {d.R_COLD_START_S} s)", flush=True)
-            for board in cs["boards"]:
+            for board in [b for b in cs["boards"] if not boards or b in boards]:
                 opens: dict[str, list] = {v: [] for v in view_ids}
                 for i in range(open_reps):
                     for vid, r in open_session(browser, app, board, cs["default_board"], view_ids).items():
@@ -191,7 +192,7 @@ def print_table(result: dict) -> None:
         f, s = e.get("fresh") or {}, e.get("seen") or {}
         print(f"| {key} | {d.fmt_ms(e['open_first_ms'])} | {d.fmt_ms(e['open']['median'])} / "
               f"{d.fmt_ms(e['open']['p95'])} | {e.get('control')} | {d.fmt_ms(f.get('median'))} / "
-              f"{d.fmt_ms(f.get('p95'))} | {d.fmt_ms(s.get('median'))} / {d.fmt_ms(s.get('p95'))} | "
+              f"{d.fmt_ms(f.get('p95'))}{' (message)' if e.get('fresh_unchanged') else ''} | {d.fmt_ms(s.get('median'))} / {d.fmt_ms(s.get('p95'))} | "
               f"{rb[0] if rb else '—'} | {rb[1] if rb else '—'} |")
 
 
@@ -201,9 +202,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reps", type=int, default=10, help="control changes per view and case (>= 10)")
     ap.add_argument("--open-reps", type=int, default=10, help="fresh sessions opening every tab")
     ap.add_argument("--only", nargs="*", help="time control changes of these view ids only")
+    ap.add_argument("--boards", nargs="*", help="boards to time (default: all)")
     ap.add_argument("--label", default="views", help="name of the JSON file in benchmarks/results/")
     args = ap.parse_args(argv)
-    result = run(args.data.resolve(), args.reps, args.open_reps, args.only, label=args.label)
+    result = run(args.data.resolve(), args.reps, args.open_reps, args.only, label=args.label, boards=args.boards)
     print_table(result)
     path = d.write_json(args.label, result)
     print(f"\nwrote {path}")
