@@ -132,6 +132,8 @@ def test_defaults_and_valid_inputs():
     ({"dates": ("2024-13-45", "2024-02-01")}, "not a date"),
     ({"dates": ("2024-01-01", 20240201)}, "not a date"),
     ({"dates": "2024-01-01"}, "start and an end"),
+    ({"dates": ("0001-01-01", "9999-12-31")}, "outside the board's dates"),
+    ({"dates": ("2024-01-01", "2024-03-02")}, "end: 2024-03-02 is outside the board's dates"),  # a day past the picker's max
     ({"aggregation": "year"}, "not one of"),
     ({"aggregation": 7}, "not one of"),
 ])

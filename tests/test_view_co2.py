@@ -74,8 +74,11 @@ def test_empty_selections_are_friendly():
         view.Params.from_inputs({"types": []}, snap_of())
     no_size = [r for r in ROWS if r[0] == "someone/4"]
     tbl = view.table(snap_of(no_size), view.Params(types=(FT,)))
-    with pytest.raises(vc.EmptySelection, match="size class"):
-        view.figure(tbl, view.Params(types=(FT,)), "efficiency")
+    # the cost plot has its model; the efficiency plot says, in the figure, why it is blank
+    fig = view.figure(tbl, view.Params(types=(FT,)), "efficiency")
+    texts = [layer.geom.aes_params.get("label") for layer in fig.layers]
+    assert texts == ["None of the selected models has a known size class."]
+    assert render.figure_bytes(fig, "png")[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_inputs_parse_into_params():

@@ -90,8 +90,8 @@ def test_empty_selections_are_friendly():
 
 
 def test_inputs_parse_into_params():
-    p = view.Params.from_inputs({"dates": ("2024-01-01", "2024-02-01"), "sizes": ["Large", "Small"]}, snap_of())
-    assert p == view.Params(start=dt.date(2024, 1, 1), end=dt.date(2024, 2, 1), sizes=("Small", "Large"))
+    p = view.Params.from_inputs({"dates": ("2024-01-05", "2024-02-01"), "sizes": ["Large", "Small"]}, snap_of())
+    assert p == view.Params(start=dt.date(2024, 1, 5), end=dt.date(2024, 2, 1), sizes=("Small", "Large"))
     d = view.Params.defaults(snap_of())
     assert (d.start, d.end, d.sizes) == (dt.date(2024, 1, 5), dt.date(2024, 4, 1), ("Small", "Medium", "Large"))
 
@@ -103,6 +103,8 @@ def test_inputs_parse_into_params():
     ({"dates": ("2024-13-45", "2024-02-01")}, "not a date"),
     ({"dates": ("2024-01-01",)}, "start and an end"),
     ({"dates": [None, "2024-01-01"]}, "not a date"),
+    ({"dates": ("0001-01-01", "9999-12-31")}, "outside the board's dates"),
+    ({"dates": ("2024-01-05", "2024-04-02")}, "end: 2024-04-02 is outside the board's dates"),  # a day past the picker's max
 ])
 def test_forged_inputs_are_rejected(raw, needle):
     with pytest.raises(vc.InvalidInput, match=needle):

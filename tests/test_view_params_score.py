@@ -95,9 +95,9 @@ def test_empty_selections_are_friendly():
 
 
 def test_inputs_parse_into_params():
-    p = view.Params.from_inputs({"dates": ("2024-01-01", "2024-02-01"), "types": [CHAT, FT],
+    p = view.Params.from_inputs({"dates": ("2024-01-02", "2024-02-01"), "types": [CHAT, FT],
                                  "exclude_small": False}, snap_of())
-    assert p == view.Params(start=dt.date(2024, 1, 1), end=dt.date(2024, 2, 1), types=(FT, CHAT),
+    assert p == view.Params(start=dt.date(2024, 1, 2), end=dt.date(2024, 2, 1), types=(FT, CHAT),
                             exclude_small=False)
     d = view.Params.defaults(snap_of())
     # a/8 (no params) still sets the first date: the date bounds are the board's
@@ -112,6 +112,8 @@ def test_inputs_parse_into_params():
     ({"dates": ("2024-13-45", "2024-02-01")}, "not a date"),
     ({"dates": ("2024-01-01", 20240201)}, "not a date"),
     ({"dates": "2024-01-01"}, "start and an end"),
+    ({"dates": ("0001-01-01", "9999-12-31")}, "outside the board's dates"),
+    ({"dates": ("2024-01-02", "2024-03-06")}, "end: 2024-03-06 is outside the board's dates"),  # a day past the picker's max
     ({"exclude_small": "yes"}, "true or false"),
     ({"exclude_small": 1}, "true or false"),
 ])

@@ -205,7 +205,7 @@ def test_default_start_is_the_studys_when_the_board_spans_it():
 
 def test_board_comes_from_the_snapshot_not_the_browser():
     snap = snap_of(ROWS, board="v2")
-    p = view.Params.from_inputs({"dates": ("2023-07-01", "2023-07-31"), "aggregation": "day", "board": "v1"}, snap)
+    p = view.Params.from_inputs({"dates": ("2023-07-10", "2023-07-31"), "aggregation": "day", "board": "v1"}, snap)
     assert p.board == "v2" and p.aggregation == "day"
 
 
@@ -224,6 +224,9 @@ def test_empty_selections_give_friendly_messages():
     ({"dates": ("2024-01-01", None)}, "not a date"),
     ({"dates": ["2024-01-01"]}, "start and an end"),
     ({"dates": 5}, "start and an end"),
+    ({"dates": ("0001-01-01", "9999-12-31")}, "outside the board's dates"),
+    ({"dates": ("2023-07-10", "2023-08-01")}, "end: 2023-08-01 is outside the board's dates"),  # a day past the picker's max
+    ({"dates": ("2023-07-09", "2023-07-31")}, "start: 2023-07-09 is outside"),  # the day before the first
     ({"aggregation": "year"}, "not one of"),
     ({"aggregation": ["week"]}, "not one of"),
     ({"aggregation": True}, "not one of"),

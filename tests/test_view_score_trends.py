@@ -105,6 +105,8 @@ def test_from_inputs_defaults():
     ({"dates": ("2024-13-45", "2024-01-31")}, vc.InvalidInput),
     ({"dates": ("2024-01-01",)}, vc.InvalidInput),
     ({"dates": 20240101}, vc.InvalidInput),
+    ({"dates": ("0001-01-01", "9999-12-31")}, vc.InvalidInput),  # outside the picker's limits
+    ({"dates": ("2023-12-31", "2024-01-20")}, vc.InvalidInput),  # a day before the board's first date
     ({"aggregation": "year"}, vc.InvalidInput),
     ({"aggregation": ["week"]}, vc.InvalidInput),
 ])

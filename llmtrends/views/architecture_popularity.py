@@ -22,15 +22,16 @@ from . import common as c
 
 ID = "architecture_popularity"
 TITLE = "Models Architecture Popularity"
+# Periods in the centred rolling mean, per aggregation (about a week, a month, a quarter).
+SMOOTH_PERIODS = {"day": 7, "week": 5, "month": 3}
 DESCRIPTION = (
     "How the number of new models of each architecture family changes: against the family's "
     "previous period (top) and against the mean over the selected families in the same period "
-    "(bottom). Areas are smoothed with a centred rolling mean (day: 7, week: 5, month: 3 periods); "
-    "the CSV also holds the raw values. A model counts in the period its repository was created "
-    "on the Hub; models carrying the Hub's 2022-03-02 placeholder date are left out.")
+    "(bottom). Areas are smoothed with a centred rolling mean (day: {day}, week: {week}, month: {month} "
+    "periods); the CSV also holds the raw values. A model counts in the period its repository was "
+    "created on the Hub; models carrying the Hub's 2022-03-02 placeholder date are left out."
+).format(**SMOOTH_PERIODS)
 FIGURES = ("vs_previous", "vs_mean")
-# Periods in the centred rolling mean, per aggregation (about a week, a month, a quarter).
-SMOOTH_PERIODS = {"day": 7, "week": 5, "month": 3}
 CSV_COLUMNS = {
     "period": "first day of the period (ISO date; weeks start on Monday)",
     "family": "architecture family (LLama, Mistral, ...; Other = families with few models)",
@@ -59,10 +60,10 @@ class Params:
     @classmethod
     def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
         d = cls.defaults(snap)
-        start, end = c.parse_date_range(c.raw_get(raw, "dates", (d.start, d.end)))
+        start, end = c.parse_board_range(c.raw_get(raw, "dates", (d.start, d.end)), (d.start, d.end))
         families = c.parse_choices(c.raw_get(raw, "families", d.families), d.families, "families",
                                    empty_message="Tick at least one architecture family.")
-        agg = c.parse_choice(c.raw_get(raw, "aggregation", d.aggregation), c.AGGREGATIONS, "aggregation")
+        agg = c.parse_aggregation(c.raw_get(raw, "aggregation", d.aggregation))
         return cls(start=start, end=end, families=families, aggregation=agg)
 
 
@@ -72,16 +73,11 @@ def table(snap, params: Params) -> pd.DataFrame:
     models = models.loc[models["architecture_family"].isin(params.families)]
     if models.empty:
         raise c.EmptySelection("No models of the selected architecture families were created in this date range.")
-    periods = c.all_periods(params.start, params.end, params.aggregation)
-    if len(periods) < 2:
+    if len(c.all_periods(params.start, params.end, params.aggregation)) < 2:
         raise c.EmptySelection(f"The range covers a single {params.aggregation}: widen it or pick a "
                                "finer aggregation to see changes between periods.")
-    counts = (pd.DataFrame({"family": models["architecture_family"],
-                            "period": c.period_start(models["created_at"], params.aggregation)})
-              .value_counts().rename("new_models"))
-    grid = pd.MultiIndex.from_product([list(params.families), periods], names=["family", "period"])
-    out = counts.reindex(grid, fill_value=0).reset_index()[["period", "family", "new_models"]]
-    out["new_models"] = out["new_models"].astype(int)
+    out = c.period_counts(models["created_at"], models["architecture_family"], params.families,
+                          params.start, params.end, params.aggregation, "family")
     by_family = out.groupby("family", sort=False)["new_models"]
     out["change_vs_previous"] = by_family.diff()  # NaN in the first period: no previous one in range
     out["period_mean"] = out.groupby("period")["new_models"].transform("mean")

@@ -115,7 +115,8 @@ def top_authors(snap, start: dt.date, end: dt.date, n: int = TOP_N) -> list[str]
 def author_choices(snap, raw_dates: object) -> list[str]:
     """The checkbox choices for a raw date-range input (empty when the range is invalid)."""
     try:
-        start, end = c.parse_date_range(raw_dates if raw_dates is not None else c.date_bounds(snap.models))
+        bounds = c.date_bounds(snap.models)
+        start, end = c.parse_board_range(raw_dates if raw_dates is not None else bounds, bounds)
     except c.ViewError:
         return []
     return top_authors(snap, start, end)
@@ -145,8 +146,8 @@ class Params:
         author of the board at all is rejected.
         """
         bounds = c.date_bounds(snap.models)
-        start, end = c.parse_date_range(c.raw_get(raw, "dates", bounds))
-        agg = c.parse_choice(c.raw_get(raw, "aggregation", c.DEFAULT_AGGREGATION), c.AGGREGATIONS, "aggregation")
+        start, end = c.parse_board_range(c.raw_get(raw, "dates", bounds), bounds)
+        agg = c.parse_aggregation(c.raw_get(raw, "aggregation", c.DEFAULT_AGGREGATION))
         top = top_authors(snap, start, end)
         if not top:
             raise c.EmptySelection("No models with a known creation date were created in this date range.")

@@ -103,17 +103,9 @@ class Params:
     def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
         d = cls.defaults(snap)
         values = c.raw_get(raw, "bases", d.bases)
-        allowed = list(base_choices(snap))
-        if isinstance(values, str):
-            values = (values,)
-        if not isinstance(values, (tuple, list)):
-            raise c.InvalidInput("base models: expected a list of values")
-        bad = [v for v in values if not isinstance(v, str) or v not in allowed]
-        if bad:
-            raise c.InvalidInput(f"base models: unknown value {str(bad[0])[:40]!r}")
-        if not values:
-            raise c.EmptySelection("Choose at least one base model.")
-        bases = tuple(dict.fromkeys(values))  # the user's order, without repeats
+        c.parse_choices(values, base_choices(snap), "base models", empty_message="Choose at least one base model.")
+        # valid: keep the user's order (the legend's), without repeats
+        bases = tuple(dict.fromkeys((values,) if isinstance(values, str) else values))
         labels = c.parse_bool(c.raw_get(raw, "labels", d.labels), "labels")
         return cls(bases=bases, labels=labels)
 

@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
-from plotnine import (aes, coord_flip, element_text, geom_point, geom_smooth, ggplot, guide_legend,
+from plotnine import (aes, annotate, coord_flip, element_text, geom_point, geom_smooth, ggplot, guide_legend,
                       guides, labs, position_dodge, scale_color_manual, scale_x_continuous,
-                      scale_x_discrete, scale_x_log10, scale_y_continuous, scale_y_log10, theme)
+                      scale_x_discrete, scale_x_log10, scale_y_continuous, scale_y_log10, theme, theme_void)
 
 from .. import providers, schema
 from . import common as c
@@ -46,6 +46,7 @@ CSV_COLUMNS = {
     "cell_median_score_per_kg": "median score_per_kg of the same type and size class",
 }
 NO_CO2 = "This leaderboard has no CO₂ data: CO₂ costs are reported on leaderboard v2 only."
+NO_SIZE = "None of the selected models has a known size class."
 PROVIDER_COLORS = dict(zip(providers.PROVIDER_GROUPS, c.TWO_GROUP_COLORS))
 
 
@@ -61,8 +62,7 @@ class Params:
     @classmethod
     def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
         d = cls.defaults(snap)
-        types = c.parse_choices(c.raw_get(raw, "types", d.types), d.types, "types",
-                                empty_message="Tick at least one model type.")
+        types = c.parse_types(c.raw_get(raw, "types", d.types), d.types)
         log_scale = c.parse_bool(c.raw_get(raw, "log_scale", d.log_scale), "log scale")
         return cls(types=types, log_scale=log_scale)
 
@@ -117,7 +117,15 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "cost") -> ggplot:
     raise c.InvalidInput(f"figure: unknown plot {which!r}")
 
 
+def _message_figure(text: str, title: str) -> ggplot:
+    """A blank figure with a title and one sentence, for a plot with nothing to draw."""
+    return (ggplot() + annotate("text", x=0, y=0, label=text, size=12, color="#555555")
+            + labs(title=title) + theme_void()
+            + theme(figure_size=(c.FIG_WIDTH_IN, c.FIG_HEIGHT_IN)))
+
+
 def _cost(tbl: pd.DataFrame, params: Params) -> ggplot:
+    """Average score against CO₂ cost, coloured by provider group, with a linear trend each."""
     groups = list(providers.PROVIDER_GROUPS)
     n = tbl["provider"].value_counts()
     legend = {g: f"{g} ({int(n.get(g, 0)):,})" for g in groups}
@@ -139,9 +147,12 @@ def _cost(tbl: pd.DataFrame, params: Params) -> ggplot:
 
 
 def _efficiency(tbl: pd.DataFrame, params: Params) -> ggplot:
+    """Median score per kg as dots per type, one colour per size class."""
     data = efficiency(tbl)
     if data.empty:
-        raise c.EmptySelection("None of the selected models has a known size class.")
+        # the cost plot above still has models to show, so the table is not empty: say why
+        # this plot is blank in the figure itself (on the page and in its downloads)
+        return _message_figure(NO_SIZE, "Score per kg CO₂ by model type and size class")
     types = [t for t in params.types if t in set(data["type"])]
     sizes = [s for s in schema.SIZE_CLASSES if s in set(data["size_class"])]
     # coord_flip draws the first level at the bottom: reverse so the legend order reads top-down

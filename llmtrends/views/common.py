@@ -70,6 +70,22 @@ def parse_date_range(value: object, name: str = "date range") -> tuple[dt.date, 
     return start, end
 
 
+def parse_board_range(value: object, bounds: tuple[dt.date, dt.date],
+                      name: str = "date range") -> tuple[dt.date, dt.date]:
+    """A (start, end) pair inside the board's first and last dates; InvalidInput outside.
+
+    The date pickers are limited to the board's dates (``date_bounds``), so a date outside
+    them is forged; rejecting it also stops a range of centuries from building millions of
+    empty periods (or dates pandas cannot hold).
+    """
+    start, end = parse_date_range(value, name)
+    first, last = bounds
+    for which, day in (("start", start), ("end", end)):
+        if not first <= day <= last:
+            raise InvalidInput(f"{name} {which}: {day} is outside the board's dates ({first} to {last})")
+    return start, end
+
+
 def parse_choice(value: object, allowed: Sequence[str], name: str) -> str:
     """One value out of ``allowed``; InvalidInput otherwise."""
     if not isinstance(value, str) or value not in allowed:
@@ -92,6 +108,16 @@ def parse_choices(values: object, allowed: Iterable[str], name: str, *, empty_me
     if not values:
         raise EmptySelection(empty_message)
     return tuple(v for v in allowed if v in values)
+
+
+def parse_aggregation(value: object) -> str:
+    """The aggregation control's value: day, week or month."""
+    return parse_choice(value, AGGREGATIONS, "aggregation")
+
+
+def parse_types(values: object, allowed: Sequence[str]) -> tuple[str, ...]:
+    """Ticked model types out of the board's (``allowed``), in legend order."""
+    return parse_choices(values, allowed, "types", empty_message="Tick at least one model type.")
 
 
 def parse_bool(value: object, name: str) -> bool:
@@ -151,6 +177,27 @@ def all_periods(start: dt.date, end: dt.date, aggregation: str) -> pd.DatetimeIn
     first = period_start(pd.Series([pd.Timestamp(start)]), aggregation).iloc[0]
     freq = {"day": "D", "week": "W-MON", "month": "MS"}[aggregation]
     return pd.date_range(first, pd.Timestamp(end), freq=freq)
+
+
+def period_counts(dates: pd.Series, groups: pd.Series, levels: Sequence[str], start: dt.date, end: dt.date,
+                  aggregation: str, group_name: str) -> pd.DataFrame:
+    """New models per (period, group) for every period of [start, end] and every level.
+
+    Zero-filled, so bars, areas and running totals have no gaps; rows are period-major,
+    levels in the given order. Columns: ``period``, ``group_name``, ``new_models`` (int).
+    """
+    counts = (pd.DataFrame({"period": period_start(dates, aggregation), group_name: groups})
+              .value_counts().rename("new_models"))
+    grid = pd.MultiIndex.from_product([all_periods(start, end, aggregation), list(levels)],
+                                      names=["period", group_name])
+    out = counts.reindex(grid, fill_value=0).reset_index()
+    out["new_models"] = out["new_models"].astype(int)
+    return out
+
+
+def bar_width(aggregation: str) -> float:
+    """Bar width in days, so bars of adjacent periods nearly touch."""
+    return {"day": 0.9, "week": 6.0, "month": 27.0}[aggregation]
 
 
 def present_types(models: pd.DataFrame) -> list[str]:

@@ -62,7 +62,7 @@ class Params:
     @classmethod
     def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
         d = cls.defaults(snap)
-        start, end = c.parse_date_range(c.raw_get(raw, "dates", (d.start, d.end)))
+        start, end = c.parse_board_range(c.raw_get(raw, "dates", (d.start, d.end)), (d.start, d.end))
         sizes = c.parse_sizes(c.raw_get(raw, "sizes", d.sizes))
         return cls(start=start, end=end, sizes=sizes)
 

@@ -56,8 +56,7 @@ class Params:
     @classmethod
     def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
         d = cls.defaults(snap)
-        types = c.parse_choices(c.raw_get(raw, "types", d.types), d.types, "types",
-                                empty_message="Tick at least one model type.")
+        types = c.parse_types(c.raw_get(raw, "types", d.types), d.types)
         return cls(types=types)
 
 

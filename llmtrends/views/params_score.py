@@ -63,9 +63,8 @@ class Params:
     @classmethod
     def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
         d = cls.defaults(snap)
-        start, end = c.parse_date_range(c.raw_get(raw, "dates", (d.start, d.end)))
-        types = c.parse_choices(c.raw_get(raw, "types", d.types), d.types, "types",
-                                empty_message="Tick at least one model type.")
+        start, end = c.parse_board_range(c.raw_get(raw, "dates", (d.start, d.end)), (d.start, d.end))
+        types = c.parse_types(c.raw_get(raw, "types", d.types), d.types)
         exclude = c.parse_bool(c.raw_get(raw, "exclude_small", d.exclude_small), "exclude models under 1B")
         return cls(start=start, end=end, types=types, exclude_small=exclude)
 

@@ -58,8 +58,8 @@ class Params:
     @classmethod
     def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
         d = cls.defaults(snap)
-        start, end = c.parse_date_range(c.raw_get(raw, "dates", (d.start, d.end)))
-        agg = c.parse_choice(c.raw_get(raw, "aggregation", d.aggregation), c.AGGREGATIONS, "aggregation")
+        start, end = c.parse_board_range(c.raw_get(raw, "dates", (d.start, d.end)), c.date_bounds(snap.models))
+        agg = c.parse_aggregation(c.raw_get(raw, "aggregation", d.aggregation))
         return cls(start=start, end=end, aggregation=agg, board=snap.board)
 
 
@@ -69,14 +69,8 @@ def table(snap, params: Params) -> pd.DataFrame:
     models = models.loc[models["architecture_family"].notna()]
     if models.empty:
         raise c.EmptySelection("No models were created in this date range.")
-    families = c.present_families(snap.models)
-    periods = c.all_periods(params.start, params.end, params.aggregation)
-    counts = (pd.DataFrame({"period": c.period_start(models["created_at"], params.aggregation),
-                            "family": models["architecture_family"]})
-              .value_counts().rename("new_models"))
-    grid = pd.MultiIndex.from_product([periods, families], names=["period", "family"])
-    out = counts.reindex(grid, fill_value=0).reset_index()
-    out["new_models"] = out["new_models"].astype(int)
+    out = c.period_counts(models["created_at"], models["architecture_family"], c.present_families(snap.models),
+                          params.start, params.end, params.aggregation, "family")
     out["period_total"] = out.groupby("period")["new_models"].transform("sum").astype(int)
     lines = release_lines(params)
     names = (pd.DataFrame({"period": c.period_start(lines["date"], params.aggregation), "model": lines["model"]})
@@ -130,7 +124,7 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
     layout = label_layout(release_lines(params), params.start, params.end)
     word = c.aggregation_word(params.aggregation)
     fig = (ggplot(data, aes("period", "new_models", fill="family"))
-           + geom_col(width=_bar_width(params.aggregation))
+           + geom_col(width=c.bar_width(params.aggregation))
            + scale_fill_manual(values=c.color_map(families), name="Architecture family")
            + c.month_axis(params.start, params.end)
            + labs(x="", y=f"New models ({word})", title="New models by architecture family and major releases")
@@ -148,9 +142,3 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
                 fig += geom_label(aes(x="date", y="y", label="label"), data=part, inherit_aes=False, ha=ha,
                                   size=8, color="#33363b", fill="white", label_size=0, label_padding=0.15)
     return fig + scale_y_continuous(limits=(0, ymax), expand=(0, 0, 0.02, 0))
-
-
-
-def _bar_width(aggregation: str) -> float:
-    """Bar width in days, so bars of adjacent periods nearly touch (as in Model Type Popularity)."""
-    return {"day": 0.9, "week": 6.0, "month": 27.0}[aggregation]

@@ -63,10 +63,9 @@ class Params:
     @classmethod
     def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
         d = cls.defaults(snap)
-        start, end = c.parse_date_range(c.raw_get(raw, "dates", (d.start, d.end)))
-        types = c.parse_choices(c.raw_get(raw, "types", d.types), d.types, "types",
-                                empty_message="Tick at least one model type.")
-        agg = c.parse_choice(c.raw_get(raw, "aggregation", d.aggregation), c.AGGREGATIONS, "aggregation")
+        start, end = c.parse_board_range(c.raw_get(raw, "dates", (d.start, d.end)), (d.start, d.end))
+        types = c.parse_types(c.raw_get(raw, "types", d.types), d.types)
+        agg = c.parse_aggregation(c.raw_get(raw, "aggregation", d.aggregation))
         return cls(start=start, end=end, types=types, aggregation=agg)
 
 
@@ -76,7 +75,6 @@ def table(snap, params: Params) -> pd.DataFrame:
     models = models.loc[models["type"].isin(params.types) & models["average"].notna()]
     if models.empty:
         raise c.EmptySelection("No models of the selected types were created in this date range.")
-    order = {t: i for i, t in enumerate(params.types)}
     points = pd.DataFrame({
         "series": "model",
         "type": models["type"].astype(str),
@@ -84,16 +82,9 @@ def table(snap, params: Params) -> pd.DataFrame:
         "created_at": models["created_at"].dt.normalize(),
         "average": models["average"].astype(float),
     }).sort_values(["created_at", "repo_id"], kind="stable")
-    periods = c.all_periods(params.start, params.end, params.aggregation)
-    counts = (pd.DataFrame({"period": c.period_start(models["created_at"], params.aggregation),
-                            "type": models["type"].astype(str)})
-              .value_counts().rename("new_models"))
-    grid = pd.MultiIndex.from_product([periods, list(params.types)], names=["period", "type"])
-    totals = counts.reindex(grid, fill_value=0).reset_index()
-    totals["_t"] = totals["type"].map(order)
-    totals = totals.sort_values(["_t", "period"])
-    totals["total_models"] = totals.groupby("type")["new_models"].cumsum()
-    totals = totals.sort_values(["period", "_t"]).drop(columns="_t")
+    totals = c.period_counts(models["created_at"], models["type"].astype(str), params.types,
+                             params.start, params.end, params.aggregation, "type")
+    totals["total_models"] = totals.groupby("type")["new_models"].cumsum()  # rows are in period order
     totals.insert(0, "series", "cumulative")
     out = pd.concat([points, totals], ignore_index=True)[list(CSV_COLUMNS)]
     out["new_models"] = out["new_models"].astype("Int64")
