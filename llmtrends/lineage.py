@@ -84,12 +84,16 @@ class BaseModel:
 def load_base_models(path: str | Path = BASE_MODELS_CSV) -> tuple[BaseModel, ...]:
     """Read and validate the base-model table (errors name the file, row and column)."""
     path = Path(path)
-    with open(path, encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in BASE_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise BaseModelsError(f"{path}: missing column(s) {', '.join(missing)}")
-        rows = list(reader)
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            header = reader.fieldnames or []
+            rows = list(reader)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BaseModelsError(f"{path}: cannot read the base-model table ({exc})") from None
+    missing = [c for c in BASE_COLUMNS if c not in header]
+    if missing:
+        raise BaseModelsError(f"{path}: missing column(s) {', '.join(missing)}")
     out: list[BaseModel] = []
     seen: set[str] = set()
     for i, row in enumerate(rows, start=2):  # line 1 is the header

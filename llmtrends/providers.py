@@ -42,20 +42,25 @@ class ProviderListError(ValueError):
 def read_official_namespaces(path: str | Path = OFFICIAL_FILE) -> frozenset[str]:
     """The curated namespaces, lower-cased; ProviderListError on a malformed file."""
     path = Path(path)
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            header = reader.fieldnames
+            rows = list(reader)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProviderListError(f"{path}: cannot read the provider list ({exc})") from None
+    if header is None or [f.strip() for f in header] != ["namespace", "evidence"]:
+        raise ProviderListError(f"{path}: expected the header 'namespace,evidence'")
     names: set[str] = set()
-    with open(path, encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        if reader.fieldnames is None or [f.strip() for f in reader.fieldnames] != ["namespace", "evidence"]:
-            raise ProviderListError(f"{path}: expected the header 'namespace,evidence'")
-        for row_no, row in enumerate(reader, start=2):
-            ns = (row.get("namespace") or "").strip()
-            evidence = (row.get("evidence") or "").strip()
-            if not ns or "/" in ns or any(ch.isspace() for ch in ns):
-                raise ProviderListError(f"{path}: row {row_no}: column namespace: {ns!r} is not a namespace")
-            if evidence not in EVIDENCE:
-                raise ProviderListError(
-                    f"{path}: row {row_no}: column evidence: {evidence!r} is not one of {', '.join(EVIDENCE)}")
-            names.add(ns.lower())
+    for row_no, row in enumerate(rows, start=2):
+        ns = (row.get("namespace") or "").strip()
+        evidence = (row.get("evidence") or "").strip()
+        if not ns or "/" in ns or any(ch.isspace() for ch in ns):
+            raise ProviderListError(f"{path}: row {row_no}: column namespace: {ns!r} is not a namespace")
+        if evidence not in EVIDENCE:
+            raise ProviderListError(
+                f"{path}: row {row_no}: column evidence: {evidence!r} is not one of {', '.join(EVIDENCE)}")
+        names.add(ns.lower())
     if not names:
         raise ProviderListError(f"{path}: no namespaces")
     return frozenset(names)

@@ -219,6 +219,17 @@ def test_bad_base_models_csv_names_line_and_column(tmp_path):
         lin.load_base_models(path)
 
 
+def test_unreadable_base_models_csv_names_the_file(tmp_path):
+    missing = tmp_path / "nope.csv"
+    with pytest.raises(lin.BaseModelsError, match="cannot read") as err:
+        lin.load_base_models(missing)
+    assert str(missing) in str(err.value)
+    no_family = tmp_path / "short.csv"
+    no_family.write_text("key,label\nk1,L\n", encoding="utf-8")
+    with pytest.raises(lin.BaseModelsError, match="missing column.*repo_ids"):
+        lin.load_base_models(no_family)
+
+
 # --------------------------------------------------------------------------- release day
 
 

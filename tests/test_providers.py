@@ -66,3 +66,14 @@ def test_malformed_lists_name_file_row_and_column(tmp_path, text, needle):
     with pytest.raises(providers.ProviderListError, match=needle) as err:
         providers.read_official_namespaces(path)
     assert str(path) in str(err.value)
+
+
+def test_unreadable_list_names_the_file(tmp_path):
+    missing = tmp_path / "nope.csv"
+    with pytest.raises(providers.ProviderListError, match="cannot read") as err:
+        providers.read_official_namespaces(missing)
+    assert str(missing) in str(err.value)
+    latin = tmp_path / "latin1.csv"
+    latin.write_bytes("namespace,evidence\nm\xe9ta,v2-flag\n".encode("latin-1"))
+    with pytest.raises(providers.ProviderListError, match="cannot read"):
+        providers.read_official_namespaces(latin)
