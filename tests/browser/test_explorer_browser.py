@@ -119,6 +119,10 @@ def test_filter_sort_select_and_compare(app_page, snapshot_dir):
         " const got = [...t.querySelectorAll('tr')].map(r => r.cells[0].textContent.trim());"
         " return got.length === ids.length && ids.every(i => got.includes(i)); }", arg=top)
     wait_idle(page)
+    # the picker is refilled from the server (server-side selectize): wait for its items
+    page.wait_for_function("ids => { const s = document.querySelector('#compare-models')?.selectize;"
+                           " return !!s && s.items.length === ids.length && ids.every(i => s.items.includes(i)); }",
+                           arg=top)
     items = page.eval_on_selector("#compare-models", "el => el.selectize.items.slice()")
     assert sorted(items) == sorted(top)
     page.wait_for_selector("#compare-plot_radar img.llmtrends-plot")
