@@ -163,7 +163,7 @@ def standin(hub_data):
 def fast_settings(monkeypatch):
     """Short timeouts and backoffs so faults cost milliseconds, not minutes."""
     monkeypatch.setattr(hub, "SETTINGS", hub.Settings(
-        read_timeout=0.5, connect_timeout=1.0, backoff_base=0.02, backoff_cap=0.2, max_retries=6,
+        read_timeout=1.0, connect_timeout=2.0, backoff_base=0.02, backoff_cap=0.2, max_retries=6,
     ))
 
 
@@ -203,6 +203,8 @@ def test_namespace_listing_saves_requests_with_the_same_result(standin, expected
     # whole namespaces with several leaderboard models, where listing pays off
     counts = expected_hub["name"].str.split("/").str[0].value_counts()
     asked = sorted(expected_hub[expected_hub["name"].str.split("/").str[0].isin(counts.index[:5])]["name"])
+    # no faults here: generous timeouts, so a slow answer on a loaded machine is not retried
+    monkeypatch.setattr(hub, "SETTINGS", hub.Settings(read_timeout=30.0, connect_timeout=10.0))
     monkeypatch.setattr(hub, "BATCH_NAMESPACES", False)
     single = run(standin, asked, tmp_path / "single", workers=8)
     monkeypatch.setattr(hub, "BATCH_NAMESPACES", True)
@@ -220,7 +222,7 @@ def test_namespace_listing_saves_requests_with_the_same_result(standin, expected
 def test_ten_percent_faults_give_the_same_table(standin, names, tmp_path, expected_hub, expected_commits):
     clean = run(standin, names, tmp_path / "clean", workers=8)
     standin.clear_requests()
-    standin.set_faults(Faults(rate=0.10, seed=7, retry_after=1, hang_seconds=1.5,
+    standin.set_faults(Faults(rate=0.10, seed=7, retry_after=1, hang_seconds=3.0,
                               kinds=("429", "500", "503", "hang", "malformed", "reset")))
     faulty = run(standin, names, tmp_path / "faulty", workers=8)
     faults = [r.fault for r in api_requests(standin) if r.fault]
@@ -266,7 +268,7 @@ def test_exhausted_retries_are_an_error_outcome_then_resume(standin, names, tmp_
 
 def test_rate_limit_is_never_exceeded(standin, names, tmp_path, monkeypatch, expected_hub, expected_commits):
     window, limit = 1.0, 12
-    monkeypatch.setattr(hub, "SETTINGS", hub.Settings(window_seconds=window, read_timeout=0.5,
+    monkeypatch.setattr(hub, "SETTINGS", hub.Settings(window_seconds=window, read_timeout=2.0,
                                                       backoff_base=0.02, backoff_cap=0.2))
     standin.set_faults(Faults(latency=0.005, rate=0.05, seed=3, kinds=("500", "503", "malformed")))
     subset = names[:25]
@@ -325,7 +327,7 @@ import logging, sys
 from pathlib import Path
 logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
 from llmtrends import hub
-hub.SETTINGS = hub.Settings(read_timeout=0.5, backoff_base=0.02, backoff_cap=0.2)
+hub.SETTINGS = hub.Settings(read_timeout=2.0, backoff_base=0.02, backoff_cap=0.2)
 names = Path(sys.argv[2]).read_text().split()
 r = hub.enrich_from_hub(names, cache_path=Path(sys.argv[1]), workers=4, max_requests_per_5min=None,
                         progress=True, token=sys.argv[3] if len(sys.argv) > 3 else None)
