@@ -94,10 +94,14 @@ def test_no_types_shows_the_friendly_message(wire, snapshot_dir):
 
 
 def test_range_without_models_shows_a_message(wire, snapshot_dir):
-    _, first, _ = expected_v1(snapshot_dir)
-    before = first - dt.timedelta(days=400)
+    # a week inside the board's dates in which no repository was created (plain pandas)
+    _, first, last = expected_v1(snapshot_dir)
+    m = pd.read_parquet(snapshot_dir / "v1" / "models.parquet")
+    days = set(m["created_at"].dropna().dt.date)
+    gap = next(first + dt.timedelta(days=i) for i in range((last - first).days)
+               if not any(first + dt.timedelta(days=i + k) in days for k in range(7)))
     inputs = valid(snapshot_dir)
-    inputs[f"{NS}-dates:shiny.date"] = [before.isoformat(), (before + dt.timedelta(days=30)).isoformat()]
+    inputs[f"{NS}-dates:shiny.date"] = [gap.isoformat(), (gap + dt.timedelta(days=6)).isoformat()]
     wire.init(inputs, OUTPUTS)
     html = wire.wait_for(f"{NS}-plot_counts", is_message)
     assert "No models" in html

@@ -102,6 +102,8 @@ def test_empty_selections_give_friendly_messages():
     ({"aggregation": ["week"]}, "not one of"),
     ({"types": 7}, "expected a list"),
     ({"dates": "2024-01-01"}, "start and an end"),
+    ({"dates": ("0001-01-01", "9999-12-31")}, "outside the board's dates"),
+    ({"dates": ("2023-12-31", "2024-01-10")}, "outside the board's dates"),
 ])
 def test_forged_inputs_are_rejected(raw, needle):
     snap = snap_of(ROWS)

@@ -44,10 +44,9 @@ class Params:
     @classmethod
     def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
         d = cls.defaults(snap)
-        start, end = c.parse_date_range(c.raw_get(raw, "dates", (d.start, d.end)))
-        types = c.parse_choices(c.raw_get(raw, "types", d.types), d.types, "types",
-                                empty_message="Tick at least one model type.")
-        agg = c.parse_choice(c.raw_get(raw, "aggregation", d.aggregation), c.AGGREGATIONS, "aggregation")
+        start, end = c.parse_board_range(c.raw_get(raw, "dates", (d.start, d.end)), (d.start, d.end))
+        types = c.parse_types(c.raw_get(raw, "types", d.types), d.types)
+        agg = c.parse_aggregation(c.raw_get(raw, "aggregation", d.aggregation))
         return cls(start=start, end=end, types=types, aggregation=agg)
 
 
@@ -57,15 +56,10 @@ def table(snap, params: Params) -> pd.DataFrame:
     models = models.loc[models["type"].isin(params.types)]
     if models.empty:
         raise c.EmptySelection("No models of the selected types were created in this date range.")
-    periods = c.all_periods(params.start, params.end, params.aggregation)
-    counts = (pd.DataFrame({"period": c.period_start(models["created_at"], params.aggregation),
-                            "type": models["type"]})
-              .value_counts().rename("new_models"))
-    grid = pd.MultiIndex.from_product([periods, list(params.types)], names=["period", "type"])
-    out = counts.reindex(grid, fill_value=0).reset_index()
+    out = c.period_counts(models["created_at"], models["type"], params.types, params.start, params.end,
+                          params.aggregation, "type")
     out["period_total"] = out.groupby("period")["new_models"].transform("sum")
     out["share"] = (out["new_models"] / out["period_total"].where(out["period_total"] > 0)).fillna(0.0)
-    out["new_models"] = out["new_models"].astype(int)
     out["period_total"] = out["period_total"].astype(int)
     return c.shown(out, len(models))
 
@@ -77,7 +71,7 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
     base = ggplot(data, aes("period", fill="type")) + scale_fill_manual(
         values=c.TYPE_COLORS, name="Model type") + c.month_axis(params.start, params.end) + c.theme_study()
     if which == "counts":
-        return (base + geom_col(aes(y="new_models"), width=_bar_width(params.aggregation))
+        return (base + geom_col(aes(y="new_models"), width=c.bar_width(params.aggregation))
                 + labs(x="", y=f"New models ({word})", title="New models by type"))
     if which == "shares":
         return (base + geom_area(aes(y="share"), position="stack")
@@ -85,7 +79,3 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
                 + labs(x="", y=f"Share of new models ({word})", title="Share of new models by type"))
     raise c.InvalidInput(f"figure: unknown plot {which!r}")
 
-
-def _bar_width(aggregation: str) -> float:
-    """Bar width in days, so bars of adjacent periods nearly touch."""
-    return {"day": 0.9, "week": 6.0, "month": 27.0}[aggregation]
