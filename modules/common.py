@@ -12,6 +12,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 from shiny import reactive, render, ui
 from shiny.types import SilentException
@@ -24,6 +25,9 @@ log = logging.getLogger("llmtrends.app")
 
 # One process-wide cache of rendered figures, shared by every session.
 FIGURES = lrender.FigureCache(max_bytes=96 * 1024 * 1024)
+# Figures render in one worker thread (renders are serialized by render's lock anyway; one
+# thread keeps one malloc arena instead of asyncio's default pool's several).
+_RENDER_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llmtrends-render")
 # ... and of view tables, so a selection any session made before is not recomputed.
 TABLES = lcache.TableCache(max_bytes=48 * 1024 * 1024)
 
@@ -149,8 +153,8 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
             try:
                 png = FIGURES.get(key)
                 if png is None:  # render in a worker thread: other sessions are served meanwhile
-                    png = await asyncio.to_thread(
-                        FIGURES.get_or_render, key,
+                    png = await asyncio.get_running_loop().run_in_executor(
+                        _RENDER_POOL, FIGURES.get_or_render, key,
                         lambda: lrender.figure_bytes(view.figure(tbl, params, which), "png"))
             except Exception:  # noqa: BLE001
                 log.exception("figure %s/%s failed", view.ID, which)

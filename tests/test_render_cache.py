@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmtrends import cache, plotnine_speedups, render, store
+from llmtrends import cache, speedups, render, store
 from llmtrends.views import VIEWS, by_id
 from llmtrends.views import common as vc
 
@@ -193,14 +193,14 @@ def test_table_errors_propagate_and_are_not_cached():
 
 
 def test_stack_shortcut_matches_plotnine():
-    original = plotnine_speedups.original_stack_strategy()
+    original = speedups.original_stack_strategy()
     data = pd.DataFrame({"y": [2.0, np.nan, 3.0, 0.5], "x": [1.0] * 4, "group": [1, 2, 3, 4]})
     for params in ({"vjust": 1, "fill": False}, {"vjust": 0.5, "fill": True}):
-        ours = plotnine_speedups.stack_strategy(data.copy(), params)
+        ours = speedups.stack_strategy(data.copy(), params)
         theirs = original(data.copy(), params)
         pd.testing.assert_frame_equal(ours, theirs)
     # worked by hand: heights 0, 2, 2, 5, 5.5 (vjust 1: y = ymax)
-    ours = plotnine_speedups.stack_strategy(data.copy(), {"vjust": 1, "fill": False})
+    ours = speedups.stack_strategy(data.copy(), {"vjust": 1, "fill": False})
     assert ours["ymin"].tolist() == [0, 2, 2, 5] and ours["ymax"].tolist() == [2, 2, 5, 5.5]
     assert ours["y"].tolist() == [2, 2, 5, 5.5]
 
@@ -210,9 +210,32 @@ def test_stack_shortcut_renders_the_same_pixels(snapshots):
     snap = snapshots["v2"]
     params, tbl = _defaults(view, snap)
     try:
-        plotnine_speedups.uninstall()
+        speedups.uninstall()
         theirs = [render.figure_bytes(view.figure(tbl, params, w), "png") for w in view.FIGURES]
     finally:
-        plotnine_speedups.install()
+        speedups.install()
     ours = [render.figure_bytes(view.figure(tbl, params, w), "png") for w in view.FIGURES]
     assert ours == theirs
+
+
+@pytest.mark.parametrize("values", [
+    ["b", "d"],
+    pd.Series(["a", None, "zz"], dtype="str"),
+    pd.Index(["c", "a"]),
+    np.array(["a", np.nan], dtype=object),
+    [],
+    [None],
+    [1, 2],
+    ["a", 1],
+])
+def test_string_isin_shortcut_matches_pandas(values):
+    arr = pd.array(["a", "b", None, "c", "a"], dtype="str")
+    ours = speedups.string_isin(arr, values)
+    theirs = speedups.original_string_isin()(arr, values)
+    assert ours.dtype == np.bool_ and ours.tolist() == theirs.tolist()
+
+
+def test_string_isin_by_hand():
+    s = pd.Series(["x/a", "y/b", None, "x/a"], dtype="str")
+    assert s.isin(pd.Series(["x/a", "q"], dtype="str")).tolist() == [True, False, False, True]
+    assert s.isin([]).tolist() == [False] * 4
