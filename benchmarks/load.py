@@ -169,15 +169,17 @@ class Session:
 
 async def client(i: int, args, ws_url: str, targets: list, deadline: float, stats: dict, pools: dict) -> None:
     rng = random.Random(i)
-    board, view = targets[i % len(targets)]
+    k = i
     while time.monotonic() < deadline:
+        board, view = targets[k % len(targets)]
         try:
             async with Session(ws_url, board, view, args.timeout) as s:
                 stats["sessions"] += 1
                 controls = await s.bind_controls()
-                if not controls:
-                    stats["errors"].append(f"{board}/{view.ID}: no controls found")
-                    return
+                if not controls:  # only select-type controls (selectize): not driven here
+                    stats["not_driven"].add(f"{board}/{view.ID}")
+                    k += 1
+                    continue
                 for _ in range(args.session_changes):
                     if time.monotonic() >= deadline:
                         break
@@ -234,7 +236,8 @@ async def run_load(args, app: d.App) -> dict:
                 continue
             targets.append((b, view))
     del snaps
-    stats = {"t0": time.monotonic(), "latency": [], "errors": [], "rss": [], "sessions": 0, "changes": 0}
+    stats = {"t0": time.monotonic(), "latency": [], "errors": [], "rss": [], "sessions": 0, "changes": 0,
+             "not_driven": set()}
     ws_url = app.url.replace("http://", "ws://") + "websocket/"
     deadline = stats["t0"] + args.duration
     stop = asyncio.Event()
@@ -261,6 +264,7 @@ async def run_load(args, app: d.App) -> dict:
         "values_per_control": args.values, "session_changes": args.session_changes, "warmup_s": args.warmup,
         "targets": [f"{b}/{v.ID}" for b, v in targets],
         "sessions_opened": stats["sessions"], "changes": stats["changes"],
+        "not_driven": sorted(stats["not_driven"]),
         "errors": stats["errors"], "error_count": len(stats["errors"]),
         "latency_all": d.summary(lat), "latency_after_warmup": d.summary(steady),
         "latency_per_view": {k: d.summary(v) for k, v in sorted(per_target.items())},
@@ -300,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
         d.stop_app(app)
     la, ls = result["latency_all"], result["latency_after_warmup"]
     print(f"{args.sessions} concurrent sessions for {args.duration:.0f} s ({result['sessions_opened']} sessions "
-          f"opened, {result['changes']} control changes over {len(result['targets'])} view/board pairs)")
+          f"opened, {result['changes']} control changes over {len(result['targets'])} view/board pairs; not driven, select-only controls: {', '.join(result['not_driven']) or 'none'})")
     print(f"errors: {result['error_count']}" + (f" e.g. {result['errors'][:3]}" if result["errors"] else ""))
     print(f"latency (ms): all p50 {d.fmt_ms(la['median'])} p95 {d.fmt_ms(la['p95'])} max {d.fmt_ms(la['max'])}; "
           f"after {args.warmup:.0f} s warm-up p50 {d.fmt_ms(ls['median'])} p95 {d.fmt_ms(ls['p95'])}")
