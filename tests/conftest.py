@@ -95,3 +95,26 @@ def snapshot_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) ->
     pipeline.run(board="v1", source=v1_leaderboard(shared_data), enrich="files",
                  hub_records=v1_records(shared_data), out=out)
     return out
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium, headless, shared by every browser test of the run.
+
+    One Playwright driver per run: a second ``sync_playwright()`` while this one is open
+    fails ("Sync API inside the asyncio loop"), so every browser test uses this fixture.
+    """
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (python3 dev.py test does)", pytrace=False)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

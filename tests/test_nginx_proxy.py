@@ -21,7 +21,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from llmtrends.views import VIEWS
 from tests.appserver import free_port
@@ -31,8 +30,6 @@ pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parent.parent
 SITE_CONF = REPO / "deploy" / "nginx" / "llmtrends.conf"
 NGINX = Path("/usr/sbin/nginx")
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 START_TIMEOUT_S = 60
 FIRST_VIEW = "type_popularity"  # the study's first tab; its aggregation radio is the control we change
 
@@ -143,46 +140,41 @@ def test_http_goes_through_nginx(proxied_app):
     assert all(f'data-value="{view.ID}"' in body for view in VIEWS)
 
 
-def test_browser_through_the_proxy(proxied_app):
+def test_browser_through_the_proxy(proxied_app, chromium):
     url, prefix = proxied_app
     second = next(v for v in VIEWS if v.ID != FIRST_VIEW)
     first_plot = f"#{FIRST_VIEW}-plot_counts img.llmtrends-plot"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            context.set_default_timeout(60_000)
-            page = context.new_page()
-            page.goto(url)
-            page.wait_for_function("() => window.Shiny && Shiny.shinyapp && Shiny.shinyapp.isConnected()")
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_function("() => window.Shiny && Shiny.shinyapp && Shiny.shinyapp.isConnected()")
 
-            # view 1: drawn, then redrawn after a control changes
-            page.click(f'a[data-value="{FIRST_VIEW}"]')
-            page.wait_for_selector(first_plot, state="visible")
-            before = page.get_attribute(first_plot, "src")
-            assert before.startswith("data:image/png;base64,")
-            radio = page.locator(f'input[name="{FIRST_VIEW}-aggregation"][value="month"]')
-            assert not radio.is_checked()
-            radio.check()
-            page.wait_for_function("([sel, old]) => { const i = document.querySelector(sel);"
-                                   " return i && i.getAttribute('src') !== old; }", arg=[first_plot, before])
-            after = page.get_attribute(first_plot, "src")
-            assert after.startswith("data:image/png;base64,") and after != before
+    # view 1: drawn, then redrawn after a control changes
+    page.click(f'a[data-value="{FIRST_VIEW}"]')
+    page.wait_for_selector(first_plot, state="visible")
+    before = page.get_attribute(first_plot, "src")
+    assert before.startswith("data:image/png;base64,")
+    radio = page.locator(f'input[name="{FIRST_VIEW}-aggregation"][value="month"]')
+    assert not radio.is_checked()
+    radio.check()
+    page.wait_for_function("([sel, old]) => { const i = document.querySelector(sel);"
+                           " return i && i.getAttribute('src') !== old; }", arg=[first_plot, before])
+    after = page.get_attribute(first_plot, "src")
+    assert after.startswith("data:image/png;base64,") and after != before
 
-            # view 2: its tab opens and its first plot (or its explanation) appears
-            page.click(f'a[data-value="{second.ID}"]')
-            pane = page.evaluate("id => document.querySelector(`a[data-value='${id}']`).getAttribute('href')",
-                                 second.ID)
-            page.wait_for_selector(f"{pane}.active", state="attached")
-            page.wait_for_selector(f"{pane} img.llmtrends-plot, {pane} .llmtrends-message", state="visible")
+    # view 2: its tab opens and its first plot (or its explanation) appears
+    page.click(f'a[data-value="{second.ID}"]')
+    pane = page.evaluate("id => document.querySelector(`a[data-value='${id}']`).getAttribute('href')",
+                         second.ID)
+    page.wait_for_selector(f"{pane}.active", state="attached")
+    page.wait_for_selector(f"{pane} img.llmtrends-plot, {pane} .llmtrends-message", state="visible")
 
-            errors = page.locator(".shiny-output-error")
-            assert errors.count() == 0, f"output errors behind the proxy: {errors.all_inner_texts()[:3]}"
-            assert "Traceback (most recent call last)" not in page.inner_text("body")
-            assert page.evaluate("() => Shiny.shinyapp.isConnected()")
-            context.close()
-        finally:
-            browser.close()
+    errors = page.locator(".shiny-output-error")
+    assert errors.count() == 0, f"output errors behind the proxy: {errors.all_inner_texts()[:3]}"
+    assert "Traceback (most recent call last)" not in page.inner_text("body")
+    assert page.evaluate("() => Shiny.shinyapp.isConnected()")
+    context.close()
     # nginx logs a websocket request when it ends: the upgrade went through the proxy
     access = (prefix / "logs" / "access.log").read_text(encoding="utf-8")
     assert re.search(r'"GET /websocket/ HTTP/1\.1" 101 ', access), access[-2000:]

@@ -1,7 +1,7 @@
 """Browser fixtures: the app on 127.0.0.1, Debian's headless Chromium, a fresh page per test.
 
 ``app_server`` (from :mod:`tests.appserver`) serves both boards of ``snapshot_dir`` once per
-session; ``chromium`` is one browser for the session; ``app_page`` is a new context + page
+session; ``chromium`` (from ``tests/conftest.py``) is one browser for the whole run; ``app_page`` is a new context + page
 (1400x1000) per test, opened on the app with the llmtrends page helpers installed
 (``window.__llm``, see ``tests/browser/helpers.js``).
 
@@ -14,25 +14,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from tests.appserver import app_server  # noqa: F401 -- re-exported fixture
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 VIEWPORT = {"width": 1400, "height": 1000}
 HELPERS_JS = (Path(__file__).parent / "helpers.js").read_text(encoding="utf-8")
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """Debian's Chromium, headless, shared by every browser test."""
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture
