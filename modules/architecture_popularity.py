@@ -5,7 +5,6 @@ from __future__ import annotations
 from shiny import module, render, ui
 
 from llmtrends.views import architecture_popularity as view
-from llmtrends.views import common as vc
 
 from . import common
 
@@ -22,12 +21,10 @@ def view_server(input, output, session, snap):
         s = snap()
         d = view.Params.defaults(s)
         return ui.TagList(
-            ui.input_date_range("dates", "Repository created between", start=d.start, end=d.end,
-                                min=d.start, max=d.end),
+            common.dates_control(d),
             ui.input_checkbox_group("families", "Architecture families", choices=list(d.families),
                                     selected=list(d.families)),
-            ui.input_radio_buttons("aggregation", "Aggregation", choices=list(vc.AGGREGATIONS),
-                                   selected=d.aggregation, inline=True),
+            common.aggregation_control(d),
         )
 
     common.serve_view(view, snap, lambda: {

@@ -9,7 +9,6 @@ from __future__ import annotations
 from shiny import module, render, ui
 
 from llmtrends.views import author_activity as view
-from llmtrends.views import common as vc
 
 from . import common
 
@@ -26,10 +25,8 @@ def view_server(input, output, session, snap):
         s = snap()
         d = view.Params.defaults(s)
         return ui.TagList(
-            ui.input_date_range("dates", "Repository created between", start=d.start, end=d.end,
-                                min=d.start, max=d.end),
-            ui.input_radio_buttons("aggregation", "Aggregation", choices=list(vc.AGGREGATIONS),
-                                   selected=d.aggregation, inline=True),
+            common.dates_control(d),
+            common.aggregation_control(d),
         )
 
     @render.ui

@@ -21,7 +21,7 @@ def view_server(input, output, session, snap):
         s = snap()
         d = view.Params.defaults(s)
         return ui.TagList(
-            ui.input_checkbox_group("types", "Model types", choices=list(d.types), selected=list(d.types)),
+            common.types_control(d),
             ui.input_checkbox("log_scale", "Log scale for CO₂ and score per kg", value=d.log_scale),
         )
 

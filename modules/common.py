@@ -103,6 +103,24 @@ def view_layout(view, controls, *extra_sidebar, aside=None, main=()) -> ui.Tag:
     )
 
 
+def dates_control(d, bounds=None, label: str = "Repository created between") -> ui.Tag:
+    """The date-range picker ``dates``: the view's default range, limited to the board's dates
+    (``bounds``; default: the default range itself)."""
+    first, last = bounds or (d.start, d.end)
+    return ui.input_date_range("dates", label, start=d.start, end=d.end, min=first, max=last)
+
+
+def types_control(d) -> ui.Tag:
+    """The ``types`` checkboxes: the board's types, all ticked by default."""
+    return ui.input_checkbox_group("types", "Model types", choices=list(d.types), selected=list(d.types))
+
+
+def aggregation_control(d, label: str = "Aggregation") -> ui.Tag:
+    """The ``aggregation`` radio buttons (day / week / month)."""
+    return ui.input_radio_buttons("aggregation", label, choices=list(vc.AGGREGATIONS),
+                                  selected=d.aggregation, inline=True)
+
+
 def _filename(view, board: str, which: str, ext: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", f"llmtrends_{board}_{view.ID}_{which}.{ext}")
 

@@ -67,7 +67,7 @@ def view_server(input, output, session, snap):
         d = view.Params.defaults(s)
         return ui.TagList(
             ui.input_slider("min_score", "Minimum average score", min=0, max=100, value=d.min_score, step=1),
-            ui.input_checkbox_group("types", "Model types", choices=list(d.types), selected=list(d.types)),
+            common.types_control(d),
             ui.input_checkbox_group("sizes", "Size classes", choices=list(d.sizes), selected=list(d.sizes),
                                     inline=True),
             ui.input_checkbox_group("licenses", "Licenses",
@@ -77,8 +77,7 @@ def view_server(input, output, session, snap):
             ui.input_radio_buttons("moe", "Mixture of experts", choices=view.MOE_CHOICES, selected=d.moe,
                                    inline=True),
             ui.input_radio_buttons("official", "Provider", choices=view.OFFICIAL_CHOICES, selected=d.official),
-            ui.input_date_range("dates", "Repository created between", start=d.start, end=d.end,
-                                min=d.start, max=d.end),
+            common.dates_control(d),
             ui.input_checkbox("undated", "Include models without a known creation date", value=d.undated),
         )
 

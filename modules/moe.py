@@ -23,8 +23,7 @@ def view_server(input, output, session, snap):
         s = snap()
         d = view.Params.defaults(s)
         return ui.TagList(
-            ui.input_date_range("dates", "Repository created between", start=d.start, end=d.end,
-                                min=d.start, max=d.end),
+            common.dates_control(d),
             ui.input_checkbox_group("sizes", "Size classes",
                                     choices={k: vc.SIZE_LABELS[k] for k in schema.SIZE_CLASSES},
                                     selected=list(d.sizes)),

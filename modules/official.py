@@ -20,7 +20,7 @@ def view_server(input, output, session, snap):
     def controls():
         d = view.Params.defaults(snap())
         return ui.TagList(
-            ui.input_checkbox_group("types", "Model types", choices=list(d.types), selected=list(d.types)),
+            common.types_control(d),
         )
 
     common.serve_view(view, snap, lambda: {"types": input.types()}, input)

@@ -21,9 +21,8 @@ def view_server(input, output, session, snap):
         s = snap()
         d = view.Params.defaults(s)
         return ui.TagList(
-            ui.input_date_range("dates", "Repository created between", start=d.start, end=d.end,
-                                min=d.start, max=d.end),
-            ui.input_checkbox_group("types", "Model types", choices=list(d.types), selected=list(d.types)),
+            common.dates_control(d),
+            common.types_control(d),
             ui.input_checkbox("exclude_small", "Leave out models under 1B parameters", value=d.exclude_small),
         )
 

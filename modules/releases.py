@@ -23,10 +23,8 @@ def view_server(input, output, session, snap):
         d = view.Params.defaults(s)
         first, last = vc.date_bounds(s.models)
         return ui.TagList(
-            ui.input_date_range("dates", "Repository created between", start=d.start, end=d.end,
-                                min=first, max=last),
-            ui.input_radio_buttons("aggregation", "Aggregation", choices=list(vc.AGGREGATIONS),
-                                   selected=d.aggregation, inline=True),
+            common.dates_control(d, (first, last)),
+            common.aggregation_control(d),
         )
 
     common.serve_view(view, snap, lambda: {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from shiny import module, render, ui
 
-from llmtrends.views import common as vc
 from llmtrends.views import type_popularity as view
 
 from . import common
@@ -22,11 +21,9 @@ def view_server(input, output, session, snap):
         s = snap()
         d = view.Params.defaults(s)
         return ui.TagList(
-            ui.input_date_range("dates", "Repository created between", start=d.start, end=d.end,
-                                min=d.start, max=d.end),
-            ui.input_checkbox_group("types", "Model types", choices=list(d.types), selected=list(d.types)),
-            ui.input_radio_buttons("aggregation", "Aggregation", choices=list(vc.AGGREGATIONS),
-                                   selected=d.aggregation, inline=True),
+            common.dates_control(d),
+            common.types_control(d),
+            common.aggregation_control(d),
         )
 
     common.serve_view(view, snap, lambda: {
