@@ -103,7 +103,7 @@ def cmd_test(args: list[str]) -> None:
         sys.exit(1)
     ensure_venv("test")
     ensure_system_packages()
-    env = dict(os.environ, LLMTRENDS_SHARED_DATA=str(shared), PYTHONDONTWRITEBYTECODE="1")
+    env = dict(os.environ, LLMTRENDS_SHARED_DATA=str(shared))
     result = subprocess.run([str(PY), "-m", "pytest", *args], cwd=ROOT, env=env)
     sys.exit(result.returncode)
 
