@@ -125,7 +125,9 @@ def test_filter_sort_select_and_compare(app_page, snapshot_dir):
                            arg=top)
     items = page.eval_on_selector("#compare-models", "el => el.selectize.items.slice()")
     assert sorted(items) == sorted(top)
-    page.wait_for_selector("#compare-plot_radar img.llmtrends-plot")
-    wait_idle(page)
+    # the picker's refill can redraw the radar once more: wait for a quiet page with the radar
+    page.wait_for_function("() => !document.documentElement.classList.contains('shiny-busy')"
+                           " && !document.querySelector('#compare-plot_radar.recalculating')"
+                           " && document.querySelectorAll('#compare-plot_radar img.llmtrends-plot').length === 1")
     assert page.locator("#compare-plot_radar img.llmtrends-plot").count() == 1
     assert page.locator(".shiny-output-error").count() == 0
