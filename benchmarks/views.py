@@ -117,6 +117,20 @@ def change_runs(page, view_id: str, reps: int) -> dict:
             "fresh_messages": messages, "fresh_unchanged": unchanged}
 
 
+def draws_plots(data_dir: Path, board: str, view_id: str) -> bool:
+    """Whether a view's default selection has something to plot on a board (CO₂ on v1 has not)."""
+    from llmtrends import store
+    from llmtrends.views import by_id
+    from llmtrends.views import common as vc
+
+    view, snap = by_id(view_id), store.read_snapshot(data_dir, board)
+    try:
+        view.table(snap, view.Params.defaults(snap))
+    except vc.ViewError:
+        return False
+    return True
+
+
 def run(data_dir: Path, reps: int, open_reps: int, only: list[str] | None, env_extra: dict | None = None,
         label: str = "views", boards: list[str] | None = None) -> dict:
     from playwright.sync_api import sync_playwright
@@ -148,6 +162,9 @@ def run(data_dir: Path, reps: int, open_reps: int, only: list[str] | None, env_e
                 try:
                     for vid in view_ids:
                         if only and vid not in only:
+                            continue
+                        if not draws_plots(data_dir, board, vid):
+                            print(f"{board}/{vid}: shows a message on this board (nothing to time)", flush=True)
                             continue
                         goto_view(page, board, vid)
                         ch = change_runs(page, vid, reps)
