@@ -15,6 +15,7 @@ A view is a module in this package with:
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
@@ -193,6 +194,39 @@ def period_counts(dates: pd.Series, groups: pd.Series, levels: Sequence[str], st
     out = counts.reindex(grid, fill_value=0).reset_index()
     out["new_models"] = out["new_models"].astype(int)
     return out
+
+
+@dataclass(frozen=True)
+class RangeTypesParams:
+    """Date range, model types and aggregation: the parameters of the views that count or
+    plot the models of some types created in a range (each such view uses it as ``Params``)."""
+
+    start: dt.date
+    end: dt.date
+    types: tuple[str, ...]
+    aggregation: str = DEFAULT_AGGREGATION
+
+    @classmethod
+    def defaults(cls, snap) -> "RangeTypesParams":
+        start, end = date_bounds(snap.models)
+        return cls(start=start, end=end, types=tuple(present_types(snap.models)))
+
+    @classmethod
+    def from_inputs(cls, raw: Mapping[str, object], snap) -> "RangeTypesParams":
+        d = cls.defaults(snap)
+        start, end = parse_board_range(raw_get(raw, "dates", (d.start, d.end)), (d.start, d.end))
+        types = parse_types(raw_get(raw, "types", d.types), d.types)
+        agg = parse_aggregation(raw_get(raw, "aggregation", d.aggregation))
+        return cls(start=start, end=end, types=types, aggregation=agg)
+
+
+def typed_in_range(models: pd.DataFrame, start: dt.date, end: dt.date, types: Sequence[str]) -> pd.DataFrame:
+    """Dated models of the given types created in [start, end]; EmptySelection when none."""
+    chosen = in_range(models, start, end)
+    chosen = chosen.loc[chosen["type"].isin(types)]
+    if chosen.empty:
+        raise EmptySelection("No models of the selected types were created in this date range.")
+    return chosen
 
 
 def bar_width(aggregation: str) -> float:

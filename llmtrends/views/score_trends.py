@@ -15,9 +15,6 @@ means "on or before") are left out of both series.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass
 
 import pandas as pd
 from plotnine import (aes, geom_line, geom_point, geom_smooth, ggplot, guide_legend, labs,
@@ -48,33 +45,16 @@ CSV_COLUMNS = {
 }
 
 
-@dataclass(frozen=True)
-class Params:
-    start: dt.date
-    end: dt.date
-    types: tuple[str, ...]
-    aggregation: str = c.DEFAULT_AGGREGATION
-
-    @classmethod
-    def defaults(cls, snap) -> "Params":
-        start, end = c.date_bounds(snap.models)
-        return cls(start=start, end=end, types=tuple(c.present_types(snap.models)))
-
-    @classmethod
-    def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
-        d = cls.defaults(snap)
-        start, end = c.parse_board_range(c.raw_get(raw, "dates", (d.start, d.end)), (d.start, d.end))
-        types = c.parse_types(c.raw_get(raw, "types", d.types), d.types)
-        agg = c.parse_aggregation(c.raw_get(raw, "aggregation", d.aggregation))
-        return cls(start=start, end=end, types=types, aggregation=agg)
+# date range, types (multi), aggregation
+Params = c.RangeTypesParams
 
 
 def table(snap, params: Params) -> pd.DataFrame:
     """The per-model rows and the per-(period, type) running totals, stacked (see module doc)."""
-    models = c.in_range(snap.models, params.start, params.end)
-    models = models.loc[models["type"].isin(params.types) & models["average"].notna()]
+    models = c.typed_in_range(snap.models, params.start, params.end, params.types)
+    models = models.loc[models["average"].notna()]
     if models.empty:
-        raise c.EmptySelection("No models of the selected types were created in this date range.")
+        raise c.EmptySelection("No model of the selected types in this date range has a score.")
     points = pd.DataFrame({
         "series": "model",
         "type": models["type"].astype(str),

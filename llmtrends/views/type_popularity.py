@@ -6,9 +6,6 @@ that the stacked bars and the share areas have no gaps.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass
 
 import pandas as pd
 from plotnine import aes, geom_area, geom_col, ggplot, labs, scale_fill_manual, scale_y_continuous
@@ -29,33 +26,13 @@ CSV_COLUMNS = {
 }
 
 
-@dataclass(frozen=True)
-class Params:
-    start: dt.date
-    end: dt.date
-    types: tuple[str, ...]
-    aggregation: str = c.DEFAULT_AGGREGATION
-
-    @classmethod
-    def defaults(cls, snap) -> "Params":
-        start, end = c.date_bounds(snap.models)
-        return cls(start=start, end=end, types=tuple(c.present_types(snap.models)))
-
-    @classmethod
-    def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
-        d = cls.defaults(snap)
-        start, end = c.parse_board_range(c.raw_get(raw, "dates", (d.start, d.end)), (d.start, d.end))
-        types = c.parse_types(c.raw_get(raw, "types", d.types), d.types)
-        agg = c.parse_aggregation(c.raw_get(raw, "aggregation", d.aggregation))
-        return cls(start=start, end=end, types=types, aggregation=agg)
+# date range, types (multi), aggregation
+Params = c.RangeTypesParams
 
 
 def table(snap, params: Params) -> pd.DataFrame:
     """New models per (period, type) and each type's share of the period."""
-    models = c.in_range(snap.models, params.start, params.end)
-    models = models.loc[models["type"].isin(params.types)]
-    if models.empty:
-        raise c.EmptySelection("No models of the selected types were created in this date range.")
+    models = c.typed_in_range(snap.models, params.start, params.end, params.types)
     out = c.period_counts(models["created_at"], models["type"], params.types, params.start, params.end,
                           params.aggregation, "type")
     out["period_total"] = out.groupby("period")["new_models"].transform("sum")
