@@ -175,8 +175,14 @@ def test_browser_through_the_proxy(proxied_app, chromium):
     assert "Traceback (most recent call last)" not in page.inner_text("body")
     assert page.evaluate("() => Shiny.shinyapp.isConnected()")
     context.close()
-    # nginx logs a websocket request when it ends: the upgrade went through the proxy
-    access = (prefix / "logs" / "access.log").read_text(encoding="utf-8")
+    # nginx logs a websocket request when it ends (after the page closed, a moment later):
+    # the upgrade went through the proxy
+    deadline = time.monotonic() + 20
+    while True:
+        access = (prefix / "logs" / "access.log").read_text(encoding="utf-8")
+        if re.search(r'"GET /websocket/ HTTP/1\.1" 101 ', access) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     assert re.search(r'"GET /websocket/ HTTP/1\.1" 101 ', access), access[-2000:]
 
 
