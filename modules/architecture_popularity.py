@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shiny import module, render, ui
+from shiny import module, ui
 
 from llmtrends.views import architecture_popularity as view
 
@@ -16,17 +16,9 @@ def view_ui():
 
 @module.server
 def view_server(input, output, session, snap):
-    @render.ui
-    def controls():
-        s = snap()
-        d = view.Params.defaults(s)
-        return ui.TagList(
-            common.dates_control(d),
-            ui.input_checkbox_group("families", "Architecture families", choices=list(d.families),
-                                    selected=list(d.families)),
-            common.aggregation_control(d),
-        )
-
-    common.serve_view(view, snap, lambda: {
-        "dates": input.dates(), "families": input.families(), "aggregation": input.aggregation(),
-    }, input)
+    common.serve_with_controls(view, snap, input, lambda d, s: [
+        common.dates_control(d),
+        ui.input_checkbox_group("families", "Architecture families", choices=list(d.families),
+                                selected=list(d.families)),
+        common.aggregation_control(d),
+    ], ("dates", "families", "aggregation"))

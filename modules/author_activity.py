@@ -21,15 +21,6 @@ def view_ui():
 @module.server
 def view_server(input, output, session, snap):
     @render.ui
-    def controls():
-        s = snap()
-        d = view.Params.defaults(s)
-        return ui.TagList(
-            common.dates_control(d),
-            common.aggregation_control(d),
-        )
-
-    @render.ui
     def author_picker():
         choices = view.author_choices(snap(), input.dates())
         return ui.input_checkbox_group("authors", f"Top {view.TOP_N} authors in the range",
@@ -39,6 +30,6 @@ def view_server(input, output, session, snap):
     def note():
         return ui.p(view.author_note(snap()), class_="small text-muted mb-2 llmtrends-note")
 
-    common.serve_view(view, snap, lambda: {
-        "dates": input.dates(), "aggregation": input.aggregation(), "authors": input.authors(),
-    }, input)
+    common.serve_with_controls(view, snap, input, lambda d, s: [
+        common.dates_control(d), common.aggregation_control(d),
+    ], ("dates", "aggregation"), extra=("authors",))

@@ -16,20 +16,11 @@ def view_ui():
 
 @module.server
 def view_server(input, output, session, snap):
-    @render.ui
-    def controls():
-        s = snap()
-        d = view.Params.defaults(s)
-        return ui.TagList(
-            ui.input_selectize("bases", "Base models (derivatives)", choices=view.base_choices(s),
-                               selected=list(d.bases), multiple=True,
-                               options={"plugins": ["remove_button"]}),
-            ui.input_checkbox("labels", "Show model names", value=d.labels),
-        )
-
-    result = common.serve_view(view, snap, lambda: {
-        "bases": input.bases(), "labels": input.labels(),
-    }, input)
+    result = common.serve_with_controls(view, snap, input, lambda d, s: [
+        ui.input_selectize("bases", "Base models (derivatives)", choices=view.base_choices(s),
+                           selected=list(d.bases), multiple=True, options={"plugins": ["remove_button"]}),
+        ui.input_checkbox("labels", "Show model names", value=d.labels),
+    ], ("bases", "labels"))
 
     @render.ui
     def note():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shiny import module, render, ui
+from shiny import module, ui
 
 from llmtrends.views import co2 as view
 
@@ -16,13 +16,7 @@ def view_ui():
 
 @module.server
 def view_server(input, output, session, snap):
-    @render.ui
-    def controls():
-        s = snap()
-        d = view.Params.defaults(s)
-        return ui.TagList(
-            common.types_control(d),
-            ui.input_checkbox("log_scale", "Log scale for CO₂ and score per kg", value=d.log_scale),
-        )
-
-    common.serve_view(view, snap, lambda: {"types": input.types(), "log_scale": input.log_scale()}, input)
+    common.serve_with_controls(view, snap, input, lambda d, s: [
+        common.types_control(d),
+        ui.input_checkbox("log_scale", "Log scale for CO₂ and score per kg", value=d.log_scale),
+    ], ("types", "log_scale"))

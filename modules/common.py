@@ -11,7 +11,7 @@ import base64
 import logging
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from shiny import reactive, render, ui
@@ -119,6 +119,25 @@ def aggregation_control(d, label: str = "Aggregation") -> ui.Tag:
     """The ``aggregation`` radio buttons (day / week / month)."""
     return ui.input_radio_buttons("aggregation", label, choices=list(vc.AGGREGATIONS),
                                   selected=d.aggregation, inline=True)
+
+
+def serve_with_controls(view, snap: Callable, input, build: Callable, names: Sequence[str],
+                        extra: Sequence[str] = ()) -> Callable:
+    """Render a view's controls for the current board and serve the view with their values.
+
+    ``build(defaults, snap)`` returns the control tags, drawn from the view's defaults on
+    the current board (output ``controls``); ``names`` are the ids of those controls and
+    ``extra`` ids of controls rendered elsewhere in the module (e.g. a picker that follows
+    the date range). Returns serve_view's ``result`` reactive.
+    """
+
+    @render.ui
+    def controls():
+        s = snap()
+        return ui.TagList(*build(view.Params.defaults(s), s))
+
+    ids = tuple(names) + tuple(extra)
+    return serve_view(view, snap, lambda: {name: input[name]() for name in ids}, input)
 
 
 def _filename(view, board: str, which: str, ext: str) -> str:

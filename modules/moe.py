@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shiny import module, render, ui
+from shiny import module, ui
 
 from llmtrends import schema
 from llmtrends.views import common as vc
@@ -18,15 +18,9 @@ def view_ui():
 
 @module.server
 def view_server(input, output, session, snap):
-    @render.ui
-    def controls():
-        s = snap()
-        d = view.Params.defaults(s)
-        return ui.TagList(
-            common.dates_control(d),
-            ui.input_checkbox_group("sizes", "Size classes",
-                                    choices={k: vc.SIZE_LABELS[k] for k in schema.SIZE_CLASSES},
-                                    selected=list(d.sizes)),
-        )
-
-    common.serve_view(view, snap, lambda: {"dates": input.dates(), "sizes": input.sizes()}, input)
+    common.serve_with_controls(view, snap, input, lambda d, s: [
+        common.dates_control(d),
+        ui.input_checkbox_group("sizes", "Size classes",
+                                choices={k: vc.SIZE_LABELS[k] for k in schema.SIZE_CLASSES},
+                                selected=list(d.sizes)),
+    ], ("dates", "sizes"))

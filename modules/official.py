@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shiny import module, render, ui
+from shiny import module, ui
 
 from llmtrends.views import official as view
 
@@ -16,11 +16,4 @@ def view_ui():
 
 @module.server
 def view_server(input, output, session, snap):
-    @render.ui
-    def controls():
-        d = view.Params.defaults(snap())
-        return ui.TagList(
-            common.types_control(d),
-        )
-
-    common.serve_view(view, snap, lambda: {"types": input.types()}, input)
+    common.serve_with_controls(view, snap, input, lambda d, s: [common.types_control(d)], ("types",))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shiny import module, render, ui
+from shiny import module, ui
 
 from llmtrends.views import params_score as view
 
@@ -16,16 +16,7 @@ def view_ui():
 
 @module.server
 def view_server(input, output, session, snap):
-    @render.ui
-    def controls():
-        s = snap()
-        d = view.Params.defaults(s)
-        return ui.TagList(
-            common.dates_control(d),
-            common.types_control(d),
-            ui.input_checkbox("exclude_small", "Leave out models under 1B parameters", value=d.exclude_small),
-        )
-
-    common.serve_view(view, snap, lambda: {
-        "dates": input.dates(), "types": input.types(), "exclude_small": input.exclude_small(),
-    }, input)
+    common.serve_with_controls(view, snap, input, lambda d, s: [
+        common.dates_control(d), common.types_control(d),
+        ui.input_checkbox("exclude_small", "Leave out models under 1B parameters", value=d.exclude_small),
+    ], ("dates", "types", "exclude_small"))

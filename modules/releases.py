@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shiny import module, render, ui
+from shiny import module, ui
 
 from llmtrends.views import common as vc
 from llmtrends.views import releases as view
@@ -17,16 +17,6 @@ def view_ui():
 
 @module.server
 def view_server(input, output, session, snap):
-    @render.ui
-    def controls():
-        s = snap()
-        d = view.Params.defaults(s)
-        first, last = vc.date_bounds(s.models)
-        return ui.TagList(
-            common.dates_control(d, (first, last)),
-            common.aggregation_control(d),
-        )
-
-    common.serve_view(view, snap, lambda: {
-        "dates": input.dates(), "aggregation": input.aggregation(),
-    }, input)
+    common.serve_with_controls(view, snap, input, lambda d, s: [
+        common.dates_control(d, vc.date_bounds(s.models)), common.aggregation_control(d),
+    ], ("dates", "aggregation"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shiny import module, render, ui
+from shiny import module, ui
 
 from llmtrends.views import type_popularity as view
 
@@ -16,16 +16,6 @@ def view_ui():
 
 @module.server
 def view_server(input, output, session, snap):
-    @render.ui
-    def controls():
-        s = snap()
-        d = view.Params.defaults(s)
-        return ui.TagList(
-            common.dates_control(d),
-            common.types_control(d),
-            common.aggregation_control(d),
-        )
-
-    common.serve_view(view, snap, lambda: {
-        "dates": input.dates(), "types": input.types(), "aggregation": input.aggregation(),
-    }, input)
+    common.serve_with_controls(view, snap, input, lambda d, s: [
+        common.dates_control(d), common.types_control(d), common.aggregation_control(d),
+    ], ("dates", "types", "aggregation"))
