@@ -47,7 +47,6 @@ CSV_COLUMNS = {
 }
 NO_CO2 = "This leaderboard has no CO₂ data: CO₂ costs are reported on leaderboard v2 only."
 NO_SIZE = "None of the selected models has a known size class."
-PROVIDER_COLORS = dict(zip(providers.PROVIDER_GROUPS, c.TWO_GROUP_COLORS))
 
 
 @dataclass(frozen=True)
@@ -136,7 +135,7 @@ def _cost(tbl: pd.DataFrame, params: Params) -> ggplot:
     fig = (ggplot(data, aes("co2_kg", "average", color="provider"))
            + geom_point(alpha=0.4, size=1.4)
            + x
-           + scale_color_manual(values=PROVIDER_COLORS, name="Provider (models)",
+           + scale_color_manual(values=c.PROVIDER_COLORS, name="Provider (models)",
                                 labels=lambda ks: [legend[k] for k in ks], drop=False)
            + labs(x=f"CO₂ cost of the evaluation (kg){word}", y="Average score",
                   title="Average score against CO₂ cost, linear trend per provider group")

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import pandas as pd
 from plotnine import element_text, scale_x_datetime, theme, theme_minimal
 
-from .. import schema
+from .. import providers, schema
 
 AGGREGATIONS = ("day", "week", "month")
 DEFAULT_AGGREGATION = "week"
@@ -264,6 +264,8 @@ SIZE_LABELS: dict[str, str] = {
 SIZE_COLORS: dict[str, str] = dict(zip(schema.SIZE_CLASSES, (PAIRED[1], PAIRED[3], PAIRED[5])))
 # Two contrasting Paired colours for two-group comparisons (MoE vs dense, official vs community).
 TWO_GROUP_COLORS: tuple[str, str] = (PAIRED[7], PAIRED[1])
+# Official providers vs community, the same colours in every view that splits them.
+PROVIDER_COLORS: dict[str, str] = dict(zip(providers.PROVIDER_GROUPS, TWO_GROUP_COLORS))
 
 
 def parse_sizes(values: object, name: str = "size classes") -> tuple[str, ...]:

@@ -42,7 +42,6 @@ CSV_COLUMNS = {
     "ratio_to_large": "models / large_models (empty when the group has no Large model)",
     "official_source": "where the official status came from: board, provider list, or both",
 }
-PROVIDER_COLORS = dict(zip(providers.PROVIDER_GROUPS, c.TWO_GROUP_COLORS))
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
     data = tbl.assign(provider=pd.Categorical(tbl["provider"], categories=groups),
                       size_class=pd.Categorical(tbl["size_class"], categories=list(schema.SIZE_CLASSES)))
     dodge = position_dodge(width=0.8)
-    fill = scale_fill_manual(values=PROVIDER_COLORS, name="Provider", labels=lambda ks: [legend[k] for k in ks],
+    fill = scale_fill_manual(values=c.PROVIDER_COLORS, name="Provider", labels=lambda ks: [legend[k] for k in ks],
                              drop=False)
     look = c.theme_study() + theme(axis_text_x=element_text(rotation=0, ha="center"))
     sizes = scale_x_discrete(labels=lambda xs: [c.SIZE_LABELS[x] for x in xs], drop=False)
