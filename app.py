@@ -6,6 +6,7 @@ Run with ``shiny run app.py`` (see README). The data folder is ``LLMTRENDS_DATA`
 
 from __future__ import annotations
 
+import gc
 import logging
 from pathlib import Path
 
@@ -23,6 +24,9 @@ SNAPSHOTS, LOAD_ERRORS = store.load_snapshots(DATA_DIR)
 BOARDS = list(SNAPSHOTS)
 DEFAULT_BOARD = config.default_board(BOARDS)
 CSS = Path(__file__).parent / "www" / "app.css"
+# The modules and both boards live as long as the process: keep them out of the garbage
+# collector's full collections, which would otherwise walk them again and again.
+gc.freeze()
 
 
 def _missing_page() -> ui.Tag:

@@ -6,6 +6,7 @@
 | ``LLMTRENDS_BOARD`` | board shown first (``v1`` or ``v2``) | ``v2`` if present, else ``v1`` |
 | ``LLMTRENDS_LOG_LEVEL`` | Python logging level | ``INFO`` |
 | ``LLMTRENDS_HOST`` / ``LLMTRENDS_PORT`` | where ``scripts/serve.py`` listens | ``127.0.0.1`` / ``8000`` |
+| ``LLMTRENDS_RENDER_WORKERS`` | processes rendering figures (``0``: in the app process) | CPUs, at most 4 |
 """
 
 from __future__ import annotations
@@ -52,3 +53,14 @@ def port() -> int:
 def prewarm() -> bool:
     """``LLMTRENDS_PREWARM``: render every view's default figures at start (on unless ``0``)."""
     return os.environ.get("LLMTRENDS_PREWARM", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def render_workers() -> int:
+    """``LLMTRENDS_RENDER_WORKERS``: figure-rendering processes (default: the CPUs, at most 4)."""
+    value = os.environ.get("LLMTRENDS_RENDER_WORKERS", "").strip()
+    if value:
+        try:
+            return max(0, min(int(value), 32))
+        except ValueError:
+            logging.getLogger("llmtrends.config").warning("LLMTRENDS_RENDER_WORKERS=%r is not a number; using the default", value[:20])
+    return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1), 4))

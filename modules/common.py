@@ -18,6 +18,7 @@ from shiny import reactive, render, ui
 from shiny.types import SilentException
 
 from llmtrends import cache as lcache
+from llmtrends import config
 from llmtrends import render as lrender
 from llmtrends.views import common as vc
 
@@ -25,9 +26,10 @@ log = logging.getLogger("llmtrends.app")
 
 # One process-wide cache of rendered figures, shared by every session.
 FIGURES = lrender.FigureCache(max_bytes=96 * 1024 * 1024)
-# Figures render in one worker thread (renders are serialized by render's lock anyway; one
-# thread keeps one malloc arena instead of asyncio's default pool's several).
-_RENDER_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llmtrends-render")
+# Figures render in worker processes (``LLMTRENDS_RENDER_WORKERS``), so the two figures of
+# a view, or two sessions' figures, render at the same time; the threads only wait for them.
+RENDERER = lrender.RenderPool(config.render_workers())
+_WAIT_POOL = ThreadPoolExecutor(max_workers=max(2, 2 * RENDERER.workers), thread_name_prefix="llmtrends-render")
 # ... and of view tables, so a selection any session made before is not recomputed.
 TABLES = lcache.TableCache(max_bytes=48 * 1024 * 1024)
 
@@ -39,6 +41,30 @@ def _table(view, s, params):
 def _screen_key(view, which: str, params, s) -> tuple:
     # one definition, shared by the plots and prewarm(), so that both hit the same entry
     return (view.ID, which, params, s.version, "png", lrender.SCREEN_DPI)
+
+
+# Renders under way, by figure key: the outputs (of any session) asking for a figure that
+# is being rendered wait for the same future. Only touched from the event loop.
+_INFLIGHT: dict[tuple, asyncio.Future] = {}
+
+
+def _figure_future(view, which: str, params, tbl, s) -> asyncio.Future:
+    """A future of the figure's PNG: cached, under way, or started now in a worker."""
+    key = _screen_key(view, which, params, s)
+    fut = _INFLIGHT.get(key)
+    if fut is None:
+        loop = asyncio.get_running_loop()
+        fut = loop.run_in_executor(_WAIT_POOL, FIGURES.get_or_render, key,
+                                   lambda: RENDERER.render(view.ID, which, params, tbl, "png"))
+        _INFLIGHT[key] = fut
+
+        def done(f, key=key):
+            if _INFLIGHT.get(key) is f:
+                del _INFLIGHT[key]
+            if not f.cancelled():
+                f.exception()  # retrieved here too: a figure nobody waits for any more logs nothing
+        fut.add_done_callback(done)
+    return fut
 
 
 def prewarm(snapshots: Mapping, views, first_board: str | None = None) -> threading.Thread:
@@ -58,7 +84,7 @@ def prewarm(snapshots: Mapping, views, first_board: str | None = None) -> thread
                     tbl = _table(view, s, params)
                     for which in view.FIGURES:
                         FIGURES.get_or_render(_screen_key(view, which, params, s),
-                                              lambda: lrender.figure_bytes(view.figure(tbl, params, which), "png"))
+                                              lambda: RENDERER.render(view.ID, which, params, tbl, "png"))
                 except vc.ViewError:
                     continue
                 except Exception:  # noqa: BLE001 -- a broken view must not stop the others
@@ -186,13 +212,17 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
                 if which != view.FIGURES[0]:
                     return None
                 return ui.div(message, class_="alert alert-info llmtrends-message", role="status")
-            key = _screen_key(view, which, params, snap())
+            s = snap()
+            key = _screen_key(view, which, params, s)
             try:
                 png = FIGURES.get(key)
-                if png is None:  # render in a worker thread: other sessions are served meanwhile
-                    png = await asyncio.get_running_loop().run_in_executor(
-                        _RENDER_POOL, FIGURES.get_or_render, key,
-                        lambda: lrender.figure_bytes(view.figure(tbl, params, which), "png"))
+                if png is None:
+                    # A session's outputs are rendered one after another: start all of the
+                    # view's missing figures now, so that they render side by side in the
+                    # workers, and wait for this one (shielded: it may be shared).
+                    futures = {w: _figure_future(view, w, params, tbl, s) for w in view.FIGURES
+                               if w == which or _screen_key(view, w, params, s) not in FIGURES}
+                    png = await asyncio.shield(futures[which])
             except Exception:  # noqa: BLE001
                 log.exception("figure %s/%s failed", view.ID, which)
                 return ui.div("This figure could not be drawn (the error was logged).",
@@ -210,7 +240,7 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
                 raise ValueError(message)
             fmt = vc.parse_choice(input.figure_format(), tuple(lrender.FORMATS), "figure format")
             key = (view.ID, which, params, snap().version, fmt, 150)
-            yield FIGURES.get_or_render(key, lambda: lrender.figure_bytes(view.figure(tbl, params, which), fmt, dpi=150))
+            yield FIGURES.get_or_render(key, lambda: RENDERER.render(view.ID, which, params, tbl, fmt, 150))
         fn.__name__ = f"dl_{which}"
         return render.download(filename=lambda: _filename(view, snap().board, which, input.figure_format()))(fn)
 
