@@ -24,7 +24,7 @@ from plotnine import ggplot  # noqa: E402
 
 from . import speedups  # noqa: E402
 
-speedups.install()  # same results, less overhead in plotnine's stacking and pandas' isin (see module)
+speedups.install()  # same results, less overhead in pandas' string isin (see module)
 
 FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 SCREEN_DPI = 96

@@ -1,47 +1,24 @@
-"""Same-result shortcuts for plotnine and pandas hot spots found by profiling the app (issue 8).
-
-``position_stack.strategy`` stacks each x position's bars/areas. Under pandas 3 its
-``y[np.isnan(y)] = 0`` on a Series goes through a failing index lookup whose error
-message formats the whole mask (``Series.__repr__``) for every x position, which made
-stacking a large share of a stacked figure's render time. The replacement does the same
-arithmetic on a NumPy copy of ``y``; ``tests/test_render_cache.py`` checks that it returns
-the same frame as plotnine's original and that figures render to the same bytes.
+"""A same-result shortcut for a pandas hot spot found by profiling the app (issue 8).
 
 pandas 3's ``str`` columns (Arrow-backed) answer ``isin(values)`` by building one Arrow
 scalar per value in Python: 0.3 s for a few thousand repository ids, several times per
 control change in views that match repositories (author activity). The replacement
 converts the values in one ``pa.array`` call and asks Arrow the same question; values
-that are not all strings (or missing) go to pandas' own code.
+that are not all strings (or missing) go to pandas' own code. ``tests/test_render_cache.py``
+compares it with pandas' own on mixed inputs.
+
+(Stacked figures no longer need plotnine's ``position_stack`` at render time: the views
+stack their tables themselves, see ``views.common.stacked``.)
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.core.arrays.string_arrow import ArrowStringArray
-from plotnine.positions import position_stack
 
-_ORIGINAL_STRATEGY = position_stack.strategy
 _ORIGINAL_ISIN = ArrowStringArray.isin
-
-
-def stack_strategy(data: pd.DataFrame, params: dict) -> pd.DataFrame:
-    """Stack overlapping intervals at one x position (plotnine's algorithm, NumPy inside)."""
-    vjust = params["vjust"]
-    y = np.array(data["y"], copy=True)
-    missing = np.isnan(y)
-    if missing.any():
-        y[missing] = 0
-    heights = np.append(0, y.cumsum())
-    if params["fill"]:
-        heights = heights / np.abs(heights[-1])
-    data["ymin"] = np.min([heights[:-1], heights[1:]], axis=0)
-    data["ymax"] = np.max([heights[:-1], heights[1:]], axis=0)
-    # same expression as plotnine's (not ymin + vjust * (ymax - ymin)), for the same floats
-    data["y"] = (1 - vjust) * data["ymin"] + vjust * data["ymax"]
-    return data
 
 
 def string_isin(self: ArrowStringArray, values) -> np.ndarray:
@@ -61,18 +38,11 @@ def original_string_isin():
     return _ORIGINAL_ISIN
 
 
-def original_stack_strategy():
-    """plotnine's own ``position_stack.strategy`` (for tests and comparisons)."""
-    return _ORIGINAL_STRATEGY
-
-
 def install() -> None:
-    """Use the shortcuts (idempotent)."""
-    position_stack.strategy = staticmethod(stack_strategy)
+    """Use the shortcut (idempotent)."""
     ArrowStringArray.isin = string_isin
 
 
 def uninstall() -> None:
-    """Back to plotnine's own code (tests compare both)."""
-    position_stack.strategy = staticmethod(_ORIGINAL_STRATEGY)
+    """Back to pandas' own code (tests compare both)."""
     ArrowStringArray.isin = _ORIGINAL_ISIN

@@ -5,7 +5,8 @@
 * a table served from the TableCache equals a fresh ``view.table`` (and is a copy);
 * both caches keep to their memory bound, evicting least-recently-used entries
   (sizes worked out by hand);
-* the NumPy stacking shortcut returns plotnine's own result and the same pixels.
+* the views' own stacking (``common.stacked``) draws the figure plotnine's stacking draws;
+* the pandas ``isin`` shortcut answers as pandas does.
 """
 
 from __future__ import annotations
@@ -192,30 +193,51 @@ def test_table_errors_propagate_and_are_not_cached():
 # --------------------------------------------------------------------------- speed-ups
 
 
-def test_stack_shortcut_matches_plotnine():
-    original = speedups.original_stack_strategy()
-    data = pd.DataFrame({"y": [2.0, np.nan, 3.0, 0.5], "x": [1.0] * 4, "group": [1, 2, 3, 4]})
-    for params in ({"vjust": 1, "fill": False}, {"vjust": 0.5, "fill": True}):
-        ours = speedups.stack_strategy(data.copy(), params)
-        theirs = original(data.copy(), params)
-        pd.testing.assert_frame_equal(ours, theirs)
-    # worked by hand: heights 0, 2, 2, 5, 5.5 (vjust 1: y = ymax)
-    ours = speedups.stack_strategy(data.copy(), {"vjust": 1, "fill": False})
-    assert ours["ymin"].tolist() == [0, 2, 2, 5] and ours["ymax"].tolist() == [2, 2, 5, 5.5]
-    assert ours["y"].tolist() == [2, 2, 5, 5.5]
+def test_stacked_by_hand():
+    # levels a, b, c: within each x, c at the bottom, then b, then a on top; NaN counts as 0
+    data = pd.DataFrame({"x": [2, 1, 1, 1, 2, 2], "g": ["a", "a", "b", "c", "b", "c"],
+                         "v": [1.0, 2.0, np.nan, 3.0, 4.0, 0.5]})
+    out = vc.stacked(data, "x", "v", "g", ["a", "b", "c"])
+    assert list(zip(out["x"], out["g"])) == [(1, "c"), (1, "b"), (1, "a"), (2, "c"), (2, "b"), (2, "a")]
+    assert out["ymin"].tolist() == [0.0, 3.0, 3.0, 0.0, 0.5, 4.5]
+    assert out["ymax"].tolist() == [3.0, 3.0, 5.0, 0.5, 4.5, 5.5]
+    assert out["v"].isna().sum() == 1  # the data's own columns are kept as they were
+    with pytest.raises(ValueError, match="negative"):
+        vc.stacked(data.assign(v=[-1.0, 1, 1, 1, 1, 1]), "x", "v", "g", ["a", "b", "c"])
 
 
-def test_stack_shortcut_renders_the_same_pixels(snapshots):
+def _plotnine_stacked_figure(view_id, tbl, params, which):
+    """The figure as the views drew it before they stacked themselves: plotnine's own
+    ``geom_col`` / ``geom_area(position="stack")`` (its position_stack), same scales."""
+    from plotnine import aes, geom_area, geom_col, ggplot, labs, scale_fill_manual, scale_y_continuous
+
+    word = vc.aggregation_word(params.aggregation)
+    if view_id == "type_popularity":
+        data = tbl.assign(type=pd.Categorical(tbl["type"], categories=list(params.types)))
+        base = (ggplot(data, aes("period", fill="type")) + scale_fill_manual(values=vc.TYPE_COLORS, name="Model type")
+                + vc.month_axis(params.start, params.end) + vc.theme_study())
+        if which == "counts":
+            return (base + geom_col(aes(y="new_models"), width=vc.bar_width(params.aggregation))
+                    + labs(x="", y=f"New models ({word})", title="New models by type"))
+        return (base + geom_area(aes(y="share"), position="stack")
+                + scale_y_continuous(labels=lambda xs: [f"{x:.0%}" for x in xs])
+                + labs(x="", y=f"Share of new models ({word})", title="Share of new models by type"))
+    raise AssertionError(view_id)
+
+
+@pytest.mark.parametrize("board", ["v1", "v2"])
+@pytest.mark.parametrize("aggregation", ["day", "week", "month"])
+def test_stacked_figures_equal_plotnine_stacking(snapshots, board, aggregation):
+    import dataclasses
+
     view = by_id("type_popularity")  # stacked bars and stacked areas
-    snap = snapshots["v2"]
-    params, tbl = _defaults(view, snap)
-    try:
-        speedups.uninstall()
-        theirs = [render.figure_bytes(view.figure(tbl, params, w), "png") for w in view.FIGURES]
-    finally:
-        speedups.install()
-    ours = [render.figure_bytes(view.figure(tbl, params, w), "png") for w in view.FIGURES]
-    assert ours == theirs
+    snap = snapshots[board]
+    params = dataclasses.replace(view.Params.defaults(snap), aggregation=aggregation)
+    tbl = view.table(snap, params)
+    for which in view.FIGURES:
+        ours = render.figure_bytes(view.figure(tbl, params, which), "png")
+        theirs = render.figure_bytes(_plotnine_stacked_figure(view.ID, tbl, params, which), "png")
+        assert ours == theirs, f"{board}/{aggregation}/{which}: our stacking draws another figure"
 
 
 @pytest.mark.parametrize("values", [

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
-from plotnine import (aes, geom_col, geom_label, geom_segment, ggplot, labs, scale_fill_manual,
+from plotnine import (aes, geom_label, geom_rect, geom_segment, ggplot, labs, scale_fill_manual,
                       scale_y_continuous)
 
 from .. import releases as rel
@@ -123,8 +123,11 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
     top = max(float(tbl.groupby("period")["new_models"].sum().max()), 1.0)
     layout = label_layout(release_lines(params), params.start, params.end)
     word = c.aggregation_word(params.aggregation)
-    fig = (ggplot(data, aes("period", "new_models", fill="family"))
-           + geom_col(width=c.bar_width(params.aggregation))
+    bars = c.stacked(data, "period", "new_models", "family", families)  # geom_col's stacking, done once
+    half = pd.Timedelta(days=c.bar_width(params.aggregation) / 2)
+    bars = bars.assign(xmin=bars["period"] - half, xmax=bars["period"] + half)
+    fig = (ggplot(bars, aes(xmin="xmin", xmax="xmax", ymin="ymin", ymax="ymax", fill="family"))
+           + geom_rect()
            + scale_fill_manual(values=c.color_map(families), name="Architecture family")
            + c.month_axis(params.start, params.end)
            + labs(x="", y=f"New models ({word})", title="New models by architecture family and major releases")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 
 import pandas as pd
-from plotnine import aes, geom_area, geom_col, ggplot, labs, scale_fill_manual, scale_y_continuous
+from plotnine import aes, geom_rect, geom_ribbon, ggplot, labs, scale_fill_manual, scale_y_continuous
 
 from . import common as c
 
@@ -42,17 +42,24 @@ def table(snap, params: Params) -> pd.DataFrame:
 
 
 def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
-    """``counts``: stacked bars of new models; ``shares``: stacked areas of the shares."""
+    """``counts``: stacked bars of new models; ``shares``: stacked areas of the shares.
+
+    The stacking is done here (``common.stacked``), so that plotnine only draws rectangles
+    and ribbons: the same figure as ``geom_col`` / ``geom_area(position="stack")``.
+    """
     data = tbl.assign(type=pd.Categorical(tbl["type"], categories=list(params.types)))
     word = c.aggregation_word(params.aggregation)
-    base = ggplot(data, aes("period", fill="type")) + scale_fill_manual(
+    base = ggplot(mapping=aes(fill="type")) + scale_fill_manual(
         values=c.TYPE_COLORS, name="Model type") + c.month_axis(params.start, params.end) + c.theme_study()
     if which == "counts":
-        return (base + geom_col(aes(y="new_models"), width=c.bar_width(params.aggregation))
+        bars = c.stacked(data, "period", "new_models", "type", params.types)
+        half = pd.Timedelta(days=c.bar_width(params.aggregation) / 2)
+        bars = bars.assign(xmin=bars["period"] - half, xmax=bars["period"] + half)
+        return (base + geom_rect(aes(xmin="xmin", xmax="xmax", ymin="ymin", ymax="ymax"), data=bars)
                 + labs(x="", y=f"New models ({word})", title="New models by type"))
     if which == "shares":
-        return (base + geom_area(aes(y="share"), position="stack")
+        areas = c.stacked(data, "period", "share", "type", params.types)
+        return (base + geom_ribbon(aes(x="period", ymin="ymin", ymax="ymax"), data=areas)
                 + scale_y_continuous(labels=lambda xs: [f"{x:.0%}" for x in xs])
                 + labs(x="", y=f"Share of new models ({word})", title="Share of new models by type"))
     raise c.InvalidInput(f"figure: unknown plot {which!r}")
-
