@@ -151,3 +151,40 @@ def test_figures_render_and_follow_parameters(snapshot_dir, board):
         b = render.figure_bytes(view.figure(view.table(snap, other), other, which), "png")
         assert a[:8] == b"\x89PNG\r\n\x1a\n" and b[:8] == b"\x89PNG\r\n\x1a\n"
         assert a != b
+
+
+def test_box_stats_by_hand():
+    # Dense scores 1..9 and 40: quartiles (linear) 3.25 / 5.5 / 7.75, IQR 4.5, fences
+    # -3.5 and 14.5, so 40 is an outlier and the upper whisker stops at 9. MoE: one score.
+    dense = [float(v) for v in range(1, 10)] + [40.0]
+    tbl = pd.DataFrame({"experts": [view.DENSE] * 10 + [view.MOE],
+                        "size_class": ["Small"] * 10 + ["Large"],
+                        "average": dense + [50.0]})
+    stats = view.box_stats(tbl, ("Small", "Large"))
+    rows = {(r.panel, r.experts): r for r in stats.itertuples()}
+    d = rows[(view.ALL_SIZES, view.DENSE)]
+    assert (d.n, d.q1, d.median, d.q3, d.whislo, d.whishi, d.outliers) == (10, 3.25, 5.5, 7.75, 1.0, 9.0, [40.0])
+    assert rows[("Small", view.DENSE)].outliers == [40.0]
+    m = rows[("Large", view.MOE)]
+    assert (m.n, m.q1, m.median, m.q3, m.whislo, m.whishi, m.outliers) == (1, 50.0, 50.0, 50.0, 50.0, 50.0, [])
+    # groups without models are not drawn: no (Small, MoE) or (Large, Dense) box
+    assert set(rows) == {(view.ALL_SIZES, view.DENSE), (view.ALL_SIZES, view.MOE),
+                         ("Small", view.DENSE), ("Large", view.MOE)}
+
+
+@pytest.mark.parametrize("board", ["v1", "v2"])
+def test_box_stats_equal_plotnines_boxplot_statistics(snapshot_dir, board):
+    # the boxes the figure draws are the ones plotnine's stat_boxplot computes
+    from plotnine.stats.stat_boxplot import weighted_boxplot_stats
+
+    snap = store.read_snapshot(snapshot_dir, board)
+    params = view.Params.defaults(snap)
+    tbl = view.table(snap, params)
+    stats = view.box_stats(tbl, params.sizes)
+    assert len(stats) >= 6
+    for r in stats.itertuples():
+        part = tbl if r.panel == view.ALL_SIZES else tbl.loc[tbl["size_class"] == r.panel]
+        ref = weighted_boxplot_stats(part.loc[part["experts"] == r.experts, "average"].to_numpy(), whis=1.5)
+        assert (r.q1, r.median, r.q3) == pytest.approx((ref["q1"], ref["med"], ref["q3"]))
+        assert (r.whislo, r.whishi) == pytest.approx((ref["whislo"], ref["whishi"]))
+        assert sorted(r.outliers) == pytest.approx(sorted(ref["fliers"]))
