@@ -10,12 +10,18 @@ import gc
 import logging
 from pathlib import Path
 
-from shiny import App, reactive, ui
+from llmtrends import config, workers
 
-from llmtrends import config, store
-from llmtrends.views import VIEWS
-from modules import MODULES
-from modules import common as modules_common
+# Start the figure workers first: their fork server imports and warms up on the other core
+# while this process imports the views and loads the boards.
+workers.shared().start_background()
+
+from shiny import App, reactive, ui  # noqa: E402
+
+from llmtrends import store  # noqa: E402
+from llmtrends.views import VIEWS  # noqa: E402
+from modules import MODULES  # noqa: E402
+from modules import common as modules_common  # noqa: E402
 
 logging.basicConfig(level=config.log_level(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 

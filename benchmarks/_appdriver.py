@@ -3,7 +3,8 @@
 * :func:`start_app` runs ``python -m shiny run app.py`` on a free port of 127.0.0.1 with
   ``LLMTRENDS_DATA`` pointing at a snapshot folder; :func:`stop_app` terminates it (kill after
   10 s). The server is one process (uvicorn in-process), so its memory is read from
-  ``/proc/<pid>/status`` (VmRSS now, VmHWM = peak).
+  ``/proc/<pid>/status`` (VmRSS now, VmHWM = peak), for the app process and summed over
+  its process tree (the figure workers and their fork server), with the tree's PSS.
 * :data:`PAGE_JS` is installed in every page (``window.__bench``): it discovers a view's
   controls from the DOM, sets them through Shiny's own input bindings (as the widgets do),
   and times a change in the page itself: from just before the value is set to the moment
@@ -112,8 +113,7 @@ def stop_app(app: App) -> None:
             app.proc.wait(timeout=10)
 
 
-def proc_memory_mb(pid: int) -> dict:
-    """VmRSS (now) and VmHWM (peak) of a process, in MiB, from /proc."""
+def _status_mb(pid: int) -> dict:
     out = {}
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as fh:
@@ -123,7 +123,56 @@ def proc_memory_mb(pid: int) -> dict:
                     out[key] = int(val.split()[0]) / 1024
     except OSError:
         pass
-    return {"rss_mb": out.get("VmRSS"), "peak_rss_mb": out.get("VmHWM")}
+    return out
+
+
+def _pss_mb(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def descendants(pid: int) -> list[int]:
+    """The process ids of ``pid``'s children, their children, ... (from /proc/*/stat)."""
+    parent_of = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
+                    parent_of[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        kids = [c for c, pp in parent_of.items() if pp == p]
+        out += kids
+        todo += kids
+    return out
+
+
+def proc_memory_mb(pid: int) -> dict:
+    """Memory of the app process and of its whole tree (figure workers, fork server), MiB.
+
+    ``rss_mb`` / ``peak_rss_mb``: VmRSS / VmHWM of the app process alone. ``tree_rss_mb``:
+    VmRSS summed over the tree (counts pages the processes share once per process: an
+    upper bound); ``tree_pss_mb``: proportional set size summed over the tree (shared pages
+    divided among their sharers: what the tree costs the machine); ``tree_peak_mb``:
+    VmHWM summed (an upper bound of the tree's peak).
+    """
+    main = _status_mb(pid)
+    tree = [pid] + descendants(pid)
+    stats = [_status_mb(p) for p in tree]
+    pss = [_pss_mb(p) for p in tree]
+    return {"rss_mb": main.get("VmRSS"), "peak_rss_mb": main.get("VmHWM"), "processes": len(tree),
+            "tree_rss_mb": sum(st.get("VmRSS", 0) for st in stats) if main else None,
+            "tree_peak_mb": sum(st.get("VmHWM", 0) for st in stats) if main else None,
+            "tree_pss_mb": sum(v for v in pss if v is not None) if main else None}
 
 
 # --------------------------------------------------------------------------- page

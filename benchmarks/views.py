@@ -181,12 +181,15 @@ def run(data_dir: Path, reps: int, open_reps: int, only: list[str] | None, env_e
                               f"median {d.fmt_ms((ch.get('fresh') or {}).get('median'))} "
                               f"p95 {d.fmt_ms((ch.get('fresh') or {}).get('p95'))} · seen median "
                               f"{d.fmt_ms((ch.get('seen') or {}).get('median'))} "
-                              f"p95 {d.fmt_ms((ch.get('seen') or {}).get('p95'))} · RSS {mem['rss_mb']:.0f} MB"
+                              f"p95 {d.fmt_ms((ch.get('seen') or {}).get('p95'))} · RSS {mem['rss_mb']:.0f} MB "
+                              f"(tree of {mem['processes']}: RSS {mem['tree_rss_mb']:.0f}, PSS {mem['tree_pss_mb']:.0f} MB)"
                               + (f" · ERRORS {ch['errors']}" if ch.get("errors") else ""), flush=True)
                 finally:
                     context.close()
             result["memory"].append({"at": "end", **d.proc_memory_mb(app.proc.pid)})
             result["peak_rss_mb"] = result["memory"][-1]["peak_rss_mb"]
+            result["tree_peak_mb"] = result["memory"][-1]["tree_peak_mb"]
+            result["tree_pss_max_mb"] = max(m["tree_pss_mb"] or 0 for m in result["memory"])
             errs = [ln for ln in app.log_text().splitlines() if "ERROR" in ln or "Traceback" in ln]
             result["server_log_errors"] = errs[:20]
         finally:
@@ -198,7 +201,9 @@ def run(data_dir: Path, reps: int, open_reps: int, only: list[str] | None, env_e
 def print_table(result: dict) -> None:
     print()
     print(f"Cold start to first plot: {result['cold_start']['first_plot_s']} s (R app {d.R_COLD_START_S} s); "
-          f"server peak RSS {result.get('peak_rss_mb', 0):.0f} MB (R app {d.R_RSS_ONE_PAGE_MB} MB after one page)")
+          f"server peak RSS {result.get('peak_rss_mb', 0):.0f} MB, with its figure workers: PSS max "
+          f"{result.get('tree_pss_max_mb', 0):.0f} MB, peak RSS sum {result.get('tree_peak_mb', 0):.0f} MB "
+          f"(R app {d.R_RSS_ONE_PAGE_MB} MB after one page)")
     print()
     print("| board/view | open first | open median / p95 | control | change median / p95 | seen median / p95 "
           "| R first | R change |")

@@ -6,15 +6,10 @@ downloaded figure and a reproduced one come out of the same code path.
 
 from __future__ import annotations
 
-import gc
 import io
-import logging
-import multiprocessing
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 
 import matplotlib
 
@@ -29,7 +24,6 @@ speedups.install()  # same results, less overhead in pandas' string isin (see mo
 FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 SCREEN_DPI = 96
 _LOCK = threading.Lock()  # matplotlib's pyplot state is not thread-safe
-log = logging.getLogger("llmtrends.render")
 
 
 def figure_bytes(fig: ggplot, fmt: str = "png", dpi: int = SCREEN_DPI) -> bytes:
@@ -56,85 +50,28 @@ def view_figure_bytes(view_id: str, which: str, params, tbl, fmt: str = "png", d
     return figure_bytes(by_id(view_id).figure(tbl, params, which), fmt, dpi)
 
 
-def _init_worker() -> None:
-    # Everything imported so far (plotnine, matplotlib, pandas) lives as long as the worker:
-    # keep it out of the garbage collector's full collections, which otherwise walk it on
-    # every render (about 15 % of a render's time).
-    from . import views  # noqa: F401 -- import the views once, not on the first render
+def warm_up() -> None:
+    """Draw one small figure using what the views' figures use (text, legends, facets, dates,
+    trend lines: statsmodels, loess), so the lazily imported modules and matplotlib's font
+    caches are loaded. The fork server does this once; its workers inherit it all."""
+    import numpy as np
+    import pandas as pd
+    from plotnine import aes, facet_wrap, geom_point, geom_rect, geom_smooth, geom_text, ggplot, labs
 
-    gc.freeze()
+    from .views import common as vc
 
-
-class RenderPool:
-    """Render figures in worker processes, several at once (matplotlib is not thread-safe).
-
-    ``workers`` processes are started from a fork server that has imported plotnine and
-    the views once, so a worker starts in milliseconds and shares those pages. With
-    ``workers=0`` (or when processes cannot be started) figures render in this process,
-    one at a time. A worker that dies (killed, out of memory) breaks the pool: the pool is
-    started again and the figure rendered again once, then in this process.
-    """
-
-    PRELOAD = ["llmtrends.render", "llmtrends.views"]
-
-    def __init__(self, workers: int):
-        self.workers = max(0, int(workers))
-        self._lock = threading.Lock()
-        self._executor: ProcessPoolExecutor | None = None
-        self.restarts = 0
-        self._failures = 0  # broken pools since the last figure a worker rendered
-
-    def _pool(self) -> ProcessPoolExecutor | None:
-        with self._lock:
-            if self._executor is None and self.workers > 0:
-                try:
-                    ctx = multiprocessing.get_context("forkserver")
-                    ctx.set_forkserver_preload(self.PRELOAD)
-                    self._executor = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init_worker)
-                except (OSError, ValueError) as exc:  # no processes here: render in this one
-                    log.warning("figure workers unavailable (%s); rendering in the app process", exc)
-                    self.workers = 0
-            return self._executor
-
-    def start(self) -> None:
-        """Start the workers now (they start on first use otherwise)."""
-        pool = self._pool()
-        if pool is not None:
-            for f in [pool.submit(gc.collect) for _ in range(self.workers)]:
-                f.result()
-
-    def _reset(self, broken: ProcessPoolExecutor) -> None:
-        with self._lock:
-            if self._executor is broken:
-                self._executor = None
-                self.restarts += 1
-        broken.shutdown(wait=False, cancel_futures=True)
-
-    def render(self, view_id: str, which: str, params, tbl, fmt: str = "png", dpi: int = SCREEN_DPI) -> bytes:
-        """The figure's bytes, exactly as :func:`view_figure_bytes` in this process makes them."""
-        for _attempt in range(2):
-            pool = self._pool()
-            if pool is None:
-                break
-            try:
-                data = pool.submit(view_figure_bytes, view_id, which, params, tbl, fmt, dpi).result()
-                self._failures = 0
-                return data
-            except BrokenProcessPool:
-                self._failures += 1
-                if self._failures >= 3:  # workers die as soon as they start: stop trying
-                    log.error("figure workers keep dying; rendering in the app process from now on")
-                    self.workers = 0
-                else:
-                    log.warning("a figure worker died; restarting the workers")
-                self._reset(pool)
-        return view_figure_bytes(view_id, which, params, tbl, fmt, dpi)  # one at a time (figure_bytes' lock)
-
-    def shutdown(self) -> None:
-        with self._lock:
-            pool, self._executor = self._executor, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+    n = 40
+    x = np.linspace(1.0, 40.0, n)
+    data = pd.DataFrame({"x": x, "y": np.sin(x / 5.0) + x / 20.0, "g": ["a", "b"] * (n // 2),
+                         "t": pd.date_range("2024-01-01", periods=n, freq="D")})
+    fig = (ggplot(data, aes("x", "y", color="g"))
+           + geom_point() + geom_smooth(method="lm", se=False) + geom_smooth(method="loess", se=False)
+           + geom_text(aes(label="g"), data=data.head(2), size=8)
+           + geom_rect(aes(xmin="x", xmax="x", ymin="y", ymax="y"), data=data.head(2), inherit_aes=False)
+           + facet_wrap("g") + labs(title="warm-up") + vc.theme_study())
+    figure_bytes(fig, "png")
+    figure_bytes(ggplot(data, aes("t", "y")) + geom_point() + vc.month_axis(data["t"].min(), data["t"].max())
+                 + vc.theme_study(), "png")
 
 
 class FigureCache:

@@ -18,20 +18,20 @@ from shiny import reactive, render, ui
 from shiny.types import SilentException
 
 from llmtrends import cache as lcache
-from llmtrends import config
+from llmtrends import workers
 from llmtrends import render as lrender
 from llmtrends.views import common as vc
 
 log = logging.getLogger("llmtrends.app")
 
 # One process-wide cache of rendered figures, shared by every session.
-FIGURES = lrender.FigureCache(max_bytes=96 * 1024 * 1024)
+FIGURES = lrender.FigureCache(max_bytes=48 * 1024 * 1024)
 # Figures render in worker processes (``LLMTRENDS_RENDER_WORKERS``), so the two figures of
 # a view, or two sessions' figures, render at the same time; the threads only wait for them.
-RENDERER = lrender.RenderPool(config.render_workers())
+RENDERER = workers.shared()
 _WAIT_POOL = ThreadPoolExecutor(max_workers=max(2, 2 * RENDERER.workers), thread_name_prefix="llmtrends-render")
 # ... and of view tables, so a selection any session made before is not recomputed.
-TABLES = lcache.TableCache(max_bytes=48 * 1024 * 1024)
+TABLES = lcache.TableCache(max_bytes=24 * 1024 * 1024)
 
 
 def _table(view, s, params):

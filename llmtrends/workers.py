@@ -1,0 +1,129 @@
+"""Figure workers: processes that render figures side by side (matplotlib is not thread-safe).
+
+This module imports neither plotnine nor matplotlib, so that the app can start the
+workers first thing (``shared().start_background()``), while it is still importing and
+loading the boards: the fork server imports the views and warms up (``_forkserver``) on the
+other core meanwhile.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import multiprocessing
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from . import config
+
+log = logging.getLogger("llmtrends.workers")
+
+
+def _init_worker() -> None:
+    # Everything imported so far (plotnine, matplotlib, pandas) lives as long as the worker:
+    # keep it out of the garbage collector's full collections, which otherwise walk it on
+    # every render (about 15 % of a render's time).
+    from . import views  # noqa: F401 -- import the views once, not on the first render
+
+    gc.freeze()
+
+
+class RenderPool:
+    """Render figures in worker processes, several at once (matplotlib is not thread-safe).
+
+    ``workers`` processes are started from a fork server that has imported plotnine and
+    the views once, so a worker starts in milliseconds and shares those pages. With
+    ``workers=0`` (or when processes cannot be started) figures render in this process,
+    one at a time. A worker that dies (killed, out of memory) breaks the pool: the pool is
+    started again and the figure rendered again once, then in this process.
+    """
+
+    PRELOAD = ["llmtrends._forkserver"]  # imports the views and warms up (see that module)
+
+    def __init__(self, workers: int):
+        self.workers = max(0, int(workers))
+        self._lock = threading.Lock()
+        self._executor: ProcessPoolExecutor | None = None
+        self.restarts = 0
+        self._failures = 0  # broken pools since the last figure a worker rendered
+
+    def _pool(self) -> ProcessPoolExecutor | None:
+        with self._lock:
+            if self._executor is None and self.workers > 0:
+                try:
+                    ctx = multiprocessing.get_context("forkserver")
+                    ctx.set_forkserver_preload(self.PRELOAD)
+                    self._executor = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init_worker)
+                except (OSError, ValueError) as exc:  # no processes here: render in this one
+                    log.warning("figure workers unavailable (%s); rendering in the app process", exc)
+                    self.workers = 0
+            return self._executor
+
+    def start(self) -> None:
+        """Start the workers now (they start on first use otherwise)."""
+        pool = self._pool()
+        if pool is not None:
+            for f in [pool.submit(gc.collect) for _ in range(self.workers)]:
+                f.result()
+
+    def _reset(self, broken: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._executor is broken:
+                self._executor = None
+                self.restarts += 1
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    def start_background(self) -> threading.Thread:
+        """Start the workers in a background thread (the fork server's start takes a second)."""
+        def run():
+            try:
+                self.start()
+            except Exception:  # noqa: BLE001 -- figures then start the pool again, or render here
+                log.exception("starting the figure workers failed")
+        thread = threading.Thread(target=run, name="llmtrends-workers-start", daemon=True)
+        thread.start()
+        return thread
+
+    def render(self, view_id: str, which: str, params, tbl, fmt: str = "png", dpi: int | None = None) -> bytes:
+        """The figure's bytes, exactly as ``render.view_figure_bytes`` in this process makes them
+        (``dpi`` defaults to ``render.SCREEN_DPI``)."""
+        from .render import SCREEN_DPI, view_figure_bytes  # plotnine: imported by then anyway
+
+        dpi = SCREEN_DPI if dpi is None else dpi
+        for _attempt in range(2):
+            pool = self._pool()
+            if pool is None:
+                break
+            try:
+                data = pool.submit(view_figure_bytes, view_id, which, params, tbl, fmt, dpi).result()
+                self._failures = 0
+                return data
+            except BrokenProcessPool:
+                self._failures += 1
+                if self._failures >= 3:  # workers die as soon as they start: stop trying
+                    log.error("figure workers keep dying; rendering in the app process from now on")
+                    self.workers = 0
+                else:
+                    log.warning("a figure worker died; restarting the workers")
+                self._reset(pool)
+        return view_figure_bytes(view_id, which, params, tbl, fmt, dpi)  # one at a time (figure_bytes' lock)
+
+    def shutdown(self) -> None:
+        with self._lock:
+            pool, self._executor = self._executor, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+_SHARED: RenderPool | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared() -> RenderPool:
+    """The process's pool (``LLMTRENDS_RENDER_WORKERS`` workers), created on first use."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            _SHARED = RenderPool(config.render_workers())
+        return _SHARED
