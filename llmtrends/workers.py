@@ -40,6 +40,7 @@ class RenderPool:
     """
 
     PRELOAD = ["llmtrends._forkserver"]  # imports the views and warms up (see that module)
+    INITIALIZER = staticmethod(_init_worker)  # run once in each worker
 
     def __init__(self, workers: int):
         self.workers = max(0, int(workers))
@@ -54,7 +55,7 @@ class RenderPool:
                 try:
                     ctx = multiprocessing.get_context("forkserver")
                     ctx.set_forkserver_preload(self.PRELOAD)
-                    self._executor = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init_worker)
+                    self._executor = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=self.INITIALIZER)
                 except (OSError, ValueError) as exc:  # no processes here: render in this one
                     log.warning("figure workers unavailable (%s); rendering in the app process", exc)
                     self.workers = 0

@@ -1,0 +1,185 @@
+"""Figure workers (issue 8): renders in worker processes are the renders of this process.
+
+* every view's default figures on both boards, rendered by a worker, are byte-identical
+  to the same figure rendered here (PNG; SVG and PDF for one view);
+* two figures asked for at once render side by side: both workers are busy at the same
+  time (their process ids differ, and the renders overlap in time);
+* a worker killed while idle or mid-render: the figure is still delivered (the pool is
+  started again), and the next figures too;
+* workers=0 renders in this process; a pool whose workers cannot start falls back to it;
+* an error raised by a figure reaches the caller as itself (not as a broken pool);
+* ``LLMTRENDS_RENDER_WORKERS`` parsing.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from llmtrends import config, render, store, workers
+from llmtrends.views import VIEWS, by_id
+from llmtrends.views import common as vc
+
+
+@pytest.fixture(scope="module")
+def snapshots(snapshot_dir):
+    return {b: store.read_snapshot(snapshot_dir, b) for b in ("v1", "v2")}
+
+
+@pytest.fixture(scope="module")
+def pool():
+    p = workers.RenderPool(2)
+    p.start()
+    yield p
+    p.shutdown()
+
+
+def _worker_pids(p: workers.RenderPool) -> list[int]:
+    return sorted(p._executor._processes) if p._executor is not None else []
+
+
+@pytest.mark.parametrize("board", ["v1", "v2"])
+def test_worker_renders_equal_in_process_renders(pool, snapshots, board):
+    snap = snapshots[board]
+    checked = 0
+    for view in VIEWS:
+        params = view.Params.defaults(snap)
+        try:
+            tbl = view.table(snap, params)
+        except vc.ViewError:
+            continue
+        for which in view.FIGURES:
+            theirs = render.figure_bytes(view.figure(tbl, params, which), "png")
+            ours = pool.render(view.ID, which, params, tbl, "png")
+            assert ours == theirs, f"{board}/{view.ID}/{which}: worker and in-process renders differ"
+            checked += 1
+    assert checked >= 12
+
+
+def test_worker_svg_and_pdf_equal_in_process(pool, snapshots):
+    view, snap = by_id("type_popularity"), snapshots["v2"]
+    params = view.Params.defaults(snap)
+    tbl = view.table(snap, params)
+    for fmt in ("svg", "pdf"):
+        theirs = render.figure_bytes(view.figure(tbl, params, "counts"), fmt, dpi=150)
+        assert pool.render(view.ID, "counts", params, tbl, fmt, 150) == theirs
+
+
+def _slow_render(seconds: float) -> tuple[int, float, float]:
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:  # busy, as a render is
+        pass
+    return os.getpid(), start, time.monotonic()
+
+
+def test_two_figures_render_side_by_side(pool):
+    executor = pool._pool()
+    futures = [executor.submit(_slow_render, 1.0) for _ in range(2)]
+    (pid_a, start_a, end_a), (pid_b, start_b, end_b) = (f.result(timeout=60) for f in futures)
+    assert pid_a != pid_b and os.getpid() not in (pid_a, pid_b)
+    assert start_b < end_a and start_a < end_b, "the two renders did not overlap"
+
+
+def _kill_a_worker(p: workers.RenderPool) -> int:
+    pid = _worker_pids(p)[0]
+    os.kill(pid, signal.SIGKILL)
+    return pid
+
+
+def test_a_killed_idle_worker_is_replaced(snapshots):
+    p = workers.RenderPool(2)
+    try:
+        p.start()
+        view, snap = by_id("official"), snapshots["v2"]
+        params = view.Params.defaults(snap)
+        tbl = view.table(snap, params)
+        expected = render.figure_bytes(view.figure(tbl, params, "counts"), "png")
+        killed = _kill_a_worker(p)
+        time.sleep(0.5)
+        assert p.render(view.ID, "counts", params, tbl) == expected
+        assert p.render(view.ID, "ratios", params, tbl) == render.figure_bytes(view.figure(tbl, params, "ratios"), "png")
+        assert killed not in _worker_pids(p)
+        assert p.workers == 2  # still rendering in workers, not in this process
+    finally:
+        p.shutdown()
+
+
+def test_a_worker_killed_mid_render_still_delivers_the_figure(snapshots):
+    p = workers.RenderPool(1)
+    try:
+        p.start()
+        view, snap = by_id("type_popularity"), snapshots["v1"]
+        params = view.Params.defaults(snap)
+        tbl = view.table(snap, params)
+        expected = render.figure_bytes(view.figure(tbl, params, "shares"), "png")
+        got: list[bytes] = []
+        t = threading.Thread(target=lambda: got.append(p.render(view.ID, "shares", params, tbl)))
+        pid = _worker_pids(p)[0]
+        t.start()
+        time.sleep(0.05)  # the render has been handed to the worker
+        os.kill(pid, signal.SIGKILL)
+        t.join(timeout=120)
+        assert got == [expected]
+        assert p.restarts >= 1 and p.workers == 1
+    finally:
+        p.shutdown()
+
+
+def test_no_workers_renders_in_this_process(snapshots):
+    p = workers.RenderPool(0)
+    view, snap = by_id("official"), snapshots["v2"]
+    params = view.Params.defaults(snap)
+    tbl = view.table(snap, params)
+    assert p.render(view.ID, "counts", params, tbl) == render.figure_bytes(view.figure(tbl, params, "counts"), "png")
+    assert p._executor is None
+
+
+def _die_on_start() -> None:
+    os._exit(3)
+
+
+class _DyingPool(workers.RenderPool):
+    INITIALIZER = staticmethod(_die_on_start)  # every worker dies as it starts
+
+
+def test_workers_that_keep_dying_fall_back_to_this_process(snapshots):
+    p = _DyingPool(1)
+    view, snap = by_id("official"), snapshots["v2"]
+    params = view.Params.defaults(snap)
+    tbl = view.table(snap, params)
+    expected = render.figure_bytes(view.figure(tbl, params, "ratios"), "png")
+    try:
+        for _ in range(3):
+            assert p.render(view.ID, "ratios", params, tbl) == expected
+        assert p.workers == 0 and p._executor is None  # gave up on workers after three broken pools
+        assert p.render(view.ID, "counts", params, tbl) == render.figure_bytes(
+            view.figure(tbl, params, "counts"), "png")
+    finally:
+        p.shutdown()
+
+
+def test_a_figure_error_reaches_the_caller(pool, snapshots):
+    view, snap = by_id("moe"), snapshots["v2"]
+    params = view.Params.defaults(snap)
+    tbl = view.table(snap, params)
+    with pytest.raises(vc.InvalidInput, match="unknown plot"):
+        pool.render(view.ID, "violin", params, tbl)
+    assert pool.render(view.ID, "scatter", params, tbl)[:8] == b"\x89PNG\r\n\x1a\n"  # pool still fine
+
+
+@pytest.mark.parametrize("value, expected", [("0", 0), ("3", 3), ("-2", 0), ("999", 32), (" 2 ", 2)])
+def test_render_workers_setting(monkeypatch, value, expected):
+    monkeypatch.setenv("LLMTRENDS_RENDER_WORKERS", value)
+    assert config.render_workers() == expected
+
+
+def test_render_workers_default_and_garbage(monkeypatch):
+    cpus = len(os.sched_getaffinity(0))
+    monkeypatch.delenv("LLMTRENDS_RENDER_WORKERS", raising=False)
+    assert config.render_workers() == max(1, min(cpus, 4))
+    monkeypatch.setenv("LLMTRENDS_RENDER_WORKERS", "lots")
+    assert config.render_workers() == max(1, min(cpus, 4))
