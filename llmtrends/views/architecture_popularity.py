@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
-from plotnine import (aes, element_text, facet_wrap, geom_area, geom_hline, ggplot, labs,
+from plotnine import (aes, element_text, facet_wrap, geom_area, ggplot, labs,
                       scale_color_manual, scale_fill_manual, scale_x_datetime, theme)
 
 from . import common as c
@@ -108,9 +108,9 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "vs_previous") -> ggp
     ncol = min(len(families), 5 if len(families) > 4 else len(families))
     word = c.aggregation_word(params.aggregation)
     return (ggplot(data, aes("period", "value", fill="family"))
-            + geom_hline(yintercept=0, color="#9a9a9a", size=0.3)
-            # the area draws its own upper edge (cheaper than a geom_line layer on top)
-            + geom_area(aes(color="family"), position="identity", alpha=0.75, outline_type="upper", size=0.4)
+            # the area draws its own edges: the change (upper) and the zero line (lower), cheaper
+            # than a geom_line and a geom_hline layer drawn in every panel
+            + geom_area(aes(color="family"), position="identity", alpha=0.75, outline_type="both", size=0.4)
             + facet_wrap("family", ncol=max(ncol, 1))
             + scale_fill_manual(values=colors, name="Architecture family")
             + scale_color_manual(values=colors, guide=None)
