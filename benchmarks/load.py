@@ -200,7 +200,10 @@ async def client(i: int, args, ws_url: str, targets: list, deadline: float, stat
 
 async def sample_rss(pid: int, stats: dict, stop: asyncio.Event) -> None:
     while not stop.is_set():
-        stats["rss"].append((round(time.monotonic() - stats["t0"], 1), d.proc_memory_mb(pid)["rss_mb"]))
+        mem = d.proc_memory_mb(pid)
+        t = round(time.monotonic() - stats["t0"], 1)
+        stats["rss"].append((t, mem["rss_mb"]))
+        stats["pss"].append((t, mem["tree_pss_mb"]))  # with the figure workers
         try:
             await asyncio.wait_for(stop.wait(), 1.0)
         except asyncio.TimeoutError:
@@ -236,7 +239,7 @@ async def run_load(args, app: d.App) -> dict:
                 continue
             targets.append((b, view))
     del snaps
-    stats = {"t0": time.monotonic(), "latency": [], "errors": [], "rss": [], "sessions": 0, "changes": 0,
+    stats = {"t0": time.monotonic(), "latency": [], "errors": [], "rss": [], "pss": [], "sessions": 0, "changes": 0,
              "not_driven": set()}
     ws_url = app.url.replace("http://", "ws://") + "websocket/"
     deadline = stats["t0"] + args.duration
@@ -272,6 +275,10 @@ async def run_load(args, app: d.App) -> dict:
         "rss_slope_after_warmup_mb_per_min": slope_mb_per_min([p for p in stats["rss"] if p[0] >= args.warmup]),
         "rss_max_mb": max((m for _, m in stats["rss"] if m is not None), default=None),
         "rss_after_close_mb": after["rss_mb"], "peak_rss_mb": after["peak_rss_mb"],
+        "tree_pss_series": stats["pss"],
+        "tree_pss_slope_after_warmup_mb_per_min": slope_mb_per_min([p for p in stats["pss"] if p[0] >= args.warmup]),
+        "tree_pss_max_mb": max((m for _, m in stats["pss"] if m is not None), default=None),
+        "tree_pss_after_close_mb": after["tree_pss_mb"],
     }
 
 
@@ -297,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
         start_mem = d.proc_memory_mb(app.proc.pid)
         result = asyncio.run(run_load(args, app))
         result["rss_at_start_mb"] = start_mem["rss_mb"]
+        result["tree_pss_at_start_mb"] = start_mem["tree_pss_mb"]
         result["machine"] = d.machine()
         errs = [ln for ln in app.log_text().splitlines() if " ERROR " in ln or "Traceback" in ln]
         result["server_log_errors"] = errs[:20]
@@ -311,6 +319,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"server RSS (MB): start {result['rss_at_start_mb']:.0f}, max {result['rss_max_mb']:.0f}, "
           f"after sessions closed {result['rss_after_close_mb']:.0f}, peak (VmHWM) {result['peak_rss_mb']:.0f}; "
           f"slope after warm-up {result['rss_slope_after_warmup_mb_per_min']} MB/min")
+    print(f"with the figure workers, PSS (MB): start {result['tree_pss_at_start_mb']:.0f}, max "
+          f"{result['tree_pss_max_mb']:.0f}, after sessions closed {result['tree_pss_after_close_mb']:.0f}; "
+          f"slope after warm-up {result['tree_pss_slope_after_warmup_mb_per_min']} MB/min")
     print(f"server log errors: {len(result['server_log_errors'])}")
     print(f"wrote {d.write_json(args.label, result)}")
     return 0
