@@ -11,7 +11,9 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
+import os
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -20,13 +22,44 @@ from . import config
 log = logging.getLogger("llmtrends.workers")
 
 
-def _init_worker() -> None:
+def _init_worker(app_pid: int) -> None:
     # Everything imported so far (plotnine, matplotlib, pandas) lives as long as the worker:
     # keep it out of the garbage collector's full collections, which otherwise walk it on
     # every render (about 15 % of a render's time).
     from . import views  # noqa: F401 -- import the views once, not on the first render
 
     gc.freeze()
+    threading.Thread(target=_exit_with, args=(app_pid,), name="llmtrends-watch-app", daemon=True).start()
+
+
+def _exit_with(app_pid: int, every_s: float = 1.0) -> None:
+    """End this worker once the app process is gone, however it ended.
+
+    A worker waits for work on a queue it also holds the writing end of, and holds the
+    fork server's liveness pipe: if the app is killed (or exits without shutting the pool
+    down), neither would ever notice. Once the workers are gone, the fork server exits too.
+    """
+    while True:
+        time.sleep(every_s)
+        if _gone(app_pid):
+            os._exit(0)
+
+
+def _gone(pid: int) -> bool:
+    """Whether process ``pid`` has ended (a zombie, not yet reaped by its parent, has)."""
+    if os.path.isdir("/proc/self"):
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+                return fh.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+        except OSError:
+            return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # another user's process: the app's pid was reused
+        return True
+    return False
 
 
 class RenderPool:
@@ -55,7 +88,8 @@ class RenderPool:
                 try:
                     ctx = multiprocessing.get_context("forkserver")
                     ctx.set_forkserver_preload(self.PRELOAD)
-                    self._executor = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=self.INITIALIZER)
+                    self._executor = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=self.INITIALIZER,
+                                                         initargs=(os.getpid(),))
                 except (OSError, ValueError) as exc:  # no processes here: render in this one
                     log.warning("figure workers unavailable (%s); rendering in the app process", exc)
                     self.workers = 0

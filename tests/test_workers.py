@@ -138,7 +138,7 @@ def test_no_workers_renders_in_this_process(snapshots):
     assert p._executor is None
 
 
-def _die_on_start() -> None:
+def _die_on_start(app_pid: int) -> None:
     os._exit(3)
 
 
@@ -183,3 +183,42 @@ def test_render_workers_default_and_garbage(monkeypatch):
     assert config.render_workers() == max(1, min(cpus, 4))
     monkeypatch.setenv("LLMTRENDS_RENDER_WORKERS", "lots")
     assert config.render_workers() == max(1, min(cpus, 4))
+
+
+APP_THAT_DIES = """
+import os, sys
+from llmtrends import workers
+if __name__ == "__main__":
+    p = workers.RenderPool(2)
+    p.start()
+    print(" ".join(str(pid) for pid in p._executor._processes), flush=True)
+    os.kill(os.getpid(), int(sys.argv[1]))  # the app ends without shutting its pool down
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_workers_and_fork_server_end_with_the_app(tmp_path, sig):
+    import subprocess
+    import sys
+
+    script = tmp_path / "app_that_dies.py"
+    script.write_text(APP_THAT_DIES, encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(script), str(int(sig))], capture_output=True, text=True,
+                          timeout=180, cwd=str(tmp_path),
+                          env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    worker_pids = [int(x) for x in proc.stdout.split()]
+    assert len(worker_pids) == 2, proc.stderr[-2000:]
+    server_pids = {int(open(f"/proc/{w}/stat").read().rsplit(")", 1)[1].split()[1]) for w in worker_pids
+                   if _alive(w)}
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_alive(p) for p in worker_pids + list(server_pids)):
+        time.sleep(0.2)
+    assert not [p for p in worker_pids + list(server_pids) if _alive(p)], "workers outlived the app"
