@@ -21,41 +21,44 @@ def frame_bytes(frame: pd.DataFrame) -> int:
     return int(frame.memory_usage(index=True, deep=True).sum())
 
 
-class TableCache:
-    """An LRU cache of DataFrames bounded by their total deep memory usage."""
+class BoundedLRU:
+    """A thread-safe least-recently-used map bounded by the total size of its values.
 
-    def __init__(self, max_bytes: int = 32 * 1024 * 1024):
+    ``_lookup`` and ``_store`` are the two halves every cache here needs: a hit moves the
+    key to the most-recent end and counts; a store counts a miss, keeps a value no larger
+    than the bound, and evicts the least recently used values until the total fits.
+    """
+
+    def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
-        self._items: OrderedDict[Hashable, tuple[pd.DataFrame, int]] = OrderedDict()
+        self._items: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get_or_compute(self, key: Hashable, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-        """A copy of the cached table for ``key``; computed (outside the lock) on a miss.
+    def _lookup(self, key: Hashable) -> object | None:
+        """The value for ``key`` (a hit), or None; call with ``self._lock`` held."""
+        item = self._items.get(key)
+        if item is None:
+            return None
+        self._items.move_to_end(key)
+        self.hits += 1
+        return item[0]
 
-        Exceptions from ``compute`` (an empty selection, say) propagate and are not cached.
-        """
-        with self._lock:
-            item = self._items.get(key)
-            if item is not None:
-                self._items.move_to_end(key)
-                self.hits += 1
-                return item[0].copy()
-        frame = compute()
-        size = frame_bytes(frame)
-        with self._lock:
-            self.misses += 1
-            if key not in self._items and size <= self.max_bytes:
-                self._items[key] = (frame.copy(), size)
-                self._size += size
-                while self._size > self.max_bytes:
-                    _, (_, old) = self._items.popitem(last=False)
-                    self._size -= old
-        return frame
+    def _store(self, key: Hashable, value: object, size: int) -> None:
+        """Count a miss and keep ``value`` if it fits the bound; call with the lock held."""
+        self.misses += 1
+        if key in self._items or size > self.max_bytes:
+            return
+        self._items[key] = (value, size)
+        self._size += size
+        while self._size > self.max_bytes:
+            _, (_, old) = self._items.popitem(last=False)
+            self._size -= old
 
     def __contains__(self, key: Hashable) -> bool:
+        """Whether ``key`` is cached (not counted as a hit, order unchanged)."""
         with self._lock:
             return key in self._items
 
@@ -65,3 +68,25 @@ class TableCache:
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+class TableCache(BoundedLRU):
+    """An LRU cache of DataFrames bounded by their total deep memory usage."""
+
+    def __init__(self, max_bytes: int = 32 * 1024 * 1024):
+        super().__init__(max_bytes)
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """A copy of the cached table for ``key``; computed (outside the lock) on a miss.
+
+        Exceptions from ``compute`` (an empty selection, say) propagate and are not cached.
+        """
+        with self._lock:
+            cached = self._lookup(key)
+        if cached is not None:
+            return cached.copy()
+        frame = compute()
+        size = frame_bytes(frame)
+        with self._lock:
+            self._store(key, frame.copy(), size)
+        return frame

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 import matplotlib
@@ -18,6 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from plotnine import ggplot  # noqa: E402
 
 from . import speedups  # noqa: E402
+from .cache import BoundedLRU  # noqa: E402
 
 speedups.install()  # same results, less overhead in pandas' string isin (see module)
 
@@ -74,7 +74,7 @@ def warm_up() -> None:
                  + vc.theme_study(), "png")
 
 
-class FigureCache:
+class FigureCache(BoundedLRU):
     """An LRU cache of rendered figures bounded by total bytes.
 
     Keys are hashable tuples such as ``(view, which, params, snapshot_version, fmt, dpi)``;
@@ -83,31 +83,21 @@ class FigureCache:
     """
 
     def __init__(self, max_bytes: int = 64 * 1024 * 1024):
-        self.max_bytes = max_bytes
-        self._items: OrderedDict[Hashable, bytes] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
+        super().__init__(max_bytes)
         self._pending: dict[Hashable, threading.Event] = {}
-        self.hits = 0
-        self.misses = 0
 
     def get(self, key: Hashable) -> bytes | None:
         """The cached bytes for ``key`` (counted as a hit), or None without rendering."""
         with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                self.hits += 1
-                return self._items[key]
-        return None
+            return self._lookup(key)
 
     def get_or_render(self, key: Hashable, render: Callable[[], bytes]) -> bytes:
         """The cached bytes for ``key``, rendering (outside the lock) on a miss."""
         while True:
             with self._lock:
-                if key in self._items:
-                    self._items.move_to_end(key)
-                    self.hits += 1
-                    return self._items[key]
+                cached = self._lookup(key)
+                if cached is not None:
+                    return cached
                 pending = self._pending.get(key)
                 if pending is None:
                     self._pending[key] = threading.Event()
@@ -116,26 +106,8 @@ class FigureCache:
         try:
             data = render()
             with self._lock:
-                self.misses += 1
-                if key not in self._items and len(data) <= self.max_bytes:
-                    self._items[key] = data
-                    self._size += len(data)
-                    while self._size > self.max_bytes:
-                        _, old = self._items.popitem(last=False)
-                        self._size -= len(old)
+                self._store(key, data, len(data))
             return data
         finally:
             with self._lock:
                 self._pending.pop(key).set()
-
-    def __contains__(self, key: Hashable) -> bool:
-        """Whether ``key`` is cached (not counted as a hit, order unchanged)."""
-        with self._lock:
-            return key in self._items
-
-    @property
-    def size_bytes(self) -> int:
-        return self._size
-
-    def __len__(self) -> int:
-        return len(self._items)
