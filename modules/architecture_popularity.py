@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from shiny import module, ui
+from shiny import ui
 
 from llmtrends.views import architecture_popularity as view
 
 from . import common
 
-
-@module.ui
-def view_ui():
-    return common.view_layout(view, ui.output_ui("controls"))
-
-
-@module.server
-def view_server(input, output, session, snap):
-    common.serve_with_controls(view, snap, input, lambda d, s: [
-        common.dates_control(d),
-        ui.input_checkbox_group("families", "Architecture families", choices=list(d.families),
-                                selected=list(d.families)),
-        common.aggregation_control(d),
-    ], ("dates", "families", "aggregation"))
+view_ui, view_server = common.controls_tab(view, lambda d, s: [
+    common.dates_control(d),
+    ui.input_checkbox_group("families", "Architecture families", choices=list(d.families),
+                            selected=list(d.families)),
+    common.aggregation_control(d),
+], ("dates", "families", "aggregation"))

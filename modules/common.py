@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from shiny import reactive, render, ui
+from shiny import module, reactive, render, ui
 from shiny.types import SilentException
 
 from llmtrends import cache as lcache
@@ -164,6 +164,24 @@ def serve_with_controls(view, snap: Callable, input, build: Callable, names: Seq
 
     ids = tuple(names) + tuple(extra)
     return serve_view(view, snap, lambda: {name: input[name]() for name in ids}, input)
+
+
+def controls_tab(view, build: Callable, names: Sequence[str]) -> tuple[Callable, Callable]:
+    """``(view_ui, view_server)`` of a tab that is only the view's controls and outputs.
+
+    ``build`` and ``names`` as in :func:`serve_with_controls`. Most tabs are just this; the
+    others (an extra picker, a note, a grid) write their own pair around the same calls.
+    """
+
+    @module.ui
+    def view_ui():
+        return view_layout(view, ui.output_ui("controls"))
+
+    @module.server
+    def view_server(input, output, session, snap):
+        serve_with_controls(view, snap, input, build, names)
+
+    return view_ui, view_server
 
 
 def _filename(view, board: str, which: str, ext: str) -> str:
