@@ -30,6 +30,7 @@ FIGURES = lrender.FigureCache(max_bytes=48 * 1024 * 1024)
 # a view, or two sessions' figures, render at the same time; the threads only wait for them.
 RENDERER = workers.shared()
 _WAIT_POOL = ThreadPoolExecutor(max_workers=max(2, 2 * RENDERER.workers), thread_name_prefix="llmtrends-render")
+DOWNLOAD_DPI = 150
 # ... and of view tables, so a selection any session made before is not recomputed.
 TABLES = lcache.TableCache(max_bytes=24 * 1024 * 1024)
 
@@ -38,9 +39,9 @@ def _table(view, s, params):
     return TABLES.get_or_compute((view.ID, s.board, s.version, params), lambda: view.table(s, params))
 
 
-def _screen_key(view, which: str, params, s) -> tuple:
-    # one definition, shared by the plots and prewarm(), so that both hit the same entry
-    return (view.ID, which, params, s.version, "png", lrender.SCREEN_DPI)
+def _figure_key(view, which: str, params, s, fmt: str = "png", dpi: int = lrender.SCREEN_DPI) -> tuple:
+    # one definition, shared by the plots, downloads and prewarm(), so that all hit the same entries
+    return (view.ID, which, params, s.version, fmt, dpi)
 
 
 # Renders under way, by figure key: the outputs (of any session) asking for a figure that
@@ -48,14 +49,14 @@ def _screen_key(view, which: str, params, s) -> tuple:
 _INFLIGHT: dict[tuple, asyncio.Future] = {}
 
 
-def _figure_future(view, which: str, params, tbl, s) -> asyncio.Future:
-    """A future of the figure's PNG: cached, under way, or started now in a worker."""
-    key = _screen_key(view, which, params, s)
+def _figure_future(view, which: str, params, tbl, s, fmt: str = "png", dpi: int = lrender.SCREEN_DPI) -> asyncio.Future:
+    """A future of the figure's bytes: cached, under way, or started now in a worker."""
+    key = _figure_key(view, which, params, s, fmt, dpi)
     fut = _INFLIGHT.get(key)
     if fut is None:
         loop = asyncio.get_running_loop()
         fut = loop.run_in_executor(_WAIT_POOL, FIGURES.get_or_render, key,
-                                   lambda: RENDERER.render(view.ID, which, params, tbl, "png"))
+                                   lambda: RENDERER.render(view.ID, which, params, tbl, fmt, dpi))
         _INFLIGHT[key] = fut
 
         def done(f, key=key):
@@ -83,7 +84,7 @@ def prewarm(snapshots: Mapping, views, first_board: str | None = None) -> thread
                     params = view.Params.defaults(s)
                     tbl = _table(view, s, params)
                     for which in view.FIGURES:
-                        FIGURES.get_or_render(_screen_key(view, which, params, s),
+                        FIGURES.get_or_render(_figure_key(view, which, params, s),
                                               lambda: RENDERER.render(view.ID, which, params, tbl, "png"))
                 except vc.ViewError:
                     continue
@@ -231,7 +232,7 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
                     return None
                 return ui.div(message, class_="alert alert-info llmtrends-message", role="status")
             s = snap()
-            key = _screen_key(view, which, params, s)
+            key = _figure_key(view, which, params, s)
             try:
                 png = FIGURES.get(key)
                 if png is None:
@@ -239,7 +240,7 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
                     # view's missing figures now, so that they render side by side in the
                     # workers, and wait for this one (shielded: it may be shared).
                     futures = {w: _figure_future(view, w, params, tbl, s) for w in view.FIGURES
-                               if w == which or _screen_key(view, w, params, s) not in FIGURES}
+                               if w == which or _figure_key(view, w, params, s) not in FIGURES}
                     png = await asyncio.shield(futures[which])
             except Exception:  # noqa: BLE001
                 log.exception("figure %s/%s failed", view.ID, which)
@@ -252,13 +253,13 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
         return render.ui(fn)
 
     def make_download(which: str):
-        def fn():
+        async def fn():
             params, tbl, message = result()
             if message is not None:
                 raise ValueError(message)
             fmt = vc.parse_choice(input.figure_format(), tuple(lrender.FORMATS), "figure format")
-            key = (view.ID, which, params, snap().version, fmt, 150)
-            yield FIGURES.get_or_render(key, lambda: RENDERER.render(view.ID, which, params, tbl, fmt, 150))
+            # rendered by a worker, like the plots: the event loop keeps serving meanwhile
+            yield await asyncio.shield(_figure_future(view, which, params, tbl, snap(), fmt, DOWNLOAD_DPI))
         fn.__name__ = f"dl_{which}"
         return render.download(filename=lambda: _filename(view, snap().board, which, input.figure_format()))(fn)
 

@@ -77,7 +77,7 @@ def test_prewarm_fills_the_keys_the_plots_ask_for(snapshots, monkeypatch):
     raw = {"dates": (d.start.isoformat(), d.end.isoformat()), "types": list(d.types), "aggregation": d.aggregation}
     params = view.Params.from_inputs(raw, snap)
     for which in view.FIGURES:
-        png = figs.get(mc._screen_key(view, which, params, snap))
+        png = figs.get(mc._figure_key(view, which, params, snap))
         assert png is not None, f"prewarm did not fill {which}"
         assert png == render.figure_bytes(view.figure(view.table(snap, params), params, which), "png")
     assert (view.ID, "v2", snap.version, params) in tables
