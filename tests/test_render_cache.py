@@ -261,3 +261,27 @@ def test_string_isin_by_hand():
     s = pd.Series(["x/a", "y/b", None, "x/a"], dtype="str")
     assert s.isin(pd.Series(["x/a", "q"], dtype="str")).tolist() == [True, False, False, True]
     assert s.isin([]).tolist() == [False] * 4
+
+
+def test_per_board_memo_counts_a_board_by_its_models_table():
+    calls = []
+
+    @vc.per_board
+    def work(snap, k, n=1):
+        calls.append((k, n))
+        return (len(snap.models), k, n)
+
+    a = store.Snapshot("v2", pd.DataFrame({"x": [1, 2, 3]}), None, {})
+    same_table = store.Snapshot("v2", a.models, None, {"other": 1})
+    b = store.Snapshot("v2", pd.DataFrame({"x": [1, 2, 3]}), None, {})  # equal content, another table
+    assert work(a, "k") == (3, "k", 1) and work(a, "k") == (3, "k", 1)
+    assert work(same_table, "k") == (3, "k", 1)
+    assert calls == [("k", 1)]
+    work(b, "k")
+    work(a, "k", n=2)
+    work(a, "j")
+    assert calls == [("k", 1), ("k", 1), ("k", 2), ("j", 1)]
+    for i in range(70):  # more than the 64 kept: the oldest results go
+        work(a, i)
+    work(a, "k")
+    assert calls[-1] == ("k", 1) and len(calls) == 4 + 70 + 1

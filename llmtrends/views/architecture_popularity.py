@@ -53,6 +53,7 @@ class Params:
     aggregation: str = c.DEFAULT_AGGREGATION
 
     @classmethod
+    @c.per_board
     def defaults(cls, snap) -> "Params":
         start, end = c.date_bounds(snap.models)
         return cls(start=start, end=end, families=tuple(c.present_families(snap.models)))

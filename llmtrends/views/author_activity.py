@@ -79,6 +79,7 @@ def author_pairs(snap) -> pd.DataFrame:
     return pairs.dropna().drop_duplicates(ignore_index=True)
 
 
+@c.per_board
 def author_note(snap) -> str:
     """The sentence the page shows about which author source is used."""
     if not has_commit_data(snap):
@@ -104,8 +105,10 @@ def _ranked(snap, start: dt.date, end: dt.date) -> pd.DataFrame:
     return counts
 
 
+@c.per_board
 def top_authors(snap, start: dt.date, end: dt.date, n: int = TOP_N) -> list[str]:
-    """The ``n`` authors with most repositories created in [start, end].
+    """The ``n`` authors with most repositories created in [start, end] (per board and range,
+    computed once: callers only read the list).
 
     Count descending, then name ascending (case-insensitive, then exact) for ties.
     """
@@ -133,6 +136,7 @@ class Params:
     aggregation: str = c.DEFAULT_AGGREGATION
 
     @classmethod
+    @c.per_board
     def defaults(cls, snap) -> "Params":
         start, end = c.date_bounds(snap.models)
         return cls(start=start, end=end, authors=tuple(top_authors(snap, start, end)))

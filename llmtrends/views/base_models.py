@@ -53,20 +53,13 @@ CSV_COLUMNS = {
 LABEL_MAX_CHARS = 24
 SOURCE_HUB, SOURCE_RELEASE, SOURCE_FIRST = "hub", "release_date", "first_derivative"
 
-_CACHE: list[tuple[pd.DataFrame, lin.Lineage]] = []  # (models, lineage): a few boards, by identity
-
-
+@c.per_board
 def lineage_of(snap) -> lin.Lineage:
-    """The board's lineage, computed once per models table (kept for the last few tables)."""
-    for models, result in _CACHE:
-        if models is snap.models:
-            return result
-    result = lin.analyze(snap.models)
-    _CACHE.append((snap.models, result))
-    del _CACHE[:-4]
-    return result
+    """The board's lineage, computed once per board (``common.per_board``)."""
+    return lin.analyze(snap.models)
 
 
+@c.per_board
 def base_choices(snap) -> dict[str, str]:
     """Every base model with at least one non-merge derivative: key -> 'label (n derivatives)'.
 
@@ -88,6 +81,7 @@ class Params:
     labels: bool = True
 
     @classmethod
+    @c.per_board
     def defaults(cls, snap) -> "Params":
         """The study's bases for this board that have dated derivatives to plot."""
         lineage = lineage_of(snap)

@@ -55,6 +55,7 @@ class Params:
     log_scale: bool = True
 
     @classmethod
+    @c.per_board
     def defaults(cls, snap) -> "Params":
         return cls(types=tuple(c.present_types(snap.models)))
 

@@ -15,8 +15,11 @@ A view is a module in this package with:
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import pandas as pd
 from plotnine import element_text, scale_x_datetime, theme, theme_minimal
@@ -42,6 +45,47 @@ class InvalidInput(ViewError):
 
 class EmptySelection(ViewError):
     """A valid selection that leaves nothing to plot (no types ticked, an empty range)."""
+
+
+# --------------------------------------------------------------------------- per board
+
+
+def per_board(fn: Callable) -> Callable:
+    """Memoize ``fn`` per board: a snapshot argument counts by the identity of its models
+    table (a board loaded once per process keeps it), the other arguments by value.
+
+    For what every control change would otherwise recompute from the whole board (a view's
+    defaults: date bounds, present types, top authors; the lineage of base models). The
+    last 64 results are kept, each holding its table so that an identity is never reused
+    while cached. Results are shared: they must not be changed by callers (frozen params,
+    tuples, or objects the callers only read).
+    """
+    memo: OrderedDict[tuple, tuple[object, list]] = OrderedDict()
+    lock = threading.Lock()
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        key, held = [], []
+        for a in args:
+            models = getattr(a, "models", None)
+            if isinstance(models, pd.DataFrame):
+                key.append(("board", id(models)))
+                held.append(models)
+            else:
+                key.append(a)
+        key = (tuple(key), tuple(sorted(kwargs.items())))
+        with lock:
+            if key in memo:
+                memo.move_to_end(key)
+                return memo[key][0]
+        result = fn(*args, **kwargs)
+        with lock:
+            memo[key] = (result, held)
+            while len(memo) > 64:
+                memo.popitem(last=False)
+        return result
+
+    return wrapper
 
 
 # --------------------------------------------------------------------------- inputs
@@ -229,6 +273,7 @@ class RangeTypesParams:
     aggregation: str = DEFAULT_AGGREGATION
 
     @classmethod
+    @per_board
     def defaults(cls, snap) -> "RangeTypesParams":
         start, end = date_bounds(snap.models)
         return cls(start=start, end=end, types=tuple(present_types(snap.models)))

@@ -70,6 +70,7 @@ class Params:
     models: tuple[str, ...]
 
     @classmethod
+    @c.per_board
     def defaults(cls, snap) -> "Params":
         return cls(models=top_models(snap.models, DEFAULT_MODELS))
 

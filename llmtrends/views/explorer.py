@@ -115,6 +115,7 @@ class Params:
     min_score: float = 0.0
 
     @classmethod
+    @c.per_board
     def defaults(cls, snap) -> "Params":
         start, end = c.date_bounds(snap.models)
         return cls(start=start, end=end, types=tuple(present_types(snap.models)),

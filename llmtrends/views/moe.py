@@ -57,6 +57,7 @@ class Params:
     sizes: tuple[str, ...] = schema.SIZE_CLASSES
 
     @classmethod
+    @c.per_board
     def defaults(cls, snap) -> "Params":
         start, end = c.date_bounds(snap.models)
         return cls(start=start, end=end)

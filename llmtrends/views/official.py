@@ -49,6 +49,7 @@ class Params:
     types: tuple[str, ...]
 
     @classmethod
+    @c.per_board
     def defaults(cls, snap) -> "Params":
         return cls(types=tuple(c.present_types(snap.models)))
 

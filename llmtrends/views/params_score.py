@@ -56,6 +56,7 @@ class Params:
     exclude_small: bool = True
 
     @classmethod
+    @c.per_board
     def defaults(cls, snap) -> "Params":
         start, end = c.date_bounds(snap.models)
         return cls(start=start, end=end, types=tuple(c.present_types(snap.models)))

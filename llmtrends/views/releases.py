@@ -50,6 +50,7 @@ class Params:
     board: str = "v1"  # which releases to draw; from the snapshot, never from the browser
 
     @classmethod
+    @c.per_board
     def defaults(cls, snap) -> "Params":
         first, last = c.date_bounds(snap.models)
         start = DEFAULT_START if first < DEFAULT_START <= last else first
