@@ -285,3 +285,42 @@ def test_per_board_memo_counts_a_board_by_its_models_table():
         work(a, i)
     work(a, "k")
     assert calls[-1] == ("k", 1) and len(calls) == 4 + 70 + 1
+
+
+def test_kept_levels_keeps_the_order_of_the_levels():
+    values = pd.Series(["b", None, "d", "b", "a"], dtype="str")
+    assert vc.kept_levels(["a", "b", "c", "d"], values) == ["a", "b", "d"]
+    assert vc.kept_levels(["d", "a"], values) == ["d", "a"]
+    assert vc.kept_levels(["z"], values) == []
+
+
+def test_thin_points_by_hand():
+    small = pd.DataFrame({"v": range(5)})
+    same, caption = vc.thin_points(small, max_points=5)
+    assert same is small and caption == ""
+    big = pd.DataFrame({"v": range(1000)}, index=range(5000, 6000))
+    kept, caption = vc.thin_points(big, "dense models", max_points=100)
+    again, _ = vc.thin_points(big, "dense models", max_points=100)
+    assert len(kept) == 100 and kept["v"].is_unique and kept["v"].is_monotonic_increasing  # rows in order
+    assert kept.index.equals(again.index)  # reproducible
+    assert caption == "100 of 1,000 dense models drawn (a random sample)"
+
+
+def test_scatter_figures_draw_at_most_max_points(snapshots, monkeypatch):
+    # v2 has about 4,500 models: with the cap at 500, the scatter figures draw a 500-point
+    # sample and say so; the CSV table keeps every model
+    monkeypatch.setattr(vc, "MAX_POINTS", 500)
+    snap = snapshots["v2"]
+    for view_id, which in [("score_trends", "scores"), ("params_score", "scatter"), ("co2", "cost"),
+                           ("moe", "scatter")]:
+        view = by_id(view_id)
+        params = view.Params.defaults(snap)
+        tbl = view.table(snap, params)
+        fig = view.figure(tbl, params, which)
+        drawn = [len(layer._data if isinstance(layer._data, pd.DataFrame) else fig.data)
+                 for layer in fig.layers if layer.geom.__class__.__name__ == "geom_point"]
+        assert drawn and all(n <= 500 for n in drawn), (view_id, drawn)
+        assert "drawn (a random sample)" in fig.labels.caption, view_id
+        assert len(tbl) > 500
+        png = render.figure_bytes(fig, "png")
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"

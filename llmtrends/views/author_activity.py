@@ -219,11 +219,11 @@ def _tiles(tbl: pd.DataFrame, authors: list[str], aggregation: str) -> pd.DataFr
 
 def figure(tbl: pd.DataFrame, params: Params, which: str = "timeline") -> ggplot:
     """``timeline``: tiles per author and period by type; ``scores``: mean score lines per author."""
-    authors = [a for a in params.authors if a in set(tbl["author"])]
+    authors = c.kept_levels(params.authors, tbl["author"])
     word = c.aggregation_word(params.aggregation)
     xaxis = c.month_axis(params.start, params.end)
     if which == "timeline":
-        types = [t for t in (*schema.TYPE_LABELS, NO_TYPE) if t in set(tbl["type"])]
+        types = c.kept_levels((*schema.TYPE_LABELS, NO_TYPE), tbl["type"])
         data = _tiles(tbl, authors, params.aggregation).assign(
             type=lambda d: pd.Categorical(d["type"], categories=types))
         colors = {**c.TYPE_COLORS, NO_TYPE: "#BDBDBD"}

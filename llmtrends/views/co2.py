@@ -129,7 +129,7 @@ def _cost(tbl: pd.DataFrame, params: Params) -> ggplot:
     groups = list(providers.PROVIDER_GROUPS)
     n = tbl["provider"].value_counts()
     legend = {g: f"{g} ({int(n.get(g, 0)):,})" for g in groups}
-    data = tbl.assign(provider=pd.Categorical(tbl["provider"], categories=groups))
+    data, caption = c.thin_points(tbl.assign(provider=pd.Categorical(tbl["provider"], categories=groups)))
     fit = data.groupby("provider", observed=True).filter(lambda g: len(g) >= 3 and g["co2_kg"].nunique() >= 2)
     x = (scale_x_log10(labels=c.number_labels) if params.log_scale else scale_x_continuous())
     word = " (log scale)" if params.log_scale else ""
@@ -139,7 +139,8 @@ def _cost(tbl: pd.DataFrame, params: Params) -> ggplot:
            + scale_color_manual(values=c.PROVIDER_COLORS, name="Provider (models)",
                                 labels=lambda ks: [legend[k] for k in ks], drop=False)
            + labs(x=f"CO₂ cost of the evaluation (kg){word}", y="Average score",
-                  title="Average score against CO₂ cost, linear trend per provider group")
+                  title="Average score against CO₂ cost, linear trend per provider group",
+                  caption=caption and caption + c.TRENDS_ON_SAMPLE)
            + c.theme_study() + theme(axis_text_x=element_text(rotation=0, ha="center")))
     if not fit.empty:
         fig += geom_smooth(data=fit, method="lm", se=False, size=1.2)
@@ -153,8 +154,8 @@ def _efficiency(tbl: pd.DataFrame, params: Params) -> ggplot:
         # the cost plot above still has models to show, so the table is not empty: say why
         # this plot is blank in the figure itself (on the page and in its downloads)
         return _message_figure(NO_SIZE, "Score per kg CO₂ by model type and size class")
-    types = [t for t in params.types if t in set(data["type"])]
-    sizes = [s for s in schema.SIZE_CLASSES if s in set(data["size_class"])]
+    types = c.kept_levels(params.types, data["type"])
+    sizes = c.kept_levels(schema.SIZE_CLASSES, data["size_class"])
     # coord_flip draws the first level at the bottom: reverse so the legend order reads top-down
     data = data.assign(type=pd.Categorical(data["type"], categories=types[::-1]),
                        size_class=pd.Categorical(data["size_class"], categories=sizes[::-1]))

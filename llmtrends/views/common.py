@@ -21,6 +21,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 from plotnine import element_text, scale_x_datetime, theme, theme_minimal
 
@@ -86,6 +87,29 @@ def per_board(fn: Callable) -> Callable:
         return result
 
     return wrapper
+
+
+# --------------------------------------------------------------------------- points
+
+# A scatter plot draws at most this many models; more only blot the figure out (and take
+# seconds each to draw): a board 100x the size of v2 draws a random sample instead.
+MAX_POINTS = 20_000
+
+
+TRENDS_ON_SAMPLE = "; trend lines fitted on the same sample"
+
+
+def thin_points(data: pd.DataFrame, what: str = "models", max_points: int | None = None) -> tuple[pd.DataFrame, str]:
+    """At most ``max_points`` rows of ``data``: all of them, or a reproducible random sample
+    (seed 0, rows in their order). Also returns a caption for the figure ("20,000 of 402,782
+    models drawn (a random sample)"), empty when no row was left out. The CSV always holds
+    every row; only what is drawn is thinned. ``max_points`` defaults to ``MAX_POINTS``."""
+    max_points = MAX_POINTS if max_points is None else max_points
+    if len(data) <= max_points:
+        return data, ""
+    rng = np.random.default_rng(0)
+    keep = np.sort(rng.choice(len(data), size=max_points, replace=False))
+    return data.iloc[keep], f"{max_points:,} of {len(data):,} {what} drawn (a random sample)"
 
 
 # --------------------------------------------------------------------------- inputs
@@ -301,10 +325,15 @@ def bar_width(aggregation: str) -> float:
     return {"day": 0.9, "week": 6.0, "month": 27.0}[aggregation]
 
 
+def kept_levels(levels: Iterable[str], values: pd.Series) -> list[str]:
+    """The ``levels`` (in their order) that occur in ``values`` (scanned once)."""
+    seen = set(values.dropna().unique())
+    return [v for v in levels if v in seen]
+
+
 def present_types(models: pd.DataFrame) -> list[str]:
     """The type labels a board has, in the canonical legend order."""
-    have = set(models["type"].dropna())
-    return [t for t in schema.TYPE_LABELS if t in have]
+    return kept_levels(schema.TYPE_LABELS, models["type"])
 
 
 def present_families(models: pd.DataFrame) -> list[str]:

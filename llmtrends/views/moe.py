@@ -188,13 +188,16 @@ def _scatter(tbl: pd.DataFrame, params: Params) -> ggplot:
     data = tbl.assign(experts=pd.Categorical(tbl["experts"], categories=list(GROUPS)))
     dense, moe = data.loc[data["experts"] == DENSE], data.loc[data["experts"] == MOE]
     n_moe, n_dense = len(moe), len(dense)
+    dense, dense_caption = c.thin_points(dense, "dense models")  # the legend keeps the full counts
+    moe, moe_caption = c.thin_points(moe, "MoE models")
+    caption = "; ".join(t for t in (moe_caption, dense_caption) if t)
     legend = {MOE: f"MoE ({n_moe:,})", DENSE: f"Dense ({n_dense:,})"}
-    return (ggplot(data, aes("params_b", "average", color="experts"))
+    return (ggplot(pd.concat([dense, moe]), aes("params_b", "average", color="experts"))
             + geom_point(data=dense, alpha=0.35, size=1.3)
             + geom_point(data=moe, alpha=0.85, size=1.8)
             + scale_x_log10(labels=c.number_labels)
             + scale_color_manual(values=GROUP_COLORS, name="Models", labels=lambda ks: [legend[k] for k in ks],
                                  drop=False)
             + labs(x="Total parameters (billions, log scale)", y="Average score",
-                   title="Average score against total parameters")
+                   title="Average score against total parameters", caption=caption)
             + c.theme_study() + theme(axis_text_x=element_text(rotation=0, ha="center")))

@@ -120,7 +120,7 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "per_billion") -> ggp
 
 def _per_billion(tbl: pd.DataFrame, params: Params) -> ggplot:
     data = class_summary(tbl)
-    present = [s for s in schema.SIZE_CLASSES if s in set(data["size_class"])]
+    present = c.kept_levels(schema.SIZE_CLASSES, data["size_class"])
     counts = data.drop_duplicates("size_class").set_index("size_class")["models"]
     axis = {s: f"{c.SIZE_LABELS[s]}\n{counts[s]:,} models" for s in present}
     data = data.assign(size_class=pd.Categorical(data["size_class"], categories=present),
@@ -143,8 +143,8 @@ def _per_billion(tbl: pd.DataFrame, params: Params) -> ggplot:
 
 
 def _scatter(tbl: pd.DataFrame, params: Params) -> ggplot:
-    types = [t for t in params.types if t in set(tbl["type"])]
-    data = tbl.assign(type=pd.Categorical(tbl["type"], categories=types))
+    types = c.kept_levels(params.types, tbl["type"])
+    data, caption = c.thin_points(tbl.assign(type=pd.Categorical(tbl["type"], categories=types)))
     # a trend needs a few models spread over more than one size
     fit = data.groupby("type", observed=True).filter(lambda g: len(g) >= 3 and g["params_b"].nunique() >= 2)
     fig = (ggplot(data, aes("params_b", "average", color="type"))
@@ -153,7 +153,8 @@ def _scatter(tbl: pd.DataFrame, params: Params) -> ggplot:
            + scale_color_manual(values=c.TYPE_COLORS, name="Model type")
            + guides(color=guide_legend(ncol=3))
            + labs(x="Parameters (billions, log scale)", y="Average score",
-                  title="Average score against parameters, linear trend per type")
+                  title="Average score against parameters, linear trend per type",
+                  caption=caption and caption + c.TRENDS_ON_SAMPLE)
            + c.theme_study() + theme(axis_text_x=element_text(rotation=0, ha="center")))
     if not fit.empty:
         fig += geom_smooth(data=fit, method="lm", se=False, size=1.1)

@@ -80,7 +80,7 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "scores") -> ggplot:
     xaxis = c.month_axis(params.start, params.end)
     if which == "scores":
         pts = tbl.loc[tbl["series"] == "model", ["type", "created_at", "average"]]
-        pts = pts.assign(type=pd.Categorical(pts["type"], categories=list(params.types)))
+        pts, caption = c.thin_points(pts.assign(type=pd.Categorical(pts["type"], categories=list(params.types))))
         sizes = pts["type"].value_counts()
         smooth = pts.loc[pts["type"].isin(sizes.index[sizes >= MIN_SMOOTH_MODELS])]
         fig = (ggplot(pts, aes("created_at", "average", color="type"))
@@ -88,7 +88,8 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "scores") -> ggplot:
         if not smooth.empty:
             fig += geom_smooth(data=smooth, method="loess", se=False, size=1.2)
         return (fig + colors + xaxis + c.theme_study()
-                + labs(x="", y="Average score", title="Average score of each model, with a loess trend per type"))
+                + labs(x="", y="Average score", title="Average score of each model, with a loess trend per type",
+                       caption=caption and caption + c.TRENDS_ON_SAMPLE))
     if which == "totals":
         tot = tbl.loc[tbl["series"] == "cumulative", ["type", "period", "total_models"]]
         tot = tot.assign(type=pd.Categorical(tot["type"], categories=list(params.types)),
