@@ -10,7 +10,7 @@ from . import common
 
 view_ui, view_server = common.controls_tab(view, lambda d, s: [
     common.dates_control(d),
-    ui.input_checkbox_group("families", "Architecture families", choices=list(d.families),
+    ui.input_checkbox_group("families", "Architecture families", choices=list(view.family_choices(s)),
                             selected=list(d.families)),
     common.aggregation_control(d),
 ], ("dates", "families", "aggregation"))

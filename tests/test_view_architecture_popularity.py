@@ -186,3 +186,17 @@ def test_figures_render_and_follow_parameters(snapshot_dir, board):
         b = render.figure_bytes(view.figure(view.table(snap, other), other, which), "png")
         assert a[:8] == b"\x89PNG\r\n\x1a\n" and b[:8] == b"\x89PNG\r\n\x1a\n"
         assert a != b
+
+
+def test_default_families_are_the_nine_largest_and_other():
+    present = [f"F{i}" for i in range(12)] + ["Other"]
+    assert view.default_families(present) == tuple(f"F{i}" for i in range(9)) + ("Other",)
+    assert view.default_families(["A", "B"]) == ("A", "B")
+
+
+@pytest.mark.parametrize("board", ["v1", "v2"])
+def test_real_boards_tick_every_family_by_default(snapshot_dir, board):
+    # both real boards have at most nine families plus Other: the default is all of them
+    snap = store.read_snapshot(snapshot_dir, board)
+    assert view.Params.defaults(snap).families == tuple(vc.present_families(snap.models))
+    assert view.family_choices(snap) == tuple(vc.present_families(snap.models))

@@ -11,13 +11,14 @@ simple enough to recompute by hand. The CSV keeps the raw values beside the smoo
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 from plotnine import (aes, element_text, facet_wrap, geom_area, ggplot, labs,
                       scale_color_manual, scale_fill_manual, scale_x_datetime, theme)
 
+from .. import schema
 from . import common as c
 
 ID = "architecture_popularity"
@@ -45,6 +46,23 @@ CSV_COLUMNS = {
 }
 
 
+# Families ticked by default: the largest ones, as many as the study showed (nine, plus
+# Other). Both real boards have no more; a larger board offers the rest in the control.
+DEFAULT_FAMILIES = 9
+
+
+@c.per_board
+def family_choices(snap) -> tuple[str, ...]:
+    """Every family of the board, largest first, Other last (what the control offers)."""
+    return tuple(c.present_families(snap.models))
+
+
+def default_families(present: Sequence[str]) -> tuple[str, ...]:
+    """The ``DEFAULT_FAMILIES`` largest of the board's families (largest first), then Other."""
+    named = [f for f in present if f != schema.FAMILY_OTHER][:DEFAULT_FAMILIES]
+    return tuple(named + [f for f in present if f == schema.FAMILY_OTHER])
+
+
 @dataclass(frozen=True)
 class Params:
     start: dt.date
@@ -56,13 +74,13 @@ class Params:
     @c.per_board
     def defaults(cls, snap) -> "Params":
         start, end = c.date_bounds(snap.models)
-        return cls(start=start, end=end, families=tuple(c.present_families(snap.models)))
+        return cls(start=start, end=end, families=default_families(family_choices(snap)))
 
     @classmethod
     def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
         d = cls.defaults(snap)
         start, end = c.parse_board_range(c.raw_get(raw, "dates", (d.start, d.end)), (d.start, d.end))
-        families = c.parse_choices(c.raw_get(raw, "families", d.families), d.families, "families",
+        families = c.parse_choices(c.raw_get(raw, "families", d.families), family_choices(snap), "families",
                                    empty_message="Tick at least one architecture family.")
         agg = c.parse_aggregation(c.raw_get(raw, "aggregation", d.aggregation))
         return cls(start=start, end=end, families=families, aggregation=agg)
