@@ -153,50 +153,65 @@ def short_label(repo_id: str, max_chars: int = LABEL_MAX_CHARS) -> str:
     return name if len(name) <= max_chars else name[: max_chars - 1] + "…"
 
 
-def table(snap, params: Params) -> pd.DataFrame:
-    """One row per staircase step of every chosen base model (see ``CSV_COLUMNS``)."""
+@c.per_board
+def base_steps(snap, key: str) -> pd.DataFrame | None:
+    """The staircase rows of one base model (``CSV_COLUMNS`` but ``gain``), with its number of
+    dated, scored derivatives in ``derivatives``; None when it has none to plot.
+
+    Computed once per board and base (``common.per_board``), so adding a base to the
+    selection computes only that one; callers must not change the frame.
+    """
     lineage = lineage_of(snap)
     models = snap.models
     known = {b.key: b for b in lineage.bases}
+    label = known[key].label if key in known else lineage.display_id(key)
+    mask = lin.derivative_mask(models, lineage, key)
+    ders = _dated_scored(models.loc[mask])
+    if ders.empty:
+        return None
+    day0, source = release_day(snap, lineage, key, ders)
+    ders = ders.loc[ders["created_at"].dt.normalize() >= pd.Timestamp(day0)]
+    if ders.empty:
+        return None
+    steps = staircase(ders.assign(lineage=lineage.frame.loc[ders.index, "via"]))
+    repos = {r.lower() for r in known[key].repo_ids} if key in known else {key}
+    base_rows = models.loc[lineage.frame["repo_key"].isin(repos) & models["average"].notna()]
+    base_avg = float(base_rows["average"].max()) if not base_rows.empty else np.nan
+    return pd.DataFrame({
+        "base_key": key,
+        "base_label": label,
+        "release_day": pd.Timestamp(day0),
+        "release_source": source,
+        "base_average": base_avg,
+        "step": np.arange(1, len(steps) + 1),
+        "repo_id": steps["repo_id"].to_numpy(),
+        "label": [short_label(r) for r in steps["repo_id"]],
+        "type": steps["type"].to_numpy(),
+        "lineage": steps["lineage"].fillna(lin.VIA_DECLARED).to_numpy(),
+        "created_at": steps["created_at"].dt.normalize().to_numpy(),
+        "days_since_release": (steps["created_at"].dt.normalize() - pd.Timestamp(day0)).dt.days.to_numpy(),
+        "average": steps["average"].to_numpy(),
+        "previous_best": steps["previous_best"].to_numpy(),
+        "derivatives": len(ders),
+    })
+
+
+def table(snap, params: Params) -> pd.DataFrame:
+    """One row per staircase step of every chosen base model (see ``CSV_COLUMNS``)."""
+    lineage = lineage_of(snap)
+    known = {b.key: b for b in lineage.bases}
     parts, compared, skipped = [], 0, []
     for key in params.bases:
-        label = known[key].label if key in known else lineage.display_id(key)
-        mask = lin.derivative_mask(models, lineage, key)
-        ders = _dated_scored(models.loc[mask])
-        if ders.empty:
-            skipped.append(label)
+        part = base_steps(snap, key)
+        if part is None:
+            skipped.append(known[key].label if key in known else lineage.display_id(key))
             continue
-        day0, source = release_day(snap, lineage, key, ders)
-        ders = ders.loc[ders["created_at"].dt.normalize() >= pd.Timestamp(day0)]
-        if ders.empty:
-            skipped.append(label)
-            continue
-        steps = staircase(ders.assign(lineage=lineage.frame.loc[ders.index, "via"]))
-        repos = {r.lower() for r in known[key].repo_ids} if key in known else {key}
-        base_rows = models.loc[lineage.frame["repo_key"].isin(repos) & models["average"].notna()]
-        base_avg = float(base_rows["average"].max()) if not base_rows.empty else np.nan
-        parts.append(pd.DataFrame({
-            "base_key": key,
-            "base_label": label,
-            "release_day": pd.Timestamp(day0),
-            "release_source": source,
-            "base_average": base_avg,
-            "step": np.arange(1, len(steps) + 1),
-            "repo_id": steps["repo_id"].to_numpy(),
-            "label": [short_label(r) for r in steps["repo_id"]],
-            "type": steps["type"].to_numpy(),
-            "lineage": steps["lineage"].fillna(lin.VIA_DECLARED).to_numpy(),
-            "created_at": steps["created_at"].dt.normalize().to_numpy(),
-            "days_since_release": (steps["created_at"].dt.normalize() - pd.Timestamp(day0)).dt.days.to_numpy(),
-            "average": steps["average"].to_numpy(),
-            "previous_best": steps["previous_best"].to_numpy(),
-        }))
-        compared += len(ders)
-        parts[-1]["derivatives"] = len(ders)
+        parts.append(part)
+        compared += int(part["derivatives"].iloc[0])
     if not parts:
         raise c.EmptySelection("None of the chosen base models has a dated derivative with a score on this "
                                "leaderboard.")
-    out = pd.concat(parts, ignore_index=True)
+    out = pd.concat(parts, ignore_index=True)  # a new frame: the memoized parts stay as they are
     out["gain"] = out["average"] - out["previous_best"]
     out = out[list(CSV_COLUMNS)]
     out.attrs["skipped"] = skipped
