@@ -30,8 +30,8 @@ FIGURES = lrender.FigureCache(max_bytes=48 * 1024 * 1024)
 # a view, or two sessions' figures, render at the same time; the threads only wait for them.
 RENDERER = workers.shared()
 _WAIT_POOL = ThreadPoolExecutor(max_workers=max(2, 2 * RENDERER.workers), thread_name_prefix="llmtrends-render")
-DOWNLOAD_DPI = 150
-# ... and of view tables, so a selection any session made before is not recomputed.
+DOWNLOAD_DPI = 150  # figures downloaded as PNG/SVG/PDF
+# A process-wide cache of view tables, so a selection any session made before is not recomputed.
 TABLES = lcache.TableCache(max_bytes=24 * 1024 * 1024)
 
 
