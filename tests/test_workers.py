@@ -38,6 +38,13 @@ def pool():
     p.shutdown()
 
 
+def _view_at_defaults(snapshots, view_id: str, board: str):
+    """(view, params, table) at the view's defaults on a board."""
+    view, snap = by_id(view_id), snapshots[board]
+    params = view.Params.defaults(snap)
+    return view, params, view.table(snap, params)
+
+
 def _worker_pids(p: workers.RenderPool) -> list[int]:
     return sorted(p._executor._processes) if p._executor is not None else []
 
@@ -61,9 +68,7 @@ def test_worker_renders_equal_in_process_renders(pool, snapshots, board):
 
 
 def test_worker_svg_and_pdf_equal_in_process(pool, snapshots):
-    view, snap = by_id("type_popularity"), snapshots["v2"]
-    params = view.Params.defaults(snap)
-    tbl = view.table(snap, params)
+    view, params, tbl = _view_at_defaults(snapshots, "type_popularity", "v2")
     for fmt in ("svg", "pdf"):
         theirs = render.figure_bytes(view.figure(tbl, params, "counts"), fmt, dpi=150)
         assert pool.render(view.ID, "counts", params, tbl, fmt, 150) == theirs
@@ -94,9 +99,7 @@ def test_a_killed_idle_worker_is_replaced(snapshots):
     p = workers.RenderPool(2)
     try:
         p.start()
-        view, snap = by_id("official"), snapshots["v2"]
-        params = view.Params.defaults(snap)
-        tbl = view.table(snap, params)
+        view, params, tbl = _view_at_defaults(snapshots, "official", "v2")
         expected = render.figure_bytes(view.figure(tbl, params, "counts"), "png")
         killed = _kill_a_worker(p)
         time.sleep(0.5)
@@ -112,9 +115,7 @@ def test_a_worker_killed_mid_render_still_delivers_the_figure(snapshots):
     p = workers.RenderPool(1)
     try:
         p.start()
-        view, snap = by_id("type_popularity"), snapshots["v1"]
-        params = view.Params.defaults(snap)
-        tbl = view.table(snap, params)
+        view, params, tbl = _view_at_defaults(snapshots, "type_popularity", "v1")
         expected = render.figure_bytes(view.figure(tbl, params, "shares"), "png")
         got: list[bytes] = []
         t = threading.Thread(target=lambda: got.append(p.render(view.ID, "shares", params, tbl)))
@@ -131,9 +132,7 @@ def test_a_worker_killed_mid_render_still_delivers_the_figure(snapshots):
 
 def test_no_workers_renders_in_this_process(snapshots):
     p = workers.RenderPool(0)
-    view, snap = by_id("official"), snapshots["v2"]
-    params = view.Params.defaults(snap)
-    tbl = view.table(snap, params)
+    view, params, tbl = _view_at_defaults(snapshots, "official", "v2")
     assert p.render(view.ID, "counts", params, tbl) == render.figure_bytes(view.figure(tbl, params, "counts"), "png")
     assert p._executor is None
 
@@ -148,9 +147,7 @@ class _DyingPool(workers.RenderPool):
 
 def test_workers_that_keep_dying_fall_back_to_this_process(snapshots):
     p = _DyingPool(1)
-    view, snap = by_id("official"), snapshots["v2"]
-    params = view.Params.defaults(snap)
-    tbl = view.table(snap, params)
+    view, params, tbl = _view_at_defaults(snapshots, "official", "v2")
     expected = render.figure_bytes(view.figure(tbl, params, "ratios"), "png")
     try:
         for _ in range(3):
@@ -163,9 +160,7 @@ def test_workers_that_keep_dying_fall_back_to_this_process(snapshots):
 
 
 def test_a_figure_error_reaches_the_caller(pool, snapshots):
-    view, snap = by_id("moe"), snapshots["v2"]
-    params = view.Params.defaults(snap)
-    tbl = view.table(snap, params)
+    view, params, tbl = _view_at_defaults(snapshots, "moe", "v2")
     with pytest.raises(vc.InvalidInput, match="unknown plot"):
         pool.render(view.ID, "violin", params, tbl)
     assert pool.render(view.ID, "scatter", params, tbl)[:8] == b"\x89PNG\r\n\x1a\n"  # pool still fine
