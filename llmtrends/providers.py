@@ -72,6 +72,10 @@ def official_namespaces() -> frozenset[str]:
     return read_official_namespaces(OFFICIAL_FILE)
 
 
+# the columns resolve_official reads (those a board has)
+OFFICIAL_COLUMNS = ("namespace", "repo_id", "official")
+
+
 def resolve_official(models: pd.DataFrame, namespaces: frozenset[str] | None = None) -> pd.DataFrame:
     """Per model: ``official`` (bool) and ``official_source`` (board / provider list).
 

@@ -88,7 +88,7 @@ class Params:
 
 def table(snap, params: Params) -> pd.DataFrame:
     """Per (family, period): new models, change vs previous period and vs the period's mean."""
-    models = c.in_range(snap.models, params.start, params.end)
+    models = c.in_range(snap.models, params.start, params.end, columns=("created_at", "architecture_family"))
     models = models.loc[models["architecture_family"].isin(params.families)]
     if models.empty:
         raise c.EmptySelection("No models of the selected architecture families were created in this date range.")

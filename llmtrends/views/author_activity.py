@@ -59,11 +59,13 @@ def has_commit_data(snap) -> bool:
     return snap.commit_authors is not None and not snap.commit_authors.empty
 
 
+@c.per_board
 def author_pairs(snap) -> pd.DataFrame:
     """One row per (repo_id, author): commit authors where known, else the namespace.
 
     Every repository of ``snap.models`` appears at least once (unless its namespace is
     missing); duplicates are removed so that a repository counts once per author.
+    Computed once per board: callers select from it and never change it.
     """
     models = snap.models
     namespace = models["namespace"] if "namespace" in models.columns else models["repo_id"].str.split("/").str[0]
@@ -94,7 +96,7 @@ def author_note(snap) -> str:
 
 def _ranked(snap, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Authors of the range with their repository count, in ranking order (ties by name)."""
-    repos = c.in_range(snap.models, start, end)["repo_id"]
+    repos = c.in_range(snap.models, start, end, columns=("repo_id",))["repo_id"]
     pairs = author_pairs(snap)
     pairs = pairs.loc[pairs["repo_id"].isin(repos)]
     counts = pairs.groupby("author", sort=False)["repo_id"].nunique().rename("author_models").reset_index()
@@ -106,13 +108,24 @@ def _ranked(snap, start: dt.date, end: dt.date) -> pd.DataFrame:
 
 
 @c.per_board
+def _top_ranked(snap, start: dt.date, end: dt.date, n: int = TOP_N) -> pd.DataFrame:
+    # the first n rows of _ranked, per board and range (callers only read it)
+    return _ranked(snap, start, end).head(n)
+
+
 def top_authors(snap, start: dt.date, end: dt.date, n: int = TOP_N) -> list[str]:
     """The ``n`` authors with most repositories created in [start, end] (per board and range,
-    computed once: callers only read the list).
+    computed once).
 
     Count descending, then name ascending (case-insensitive, then exact) for ties.
     """
-    return _ranked(snap, start, end)["author"].head(n).tolist()
+    return _top_ranked(snap, start, end, n)["author"].tolist()
+
+
+@c.per_board
+def known_authors(snap) -> frozenset[str]:
+    """Every author of the board (per board, once)."""
+    return frozenset(author_pairs(snap)["author"])
 
 
 def author_choices(snap, raw_dates: object) -> list[str]:
@@ -158,7 +171,7 @@ class Params:
         given = raw.get("authors")
         if given is None:
             return cls(start=start, end=end, authors=tuple(top), aggregation=agg)
-        known = set(author_pairs(snap)["author"])
+        known = known_authors(snap)
         given = c.parse_choices(given, known, "authors", empty_message="Tick at least one author.")
         authors = tuple(a for a in top if a in given)
         if not authors:
@@ -171,8 +184,9 @@ class Params:
 
 def table(snap, params: Params) -> pd.DataFrame:
     """Models of the selected authors per (author, period, type), with the author's period mean."""
-    models = c.in_range(snap.models, params.start, params.end)
-    ranked = _ranked(snap, params.start, params.end)
+    models = c.in_range(snap.models, params.start, params.end, columns=("repo_id", "type", "created_at", "average"))
+    # the selected authors are among the range's top ones (from_inputs keeps no other)
+    ranked = _top_ranked(snap, params.start, params.end)
     ranked = ranked.loc[ranked["author"].isin(params.authors)]
     if ranked.empty:
         raise c.EmptySelection("None of the selected authors has models in this date range.")

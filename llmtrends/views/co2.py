@@ -77,7 +77,8 @@ def table(snap, params: Params) -> pd.DataFrame:
     models = snap.models
     if not has_co2(models):
         raise c.EmptySelection(NO_CO2)
-    models = models.loc[models["type"].isin(params.types) & models["average"].notna() & (models["co2_kg"] > 0)]
+    models = c.rows(models, models["type"].isin(params.types) & models["average"].notna() & (models["co2_kg"] > 0),
+                    ("type", "average", "co2_kg", "size_class", *providers.OFFICIAL_COLUMNS))
     if models.empty:
         raise c.EmptySelection("No models of the selected types have a CO₂ cost.")
     who = providers.resolve_official(models)

@@ -214,19 +214,38 @@ def date_bounds(models: pd.DataFrame, column: str = "created_at") -> tuple[dt.da
     return dates.min().date(), dates.max().date()
 
 
-def dated(models: pd.DataFrame, column: str = "created_at") -> pd.DataFrame:
-    """Models with a real date: no missing date, not the Hub's 2022-03-02 placeholder."""
+def _dated_mask(models: pd.DataFrame, column: str) -> pd.Series:
     keep = models[column].notna()
     if column == "created_at" and "created_at_placeholder" in models.columns:
         keep &= ~models["created_at_placeholder"].fillna(False).astype(bool)
-    return models.loc[keep]
+    return keep
 
 
-def in_range(models: pd.DataFrame, start: dt.date, end: dt.date, column: str = "created_at") -> pd.DataFrame:
-    """Dated models whose date falls in [start, end] (whole days)."""
-    frame = dated(models, column)
-    day = frame[column].dt.normalize()
-    return frame.loc[(day >= pd.Timestamp(start)) & (day <= pd.Timestamp(end))]
+def dated(models: pd.DataFrame, column: str = "created_at") -> pd.DataFrame:
+    """Models with a real date: no missing date, not the Hub's 2022-03-02 placeholder."""
+    return models.loc[_dated_mask(models, column)]
+
+
+def in_range(models: pd.DataFrame, start: dt.date, end: dt.date, column: str = "created_at",
+             columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Dated models whose date falls in [start, end] (whole days).
+
+    ``columns`` (optional): only these columns are kept, as in :func:`rows`.
+    """
+    return rows(models, _range_mask(models, start, end, column), columns)
+
+
+def _range_mask(models: pd.DataFrame, start: dt.date, end: dt.date, column: str = "created_at") -> pd.Series:
+    day = models[column].dt.normalize()
+    return _dated_mask(models, column) & (day >= pd.Timestamp(start)) & (day <= pd.Timestamp(end))
+
+
+def rows(models: pd.DataFrame, keep: pd.Series, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The rows of ``models`` where ``keep`` is true, with only ``columns`` (optional; names
+    absent from the table are left out). Selecting columns copies nothing (copy on write);
+    selecting rows copies every column kept, so a caller reading a few columns names them."""
+    frame = models if columns is None else models[[c for c in dict.fromkeys(columns) if c in models.columns]]
+    return frame.loc[keep]
 
 
 def period_start(dates: pd.Series, aggregation: str) -> pd.Series:
@@ -311,10 +330,14 @@ class RangeTypesParams:
         return cls(start=start, end=end, types=types, aggregation=agg)
 
 
-def typed_in_range(models: pd.DataFrame, start: dt.date, end: dt.date, types: Sequence[str]) -> pd.DataFrame:
-    """Dated models of the given types created in [start, end]; EmptySelection when none."""
-    chosen = in_range(models, start, end)
-    chosen = chosen.loc[chosen["type"].isin(types)]
+def typed_in_range(models: pd.DataFrame, start: dt.date, end: dt.date, types: Sequence[str],
+                   columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Dated models of the given types created in [start, end]; EmptySelection when none.
+
+    ``columns`` as in :func:`in_range` (``type`` and ``created_at`` are always kept)."""
+    if columns is not None:
+        columns = ["type", "created_at", *columns]
+    chosen = rows(models, _range_mask(models, start, end) & models["type"].isin(types), columns)
     if chosen.empty:
         raise EmptySelection("No models of the selected types were created in this date range.")
     return chosen
@@ -329,6 +352,11 @@ def kept_levels(levels: Iterable[str], values: pd.Series) -> list[str]:
     """The ``levels`` (in their order) that occur in ``values`` (scanned once)."""
     seen = set(values.dropna().unique())
     return [v for v in levels if v in seen]
+
+
+def level_codes(values: pd.Series, levels: Sequence[str]) -> np.ndarray:
+    """Each value's position in ``levels`` (-1 when absent): a sort key in the levels' order."""
+    return pd.Categorical(values, categories=list(levels)).codes
 
 
 def present_types(models: pd.DataFrame) -> list[str]:

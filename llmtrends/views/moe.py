@@ -72,27 +72,29 @@ class Params:
 
 def table(snap, params: Params) -> pd.DataFrame:
     """One row per model: MoE or dense, size class, parameters, score and group counts."""
-    models = c.in_range(snap.models, params.start, params.end)
+    models = c.in_range(snap.models, params.start, params.end, columns=(
+        "repo_id", "type", "architecture_family", "moe", "size_class", "params_b", "average"))
     models = models.loc[models["average"].notna() & models["moe"].notna() & (models["params_b"] > 0)
                         & models["size_class"].isin(params.sizes)]
     if models.empty:
         raise c.EmptySelection("No models with a known parameter count match this selection.")
     family = models["architecture_family"] if "architecture_family" in models.columns else pd.Series(
         pd.NA, index=models.index)
+    is_moe = models["moe"].astype(bool).to_numpy()
     out = pd.DataFrame({
         "repo_id": models["repo_id"].astype(str),
         "type": models["type"].astype("string"),
         "architecture_family": family.astype("string"),
-        "experts": models["moe"].astype(bool).map({True: MOE, False: DENSE}).astype(str),
+        "experts": pd.Series(np.where(is_moe, MOE, DENSE), index=models.index, dtype="str"),
         "size_class": models["size_class"].astype(str),
         "params_b": models["params_b"].astype(float),
         "average": models["average"].astype(float),
     }).reset_index(drop=True)
     out["group_models"] = out.groupby("experts")["repo_id"].transform("size").astype(int)
     out["group_class_models"] = out.groupby(["experts", "size_class"])["repo_id"].transform("size").astype(int)
-    order = {g: i for i, g in enumerate(GROUPS)} | {s: i for i, s in enumerate(schema.SIZE_CLASSES)}
-    out = out.sort_values(["experts", "size_class", "params_b", "repo_id"], kind="stable",
-                          key=lambda s: s.map(order) if s.name in ("experts", "size_class") else s)
+    # MoE before dense, size classes in their order, then by size and name
+    out = out.assign(_g=np.where(is_moe, 0, 1), _s=c.level_codes(out["size_class"], schema.SIZE_CLASSES))
+    out = out.sort_values(["_g", "_s", "params_b", "repo_id"], kind="stable").drop(columns=["_g", "_s"])
     return c.shown(out.reset_index(drop=True), len(out))
 
 

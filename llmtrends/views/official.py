@@ -63,7 +63,8 @@ class Params:
 def table(snap, params: Params) -> pd.DataFrame:
     """Models per (provider group, size class) with shares and ratios to the Large class."""
     models = snap.models
-    models = models.loc[models["type"].isin(params.types) & models["size_class"].isin(schema.SIZE_CLASSES)]
+    models = c.rows(models, models["type"].isin(params.types) & models["size_class"].isin(schema.SIZE_CLASSES),
+                    ("size_class", *providers.OFFICIAL_COLUMNS))
     if models.empty:
         raise c.EmptySelection("No models of the selected types have a known size.")
     who = providers.resolve_official(models)
@@ -73,8 +74,8 @@ def table(snap, params: Params) -> pd.DataFrame:
     grid = pd.MultiIndex.from_product([list(providers.PROVIDER_GROUPS), list(schema.SIZE_CLASSES)],
                                       names=["provider", "size_class"])
     counts = frame.groupby(["provider", "size_class"]).size().reindex(grid, fill_value=0)
-    sources = (frame.groupby(["provider", "size_class"])["source"]
-               .agg(lambda s: " + ".join(sorted(set(s)))).reindex(grid, fill_value=""))
+    sources = (frame.drop_duplicates().groupby(["provider", "size_class"])["source"]
+               .agg(lambda s: " + ".join(sorted(s))).reindex(grid, fill_value=""))
     out = counts.rename("models").reset_index()
     out["models"] = out["models"].astype(int)
     out["provider_models"] = out.groupby("provider")["models"].transform("sum").astype(int)

@@ -72,7 +72,8 @@ class Params:
 
 def table(snap, params: Params) -> pd.DataFrame:
     """One row per model with its score per billion parameters and its size class's summary."""
-    models = c.in_range(snap.models, params.start, params.end)
+    models = c.in_range(snap.models, params.start, params.end,
+                        columns=("repo_id", "type", "size_class", "params_b", "average"))
     models = models.loc[models["type"].isin(params.types) & models["average"].notna()
                         & (models["params_b"] > 0) & models["size_class"].isin(schema.SIZE_CLASSES)]
     if params.exclude_small:
@@ -92,9 +93,8 @@ def table(snap, params: Params) -> pd.DataFrame:
     out["class_median_score_per_b"] = by_class["score_per_b"].transform("median")
     out["class_mean_score_per_b"] = by_class["score_per_b"].transform("mean")
     out["class_median_average"] = by_class["average"].transform("median")
-    order = {s: i for i, s in enumerate(schema.SIZE_CLASSES)}
-    out = out.sort_values(["size_class", "params_b", "repo_id"], kind="stable",
-                          key=lambda s: s.map(order) if s.name == "size_class" else s).reset_index(drop=True)
+    out = (out.assign(_s=c.level_codes(out["size_class"], schema.SIZE_CLASSES))
+           .sort_values(["_s", "params_b", "repo_id"], kind="stable").drop(columns="_s").reset_index(drop=True))
     return c.shown(out, len(out))
 
 

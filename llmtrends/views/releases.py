@@ -66,7 +66,7 @@ class Params:
 
 def table(snap, params: Params) -> pd.DataFrame:
     """New models per (period, family), the period's total, and the releases dated in it."""
-    models = c.in_range(snap.models, params.start, params.end)
+    models = c.in_range(snap.models, params.start, params.end, columns=("created_at", "architecture_family"))
     models = models.loc[models["architecture_family"].notna()]
     if models.empty:
         raise c.EmptySelection("No models were created in this date range.")

@@ -51,7 +51,8 @@ Params = c.RangeTypesParams
 
 def table(snap, params: Params) -> pd.DataFrame:
     """The per-model rows and the per-(period, type) running totals, stacked (see module doc)."""
-    models = c.typed_in_range(snap.models, params.start, params.end, params.types)
+    models = c.typed_in_range(snap.models, params.start, params.end, params.types,
+                              columns=("repo_id", "average"))
     models = models.loc[models["average"].notna()]
     if models.empty:
         raise c.EmptySelection("No model of the selected types in this date range has a score.")

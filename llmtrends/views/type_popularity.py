@@ -32,7 +32,7 @@ Params = c.RangeTypesParams
 
 def table(snap, params: Params) -> pd.DataFrame:
     """New models per (period, type) and each type's share of the period."""
-    models = c.typed_in_range(snap.models, params.start, params.end, params.types)
+    models = c.typed_in_range(snap.models, params.start, params.end, params.types, columns=())
     out = c.period_counts(models["created_at"], models["type"], params.types, params.start, params.end,
                           params.aggregation, "type")
     out["period_total"] = out.groupby("period")["new_models"].transform("sum")
