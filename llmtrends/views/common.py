@@ -93,7 +93,7 @@ def per_board(fn: Callable) -> Callable:
 
 # A scatter plot draws at most this many models; more only blot the figure out (and take
 # seconds each to draw): a board 100x the size of v2 draws a random sample instead.
-MAX_POINTS = 20_000
+MAX_POINTS = 10_000
 
 
 TRENDS_ON_SAMPLE = "; trend lines fitted on the same sample"
@@ -101,7 +101,7 @@ TRENDS_ON_SAMPLE = "; trend lines fitted on the same sample"
 
 def thin_points(data: pd.DataFrame, what: str = "models", max_points: int | None = None) -> tuple[pd.DataFrame, str]:
     """At most ``max_points`` rows of ``data``: all of them, or a reproducible random sample
-    (seed 0, rows in their order). Also returns a caption for the figure ("20,000 of 402,782
+    (seed 0, rows in their order). Also returns a caption for the figure ("10,000 of 402,782
     models drawn (a random sample)"), empty when no row was left out. The CSV always holds
     every row; only what is drawn is thinned. ``max_points`` defaults to ``MAX_POINTS``."""
     max_points = MAX_POINTS if max_points is None else max_points
