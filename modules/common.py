@@ -11,6 +11,7 @@ import base64
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -45,8 +46,24 @@ def _figure_key(view, which: str, params, s, fmt: str = "png", dpi: int = lrende
 
 
 # Renders under way, by figure key: the outputs (of any session) asking for a figure that
-# is being rendered wait for the same future. Only touched from the event loop.
+# is being rendered wait for the same future. Only changed from the event loop.
 _INFLIGHT: dict[tuple, asyncio.Future] = {}
+# When a session last started or finished a render (time.monotonic()): prewarm() waits
+# for the sessions' renders to be over and this long quiet before it takes a worker.
+_LAST_RENDER = [0.0]
+PREWARM_QUIET_S = 1.0
+
+
+def _sessions_quiet(seconds: float | None = None, poll_s: float = 0.05) -> None:
+    """Block (in prewarm's thread) until no session's render is under way or ended less than
+    ``seconds`` (default ``PREWARM_QUIET_S``) ago, so figures nobody asked for yet never hold
+    up the ones a user waits for."""
+    seconds = PREWARM_QUIET_S if seconds is None else seconds
+    while True:
+        quiet = time.monotonic() - _LAST_RENDER[0]
+        if not _INFLIGHT and quiet >= seconds:
+            return
+        time.sleep(max(poll_s, seconds - quiet) if not _INFLIGHT else poll_s)
 
 
 def _figure_future(view, which: str, params, tbl, s, fmt: str = "png", dpi: int = lrender.SCREEN_DPI) -> asyncio.Future:
@@ -58,8 +75,10 @@ def _figure_future(view, which: str, params, tbl, s, fmt: str = "png", dpi: int 
         fut = loop.run_in_executor(_WAIT_POOL, FIGURES.get_or_render, key,
                                    lambda: RENDERER.render(view.ID, which, params, tbl, fmt, dpi))
         _INFLIGHT[key] = fut
+        _LAST_RENDER[0] = time.monotonic()
 
         def done(f, key=key):
+            _LAST_RENDER[0] = time.monotonic()
             if _INFLIGHT.get(key) is f:
                 del _INFLIGHT[key]
             if not f.cancelled():
@@ -72,7 +91,9 @@ def prewarm(snapshots: Mapping, views, first_board: str | None = None) -> thread
     """Render every view's default figures on every board in a background thread.
 
     What every new session shows first is then a cache hit. The default board's views go
-    first, in tab order; a selection a view cannot plot is skipped.
+    first, in tab order; a selection a view cannot plot is skipped. Each figure waits until
+    the sessions' own renders are over (:func:`_sessions_quiet`): a user changing a control
+    while the app warms up does not queue behind figures nobody asked for.
     """
     boards = sorted(snapshots, key=lambda b: b != first_board)
 
@@ -84,6 +105,7 @@ def prewarm(snapshots: Mapping, views, first_board: str | None = None) -> thread
                     params = view.Params.defaults(s)
                     tbl = _table(view, s, params)
                     for which in view.FIGURES:
+                        _sessions_quiet()
                         FIGURES.get_or_render(_figure_key(view, which, params, s),
                                               lambda: RENDERER.render(view.ID, which, params, tbl, "png"))
                 except vc.ViewError:

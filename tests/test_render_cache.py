@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pandas as pd
@@ -81,6 +82,39 @@ def test_prewarm_fills_the_keys_the_plots_ask_for(snapshots, monkeypatch):
         assert png is not None, f"prewarm did not fill {which}"
         assert png == render.figure_bytes(view.figure(view.table(snap, params), params, which), "png")
     assert (view.ID, "v2", snap.version, params) in tables
+
+
+def test_prewarm_waits_while_a_session_renders(snapshots, monkeypatch):
+    from modules import common as mc
+
+    figs = render.FigureCache(max_bytes=64 * 1024 * 1024)
+    monkeypatch.setattr(mc, "FIGURES", figs)
+    monkeypatch.setattr(mc, "TABLES", cache.TableCache(max_bytes=64 * 1024 * 1024))
+    monkeypatch.setattr(mc, "_INFLIGHT", {"a session's figure": None})
+    monkeypatch.setattr(mc, "_LAST_RENDER", [0.0])
+    monkeypatch.setattr(mc, "PREWARM_QUIET_S", 0.2)
+    view = by_id("official")
+    thread = mc.prewarm({"v2": snapshots["v2"]}, [view], "v2")
+    thread.join(timeout=1.0)
+    assert thread.is_alive() and len(figs) == 0  # nothing rendered while the session's figure is
+    mc._INFLIGHT.clear()
+    mc._LAST_RENDER[0] = time.monotonic()
+    thread.join(timeout=300)
+    assert not thread.is_alive() and len(figs) == len(view.FIGURES)
+
+
+def test_sessions_quiet_waits_for_the_quiet_period(monkeypatch):
+    from modules import common as mc
+
+    monkeypatch.setattr(mc, "_INFLIGHT", {})
+    start = time.monotonic()
+    monkeypatch.setattr(mc, "_LAST_RENDER", [start])
+    mc._sessions_quiet(0.3, poll_s=0.01)
+    assert time.monotonic() - start >= 0.3  # not before 0.3 s after the last render
+    monkeypatch.setattr(mc, "_LAST_RENDER", [start - 10.0])
+    before = time.monotonic()
+    mc._sessions_quiet(0.3, poll_s=0.01)  # quiet long enough already: returns at once
+    assert time.monotonic() - before < 0.3
 
 
 def test_figure_cache_evicts_least_recently_used_within_its_bound():
