@@ -102,6 +102,7 @@ def prewarm(snapshots: Mapping, views, first_board: str | None = None) -> thread
             s = snapshots[board]
             for view in views:
                 try:
+                    _sessions_quiet()  # the table is computed here, in the app process
                     params = view.Params.defaults(s)
                     tbl = _table(view, s, params)
                     for which in view.FIGURES:
