@@ -321,6 +321,24 @@ def test_per_board_memo_counts_a_board_by_its_models_table():
     assert calls[-1] == ("k", 1) and len(calls) == 4 + 70 + 1
 
 
+def test_per_board_memo_counts_a_models_table_by_identity():
+    calls = []
+
+    @vc.per_board
+    def ids(models):
+        calls.append(len(models))
+        return frozenset(models["x"])
+
+    t = pd.DataFrame({"x": [1, 2, 3]})
+    other = pd.DataFrame({"x": [1, 2, 3]})  # equal content, another table
+    assert ids(t) == frozenset({1, 2, 3}) and ids(t) == frozenset({1, 2, 3})
+    assert calls == [3]
+    assert ids(store.Snapshot("v2", t, None, {})) == frozenset({1, 2, 3})  # its snapshot: the same board
+    assert calls == [3]
+    ids(other)
+    assert calls == [3, 3]
+
+
 def test_kept_levels_keeps_the_order_of_the_levels():
     values = pd.Series(["b", None, "d", "b", "a"], dtype="str")
     assert vc.kept_levels(["a", "b", "c", "d"], values) == ["a", "b", "d"]

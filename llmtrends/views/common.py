@@ -53,7 +53,8 @@ class EmptySelection(ViewError):
 
 def per_board(fn: Callable) -> Callable:
     """Memoize ``fn`` per board: a snapshot argument counts by the identity of its models
-    table (a board loaded once per process keeps it), the other arguments by value.
+    table (a board loaded once per process keeps it), and so does a DataFrame argument (a
+    board's models table itself); the other arguments count by value.
 
     For what every control change would otherwise recompute from the whole board (a view's
     defaults: date bounds, present types, top authors; the lineage of base models). The
@@ -68,7 +69,7 @@ def per_board(fn: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         key, held = [], []
         for a in args:
-            models = getattr(a, "models", None)
+            models = a if isinstance(a, pd.DataFrame) else getattr(a, "models", None)
             if isinstance(models, pd.DataFrame):
                 key.append(("board", id(models)))
                 held.append(models)

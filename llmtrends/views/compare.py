@@ -102,7 +102,7 @@ def parse_models(value: object, models: pd.DataFrame) -> tuple[str, ...]:
     picked = tuple(dict.fromkeys(value))
     if len(picked) > MAX_MODELS:
         raise c.InvalidInput(f"models: {len(picked)} models picked; at most {MAX_MODELS} can be compared")
-    known = set(models["repo_id"].astype(str))
+    known = model_ids(models)
     unknown = [v for v in picked if v not in known]
     if unknown:
         raise c.InvalidInput(f"models: {unknown[0][:60]!r} is not a model of this board")
@@ -111,9 +111,15 @@ def parse_models(value: object, models: pd.DataFrame) -> tuple[str, ...]:
     return picked
 
 
+@c.per_board
+def model_ids(models: pd.DataFrame) -> frozenset[str]:
+    """The repo ids of a board's models table (once per board)."""
+    return frozenset(models["repo_id"].astype(str))
+
+
 def known_models(models: pd.DataFrame, ids: Sequence[object]) -> tuple[str, ...]:
     """The ids (from another view's selection) that are models of this board, at most five."""
-    known = set(models["repo_id"].astype(str))
+    known = model_ids(models)
     return tuple(v for v in dict.fromkeys(ids) if isinstance(v, str) and v in known)[:MAX_MODELS]
 
 
