@@ -124,8 +124,11 @@ class RenderPool:
         """The figure's bytes, exactly as ``render.view_figure_bytes`` in this process makes them
         (``dpi`` defaults to ``render.SCREEN_DPI``)."""
         from .render import SCREEN_DPI, view_figure_bytes  # plotnine: imported by then anyway
+        from .views import by_id
+        from .views.common import figure_table
 
         dpi = SCREEN_DPI if dpi is None else dpi
+        tbl = figure_table(by_id(view_id), which, tbl)  # less to pickle: only what the figure reads
         for _attempt in range(2):
             pool = self._pool()
             if pool is None:

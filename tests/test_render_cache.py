@@ -63,6 +63,31 @@ def test_cached_figures_are_byte_identical_to_fresh_renders(snapshots, board):
     assert checked >= 5
 
 
+@pytest.mark.parametrize("board", ["v1", "v2"])
+def test_figures_from_the_columns_a_worker_is_sent_are_the_same(snapshots, board):
+    # figure_table sends a figure worker only the FIGURE_COLUMNS of a view's table: a figure
+    # reading any other column fails here (KeyError), one drawn differently differs in bytes
+    snap = snapshots[board]
+    narrowed = 0
+    for view in VIEWS:
+        got = _defaults(view, snap)
+        if got is None:
+            continue
+        params, tbl = got
+        for which in view.FIGURES:
+            part = vc.figure_table(view, which, tbl)
+            declared = getattr(view, "FIGURE_COLUMNS", {}).get(which)
+            if declared is None:
+                assert part is tbl
+                continue
+            assert list(part.columns) == list(declared) and len(part.columns) < len(tbl.columns)
+            assert len(part) == len(tbl) and part.attrs == tbl.attrs
+            assert (render.figure_bytes(view.figure(part, params, which), "png")
+                    == render.figure_bytes(view.figure(tbl, params, which), "png")), f"{board}/{view.ID}/{which}"
+            narrowed += 1
+    assert narrowed >= (6 if board == "v1" else 8)  # moe, params_score, score_trends (+ co2 on v2)
+
+
 def test_prewarm_fills_the_keys_the_plots_ask_for(snapshots, monkeypatch):
     from modules import common as mc
 

@@ -33,6 +33,9 @@ DESCRIPTION = ("Average score against the CO₂ cost of evaluating each model, f
                "namespace is on the curated list of official providers). Models whose size is unknown are "
                "left out of the bottom plot.")
 FIGURES = ("cost", "efficiency")
+# the columns each figure reads: a figure worker is sent only these (views.common.figure_table)
+FIGURE_COLUMNS = {"cost": ("provider", "co2_kg", "average"),
+                  "efficiency": ("type", "size_class", "cell_models", "cell_median_score_per_kg")}
 CSV_COLUMNS = {
     "repo_id": "model repository (namespace/name)",
     "type": "model type",

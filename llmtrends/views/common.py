@@ -249,6 +249,14 @@ def rows(models: pd.DataFrame, keep: pd.Series, columns: Sequence[str] | None = 
     return frame.loc[keep]
 
 
+def figure_table(view, which: str, tbl: pd.DataFrame) -> pd.DataFrame:
+    """The part of a view's table that its figure ``which`` reads: the view's
+    ``FIGURE_COLUMNS[which]`` when it names them (per-model tables, which are large on a large
+    board), else the whole table. Figure workers are sent this; the figure is the same."""
+    columns = getattr(view, "FIGURE_COLUMNS", {}).get(which)
+    return tbl if columns is None else tbl[list(columns)]
+
+
 def period_start(dates: pd.Series, aggregation: str) -> pd.Series:
     """The first day of each date's period: the day, the ISO week's Monday, the month's 1st."""
     days = dates.dt.normalize()

@@ -33,6 +33,9 @@ DESCRIPTION = ("Average score of mixture-of-experts (MoE) and dense models, for 
                "parameters. Models whose parameter count is unknown, and models without a real repository "
                "creation date (missing, or the Hub's 2022-03-02 placeholder), are left out.")
 FIGURES = ("distribution", "scatter")
+# the columns each figure reads: a figure worker is sent only these (views.common.figure_table)
+FIGURE_COLUMNS = {"distribution": ("experts", "size_class", "average"),
+                  "scatter": ("experts", "params_b", "average")}
 MOE, DENSE = "MoE", "Dense"
 GROUPS = (MOE, DENSE)
 ALL_SIZES = "All selected sizes"

@@ -32,6 +32,9 @@ DESCRIPTION = ("Average score per billion parameters by size class (top: median 
                "without a real repository creation date (missing, or the Hub's 2022-03-02 placeholder), "
                "are left out. Leaderboard v1 gives parameters in whole billions.")
 FIGURES = ("per_billion", "scatter")
+# the columns each figure reads: a figure worker is sent only these (views.common.figure_table)
+FIGURE_COLUMNS = {"per_billion": ("size_class", "class_models", "class_median_score_per_b", "class_mean_score_per_b"),
+                  "scatter": ("type", "params_b", "average")}
 MIN_PARAMS_B = 1.0  # "leave out models under 1B" keeps params_b >= 1
 CSV_COLUMNS = {
     "repo_id": "model repository (namespace/name)",

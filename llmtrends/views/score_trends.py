@@ -29,6 +29,9 @@ DESCRIPTION = ("Each model's average score by the day its repository was created
                "of the date range (bottom; the aggregation applies to this plot). Models without a real "
                "creation date (missing, or the Hub's 2022-03-02 placeholder) are left out.")
 FIGURES = ("scores", "totals")
+# the columns each figure reads: a figure worker is sent only these (views.common.figure_table)
+FIGURE_COLUMNS = {"scores": ("series", "type", "created_at", "average"),
+                  "totals": ("series", "type", "period", "total_models")}
 # A type needs at least this many models for a trend line: loess cannot fit fewer points
 # sensibly (and fails outright on a handful).
 MIN_SMOOTH_MODELS = 10
