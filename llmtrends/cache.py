@@ -90,3 +90,19 @@ class TableCache(BoundedLRU):
         with self._lock:
             self._store(key, frame.copy(), size)
         return frame
+
+
+class ValueCache(BoundedLRU):
+    """An LRU cache of small values (counts, flags) bounded by their number."""
+
+    def __init__(self, max_items: int = 4096):
+        super().__init__(max_items)
+
+    def get(self, key: Hashable) -> object | None:
+        """The value for ``key``, or None."""
+        with self._lock:
+            return self._lookup(key)
+
+    def put(self, key: Hashable, value: object) -> None:
+        with self._lock:
+            self._store(key, value, 1)

@@ -34,10 +34,21 @@ _WAIT_POOL = ThreadPoolExecutor(max_workers=max(2, 2 * RENDERER.workers), thread
 DOWNLOAD_DPI = 150  # figures downloaded as PNG/SVG/PDF
 # A process-wide cache of view tables, so a selection any session made before is not recomputed.
 TABLES = lcache.TableCache(max_bytes=24 * 1024 * 1024)
+# The number of models each table computed shows (its provenance line), by table key: with
+# the figure cache, a selection seen before is answered without its table, even when the
+# table is too large for TABLES (a board far larger than the real ones).
+SHOWN = lcache.ValueCache(max_items=4096)
+
+
+def _table_key(view, s, params) -> tuple:
+    return (view.ID, s.board, s.version, params)
 
 
 def _table(view, s, params):
-    return TABLES.get_or_compute((view.ID, s.board, s.version, params), lambda: view.table(s, params))
+    key = _table_key(view, s, params)
+    tbl = TABLES.get_or_compute(key, lambda: view.table(s, params))
+    SHOWN.put(key, tbl.attrs.get("models_shown"))
+    return tbl
 
 
 def _figure_key(view, which: str, params, s, fmt: str = "png", dpi: int = lrender.SCREEN_DPI) -> tuple:
@@ -208,6 +219,12 @@ def controls_tab(view, build: Callable, names: Sequence[str]) -> tuple[Callable,
     return view_ui, view_server
 
 
+def _plot_img(view, which: str, png: bytes, key: tuple) -> ui.Tag:
+    src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return ui.img(src=src, alt=f"{view.TITLE}: {which}", class_="llmtrends-plot",
+                  style="max-width:100%;height:auto;", **{"data-key": str(abs(hash(key)))})
+
+
 def _filename(view, board: str, which: str, ext: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", f"llmtrends_{board}_{view.ID}_{which}.{ext}")
 
@@ -224,30 +241,50 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
     def board_marker():
         return ui.div(ui.input_text("controls_board", None, value=snap().board), style="display:none")
 
+    def guarded(compute: Callable[[], object]) -> tuple[object, str | None]:
+        """``(value, None)``, or ``(None, message)`` for the user when ``compute`` fails."""
+        try:
+            return compute(), None
+        except vc.InvalidInput as exc:
+            log.warning("rejected input in %s: %s", view.ID, exc)
+            return None, f"Invalid input rejected — {exc}"
+        except vc.ViewError as exc:
+            return None, str(exc)
+        except SilentException:
+            raise
+        except Exception:  # noqa: BLE001 -- never show a traceback to a user
+            log.exception("view %s failed", view.ID)
+            return None, "This view could not be drawn for this selection (the error was logged)."
+
     @reactive.calc
-    def result():
+    def chosen():
+        """``(params, message)``: the controls' values checked, without computing the table."""
         s = snap()
         # Right after a board switch the controls still hold the old board's values
         # (types, authors, dates) until their new versions reach the browser: wait for
         # them quietly instead of flashing an "invalid input" message.
         if input.controls_board() != s.board:
             raise SilentException()
-        try:
-            params = view.Params.from_inputs(raw_inputs(), s)
-            return params, _table(view, s, params), None
-        except vc.InvalidInput as exc:
-            log.warning("rejected input in %s: %s", view.ID, exc)
-            return None, None, f"Invalid input rejected — {exc}"
-        except vc.ViewError as exc:
-            return None, None, str(exc)
-        except SilentException:
-            raise
-        except Exception:  # noqa: BLE001 -- never show a traceback to a user
-            log.exception("view %s failed", view.ID)
-            return None, None, "This view could not be drawn for this selection (the error was logged)."
+        return guarded(lambda: view.Params.from_inputs(raw_inputs(), s))
+
+    @reactive.calc
+    def result():
+        params, message = chosen()
+        if message is not None:
+            return None, None, message
+        tbl, message = guarded(lambda: _table(view, snap(), params))
+        return (None, None, message) if message is not None else (params, tbl, None)
+
+    def cached_png(which: str):
+        """The figure's bytes when this selection was rendered before (no table needed), else None."""
+        params, message = chosen()
+        return None if message is not None else FIGURES.get(_figure_key(view, which, params, snap()))
 
     def make_plot(which: str):
         async def fn():
+            png = cached_png(which)
+            if png is not None:
+                return _plot_img(view, which, png, _figure_key(view, which, chosen()[0], snap()))
             params, tbl, message = result()
             if message is not None:
                 # one message, under the first plot's slot
@@ -269,9 +306,7 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
                 log.exception("figure %s/%s failed", view.ID, which)
                 return ui.div("This figure could not be drawn (the error was logged).",
                               class_="alert alert-warning llmtrends-message", role="status")
-            src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-            return ui.img(src=src, alt=f"{view.TITLE}: {which}", class_="llmtrends-plot",
-                          style="max-width:100%;height:auto;", **{"data-key": str(abs(hash(key)))})
+            return _plot_img(view, which, png, key)
         fn.__name__ = f"plot_{which}"
         return render.ui(fn)
 
@@ -306,8 +341,11 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
     @render.text
     def provenance():
         s = snap()
-        _, tbl, _ = result()
-        n = None if tbl is None else tbl.attrs.get("models_shown")
+        params, message = chosen()
+        n = None if message is not None else SHOWN.get(_table_key(view, s, params))
+        if n is None and message is None:  # not computed yet (or shown in no table): compute it
+            _, tbl, _ = result()
+            n = None if tbl is None else tbl.attrs.get("models_shown")
         return vc.provenance(s.manifest, s.board, len(s.models), n)
 
     return result

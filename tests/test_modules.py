@@ -118,3 +118,36 @@ def test_forged_aggregation_then_recovery(wire, snapshot_dir):
     wire.update({f"{NS}-aggregation": "month"})
     wire.wait_for(f"{NS}-plot_counts", is_plot)
     wire.assert_no_errors()
+
+
+def test_a_selection_seen_before_is_answered_without_its_table(client, snapshot_dir, v1, monkeypatch):
+    from llmtrends import cache
+    from llmtrends.views import type_popularity as tp_view
+    from modules import common as mc
+
+    inputs = valid(snapshot_dir)
+    inputs[f"{NS}-aggregation"] = "month"
+    with client.websocket_connect("/websocket/") as ws:
+        first = ShinyWire(ws.send_text, ws.receive_text)
+        first.init(inputs, OUTPUTS)
+        plots = {w: first.wait_for(f"{NS}-plot_{w}", is_plot) for w in ("counts", "shares")}
+        prov = first.wait_for(f"{NS}-provenance", lambda t: "models shown" in t)
+    # the tables are gone from their cache and computing one now fails: a session asking for
+    # the same selection gets the same plots and provenance from the figure cache and SHOWN
+    calls = []
+
+    def table_not_allowed(*args):
+        calls.append(args)
+        raise AssertionError("the table was computed")
+
+    monkeypatch.setattr(mc, "TABLES", cache.TableCache(max_bytes=1024 * 1024))
+    monkeypatch.setattr(tp_view, "table", table_not_allowed)
+    with client.websocket_connect("/websocket/") as ws:
+        again = ShinyWire(ws.send_text, ws.receive_text)
+        again.init(inputs, OUTPUTS)
+        for w in ("counts", "shares"):  # a plot or a message, whichever comes: it must be the plot
+            assert again.wait_for(f"{NS}-plot_{w}", lambda h: is_plot(h) or is_message(h)) == plots[w]
+        assert again.wait_for(f"{NS}-provenance", lambda t: "models shown" in t) == prov
+        again.assert_no_errors()
+    assert calls == []
+    assert f"of {len(v1.models):,} models shown" in prov
