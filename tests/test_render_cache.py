@@ -364,6 +364,24 @@ def test_per_board_memo_counts_a_models_table_by_identity():
     assert calls == [3, 3]
 
 
+def test_repo_rank_and_sort_rows_order_as_pandas_does():
+    ids = ["b/x", "a/z", "Zed/1", "a/y", "é/1", "a/ä", "b/x2"]
+    models = pd.DataFrame({"repo_id": pd.array(ids, dtype="str"), "v": [2.0, 1.0, 2.0, 1.0, 0.5, 1.0, 2.0]},
+                          index=[10, 11, 12, 13, 14, 15, 16])
+    rank = vc.repo_rank(models)
+    # by hand: code point order puts upper case before lower case and accents after ASCII
+    by_hand = ["Zed/1", "a/y", "a/z", "a/ä", "b/x", "b/x2", "é/1"]
+    assert [by_hand.index(i) for i in ids] == rank.tolist() and list(rank.index) == list(models.index)
+    rows = models.loc[[16, 10, 13, 11, 15]]
+    got = vc.sort_rows(rows, rows["v"], vc.ranks_of(models, rows))
+    expected = rows.sort_values(["v", "repo_id"], kind="stable").reset_index(drop=True)
+    assert got.equals(expected)
+    assert got["repo_id"].tolist() == ["a/y", "a/z", "a/ä", "b/x", "b/x2"]
+    # ties on every key keep the input order (stable)
+    tied = pd.DataFrame({"k": [1, 0, 1, 0], "tag": ["p", "q", "r", "s"]})
+    assert vc.sort_rows(tied, tied["k"])["tag"].tolist() == ["q", "s", "p", "r"]
+
+
 def test_kept_levels_keeps_the_order_of_the_levels():
     values = pd.Series(["b", None, "d", "b", "a"], dtype="str")
     assert vc.kept_levels(["a", "b", "c", "d"], values) == ["a", "b", "d"]

@@ -85,6 +85,7 @@ def table(snap, params: Params) -> pd.DataFrame:
     if models.empty:
         raise c.EmptySelection("No models of the selected types have a CO₂ cost.")
     who = providers.resolve_official(models)
+    rank = c.ranks_of(snap.models, models)
     size = models["size_class"] if "size_class" in models.columns else pd.Series(None, index=models.index)
     out = pd.DataFrame({
         "repo_id": models["repo_id"].astype(str),
@@ -99,7 +100,7 @@ def table(snap, params: Params) -> pd.DataFrame:
     cell = out.groupby(["type", "size_class"], dropna=False)["score_per_kg"]
     out["cell_models"] = cell.transform("size").astype(int)
     out["cell_median_score_per_kg"] = cell.transform("median")
-    out = out.sort_values(["co2_kg", "repo_id"], kind="stable").reset_index(drop=True)
+    out = c.sort_rows(out, out["co2_kg"], rank)
     return c.shown(out, len(out))
 
 

@@ -363,6 +363,32 @@ def kept_levels(levels: Iterable[str], values: pd.Series) -> list[str]:
     return [v for v in levels if v in seen]
 
 
+@per_board
+def repo_rank(models: pd.DataFrame) -> pd.Series:
+    """Each model's position when the board is sorted by repo id (stable; index: the board's).
+
+    A numeric stand-in for the repo id as a sort key: ordering hundreds of thousands of
+    strings at every control change is slow; looking up their precomputed ranks is not.
+    Python orders ``str`` by code point, as pandas and Arrow order UTF-8 strings.
+    """
+    ids = models["repo_id"].astype(str).to_numpy(dtype=object)
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
+    return pd.Series(rank, index=models.index)
+
+
+def ranks_of(snap_models: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
+    """:func:`repo_rank` of ``rows`` (a selection of the board ``snap_models``, same index)."""
+    return repo_rank(snap_models).loc[rows.index].to_numpy()
+
+
+def sort_rows(frame: pd.DataFrame, *keys: Sequence) -> pd.DataFrame:
+    """``frame`` ordered by the ``keys`` (arrays as long as it, the first the primary one),
+    ascending and stable like ``sort_values(kind="stable")``; the index is reset."""
+    order = np.lexsort(tuple(np.asarray(k) for k in reversed(keys)))
+    return frame.take(order).reset_index(drop=True)
+
+
 def level_codes(values: pd.Series, levels: Sequence[str]) -> np.ndarray:
     """Each value's position in ``levels`` (-1 when absent): a sort key in the levels' order."""
     return pd.Categorical(values, categories=list(levels)).codes

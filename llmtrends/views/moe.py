@@ -84,6 +84,7 @@ def table(snap, params: Params) -> pd.DataFrame:
     family = models["architecture_family"] if "architecture_family" in models.columns else pd.Series(
         pd.NA, index=models.index)
     is_moe = models["moe"].astype(bool).to_numpy()
+    rank = c.ranks_of(snap.models, models)
     out = pd.DataFrame({
         "repo_id": models["repo_id"].astype(str),
         "type": models["type"].astype("string"),
@@ -96,9 +97,9 @@ def table(snap, params: Params) -> pd.DataFrame:
     out["group_models"] = out.groupby("experts")["repo_id"].transform("size").astype(int)
     out["group_class_models"] = out.groupby(["experts", "size_class"])["repo_id"].transform("size").astype(int)
     # MoE before dense, size classes in their order, then by size and name
-    out = out.assign(_g=np.where(is_moe, 0, 1), _s=c.level_codes(out["size_class"], schema.SIZE_CLASSES))
-    out = out.sort_values(["_g", "_s", "params_b", "repo_id"], kind="stable").drop(columns=["_g", "_s"])
-    return c.shown(out.reset_index(drop=True), len(out))
+    out = c.sort_rows(out, np.where(is_moe, 0, 1), c.level_codes(out["size_class"], schema.SIZE_CLASSES),
+                      out["params_b"], rank)
+    return c.shown(out, len(out))
 
 
 def counts(tbl: pd.DataFrame, sizes: tuple[str, ...]) -> pd.DataFrame:

@@ -83,6 +83,7 @@ def table(snap, params: Params) -> pd.DataFrame:
         models = models.loc[models["params_b"] >= MIN_PARAMS_B]
     if models.empty:
         raise c.EmptySelection("No models with a known parameter count match this selection.")
+    rank = c.ranks_of(snap.models, models)
     out = pd.DataFrame({
         "repo_id": models["repo_id"].astype(str),
         "type": models["type"].astype(str),
@@ -96,8 +97,7 @@ def table(snap, params: Params) -> pd.DataFrame:
     out["class_median_score_per_b"] = by_class["score_per_b"].transform("median")
     out["class_mean_score_per_b"] = by_class["score_per_b"].transform("mean")
     out["class_median_average"] = by_class["average"].transform("median")
-    out = (out.assign(_s=c.level_codes(out["size_class"], schema.SIZE_CLASSES))
-           .sort_values(["_s", "params_b", "repo_id"], kind="stable").drop(columns="_s").reset_index(drop=True))
+    out = c.sort_rows(out, c.level_codes(out["size_class"], schema.SIZE_CLASSES), out["params_b"], rank)
     return c.shown(out, len(out))
 
 

@@ -65,7 +65,8 @@ def table(snap, params: Params) -> pd.DataFrame:
         "repo_id": models["repo_id"].astype(str),
         "created_at": models["created_at"].dt.normalize(),
         "average": models["average"].astype(float),
-    }).sort_values(["created_at", "repo_id"], kind="stable")
+    })
+    points = c.sort_rows(points, points["created_at"], c.ranks_of(snap.models, models))
     totals = c.period_counts(models["created_at"], models["type"].astype(str), params.types,
                              params.start, params.end, params.aggregation, "type")
     totals["total_models"] = totals.groupby("type")["new_models"].cumsum()  # rows are in period order
