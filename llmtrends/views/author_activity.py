@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from plotnine import (aes, geom_line, geom_point, geom_tile, ggplot, labs, scale_color_manual,
                       scale_fill_manual, scale_y_continuous, theme, element_blank)
@@ -94,23 +95,45 @@ def author_note(snap) -> str:
             f"{missing:,} of {len(snap.models):,} repositories have no commit data and count under their namespace.")
 
 
-def _ranked(snap, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """Authors of the range with their repository count, in ranking order (ties by name)."""
-    repos = c.in_range(snap.models, start, end, columns=("repo_id",))["repo_id"]
+@c.per_board
+def _pair_codes(snap) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per board, author_pairs as integer codes, so a date range is ranked without strings:
+    the board rows' repository codes, each pair's repository and author codes, the authors
+    (an author code indexes them) and each author's place in name order (case-insensitive,
+    then exact)."""
     pairs = author_pairs(snap)
-    pairs = pairs.loc[pairs["repo_id"].isin(repos)]
-    counts = pairs.groupby("author", sort=False)["repo_id"].nunique().rename("author_models").reset_index()
-    counts["_fold"] = counts["author"].str.casefold()
-    counts = counts.sort_values(["author_models", "_fold", "author"], ascending=[False, True, True])
-    counts = counts.drop(columns="_fold").reset_index(drop=True)
-    counts["author_rank"] = range(1, len(counts) + 1)
-    return counts
+    row_repo, repos = pd.factorize(snap.models["repo_id"])
+    pair_repo = repos.get_indexer(pairs["repo_id"])  # every pair's repository is on the board
+    pair_author, authors = pd.factorize(pairs["author"])
+    names = np.asarray(authors, dtype=object)
+    name_order = np.lexsort((names, np.array([a.casefold() for a in names], dtype=object)))
+    name_rank = np.empty(len(names), dtype=np.int64)
+    name_rank[name_order] = np.arange(len(names))
+    return row_repo, pair_repo, pair_author, names, name_rank
+
+
+def _ranked(snap, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Authors of the range with their repository count, in ranking order (ties by name).
+
+    author_pairs has each (repository, author) once, so an author's repositories in the
+    range are its pairs whose repository has a model created in the range.
+    """
+    row_repo, pair_repo, pair_author, names, name_rank = _pair_codes(snap)
+    # one flag per repository, and a last one, never set, that code -1 (no repository) reads
+    in_range = np.zeros(int(row_repo.max(initial=-1)) + 2, dtype=bool)
+    in_range[row_repo[c.range_mask(snap.models, start, end).to_numpy() & (row_repo >= 0)]] = True
+    counts = np.bincount(pair_author[in_range[pair_repo]], minlength=len(names))
+    present = np.flatnonzero(counts)
+    order = present[np.lexsort((name_rank[present], -counts[present]))]
+    return pd.DataFrame({"author": pd.Series(names[order], dtype="str"),
+                         "author_models": counts[order].astype(int),
+                         "author_rank": np.arange(1, len(order) + 1)})
 
 
 @c.per_board
-def _top_ranked(snap, start: dt.date, end: dt.date, n: int = TOP_N) -> pd.DataFrame:
-    # the first n rows of _ranked, per board and range (callers only read it)
-    return _ranked(snap, start, end).head(n)
+def _top_ranked(snap, start: dt.date, end: dt.date) -> pd.DataFrame:
+    # the first TOP_N rows of _ranked, per board and range (callers only read it)
+    return _ranked(snap, start, end).head(TOP_N)
 
 
 def top_authors(snap, start: dt.date, end: dt.date, n: int = TOP_N) -> list[str]:
@@ -119,7 +142,8 @@ def top_authors(snap, start: dt.date, end: dt.date, n: int = TOP_N) -> list[str]
 
     Count descending, then name ascending (case-insensitive, then exact) for ties.
     """
-    return _top_ranked(snap, start, end, n)["author"].tolist()
+    top = _top_ranked(snap, start, end) if n <= TOP_N else _ranked(snap, start, end)
+    return top["author"].head(n).tolist()
 
 
 @c.per_board
@@ -184,15 +208,19 @@ class Params:
 
 def table(snap, params: Params) -> pd.DataFrame:
     """Models of the selected authors per (author, period, type), with the author's period mean."""
-    models = c.in_range(snap.models, params.start, params.end, columns=("repo_id", "type", "created_at", "average"))
     # the selected authors are among the range's top ones (from_inputs keeps no other)
     ranked = _top_ranked(snap, params.start, params.end)
     ranked = ranked.loc[ranked["author"].isin(params.authors)]
     if ranked.empty:
         raise c.EmptySelection("None of the selected authors has models in this date range.")
-    pairs = author_pairs(snap)
-    pairs = pairs.loc[pairs["author"].isin(ranked["author"])]
-    data = pairs.merge(models[["repo_id", "type", "created_at", "average"]], on="repo_id", how="inner")
+    row_repo, pair_repo, pair_author, names, _ = _pair_codes(snap)
+    chosen = np.isin(pair_author, np.flatnonzero(np.isin(names, ranked["author"].to_numpy(dtype=object))))
+    pairs = author_pairs(snap).loc[chosen]
+    # the models of the range that are those authors' repositories (only those are joined)
+    theirs = np.isin(row_repo, np.unique(pair_repo[chosen])) & (row_repo >= 0)
+    models = c.rows(snap.models, c.range_mask(snap.models, params.start, params.end).to_numpy() & theirs,
+                    ("repo_id", "type", "created_at", "average"))
+    data = pairs.merge(models, on="repo_id", how="inner")
     data["period"] = c.period_start(data["created_at"], params.aggregation)
     data["type"] = data["type"].fillna(NO_TYPE)
     per_type = (data.groupby(["author", "period", "type"], sort=False)

@@ -206,9 +206,10 @@ def raw_get(raw: Mapping[str, object], key: str, default: object) -> object:
 # --------------------------------------------------------------------------- data
 
 
+@per_board
 def date_bounds(models: pd.DataFrame, column: str = "created_at") -> tuple[dt.date, dt.date]:
-    """First and last real dates of a board (the Hub's placeholder date left out)."""
-    dates = dated(models, column)[column]
+    """First and last real dates of a board (the Hub's placeholder date left out); once per board."""
+    dates = models[column].loc[_dated_mask(models, column)]
     if dates.empty:
         today = dt.date.today()
         return today, today
@@ -233,10 +234,11 @@ def in_range(models: pd.DataFrame, start: dt.date, end: dt.date, column: str = "
 
     ``columns`` (optional): only these columns are kept, as in :func:`rows`.
     """
-    return rows(models, _range_mask(models, start, end, column), columns)
+    return rows(models, range_mask(models, start, end, column), columns)
 
 
-def _range_mask(models: pd.DataFrame, start: dt.date, end: dt.date, column: str = "created_at") -> pd.Series:
+def range_mask(models: pd.DataFrame, start: dt.date, end: dt.date, column: str = "created_at") -> pd.Series:
+    """True for the dated models whose date falls in [start, end] (whole days)."""
     day = models[column].dt.normalize()
     return _dated_mask(models, column) & (day >= pd.Timestamp(start)) & (day <= pd.Timestamp(end))
 
@@ -346,7 +348,7 @@ def typed_in_range(models: pd.DataFrame, start: dt.date, end: dt.date, types: Se
     ``columns`` as in :func:`in_range` (``type`` and ``created_at`` are always kept)."""
     if columns is not None:
         columns = ["type", "created_at", *columns]
-    chosen = rows(models, _range_mask(models, start, end) & models["type"].isin(types), columns)
+    chosen = rows(models, range_mask(models, start, end) & models["type"].isin(types), columns)
     if chosen.empty:
         raise EmptySelection("No models of the selected types were created in this date range.")
     return chosen
