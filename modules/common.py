@@ -60,21 +60,27 @@ def _figure_key(view, which: str, params, s, fmt: str = "png", dpi: int = lrende
 # is being rendered wait for the same future. Only changed from the event loop.
 _INFLIGHT: dict[tuple, asyncio.Future] = {}
 # When a session last started or finished a render (time.monotonic()): prewarm() waits
-# for the sessions' renders to be over and this long quiet before it takes a worker.
+# for the sessions' renders to be over and this long quiet before it takes a worker, but
+# never longer than PREWARM_MAX_WAIT_S, so that it still finishes under steady load.
 _LAST_RENDER = [0.0]
 PREWARM_QUIET_S = 1.0
+PREWARM_MAX_WAIT_S = 5.0
 
 
-def _sessions_quiet(seconds: float | None = None, poll_s: float = 0.05) -> None:
+def _sessions_quiet(seconds: float | None = None, poll_s: float = 0.05, max_wait_s: float | None = None) -> None:
     """Block (in prewarm's thread) until no session's render is under way or ended less than
-    ``seconds`` (default ``PREWARM_QUIET_S``) ago, so figures nobody asked for yet never hold
-    up the ones a user waits for."""
+    ``seconds`` (default ``PREWARM_QUIET_S``) ago, so figures nobody asked for yet do not hold
+    up the ones a user waits for; or until ``max_wait_s`` (default ``PREWARM_MAX_WAIT_S``)
+    have passed, so that the sessions' figures never starve prewarm entirely."""
     seconds = PREWARM_QUIET_S if seconds is None else seconds
+    deadline = time.monotonic() + (PREWARM_MAX_WAIT_S if max_wait_s is None else max_wait_s)
     while True:
-        quiet = time.monotonic() - _LAST_RENDER[0]
-        if not _INFLIGHT and quiet >= seconds:
+        now = time.monotonic()
+        quiet = now - _LAST_RENDER[0]
+        if (not _INFLIGHT and quiet >= seconds) or now >= deadline:
             return
-        time.sleep(max(poll_s, seconds - quiet) if not _INFLIGHT else poll_s)
+        pause = max(poll_s, seconds - quiet) if not _INFLIGHT else poll_s
+        time.sleep(min(pause, max(deadline - now, 0.0)) or poll_s)
 
 
 def _figure_future(view, which: str, params, tbl, s, fmt: str = "png", dpi: int = lrender.SCREEN_DPI) -> asyncio.Future:

@@ -118,6 +118,7 @@ def test_prewarm_waits_while_a_session_renders(snapshots, monkeypatch):
     monkeypatch.setattr(mc, "_INFLIGHT", {"a session's figure": None})
     monkeypatch.setattr(mc, "_LAST_RENDER", [0.0])
     monkeypatch.setattr(mc, "PREWARM_QUIET_S", 0.2)
+    monkeypatch.setattr(mc, "PREWARM_MAX_WAIT_S", 600.0)
     view = by_id("official")
     thread = mc.prewarm({"v2": snapshots["v2"]}, [view], "v2")
     thread.join(timeout=1.0)
@@ -140,6 +141,11 @@ def test_sessions_quiet_waits_for_the_quiet_period(monkeypatch):
     before = time.monotonic()
     mc._sessions_quiet(0.3, poll_s=0.01)  # quiet long enough already: returns at once
     assert time.monotonic() - before < 0.3
+    # a session's render that never ends: prewarm goes on after its longest wait
+    monkeypatch.setattr(mc, "_INFLIGHT", {"a figure": None})
+    before = time.monotonic()
+    mc._sessions_quiet(0.3, poll_s=0.01, max_wait_s=0.5)
+    assert 0.5 <= time.monotonic() - before < 30
 
 
 def test_figure_cache_evicts_least_recently_used_within_its_bound():
