@@ -64,7 +64,7 @@ _INFLIGHT: dict[tuple, asyncio.Future] = {}
 # never longer than PREWARM_MAX_WAIT_S, so that it still finishes under steady load.
 _LAST_RENDER = [0.0]
 PREWARM_QUIET_S = 1.0
-PREWARM_MAX_WAIT_S = 5.0
+PREWARM_MAX_WAIT_S = 30.0
 
 
 def _sessions_quiet(seconds: float | None = None, poll_s: float = 0.05, max_wait_s: float | None = None) -> None:
