@@ -46,9 +46,10 @@ class BoundedLRU:
         self.hits += 1
         return item[0]
 
-    def _store(self, key: Hashable, value: object, size: int) -> None:
-        """Count a miss and keep ``value`` if it fits the bound; call with the lock held."""
-        self.misses += 1
+    def _store(self, key: Hashable, value: object, size: int, miss: bool = True) -> None:
+        """Count a miss (unless ``miss`` is false) and keep ``value`` if it fits the bound;
+        call with the lock held."""
+        self.misses += miss
         if key in self._items or size > self.max_bytes:
             return
         self._items[key] = (value, size)
@@ -104,5 +105,6 @@ class ValueCache(BoundedLRU):
             return self._lookup(key)
 
     def put(self, key: Hashable, value: object) -> None:
+        """Keep ``value`` for ``key`` (a key already kept keeps its first value)."""
         with self._lock:
-            self._store(key, value, 1)
+            self._store(key, value, 1, miss=False)

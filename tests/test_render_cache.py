@@ -364,10 +364,23 @@ def test_per_board_memo_counts_a_models_table_by_identity():
     other = pd.DataFrame({"x": [1, 2, 3]})  # equal content, another table
     assert ids(t) == frozenset({1, 2, 3}) and ids(t) == frozenset({1, 2, 3})
     assert calls == [3]
-    assert ids(store.Snapshot("v2", t, None, {})) == frozenset({1, 2, 3})  # its snapshot: the same board
-    assert calls == [3]
     ids(other)
     assert calls == [3, 3]
+
+
+def test_per_board_memo_tells_commit_authors_apart():
+    calls = []
+
+    @vc.per_board
+    def n_commits(snap):
+        calls.append(1)
+        return 0 if snap.commit_authors is None else len(snap.commit_authors)
+
+    models = pd.DataFrame({"x": [1]})
+    bare = store.Snapshot("v1", models, None, {})
+    enriched = store.Snapshot("v1", models, pd.DataFrame({"repo_id": ["a/b", "a/c"]}), {})  # same models table
+    assert n_commits(bare) == 0 and n_commits(enriched) == 2 and n_commits(bare) == 0
+    assert len(calls) == 2
 
 
 def test_repo_rank_and_sort_rows_order_as_pandas_does():
@@ -383,6 +396,11 @@ def test_repo_rank_and_sort_rows_order_as_pandas_does():
     expected = rows.sort_values(["v", "repo_id"], kind="stable").reset_index(drop=True)
     assert got.equals(expected)
     assert got["repo_id"].tolist() == ["a/y", "a/z", "a/ä", "b/x", "b/x2"]
+    # a missing repo id ranks last; a board whose index repeats labels ranks the rows themselves
+    gap = pd.DataFrame({"repo_id": pd.array(["b/x", None, "a/z"], dtype="str")})
+    assert vc.repo_rank(gap).tolist() == [1, 2, 0]
+    twice = pd.DataFrame({"repo_id": pd.array(["c", "a", "b"], dtype="str")}, index=[7, 7, 8])
+    assert vc.ranks_of(twice, twice.iloc[[0, 2]]).tolist() == [1, 0]
     # ties on every key keep the input order (stable)
     tied = pd.DataFrame({"k": [1, 0, 1, 0], "tag": ["p", "q", "r", "s"]})
     assert vc.sort_rows(tied, tied["k"])["tag"].tolist() == ["q", "s", "p", "r"]

@@ -79,6 +79,11 @@ def test_top_ten_cut():
     models["created_at"] = pd.to_datetime(models["created_at"])
     snap = store.Snapshot(board="v2", models=models, commit_authors=None, manifest={})
     assert view.top_authors(snap, *JAN) == [f"u{i:02d}" for i in range(10)]
+    assert view.top_authors(snap, *JAN, n=12) == [f"u{i:02d}" for i in range(12)]
+    # parameters made outside the controls may name an author below the top ten: u11 has one model, ranked 12th
+    tbl = view.table(snap, view.Params(*JAN, authors=("u00", "u11"), aggregation="month"))
+    assert tbl.groupby("author")["models"].sum().to_dict() == {"u00": 12, "u11": 1}
+    assert tbl.set_index("author")["author_rank"].to_dict() == {"u00": 1, "u11": 12}
 
 
 def test_author_note_names_the_source():

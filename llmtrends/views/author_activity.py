@@ -208,8 +208,11 @@ class Params:
 
 def table(snap, params: Params) -> pd.DataFrame:
     """Models of the selected authors per (author, period, type), with the author's period mean."""
-    # the selected authors are among the range's top ones (from_inputs keeps no other)
+    # the selected authors are among the range's top ones when the parameters come from
+    # from_inputs; parameters made otherwise (scripts) may name any author of the range
     ranked = _top_ranked(snap, params.start, params.end)
+    if not set(params.authors) <= set(ranked["author"]):
+        ranked = _ranked(snap, params.start, params.end)
     ranked = ranked.loc[ranked["author"].isin(params.authors)]
     if ranked.empty:
         raise c.EmptySelection("None of the selected authors has models in this date range.")

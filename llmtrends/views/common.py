@@ -53,14 +53,16 @@ class EmptySelection(ViewError):
 
 def per_board(fn: Callable) -> Callable:
     """Memoize ``fn`` per board: a snapshot argument counts by the identity of its models
-    table (a board loaded once per process keeps it), and so does a DataFrame argument (a
-    board's models table itself); the other arguments count by value.
+    table and of its commit authors (a board loaded once per process keeps them), a
+    DataFrame argument (a board's models table itself) by its identity; the other arguments
+    count by value.
 
     For what every control change would otherwise recompute from the whole board (a view's
     defaults: date bounds, present types, top authors; the lineage of base models). The
-    last 64 results are kept, each holding its table so that an identity is never reused
+    last 64 results are kept, each holding its tables so that an identity is never reused
     while cached. Results are shared: they must not be changed by callers (frozen params,
-    tuples, or objects the callers only read).
+    tuples, or objects the callers only read); and a board's tables must not be changed in
+    place once loaded, or results computed before would no longer match them.
     """
     memo: OrderedDict[tuple, tuple[object, list]] = OrderedDict()
     lock = threading.Lock()
@@ -69,10 +71,13 @@ def per_board(fn: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         key, held = [], []
         for a in args:
-            models = a if isinstance(a, pd.DataFrame) else getattr(a, "models", None)
-            if isinstance(models, pd.DataFrame):
-                key.append(("board", id(models)))
-                held.append(models)
+            if isinstance(a, pd.DataFrame):
+                key.append(("table", id(a)))
+                held.append(a)
+            elif isinstance(getattr(a, "models", None), pd.DataFrame):
+                commits = getattr(a, "commit_authors", None)
+                key.append(("board", id(a.models), id(commits)))
+                held.extend((a.models, commits))
             else:
                 key.append(a)
         key = (tuple(key), tuple(sorted(kwargs.items())))
@@ -371,16 +376,25 @@ def repo_rank(models: pd.DataFrame) -> pd.Series:
 
     A numeric stand-in for the repo id as a sort key: ordering hundreds of thousands of
     strings at every control change is slow; looking up their precomputed ranks is not.
-    Python orders ``str`` by code point, as pandas and Arrow order UTF-8 strings.
+    Sorted by pandas itself, so ranks follow its order (missing ids last).
     """
-    ids = models["repo_id"].astype(str).to_numpy(dtype=object)
-    rank = np.empty(len(ids), dtype=np.int64)
-    rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
-    return pd.Series(rank, index=models.index)
+    return pd.Series(_sort_positions(models["repo_id"]), index=models.index)
+
+
+def _sort_positions(values: pd.Series) -> np.ndarray:
+    # each value's position in the stable ascending order of values (missing ones last)
+    order = values.reset_index(drop=True).sort_values(kind="stable", na_position="last").index.to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank
 
 
 def ranks_of(snap_models: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
-    """:func:`repo_rank` of ``rows`` (a selection of the board ``snap_models``, same index)."""
+    """Sort keys of ``rows`` (a selection of the board ``snap_models``, same index) in repo
+    id order: their :func:`repo_rank`. A board whose index repeats labels (not a real one)
+    gets the ranks of the rows among themselves, which sort the same way."""
+    if not snap_models.index.is_unique:
+        return _sort_positions(rows["repo_id"])
     return repo_rank(snap_models).loc[rows.index].to_numpy()
 
 

@@ -112,9 +112,10 @@ def parse_models(value: object, models: pd.DataFrame) -> tuple[str, ...]:
 
 
 @c.per_board
-def model_ids(models: pd.DataFrame) -> frozenset[str]:
-    """The repo ids of a board's models table (once per board)."""
-    return frozenset(models["repo_id"].astype(str))
+def model_ids(models: pd.DataFrame) -> pd.Index:
+    """The repo ids of a board's models table, for ``in`` tests (once per board; a pandas
+    index, lighter than a set of Python strings on a large board)."""
+    return pd.Index(models["repo_id"].astype(str)).unique()
 
 
 def known_models(models: pd.DataFrame, ids: Sequence[object]) -> tuple[str, ...]:
