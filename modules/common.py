@@ -124,8 +124,10 @@ def prewarm(snapshots: Mapping, views, first_board: str | None = None) -> thread
                     tbl = _table(view, s, params)
                     for which in view.FIGURES:
                         _sessions_quiet()
+                        # the first figures, while the workers still start, render here
                         FIGURES.get_or_render(_figure_key(view, which, params, s),
-                                              lambda: RENDERER.render(view.ID, which, params, tbl, "png"))
+                                              lambda: RENDERER.render(view.ID, which, params, tbl, "png",
+                                                                      wait_for_workers=False))
                 except vc.ViewError:
                     continue
                 except Exception:  # noqa: BLE001 -- a broken view must not stop the others

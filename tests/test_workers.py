@@ -137,6 +137,27 @@ def test_no_workers_renders_in_this_process(snapshots):
     assert p._executor is None
 
 
+def test_a_figure_not_waiting_for_workers_that_still_start_renders_here(snapshots, monkeypatch):
+    # what prewarm asks for while the workers start: rendered in this process, no pool made
+    p = workers.RenderPool(2)
+    view, params, tbl = _view_at_defaults(snapshots, "official", "v2")
+    expected = render.figure_bytes(view.figure(tbl, params, "counts"), "png")
+    here = []  # renders in this process (the workers have their own figure_bytes)
+    original = render.figure_bytes
+    monkeypatch.setattr(render, "figure_bytes", lambda *a, **k: here.append(1) or original(*a, **k))
+    assert not p.ready
+    assert p.render(view.ID, "counts", params, tbl, wait_for_workers=False) == expected
+    assert len(here) == 1 and p._executor is None
+    try:
+        p.start()
+        assert p.ready
+        # once started, the same call goes to a worker
+        assert p.render(view.ID, "counts", params, tbl, wait_for_workers=False) == expected
+        assert len(here) == 1 and len(_worker_pids(p)) == 2
+    finally:
+        p.shutdown()
+
+
 def _die_on_start(app_pid: int) -> None:
     os._exit(3)
 
