@@ -321,6 +321,15 @@ def stacked(data: pd.DataFrame, x: str, y: str, group: str, levels: Sequence[str
     return out.drop(columns=["_level", "_v"])
 
 
+def stacked_bars(data: pd.DataFrame, x: str, y: str, group: str, levels: Sequence[str],
+                 aggregation: str) -> pd.DataFrame:
+    """:func:`stacked` with each bar's ``xmin``/``xmax`` (its period's :func:`bar_width`,
+    centred on ``x``): what ``geom_rect`` needs to draw ``geom_col``'s stacked bars."""
+    bars = stacked(data, x, y, group, levels)
+    half = pd.Timedelta(days=bar_width(aggregation) / 2)
+    return bars.assign(xmin=bars[x] - half, xmax=bars[x] + half)
+
+
 @dataclass(frozen=True)
 class RangeTypesParams:
     """Date range, model types and aggregation: the parameters of the views that count or

@@ -102,16 +102,19 @@ def table(snap, params: Params) -> pd.DataFrame:
     return c.shown(out, len(out))
 
 
-def counts(tbl: pd.DataFrame, sizes: tuple[str, ...]) -> pd.DataFrame:
-    """Models per (panel, group): the ``All selected sizes`` panel and one per size class."""
-    rows = []
+def _panel_scores(tbl: pd.DataFrame, sizes: tuple[str, ...]):
+    """(panel, group, average scores) for the ``All selected sizes`` panel and each size class."""
     for panel in (ALL_SIZES, *sizes):
         part = tbl if panel == ALL_SIZES else tbl.loc[tbl["size_class"] == panel]
         for group in GROUPS:
-            sel = part.loc[part["experts"] == group, "average"]
-            rows.append({"panel": panel, "experts": group, "models": int(len(sel)),
-                         "median_average": float(sel.median()) if len(sel) else float("nan")})
-    return pd.DataFrame(rows)
+            yield panel, group, part.loc[part["experts"] == group, "average"].to_numpy(dtype=float)
+
+
+def counts(tbl: pd.DataFrame, sizes: tuple[str, ...]) -> pd.DataFrame:
+    """Models per (panel, group): the ``All selected sizes`` panel and one per size class."""
+    return pd.DataFrame([{"panel": panel, "experts": group, "models": int(len(y)),
+                          "median_average": float(np.median(y)) if len(y) else float("nan")}
+                         for panel, group, y in _panel_scores(tbl, sizes)])
 
 
 def figure(tbl: pd.DataFrame, params: Params, which: str = "distribution") -> ggplot:
@@ -138,18 +141,15 @@ def box_stats(tbl: pd.DataFrame, sizes: tuple[str, ...]) -> pd.DataFrame:
     no models are left out.
     """
     rows = []
-    for panel in (ALL_SIZES, *sizes):
-        part = tbl if panel == ALL_SIZES else tbl.loc[tbl["size_class"] == panel]
-        for group in GROUPS:
-            y = part.loc[part["experts"] == group, "average"].to_numpy(dtype=float)
-            if len(y) == 0:
-                continue
-            q1, med, q3 = np.percentile(y, (25, 50, 75))
-            iqr = q3 - q1
-            inside = y[(y >= q1 - 1.5 * iqr) & (y <= q3 + 1.5 * iqr)]
-            rows.append({"panel": panel, "experts": group, "n": len(y), "q1": q1, "median": med, "q3": q3,
-                         "whislo": float(inside.min()), "whishi": float(inside.max()),
-                         "outliers": sorted(y[(y < q1 - 1.5 * iqr) | (y > q3 + 1.5 * iqr)].tolist())})
+    for panel, group, y in _panel_scores(tbl, sizes):
+        if len(y) == 0:
+            continue
+        q1, med, q3 = np.percentile(y, (25, 50, 75))
+        iqr = q3 - q1
+        inside = y[(y >= q1 - 1.5 * iqr) & (y <= q3 + 1.5 * iqr)]
+        rows.append({"panel": panel, "experts": group, "n": len(y), "q1": q1, "median": med, "q3": q3,
+                     "whislo": float(inside.min()), "whishi": float(inside.max()),
+                     "outliers": sorted(y[(y < q1 - 1.5 * iqr) | (y > q3 + 1.5 * iqr)].tolist())})
     return pd.DataFrame(rows, columns=["panel", "experts", "n", "q1", "median", "q3", "whislo", "whishi", "outliers"])
 
 

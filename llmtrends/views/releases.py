@@ -124,9 +124,8 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
     top = max(float(tbl.groupby("period")["new_models"].sum().max()), 1.0)
     layout = label_layout(release_lines(params), params.start, params.end)
     word = c.aggregation_word(params.aggregation)
-    bars = c.stacked(data, "period", "new_models", "family", families)  # geom_col's stacking, done once
-    half = pd.Timedelta(days=c.bar_width(params.aggregation) / 2)
-    bars = bars.assign(xmin=bars["period"] - half, xmax=bars["period"] + half)
+    # geom_col's stacking, done once
+    bars = c.stacked_bars(data, "period", "new_models", "family", families, params.aggregation)
     fig = (ggplot(bars, aes(xmin="xmin", xmax="xmax", ymin="ymin", ymax="ymax", fill="family"))
            + geom_rect()
            + scale_fill_manual(values=c.color_map(families), name="Architecture family")

@@ -52,9 +52,7 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
     base = ggplot(mapping=aes(fill="type")) + scale_fill_manual(
         values=c.TYPE_COLORS, name="Model type") + c.month_axis(params.start, params.end) + c.theme_study()
     if which == "counts":
-        bars = c.stacked(data, "period", "new_models", "type", params.types)
-        half = pd.Timedelta(days=c.bar_width(params.aggregation) / 2)
-        bars = bars.assign(xmin=bars["period"] - half, xmax=bars["period"] + half)
+        bars = c.stacked_bars(data, "period", "new_models", "type", params.types, params.aggregation)
         return (base + geom_rect(aes(xmin="xmin", xmax="xmax", ymin="ymin", ymax="ymax"), data=bars)
                 + labs(x="", y=f"New models ({word})", title="New models by type"))
     if which == "shares":
