@@ -283,16 +283,14 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
         tbl, message = guarded(lambda: _table(view, snap(), params))
         return (None, None, message) if message is not None else (params, tbl, None)
 
-    def cached_png(which: str):
-        """The figure's bytes when this selection was rendered before (no table needed), else None."""
-        params, message = chosen()
-        return None if message is not None else FIGURES.get(_figure_key(view, which, params, snap()))
-
     def make_plot(which: str):
         async def fn():
-            png = cached_png(which)
-            if png is not None:
-                return _plot_img(view, which, png, _figure_key(view, which, chosen()[0], snap()))
+            params, message = chosen()
+            if message is None:  # rendered before: no table needed
+                key = _figure_key(view, which, params, snap())
+                png = FIGURES.get(key)
+                if png is not None:
+                    return _plot_img(view, which, png, key)
             params, tbl, message = result()
             if message is not None:
                 # one message, under the first plot's slot
@@ -300,21 +298,18 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
                     return None
                 return ui.div(message, class_="alert alert-info llmtrends-message", role="status")
             s = snap()
-            key = _figure_key(view, which, params, s)
             try:
-                png = FIGURES.get(key)
-                if png is None:
-                    # A session's outputs are rendered one after another: start all of the
-                    # view's missing figures now, so that they render side by side in the
-                    # workers, and wait for this one (shielded: it may be shared).
-                    futures = {w: _figure_future(view, w, params, tbl, s) for w in view.FIGURES
-                               if w == which or _figure_key(view, w, params, s) not in FIGURES}
-                    png = await asyncio.shield(futures[which])
+                # A session's outputs are rendered one after another: start all of the view's
+                # missing figures now, so that they render side by side in the workers, and
+                # wait for this one (shielded: it may be shared).
+                futures = {w: _figure_future(view, w, params, tbl, s) for w in view.FIGURES
+                           if w == which or _figure_key(view, w, params, s) not in FIGURES}
+                png = await asyncio.shield(futures[which])
             except Exception:  # noqa: BLE001
                 log.exception("figure %s/%s failed", view.ID, which)
                 return ui.div("This figure could not be drawn (the error was logged).",
                               class_="alert alert-warning llmtrends-message", role="status")
-            return _plot_img(view, which, png, key)
+            return _plot_img(view, which, png, _figure_key(view, which, params, s))
         fn.__name__ = f"plot_{which}"
         return render.ui(fn)
 

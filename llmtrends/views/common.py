@@ -398,13 +398,13 @@ def _sort_positions(values: pd.Series) -> np.ndarray:
     return rank
 
 
-def ranks_of(snap_models: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
-    """Sort keys of ``rows`` (a selection of the board ``snap_models``, same index) in repo
-    id order: their :func:`repo_rank`. A board whose index repeats labels (not a real one)
+def ranks_of(snap_models: pd.DataFrame, selected: pd.DataFrame) -> np.ndarray:
+    """Sort keys of ``selected`` (rows of the board ``snap_models``, same index) in repo id
+    order: their :func:`repo_rank`. A board whose index repeats labels (not a real one)
     gets the ranks of the rows among themselves, which sort the same way."""
     if not snap_models.index.is_unique:
-        return _sort_positions(rows["repo_id"])
-    return repo_rank(snap_models).loc[rows.index].to_numpy()
+        return _sort_positions(selected["repo_id"])
+    return repo_rank(snap_models).loc[selected.index].to_numpy()
 
 
 def sort_rows(frame: pd.DataFrame, *keys: Sequence) -> pd.DataFrame:
