@@ -37,6 +37,14 @@ def _defaults(view, snap):
         return None
 
 
+def _views_at_defaults(snap):
+    """(view, params, table) of every view the board can show, at its defaults."""
+    for view in VIEWS:
+        got = _defaults(view, snap)
+        if got is not None:
+            yield view, *got
+
+
 # --------------------------------------------------------------------------- figures
 
 
@@ -45,11 +53,7 @@ def test_cached_figures_are_byte_identical_to_fresh_renders(snapshots, board):
     snap = snapshots[board]
     figs = render.FigureCache(max_bytes=64 * 1024 * 1024)
     checked = 0
-    for view in VIEWS:
-        got = _defaults(view, snap)
-        if got is None:
-            continue
-        params, tbl = got
+    for view, params, tbl in _views_at_defaults(snap):
         for which in view.FIGURES:
             key = (view.ID, which, params, snap.version, "png", render.SCREEN_DPI)
             first = figs.get_or_render(key, lambda: render.figure_bytes(view.figure(tbl, params, which), "png"))
@@ -69,11 +73,7 @@ def test_figures_from_the_columns_a_worker_is_sent_are_the_same(snapshots, board
     # reading any other column fails here (KeyError), one drawn differently differs in bytes
     snap = snapshots[board]
     narrowed = 0
-    for view in VIEWS:
-        got = _defaults(view, snap)
-        if got is None:
-            continue
-        params, tbl = got
+    for view, params, tbl in _views_at_defaults(snap):
         for which in view.FIGURES:
             part = vc.figure_table(view, which, tbl)
             declared = getattr(view, "FIGURE_COLUMNS", {}).get(which)
@@ -201,11 +201,7 @@ def test_cached_tables_equal_fresh_tables(snapshots, board):
     snap = snapshots[board]
     tables = cache.TableCache(max_bytes=64 * 1024 * 1024)
     n = 0
-    for view in VIEWS:
-        got = _defaults(view, snap)
-        if got is None:
-            continue
-        params, fresh = got
+    for view, params, fresh in _views_at_defaults(snap):
         key = (view.ID, board, snap.version, params)
         first = tables.get_or_compute(key, lambda: view.table(snap, params))
         again = tables.get_or_compute(key, lambda: pytest.fail("a cached table was computed again"))

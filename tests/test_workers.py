@@ -45,6 +45,11 @@ def _view_at_defaults(snapshots, view_id: str, board: str):
     return view, params, view.table(snap, params)
 
 
+def _here(view, params, tbl, which: str) -> bytes:
+    """The figure as PNG, rendered in this process."""
+    return render.figure_bytes(view.figure(tbl, params, which), "png")
+
+
 def _worker_pids(p: workers.RenderPool) -> list[int]:
     return sorted(p._executor._processes) if p._executor is not None else []
 
@@ -60,7 +65,7 @@ def test_worker_renders_equal_in_process_renders(pool, snapshots, board):
         except vc.ViewError:
             continue
         for which in view.FIGURES:
-            theirs = render.figure_bytes(view.figure(tbl, params, which), "png")
+            theirs = _here(view, params, tbl, which)
             ours = pool.render(view.ID, which, params, tbl, "png")
             assert ours == theirs, f"{board}/{view.ID}/{which}: worker and in-process renders differ"
             checked += 1
@@ -100,11 +105,11 @@ def test_a_killed_idle_worker_is_replaced(snapshots):
     try:
         p.start()
         view, params, tbl = _view_at_defaults(snapshots, "official", "v2")
-        expected = render.figure_bytes(view.figure(tbl, params, "counts"), "png")
+        expected = _here(view, params, tbl, "counts")
         killed = _kill_a_worker(p)
         time.sleep(0.5)
         assert p.render(view.ID, "counts", params, tbl) == expected
-        assert p.render(view.ID, "ratios", params, tbl) == render.figure_bytes(view.figure(tbl, params, "ratios"), "png")
+        assert p.render(view.ID, "ratios", params, tbl) == _here(view, params, tbl, "ratios")
         assert killed not in _worker_pids(p)
         assert p.workers == 2  # still rendering in workers, not in this process
     finally:
@@ -116,7 +121,7 @@ def test_a_worker_killed_mid_render_still_delivers_the_figure(snapshots):
     try:
         p.start()
         view, params, tbl = _view_at_defaults(snapshots, "type_popularity", "v1")
-        expected = render.figure_bytes(view.figure(tbl, params, "shares"), "png")
+        expected = _here(view, params, tbl, "shares")
         got: list[bytes] = []
         t = threading.Thread(target=lambda: got.append(p.render(view.ID, "shares", params, tbl)))
         pid = _worker_pids(p)[0]
@@ -133,7 +138,7 @@ def test_a_worker_killed_mid_render_still_delivers_the_figure(snapshots):
 def test_no_workers_renders_in_this_process(snapshots):
     p = workers.RenderPool(0)
     view, params, tbl = _view_at_defaults(snapshots, "official", "v2")
-    assert p.render(view.ID, "counts", params, tbl) == render.figure_bytes(view.figure(tbl, params, "counts"), "png")
+    assert p.render(view.ID, "counts", params, tbl) == _here(view, params, tbl, "counts")
     assert p._executor is None
 
 
@@ -141,7 +146,7 @@ def test_a_figure_not_waiting_for_workers_that_still_start_renders_here(snapshot
     # what prewarm asks for while the workers start: rendered in this process, no pool made
     p = workers.RenderPool(2)
     view, params, tbl = _view_at_defaults(snapshots, "official", "v2")
-    expected = render.figure_bytes(view.figure(tbl, params, "counts"), "png")
+    expected = _here(view, params, tbl, "counts")
     here = []  # renders in this process (the workers have their own figure_bytes)
     original = render.figure_bytes
     monkeypatch.setattr(render, "figure_bytes", lambda *a, **k: here.append(1) or original(*a, **k))
@@ -169,13 +174,12 @@ class _DyingPool(workers.RenderPool):
 def test_workers_that_keep_dying_fall_back_to_this_process(snapshots):
     p = _DyingPool(1)
     view, params, tbl = _view_at_defaults(snapshots, "official", "v2")
-    expected = render.figure_bytes(view.figure(tbl, params, "ratios"), "png")
+    expected = _here(view, params, tbl, "ratios")
     try:
         for _ in range(3):
             assert p.render(view.ID, "ratios", params, tbl) == expected
         assert p.workers == 0 and p._executor is None  # gave up on workers after three broken pools
-        assert p.render(view.ID, "counts", params, tbl) == render.figure_bytes(
-            view.figure(tbl, params, "counts"), "png")
+        assert p.render(view.ID, "counts", params, tbl) == _here(view, params, tbl, "counts")
     finally:
         p.shutdown()
 
