@@ -439,3 +439,20 @@ def test_scatter_figures_draw_at_most_max_points(snapshots, monkeypatch):
         assert len(tbl) > 500
         png = render.figure_bytes(fig, "png")
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_linear_trend_renders_after_a_loess_trend_in_the_same_process(snapshots):
+    # plotnine's loess writes "span" into method_args, whose default dict every geom_smooth
+    # shares; figures built with one copy (ggplot + [...]) would then hand it to the next
+    # linear trend, which fails. vc.smooth gives each trend its own dict. A worker renders
+    # score trends (loess) and then params / CO2 (lm) in one process: so does this test.
+    loess = vc.smooth(method="loess", se=False)
+    linear = vc.smooth(method="lm", se=False)
+    assert loess._stat.params["method_args"] is not linear._stat.params["method_args"]
+    snap = snapshots["v2"]
+    for vid, which in (("score_trends", "scores"), ("params_score", "scatter"), ("co2", "cost")):
+        view = by_id(vid)
+        params = view.Params.defaults(snap)
+        png = render.figure_bytes(view.figure(view.table(snap, params), params, which), "png")
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "span" not in linear._stat.params["method_args"]

@@ -200,3 +200,52 @@ def test_real_boards_tick_every_family_by_default(snapshot_dir, board):
     snap = store.read_snapshot(snapshot_dir, board)
     assert view.Params.defaults(snap).families == tuple(vc.present_families(snap.models))
     assert view.family_choices(snap) == tuple(vc.present_families(snap.models))
+
+
+@pytest.mark.parametrize("board", ["v1", "v2"])
+def test_small_multiples_draw_one_panel_per_family_without_minor_ticks(snapshot_dir, board):
+    # one panel per ticked family, each with its filled area and its upper edge, and no minor
+    # ticks or minor grid (the light small multiples: see figure())
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PolyCollection
+
+    snap = store.read_snapshot(snapshot_dir, board)
+    d = view.Params.defaults(snap)
+    tbl = view.table(snap, d)
+    for which in view.FIGURES:
+        mfig = view.figure(tbl, d, which).draw()
+        try:
+            panels = [ax for ax in mfig.axes if ax.collections or ax.lines]
+            assert len(panels) == len(d.families)
+            for ax in panels:
+                assert list(ax.xaxis.get_minorticklocs()) == [] and list(ax.yaxis.get_minorticklocs()) == []
+                assert sum(isinstance(col, PolyCollection) for col in ax.collections) == 1  # the area
+                # the upper edge only: one line (a collection or a Line2D), no zero line
+                assert len(ax.lines) + sum(not isinstance(col, PolyCollection) for col in ax.collections) == 1
+        finally:
+            plt.close(mfig)
+
+
+def test_a_family_without_change_still_shows_its_line():
+    # B's weekly counts are 1, 1, 1: no change against the previous week, a zero area; its
+    # upper edge is still drawn at zero (with only a fill, the panel would look empty)
+    import matplotlib.pyplot as plt
+
+    rows = [("a/1", "A", "2024-01-01"), ("a/2", "A", "2024-01-02"), ("a/3", "A", "2024-01-09"),
+            ("b/1", "B", "2024-01-01"), ("b/2", "B", "2024-01-08"), ("b/3", "B", "2024-01-15")]
+    snap = snap_of(rows)
+    params = view.Params(start=dt.date(2024, 1, 1), end=dt.date(2024, 1, 21), families=("A", "B"))
+    tbl = view.table(snap, params)
+    b = tbl.loc[tbl["family"] == "B"]
+    assert b["change_vs_previous"].dropna().tolist() == [0.0, 0.0]
+    mfig = view.figure(tbl, params, "vs_previous").draw()
+    try:
+        panel_b = [ax for ax in mfig.axes if ax.collections or ax.lines][1]
+        edges = list(panel_b.lines) + [col for col in panel_b.collections if col.get_paths()
+                                        and type(col).__name__ == "LineCollection"]
+        assert edges, "B's panel has no line"
+        ys = [y for e in edges for y in (e.get_ydata() if hasattr(e, "get_ydata")
+                                        else [v[1] for p in e.get_paths() for v in p.vertices])]
+        assert ys and all(y == 0 for y in ys)
+    finally:
+        plt.close(mfig)

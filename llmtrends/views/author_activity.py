@@ -272,19 +272,19 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "timeline") -> ggplot
         data = _tiles(tbl, authors, params.aggregation).assign(
             type=lambda d: pd.Categorical(d["type"], categories=types))
         colors = {**c.TYPE_COLORS, NO_TYPE: "#BDBDBD"}
-        return (ggplot(data, aes("x", "y", height="h", fill="type"))
-                + geom_tile(width=_PERIOD_DAYS[params.aggregation] * 0.95)
-                + scale_fill_manual(values=colors, name="Model type")
-                + scale_y_continuous(breaks=[len(authors) - i for i in range(len(authors))],
-                                     labels=authors, limits=(0.5, len(authors) + 0.5), expand=(0, 0))
-                + xaxis + c.theme_study() + theme(panel_grid_minor_y=element_blank())
-                + labs(x="", y="", title=f"Models of the top authors ({word})"))
+        return ggplot(data, aes("x", "y", height="h", fill="type")) + [
+            geom_tile(width=_PERIOD_DAYS[params.aggregation] * 0.95),
+            scale_fill_manual(values=colors, name="Model type"),
+            scale_y_continuous(breaks=[len(authors) - i for i in range(len(authors))],
+                               labels=authors, limits=(0.5, len(authors) + 0.5), expand=(0, 0)),
+            xaxis, c.theme_study(), theme(panel_grid_minor_y=element_blank()),
+            labs(x="", y="", title=f"Models of the top authors ({word})")]
     if which == "scores":
         data = tbl.drop_duplicates(["author", "period"]).assign(
             author=lambda d: pd.Categorical(d["author"], categories=authors))
-        return (ggplot(data, aes("period", "period_average", color="author", group="author"))
-                + geom_line(alpha=0.7) + geom_point(size=1.6)
-                + scale_color_manual(values=c.color_map(authors), name="Author")
-                + xaxis + c.theme_study()
-                + labs(x="", y=f"Mean average score ({word})", title="Average score of the top authors' models"))
+        return ggplot(data, aes("period", "period_average", color="author", group="author")) + [
+            geom_line(alpha=0.7), geom_point(size=1.6),
+            scale_color_manual(values=c.color_map(authors), name="Author"),
+            xaxis, c.theme_study(),
+            labs(x="", y=f"Mean average score ({word})", title="Average score of the top authors' models")]
     raise c.InvalidInput(f"figure: unknown plot {which!r}")

@@ -325,17 +325,18 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "evolution") -> ggplo
     y_lo, y_hi = float(tbl["average"].min()), float(tbl["average"].max())
     y_pad = max((y_hi - y_lo) * 0.06, 0.5)
     step = day_breaks(x_max)
-    fig = (ggplot(data, aes("days_since_release", "average", color="base_label", group="base_label"))
-           + geom_step(direction="hv", size=0.9)
-           + geom_point(size=2.2)
-           + scale_color_manual(values=c.color_map(order), name="Base model")
-           + scale_x_continuous(breaks=list(range(0, int(x_max) + step, step)),
-                                limits=(min(0, float(tbl["days_since_release"].min())), x_max * 1.04))
-           + labs(x="Days since the base model's release", y="Average score",
-                  title="Best derivative so far, by days since the base model's release")
-           + guides(color=guide_legend(nrow=2 if len(order) > 5 else 1))
-           + c.theme_study()
-           + theme(figure_size=FIG_SIZE, axis_text_x=element_text(rotation=0, ha="center")))
+    # one ggplot plus a list: plotnine copies the whole plot on every "+", once for a list
+    fig = ggplot(data, aes("days_since_release", "average", color="base_label", group="base_label")) + [
+        geom_step(direction="hv", size=0.9),
+        geom_point(size=2.2),
+        scale_color_manual(values=c.color_map(order), name="Base model"),
+        scale_x_continuous(breaks=list(range(0, int(x_max) + step, step)),
+                           limits=(min(0, float(tbl["days_since_release"].min())), x_max * 1.04)),
+        labs(x="Days since the base model's release", y="Average score",
+             title="Best derivative so far, by days since the base model's release"),
+        guides(color=guide_legend(nrow=2 if len(order) > 5 else 1)),
+        c.theme_study(),
+        theme(figure_size=FIG_SIZE, axis_text_x=element_text(rotation=0, ha="center"))]
     if params.labels:
         x_lo = min(0.0, float(tbl["days_since_release"].min()))
         x_span = x_max * 1.04 - x_lo
@@ -359,4 +360,5 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "evolution") -> ggplo
                 fig += geom_text(aes(x="lx", y="ly", label="label", color="base_label"), data=part,
                                  inherit_aes=False, ha=ha, va="center", size=7, show_legend=False)
     # fixed limits, so that the label placement (in data units) matches the drawing
-    return fig + scale_y_continuous(limits=(y_lo - y_pad, y_hi + y_pad))
+    fig += scale_y_continuous(limits=(y_lo - y_pad, y_hi + y_pad))
+    return fig

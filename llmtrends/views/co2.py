@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
-from plotnine import (aes, annotate, coord_flip, element_text, geom_point, geom_smooth, ggplot, guide_legend,
+from plotnine import (aes, annotate, coord_flip, element_text, geom_point, ggplot, guide_legend,
                       guides, labs, position_dodge, scale_color_manual, scale_x_continuous,
                       scale_x_discrete, scale_x_log10, scale_y_continuous, scale_y_log10, theme, theme_void)
 
@@ -138,18 +138,18 @@ def _cost(tbl: pd.DataFrame, params: Params) -> ggplot:
     fit = data.groupby("provider", observed=True).filter(lambda g: len(g) >= 3 and g["co2_kg"].nunique() >= 2)
     x = (scale_x_log10(labels=c.number_labels) if params.log_scale else scale_x_continuous())
     word = " (log scale)" if params.log_scale else ""
-    fig = (ggplot(data, aes("co2_kg", "average", color="provider"))
-           + geom_point(alpha=0.4, size=1.4)
-           + x
-           + scale_color_manual(values=c.PROVIDER_COLORS, name="Provider (models)",
-                                labels=lambda ks: [legend[k] for k in ks], drop=False)
-           + labs(x=f"CO₂ cost of the evaluation (kg){word}", y="Average score",
-                  title="Average score against CO₂ cost, linear trend per provider group",
-                  caption=caption and caption + c.TRENDS_ON_SAMPLE)
-           + c.theme_study() + theme(axis_text_x=element_text(rotation=0, ha="center")))
-    if not fit.empty:
-        fig += geom_smooth(data=fit, method="lm", se=False, size=1.2)
-    return fig
+    trend = [c.smooth(data=fit, method="lm", se=False, size=1.2)] if not fit.empty else []
+    # one ggplot plus a list: plotnine copies the whole plot on every "+", once for a list
+    return ggplot(data, aes("co2_kg", "average", color="provider")) + [
+        geom_point(alpha=0.4, size=1.4),
+        x,
+        scale_color_manual(values=c.PROVIDER_COLORS, name="Provider (models)",
+                           labels=lambda ks: [legend[k] for k in ks], drop=False),
+        labs(x=f"CO₂ cost of the evaluation (kg){word}", y="Average score",
+             title="Average score against CO₂ cost, linear trend per provider group",
+             caption=caption and caption + c.TRENDS_ON_SAMPLE),
+        c.theme_study(), theme(axis_text_x=element_text(rotation=0, ha="center")),
+        *trend]
 
 
 def _efficiency(tbl: pd.DataFrame, params: Params) -> ggplot:
@@ -167,14 +167,14 @@ def _efficiency(tbl: pd.DataFrame, params: Params) -> ggplot:
     y = (scale_y_log10(labels=c.number_labels) if params.log_scale else scale_y_continuous())
     word = " (log scale)" if params.log_scale else ""
     # a dot plot, not bars: on a log axis a bar has no natural base
-    return (ggplot(data, aes("type", "median_score_per_kg", color="size_class"))
-            + geom_point(position=position_dodge(width=0.6), size=3.2)
-            + coord_flip()
-            + y
-            + scale_x_discrete()
-            + scale_color_manual(values=c.SIZE_COLORS, labels=lambda ks: [c.SIZE_LABELS[k] for k in ks],
-                                 name="Size class")
-            + guides(color=guide_legend(reverse=True))
-            + labs(x="", y=f"Median average score per kg CO₂{word}",
-                   title="Score per kg CO₂ by model type and size class")
-            + c.theme_study() + theme(axis_text_x=element_text(rotation=0, ha="center")))
+    return ggplot(data, aes("type", "median_score_per_kg", color="size_class")) + [
+        geom_point(position=position_dodge(width=0.6), size=3.2),
+        coord_flip(),
+        y,
+        scale_x_discrete(),
+        scale_color_manual(values=c.SIZE_COLORS, labels=lambda ks: [c.SIZE_LABELS[k] for k in ks],
+                           name="Size class"),
+        guides(color=guide_legend(reverse=True)),
+        labs(x="", y=f"Median average score per kg CO₂{word}",
+             title="Score per kg CO₂ by model type and size class"),
+        c.theme_study(), theme(axis_text_x=element_text(rotation=0, ha="center"))]

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from plotnine import element_text, scale_x_datetime, theme, theme_minimal
+from plotnine import element_text, geom_smooth, scale_x_datetime, theme, theme_minimal
 
 from .. import providers, schema
 
@@ -482,13 +482,27 @@ def theme_study(legend: str = "bottom") -> theme:
     )
 
 
-def month_axis(start: dt.date, end: dt.date) -> scale_x_datetime:
-    """Month labels on the x axis, thinned so that at most ~14 ticks show."""
+def smooth(**kwargs) -> geom_smooth:
+    """``geom_smooth(**kwargs)`` with a ``method_args`` dict of its own.
+
+    plotnine's loess writes its span into ``method_args``, whose default is one dict shared
+    by every ``geom_smooth``: after a loess trend, a linear one drawn later in the same
+    process fails ("method arguments could not be recognised: ['span']"). Copying the
+    plot on every "+" used to hide this; figures are now built with one copy.
+    """
+    kwargs.setdefault("method_args", {})
+    return geom_smooth(**kwargs)
+
+
+def month_axis(start: dt.date, end: dt.date, minor: bool = True) -> scale_x_datetime:
+    """Month labels on the x axis, thinned so that at most ~14 ticks show (``minor=False``:
+    no minor breaks, for small panels)."""
     months = (end.year - start.year) * 12 + end.month - start.month + 1
     step = max(1, -(-months // 14))
+    extra = {} if minor else {"minor_breaks": []}
     if months <= 2:
-        return scale_x_datetime(date_breaks="1 week", date_labels="%d %b %Y")
-    return scale_x_datetime(date_breaks=f"{step} months", date_labels="%b %Y")
+        return scale_x_datetime(date_breaks="1 week", date_labels="%d %b %Y", **extra)
+    return scale_x_datetime(date_breaks=f"{step} months", date_labels="%b %Y", **extra)
 
 
 def aggregation_word(aggregation: str) -> str:

@@ -224,24 +224,24 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "radar") -> ggplot:
     closed = closed.sort_values(["model", "order"], kind="mergesort")
     colors = dict(zip(models, MODEL_COLORS))
     labels = grid["labels"]
-    return (
-        ggplot()
-        + geom_path(aes("x", "y", group="level"), data=grid["circles"], color="#d0d0d0", size=0.4)
-        + geom_segment(aes("x", "y", xend="xend", yend="yend"), data=grid["spokes"], color="#bdbdbd", size=0.4)
-        + geom_text(aes("x", "y", label="label"), data=grid["levels"], color="#8a8a8a", size=7, ha="left",
-                    va="bottom")
-        + geom_text(aes("x", "y", label="label"), data=labels.loc[labels["ha"] == "center"], size=10, ha="center")
-        + geom_text(aes("x", "y", label="label"), data=labels.loc[labels["ha"] == "left"], size=10, ha="left")
-        + geom_text(aes("x", "y", label="label"), data=labels.loc[labels["ha"] == "right"], size=10, ha="right")
-        + geom_polygon(aes("x", "y", fill="model", group="model"), data=shapes, alpha=0.12)
-        + geom_path(aes("x", "y", color="model", group="model"), data=closed, size=1.0)
-        + geom_point(aes("x", "y", color="model"), data=shapes, size=2.2)
-        + scale_fill_manual(values=colors, name="Model")
-        + scale_color_manual(values=colors, name="Model")
-        + coord_fixed(ratio=1, xlim=(-150, 150), ylim=(-125, 125))
-        + labs(title="Benchmark scores")
-        + theme_void(base_size=11)
-        + theme(figure_size=(8.0, 6.4), legend_position="bottom", legend_direction="vertical",
-                legend_title=element_blank(), plot_title=element_text(size=13, weight="bold"),
-                legend_text=element_text(size=9))
-    )
+    # one ggplot plus a list: plotnine copies the whole plot on every "+", once for a list
+    return ggplot() + [
+        geom_path(aes("x", "y", group="level"), data=grid["circles"], color="#d0d0d0", size=0.4),
+        geom_segment(aes("x", "y", xend="xend", yend="yend"), data=grid["spokes"], color="#bdbdbd", size=0.4),
+        geom_text(aes("x", "y", label="label"), data=grid["levels"], color="#8a8a8a", size=7, ha="left",
+                  va="bottom"),
+        geom_text(aes("x", "y", label="label"), data=labels.loc[labels["ha"] == "center"], size=10, ha="center"),
+        geom_text(aes("x", "y", label="label"), data=labels.loc[labels["ha"] == "left"], size=10, ha="left"),
+        geom_text(aes("x", "y", label="label"), data=labels.loc[labels["ha"] == "right"], size=10, ha="right"),
+        geom_polygon(aes("x", "y", fill="model", group="model"), data=shapes, alpha=0.12),
+        geom_path(aes("x", "y", color="model", group="model"), data=closed, size=1.0),
+        geom_point(aes("x", "y", color="model"), data=shapes, size=2.2),
+        scale_fill_manual(values=colors, name="Model"),
+        scale_color_manual(values=colors, name="Model"),
+        coord_fixed(ratio=1, xlim=(-150, 150), ylim=(-125, 125)),
+        labs(title="Benchmark scores"),
+        theme_void(base_size=11),
+        theme(figure_size=(8.0, 6.4), legend_position="bottom", legend_direction="vertical",
+              legend_title=element_blank(), plot_title=element_text(size=13, weight="bold"),
+              legend_text=element_text(size=9)),
+    ]

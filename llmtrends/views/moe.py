@@ -172,22 +172,23 @@ def _distribution(tbl: pd.DataFrame, params: Params) -> ggplot:
     n = n.assign(panel=pd.Categorical(n["panel"].map(name), categories=panels),
                  x=n["experts"].map(x_of).astype(float), label=[f"n={m:,}" for m in n["models"]], y=top * 1.06)
     line = "#333333"
-    fig = (ggplot(stats)
-           + geom_segment(aes(x="x", xend="x", y="whislo", yend="q1"), color=line, size=0.5)
-           + geom_segment(aes(x="x", xend="x", y="q3", yend="whishi"), color=line, size=0.5)
-           + geom_rect(aes(xmin="xmin", xmax="xmax", ymin="q1", ymax="q3", fill="experts"), color=line, size=0.5)
-           + geom_segment(aes(x="xmin", xend="xmax", y="median", yend="median"), color=line, size=1.0))
-    if not outliers.empty:
-        fig += geom_point(aes("x", "average"), data=outliers, size=0.8, alpha=0.4, color=line)
-    return (fig
-            + geom_text(aes("x", "y", label="label"), data=n, size=9)
-            + facet_wrap("panel", nrow=1)
-            + scale_x_continuous(breaks=[float(x_of[g]) for g in GROUPS], labels=list(GROUPS), limits=(0.4, 2.6),
-                                 expand=(0, 0))  # what the discrete scale gave the boxes
-            + scale_fill_manual(values=GROUP_COLORS, name="", drop=False)
-            + scale_y_continuous(expand=(0.02, 0, 0.05, 0))
-            + labs(x="", y="Average score", title="Average score of MoE and dense models")
-            + c.theme_study(legend="none") + theme(axis_text_x=element_text(rotation=0, ha="center")))
+    points = ([geom_point(aes("x", "average"), data=outliers, size=0.8, alpha=0.4, color=line)]
+              if not outliers.empty else [])
+    # one ggplot plus a list: plotnine copies the whole plot on every "+", once for a list
+    return ggplot(stats) + [
+        geom_segment(aes(x="x", xend="x", y="whislo", yend="q1"), color=line, size=0.5),
+        geom_segment(aes(x="x", xend="x", y="q3", yend="whishi"), color=line, size=0.5),
+        geom_rect(aes(xmin="xmin", xmax="xmax", ymin="q1", ymax="q3", fill="experts"), color=line, size=0.5),
+        geom_segment(aes(x="xmin", xend="xmax", y="median", yend="median"), color=line, size=1.0),
+        *points,
+        geom_text(aes("x", "y", label="label"), data=n, size=9),
+        facet_wrap("panel", nrow=1),
+        scale_x_continuous(breaks=[float(x_of[g]) for g in GROUPS], labels=list(GROUPS), limits=(0.4, 2.6),
+                           expand=(0, 0)),  # what the discrete scale gave the boxes
+        scale_fill_manual(values=GROUP_COLORS, name="", drop=False),
+        scale_y_continuous(expand=(0.02, 0, 0.05, 0)),
+        labs(x="", y="Average score", title="Average score of MoE and dense models"),
+        c.theme_study(legend="none"), theme(axis_text_x=element_text(rotation=0, ha="center"))]
 
 
 def _scatter(tbl: pd.DataFrame, params: Params) -> ggplot:
@@ -198,12 +199,12 @@ def _scatter(tbl: pd.DataFrame, params: Params) -> ggplot:
     moe, moe_caption = c.thin_points(moe, "MoE models")
     caption = "; ".join(t for t in (moe_caption, dense_caption) if t)
     legend = {MOE: f"MoE ({n_moe:,})", DENSE: f"Dense ({n_dense:,})"}
-    return (ggplot(pd.concat([dense, moe]), aes("params_b", "average", color="experts"))
-            + geom_point(data=dense, alpha=0.35, size=1.3)
-            + geom_point(data=moe, alpha=0.85, size=1.8)
-            + scale_x_log10(labels=c.number_labels)
-            + scale_color_manual(values=GROUP_COLORS, name="Models", labels=lambda ks: [legend[k] for k in ks],
-                                 drop=False)
-            + labs(x="Total parameters (billions, log scale)", y="Average score",
-                   title="Average score against total parameters", caption=caption)
-            + c.theme_study() + theme(axis_text_x=element_text(rotation=0, ha="center")))
+    return ggplot(pd.concat([dense, moe]), aes("params_b", "average", color="experts")) + [
+        geom_point(data=dense, alpha=0.35, size=1.3),
+        geom_point(data=moe, alpha=0.85, size=1.8),
+        scale_x_log10(labels=c.number_labels),
+        scale_color_manual(values=GROUP_COLORS, name="Models", labels=lambda ks: [legend[k] for k in ks],
+                           drop=False),
+        labs(x="Total parameters (billions, log scale)", y="Average score",
+             title="Average score against total parameters", caption=caption),
+        c.theme_study(), theme(axis_text_x=element_text(rotation=0, ha="center"))]

@@ -97,30 +97,31 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
     dodge = position_dodge(width=0.8)
     fill = scale_fill_manual(values=c.PROVIDER_COLORS, name="Provider", labels=lambda ks: [legend[k] for k in ks],
                              drop=False)
-    look = c.theme_study() + theme(axis_text_x=element_text(rotation=0, ha="center"))
+    look = [c.theme_study(), theme(axis_text_x=element_text(rotation=0, ha="center"))]
     sizes = scale_x_discrete(labels=lambda xs: [c.SIZE_LABELS[x] for x in xs], drop=False)
     if which == "counts":
         top = max(float(data["models"].max()), 1.0)
         data["label"] = [f"{m:,} ({s:.0%})" for m, s in zip(data["models"], data["share_of_provider"])]
         data["label_y"] = data["models"] + top * 0.015
-        return (ggplot(data, aes("size_class", "models", fill="provider"))
-                + geom_col(position=dodge, width=0.75)
-                + geom_text(aes(y="label_y", label="label"), position=dodge, va="bottom", size=9)
-                + fill + sizes + scale_y_continuous(expand=(0, 0, 0.08, 0))
-                + labs(x="", y="Models", title="Models per size class (share of the group's models)")
-                + look)
+        # one ggplot plus a list: plotnine copies the whole plot on every "+", once for a list
+        return ggplot(data, aes("size_class", "models", fill="provider")) + [
+            geom_col(position=dodge, width=0.75),
+            geom_text(aes(y="label_y", label="label"), position=dodge, va="bottom", size=9),
+            fill, sizes, scale_y_continuous(expand=(0, 0, 0.08, 0)),
+            labs(x="", y="Models", title="Models per size class (share of the group's models)"),
+            *look]
     if which == "ratios":
         ratio = data["ratio_to_large"]
         top = max(float(ratio.max()) if ratio.notna().any() else 1.0, 1.0)
         data["label"] = [f"{r:.1f}×" if pd.notna(r) else "no Large models" for r in ratio]
         data["value"] = ratio.fillna(0.0)
         data["label_y"] = data["value"] + top * 0.015
-        return (ggplot(data, aes("size_class", "value", fill="provider"))
-                + geom_col(position=dodge, width=0.75)
-                + geom_hline(yintercept=1.0, linetype="dashed", color="#555555")
-                + geom_text(aes(y="label_y", label="label"), position=dodge, va="bottom", size=9)
-                + fill + sizes + scale_y_continuous(expand=(0, 0, 0.08, 0))
-                + labs(x="", y="Models per Large model of the same group",
-                       title="Size classes relative to the Large class")
-                + look)
+        return ggplot(data, aes("size_class", "value", fill="provider")) + [
+            geom_col(position=dodge, width=0.75),
+            geom_hline(yintercept=1.0, linetype="dashed", color="#555555"),
+            geom_text(aes(y="label_y", label="label"), position=dodge, va="bottom", size=9),
+            fill, sizes, scale_y_continuous(expand=(0, 0, 0.08, 0)),
+            labs(x="", y="Models per Large model of the same group",
+                 title="Size classes relative to the Large class"),
+            *look]
     raise c.InvalidInput(f"figure: unknown plot {which!r}")

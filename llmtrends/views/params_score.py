@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
-from plotnine import (aes, element_text, geom_col, geom_point, geom_smooth, geom_text, ggplot, guide_legend,
+from plotnine import (aes, element_text, geom_col, geom_point, geom_text, ggplot, guide_legend,
                       guides, labs, position_dodge, scale_color_manual, scale_fill_manual, scale_x_discrete,
                       scale_x_log10, scale_y_continuous, theme)
 
@@ -133,16 +133,16 @@ def _per_billion(tbl: pd.DataFrame, params: Params) -> ggplot:
     top = float(data["value"].max()) if len(data) else 1.0
     data["label_y"] = data["value"] + top * 0.015
     floor = "" if not params.exclude_small else " (models under 1B left out)"
-    return (ggplot(data, aes("size_class", "value", fill="statistic"))
-            + geom_col(position=dodge, width=0.75)
-            + geom_text(aes(y="label_y", label="label"), position=dodge, va="bottom", size=9)
-            + scale_fill_manual(values=dict(zip(STATISTICS.values(), (c.PAIRED[1], c.PAIRED[0]))),
-                                name="Statistic")
-            + scale_x_discrete(labels=lambda xs: [axis[x] for x in xs])
-            + scale_y_continuous(expand=(0, 0, 0.08, 0))
-            + labs(x="", y="Average score per billion parameters",
-                   title=f"Score per billion parameters by size class{floor}")
-            + c.theme_study() + theme(axis_text_x=element_text(rotation=0, ha="center")))
+    # one ggplot plus a list: plotnine copies the whole plot on every "+", once for a list
+    return ggplot(data, aes("size_class", "value", fill="statistic")) + [
+        geom_col(position=dodge, width=0.75),
+        geom_text(aes(y="label_y", label="label"), position=dodge, va="bottom", size=9),
+        scale_fill_manual(values=dict(zip(STATISTICS.values(), (c.PAIRED[1], c.PAIRED[0]))), name="Statistic"),
+        scale_x_discrete(labels=lambda xs: [axis[x] for x in xs]),
+        scale_y_continuous(expand=(0, 0, 0.08, 0)),
+        labs(x="", y="Average score per billion parameters",
+             title=f"Score per billion parameters by size class{floor}"),
+        c.theme_study(), theme(axis_text_x=element_text(rotation=0, ha="center"))]
 
 
 def _scatter(tbl: pd.DataFrame, params: Params) -> ggplot:
@@ -150,15 +150,14 @@ def _scatter(tbl: pd.DataFrame, params: Params) -> ggplot:
     data, caption = c.thin_points(tbl.assign(type=pd.Categorical(tbl["type"], categories=types)))
     # a trend needs a few models spread over more than one size
     fit = data.groupby("type", observed=True).filter(lambda g: len(g) >= 3 and g["params_b"].nunique() >= 2)
-    fig = (ggplot(data, aes("params_b", "average", color="type"))
-           + geom_point(alpha=0.45, size=1.4)
-           + scale_x_log10(labels=c.number_labels)
-           + scale_color_manual(values=c.TYPE_COLORS, name="Model type")
-           + guides(color=guide_legend(ncol=3))
-           + labs(x="Parameters (billions, log scale)", y="Average score",
-                  title="Average score against parameters, linear trend per type",
-                  caption=caption and caption + c.TRENDS_ON_SAMPLE)
-           + c.theme_study() + theme(axis_text_x=element_text(rotation=0, ha="center")))
-    if not fit.empty:
-        fig += geom_smooth(data=fit, method="lm", se=False, size=1.1)
-    return fig
+    trend = [c.smooth(data=fit, method="lm", se=False, size=1.1)] if not fit.empty else []
+    return ggplot(data, aes("params_b", "average", color="type")) + [
+        geom_point(alpha=0.45, size=1.4),
+        scale_x_log10(labels=c.number_labels),
+        scale_color_manual(values=c.TYPE_COLORS, name="Model type"),
+        guides(color=guide_legend(ncol=3)),
+        labs(x="Parameters (billions, log scale)", y="Average score",
+             title="Average score against parameters, linear trend per type",
+             caption=caption and caption + c.TRENDS_ON_SAMPLE),
+        c.theme_study(), theme(axis_text_x=element_text(rotation=0, ha="center")),
+        *trend]

@@ -126,22 +126,23 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
     word = c.aggregation_word(params.aggregation)
     # geom_col's stacking, done once
     bars = c.stacked_bars(data, "period", "new_models", "family", families, params.aggregation)
-    fig = (ggplot(bars, aes(xmin="xmin", xmax="xmax", ymin="ymin", ymax="ymax", fill="family"))
-           + geom_rect()
-           + scale_fill_manual(values=c.color_map(families), name="Architecture family")
-           + c.month_axis(params.start, params.end)
-           + labs(x="", y=f"New models ({word})", title="New models by architecture family and major releases")
-           + c.theme_study())
+    # one ggplot plus a list: plotnine copies the whole plot on every "+", once for a list
+    fig = ggplot(bars, aes(xmin="xmin", xmax="xmax", ymin="ymin", ymax="ymax", fill="family")) + [
+        geom_rect(),
+        scale_fill_manual(values=c.color_map(families), name="Architecture family"),
+        c.month_axis(params.start, params.end),
+        labs(x="", y=f"New models ({word})", title="New models by architecture family and major releases"),
+        c.theme_study()]
     levels = int(layout["level"].max()) + 1 if not layout.empty else 0
     ymax = top * (1.06 + _LEVEL_STEP * levels)
     if not layout.empty:
         layout = layout.assign(y=top * (1.06 + _LEVEL_STEP * layout["level"] + _LEVEL_STEP / 2))
-        fig = (fig
-               + geom_segment(aes(x="date", xend="date", y=0, yend="y"), data=layout, inherit_aes=False,
-                              linetype="dashed", color="#5d6066", size=0.4))
+        fig += geom_segment(aes(x="date", xend="date", y=0, yend="y"), data=layout, inherit_aes=False,
+                            linetype="dashed", color="#5d6066", size=0.4)
         for ha in ("left", "right"):
             part = layout.loc[layout["ha"] == ha]
             if not part.empty:
                 fig += geom_label(aes(x="date", y="y", label="label"), data=part, inherit_aes=False, ha=ha,
                                   size=8, color="#33363b", fill="white", label_size=0, label_padding=0.15)
-    return fig + scale_y_continuous(limits=(0, ymax), expand=(0, 0, 0.02, 0))
+    fig += scale_y_continuous(limits=(0, ymax), expand=(0, 0, 0.02, 0))
+    return fig

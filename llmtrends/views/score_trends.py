@@ -17,7 +17,7 @@ from __future__ import annotations
 
 
 import pandas as pd
-from plotnine import (aes, geom_line, geom_point, geom_smooth, ggplot, guide_legend, labs,
+from plotnine import (aes, geom_line, geom_point, ggplot, guide_legend, labs,
                       scale_color_manual)
 
 from . import common as c
@@ -88,19 +88,17 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "scores") -> ggplot:
         pts, caption = c.thin_points(pts.assign(type=pd.Categorical(pts["type"], categories=list(params.types))))
         sizes = pts["type"].value_counts()
         smooth = pts.loc[pts["type"].isin(sizes.index[sizes >= MIN_SMOOTH_MODELS])]
-        fig = (ggplot(pts, aes("created_at", "average", color="type"))
-               + geom_point(alpha=0.4, size=1.1, stroke=0))
-        if not smooth.empty:
-            fig += geom_smooth(data=smooth, method="loess", se=False, size=1.2)
-        return (fig + colors + xaxis + c.theme_study()
-                + labs(x="", y="Average score", title="Average score of each model, with a loess trend per type",
-                       caption=caption and caption + c.TRENDS_ON_SAMPLE))
+        trend = [c.smooth(data=smooth, method="loess", se=False, size=1.2)] if not smooth.empty else []
+        return ggplot(pts, aes("created_at", "average", color="type")) + [
+            geom_point(alpha=0.4, size=1.1, stroke=0), *trend, colors, xaxis, c.theme_study(),
+            labs(x="", y="Average score", title="Average score of each model, with a loess trend per type",
+                 caption=caption and caption + c.TRENDS_ON_SAMPLE)]
     if which == "totals":
         tot = tbl.loc[tbl["series"] == "cumulative", ["type", "period", "total_models"]]
         tot = tot.assign(type=pd.Categorical(tot["type"], categories=list(params.types)),
                          total_models=tot["total_models"].astype(int))
         word = c.aggregation_word(params.aggregation)
-        return (ggplot(tot, aes("period", "total_models", color="type")) + geom_line(size=1.1)
-                + colors + xaxis + c.theme_study()
-                + labs(x="", y=f"Total models ({word})", title="Total models per type since the start of the range"))
+        return ggplot(tot, aes("period", "total_models", color="type")) + [
+            geom_line(size=1.1), colors, xaxis, c.theme_study(),
+            labs(x="", y=f"Total models ({word})", title="Total models per type since the start of the range")]
     raise c.InvalidInput(f"figure: unknown plot {which!r}")

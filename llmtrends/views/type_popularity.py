@@ -49,15 +49,18 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
     """
     data = tbl.assign(type=pd.Categorical(tbl["type"], categories=list(params.types)))
     word = c.aggregation_word(params.aggregation)
-    base = ggplot(mapping=aes(fill="type")) + scale_fill_manual(
-        values=c.TYPE_COLORS, name="Model type") + c.month_axis(params.start, params.end) + c.theme_study()
+    base = [scale_fill_manual(values=c.TYPE_COLORS, name="Model type"), c.month_axis(params.start, params.end),
+            c.theme_study()]
+    # each figure is one ggplot plus a list: plotnine copies the whole plot on every "+", once for a list
     if which == "counts":
         bars = c.stacked_bars(data, "period", "new_models", "type", params.types, params.aggregation)
-        return (base + geom_rect(aes(xmin="xmin", xmax="xmax", ymin="ymin", ymax="ymax"), data=bars)
-                + labs(x="", y=f"New models ({word})", title="New models by type"))
+        return ggplot(mapping=aes(fill="type")) + [
+            *base, geom_rect(aes(xmin="xmin", xmax="xmax", ymin="ymin", ymax="ymax"), data=bars),
+            labs(x="", y=f"New models ({word})", title="New models by type")]
     if which == "shares":
         areas = c.stacked(data, "period", "share", "type", params.types)
-        return (base + geom_ribbon(aes(x="period", ymin="ymin", ymax="ymax"), data=areas)
-                + scale_y_continuous(labels=lambda xs: [f"{x:.0%}" for x in xs])
-                + labs(x="", y=f"Share of new models ({word})", title="Share of new models by type"))
+        return ggplot(mapping=aes(fill="type")) + [
+            *base, geom_ribbon(aes(x="period", ymin="ymin", ymax="ymax"), data=areas),
+            scale_y_continuous(labels=lambda xs: [f"{x:.0%}" for x in xs]),
+            labs(x="", y=f"Share of new models ({word})", title="Share of new models by type")]
     raise c.InvalidInput(f"figure: unknown plot {which!r}")
