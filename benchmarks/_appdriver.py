@@ -398,6 +398,37 @@ def summary(values: list[float]) -> dict:
             "min": round(vals[0], 1), "max": round(vals[-1], 1)}
 
 
+# A fixed piece of pure-Python work: its time tells how fast this machine's cores run at the
+# moment. On this VM the same work takes 95-195 ms from one minute to the next, idle or not,
+# so every benchmark records it beside its own figures (a latency measured while the probe
+# reads 180 ms is not comparable with one measured at 100 ms).
+PROBE_LOOPS = 3_000_000
+
+
+def cpu_probe_ms(runs: int = 3) -> float:
+    """Median wall time (ms) of ``runs`` runs of :data:`PROBE_LOOPS` additions in Python."""
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        x = 0
+        for i in range(PROBE_LOOPS):
+            x += i * i
+        times.append((time.perf_counter() - t0) * 1000)
+    return round(statistics.median(times), 1)
+
+
+def git_rev() -> str | None:
+    """The checked-out commit (with ``+`` when the tree has changes), for the results' JSON."""
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                             text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return rev + ("+" if dirty else "")
+
+
 def machine() -> dict:
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
     return {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),

@@ -140,7 +140,7 @@ def run(data_dir: Path, reps: int, open_reps: int, only: list[str] | None, env_e
     view_ids = [v.ID for v in VIEWS if v.FIGURES]  # a view without plots (a table) has nothing to time here
     titles = {v.ID: v.TITLE for v in VIEWS}
     result: dict = {"label": label, "data_dir": str(data_dir), "reps": reps, "open_reps": open_reps,
-                    "machine": d.machine(), "views": {}, "memory": []}
+                    "machine": d.machine(), "probe_ms_at_start": d.cpu_probe_ms(), "views": {}, "memory": []}
     tmp = Path(tempfile.mkdtemp(prefix="llmtrends-bench-"))
     with sync_playwright() as pw:
         browser = d.launch_chromium(pw)
@@ -167,12 +167,15 @@ def run(data_dir: Path, reps: int, open_reps: int, only: list[str] | None, env_e
                             print(f"{board}/{vid}: shows a message on this board (nothing to time)", flush=True)
                             continue
                         goto_view(page, board, vid)
+                        probe = d.cpu_probe_ms()  # the machine's speed right now (see _appdriver)
                         ch = change_runs(page, vid, reps)
+                        probe = round((probe + d.cpu_probe_ms()) / 2, 1)  # before and after
                         later = [r["ms"] for r in opens[vid][1:]]
                         entry = {"title": titles[vid], "open_first_ms": opens[vid][0]["ms"],
                                  "open_how": opens[vid][0]["how"], "open": d.summary(later),
                                  "open_ms": [r["ms"] for r in opens[vid]],
-                                 "open_errors": [r.get("error") for r in opens[vid] if r.get("error")], **ch}
+                                 "open_errors": [r.get("error") for r in opens[vid] if r.get("error")],
+                                 "probe_ms": probe, **ch}
                         result["views"][f"{board}/{vid}"] = entry
                         mem = d.proc_memory_mb(app.proc.pid)
                         result["memory"].append({"at": f"{board}/{vid}", **mem})
@@ -181,7 +184,7 @@ def run(data_dir: Path, reps: int, open_reps: int, only: list[str] | None, env_e
                               f"median {d.fmt_ms((ch.get('fresh') or {}).get('median'))} "
                               f"p95 {d.fmt_ms((ch.get('fresh') or {}).get('p95'))} · seen median "
                               f"{d.fmt_ms((ch.get('seen') or {}).get('median'))} "
-                              f"p95 {d.fmt_ms((ch.get('seen') or {}).get('p95'))} · RSS {mem['rss_mb']:.0f} MB "
+                              f"p95 {d.fmt_ms((ch.get('seen') or {}).get('p95'))} · probe {probe:.0f} ms · RSS {mem['rss_mb']:.0f} MB "
                               f"(tree of {mem['processes']}: RSS {mem['tree_rss_mb']:.0f}, PSS {mem['tree_pss_mb']:.0f} MB)"
                               + (f" · ERRORS {ch['errors']}" if ch.get("errors") else ""), flush=True)
                 finally:
@@ -206,8 +209,8 @@ def print_table(result: dict) -> None:
           f"(R app {d.R_RSS_ONE_PAGE_MB} MB after one page)")
     print()
     print("| board/view | open first | open median / p95 | control | change median / p95 | seen median / p95 "
-          "| R first | R change |")
-    print("|---|---|---|---|---|---|---|---|")
+          "| probe | R first | R change |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for key, e in result["views"].items():
         vid = key.split("/", 1)[1]
         rb = d.R_BASELINE.get(vid)
@@ -215,6 +218,7 @@ def print_table(result: dict) -> None:
         print(f"| {key} | {d.fmt_ms(e['open_first_ms'])} | {d.fmt_ms(e['open']['median'])} / "
               f"{d.fmt_ms(e['open']['p95'])} | {e.get('control')} | {d.fmt_ms(f.get('median'))} / "
               f"{d.fmt_ms(f.get('p95'))}{' (message)' if e.get('fresh_unchanged') else ''} | {d.fmt_ms(s.get('median'))} / {d.fmt_ms(s.get('p95'))} | "
+              f"{d.fmt_ms(e.get('probe_ms'))} | "
               f"{rb[0] if rb else '—'} | {rb[1] if rb else '—'} |")
 
 
