@@ -22,6 +22,9 @@ from llmtrends import store  # noqa: E402
 from llmtrends.views import VIEWS  # noqa: E402
 from modules import MODULES  # noqa: E402
 from modules import common as modules_common  # noqa: E402
+from modules import shiny_speedups  # noqa: E402
+
+shiny_speedups.install()  # py-shiny's per-session introspection, once per place (see module)
 
 logging.basicConfig(level=config.log_level(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -49,7 +52,10 @@ def _missing_page() -> ui.Tag:
 
 
 def _page() -> ui.Tag:
-    panels = [ui.nav_panel(view.TITLE, MODULES[view.ID].view_ui(view.ID), value=view.ID) for view in VIEWS]
+    # each tab's controls are drawn into the page for the board it opens on, so that a new
+    # session's first message carries their values and its plots need no extra round trip
+    initial = SNAPSHOTS[DEFAULT_BOARD]
+    panels = [ui.nav_panel(view.TITLE, MODULES[view.ID].view_ui(view.ID, initial), value=view.ID) for view in VIEWS]
     switch = ui.input_radio_buttons("board", None, choices={b: f"Leaderboard {b}" for b in BOARDS},
                                     selected=DEFAULT_BOARD, inline=True)
     return ui.page_navbar(
@@ -80,7 +86,7 @@ def server(input, output, session):
     for view in sorted(VIEWS, key=lambda v: bool(getattr(MODULES[v.ID], "TAKES", None))):
         takes = getattr(MODULES[view.ID], "TAKES", {})
         extra = {kw: served[giver] for kw, giver in takes.items() if giver in served}
-        served[view.ID] = MODULES[view.ID].view_server(view.ID, snap, **extra)
+        served[view.ID] = MODULES[view.ID].view_server(view.ID, snap, page_board=DEFAULT_BOARD, **extra)
 
 
 def _missing_server(input, output, session):
@@ -89,4 +95,4 @@ def _missing_server(input, output, session):
 
 app = App(_page(), server) if SNAPSHOTS else App(_missing_page(), _missing_server)
 if SNAPSHOTS and config.prewarm():  # what every new session shows first, rendered once, in the background
-    modules_common.prewarm(SNAPSHOTS, VIEWS, DEFAULT_BOARD)
+    modules_common.prewarm(SNAPSHOTS, VIEWS, DEFAULT_BOARD, store=config.figure_store(DATA_DIR))

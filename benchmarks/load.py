@@ -36,6 +36,7 @@ import re
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -80,6 +81,18 @@ def parse_controls(markup: str, view: str) -> dict[str, dict]:
             if (c["kind"] == "daterange" and len(c["value"]) == 2) or (c["kind"] != "daterange" and c["options"])}
 
 
+def page_controls(url: str) -> tuple[str | None, str]:
+    """The board the app's page opens on and the page's markup: the page holds that board's
+    controls (drawn in by the app), whose values a browser sends with its first message."""
+    with urllib.request.urlopen(url, timeout=30) as resp:
+        markup = resp.read().decode("utf-8")
+    for m in re.finditer(r"<input\b[^>]*>", markup, re.I):
+        attrs = dict(ATTR.findall(m.group(0)))
+        if attrs.get("name") == "board" and re.search(r"\schecked\b", m.group(0)):
+            return attrs.get("value"), markup
+    return None, markup
+
+
 def value_pool(c: dict, n: int) -> list:
     """``n`` values of a control, its default first (shared by every session)."""
     if c["kind"] == "daterange":
@@ -99,8 +112,9 @@ def wire_name(cid: str, c: dict) -> str:
 class Session:
     """One Shiny session over a websocket."""
 
-    def __init__(self, ws_url: str, board: str, view, timeout: float):
+    def __init__(self, ws_url: str, board: str, view, timeout: float, in_page: dict | None = None):
         self.ws_url, self.board, self.view, self.timeout = ws_url, board, view, timeout
+        self.in_page = in_page  # the view's controls as the page holds them (its board only)
         self.values: dict = {}
         self.errors: list[str] = []
 
@@ -116,6 +130,8 @@ class Session:
         data = {"board": self.board, "tab": v, f"{v}-controls_board": self.board, f"{v}-figure_format": "png",
                 ".clientdata_pixelratio": 1, ".clientdata_url_search": ""}
         data.update({f".clientdata_output_{o}_hidden": False for o in visible})
+        if self.in_page:  # as the browser: the page's controls are bound before the first message
+            data.update({wire_name(cid, c): c["value"] for cid, c in self.in_page.items()})
         await self.ws.send(json.dumps({"method": "init", "data": data}))
         return self
 
@@ -155,8 +171,11 @@ class Session:
         return out
 
     async def bind_controls(self) -> dict[str, dict]:
-        """Wait for the controls, send their initial values (as the browser binds them)."""
+        """Wait for the controls, send their initial values (as the browser binds them).
+        Controls the page held were sent with the first message: only wait for the plots."""
         await self.until_idle()
+        if self.in_page:
+            return self.in_page
         val = self.values.get(f"{self.view.ID}-controls")
         markup = val.get("html", "") if isinstance(val, dict) else ""
         controls = parse_controls(markup, self.view.ID)
@@ -173,7 +192,8 @@ async def client(i: int, args, ws_url: str, targets: list, deadline: float, stat
     while time.monotonic() < deadline:
         board, view = targets[k % len(targets)]
         try:
-            async with Session(ws_url, board, view, args.timeout) as s:
+            in_page = pools["page"][1].get(view.ID) if board == pools["page"][0] else None
+            async with Session(ws_url, board, view, args.timeout, in_page) as s:
                 stats["sessions"] += 1
                 controls = await s.bind_controls()
                 if not controls:  # only select-type controls (selectize): not driven here
@@ -245,7 +265,8 @@ async def run_load(args, app: d.App) -> dict:
     deadline = stats["t0"] + args.duration
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample_rss(app.proc.pid, stats, stop))
-    pools: dict = {}
+    page_board, markup = page_controls(app.url)
+    pools: dict = {"page": (page_board, {view.ID: parse_controls(markup, view.ID) for _, view in targets})}
     tasks = [asyncio.create_task(client(i, args, ws_url, targets, deadline, stats, pools)) for i in range(args.sessions)]
     # bounded: every session stops changing at the deadline; a last answer may take --timeout
     done, pending = await asyncio.wait(tasks, timeout=args.duration + args.timeout + 10)

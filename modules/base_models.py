@@ -9,18 +9,22 @@ from llmtrends.views import base_models as view
 from . import common
 
 
-@module.ui
-def view_ui():
-    return common.view_layout(view, ui.output_ui("controls"))
-
-
-@module.server
-def view_server(input, output, session, snap):
-    result = common.serve_with_controls(view, snap, input, lambda d, s: [
+def _controls(d, s):
+    return [
         ui.input_selectize("bases", "Base models (derivatives)", choices=view.base_choices(s),
                            selected=list(d.bases), multiple=True, options={"plugins": ["remove_button"]}),
         ui.input_checkbox("labels", "Show model names", value=d.labels),
-    ], ("bases", "labels"))
+    ]
+
+
+@module.ui
+def view_ui(initial=None):
+    return common.view_layout(view, common.controls_ui(view, _controls, initial), initial=initial)
+
+
+@module.server
+def view_server(input, output, session, snap, page_board=None):
+    result = common.serve_with_controls(view, snap, input, _controls, ("bases", "labels"), page_board=page_board)
 
     @render.ui
     def note():

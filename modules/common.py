@@ -16,10 +16,10 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from shiny import module, reactive, render, ui
-from shiny.types import SilentException
+from shiny.types import SilentCancelOutputException, SilentException
 
 from llmtrends import cache as lcache
-from llmtrends import workers
+from llmtrends import figstore, workers
 from llmtrends import render as lrender
 from llmtrends.views import common as vc
 
@@ -104,17 +104,43 @@ def _figure_future(view, which: str, params, tbl, s, fmt: str = "png", dpi: int 
     return fut
 
 
-def prewarm(snapshots: Mapping, views, first_board: str | None = None) -> threading.Thread:
+def _from_store(snapshots: Mapping, views, boards: Sequence[str], store: figstore.FigureStore) -> int:
+    """Put the default figures the store holds into FIGURES; returns how many it held."""
+    found = 0
+    for board in boards:
+        s = snapshots[board]
+        for view in views:
+            try:
+                params = view.Params.defaults(s)
+            except vc.ViewError:
+                continue
+            for which in view.FIGURES:
+                key = _figure_key(view, which, params, s)
+                data = store.get(key)
+                if data is not None:
+                    FIGURES.get_or_render(key, lambda data=data: data)
+                    found += 1
+    return found
+
+
+def prewarm(snapshots: Mapping, views, first_board: str | None = None,
+            store: figstore.FigureStore | None = None) -> threading.Thread:
     """Render every view's default figures on every board in a background thread.
 
-    What every new session shows first is then a cache hit. The default board's views go
-    first, in tab order; a selection a view cannot plot is skipped. Each figure waits until
-    the sessions' own renders are over (:func:`_sessions_quiet`): a user changing a control
+    What every new session shows first is then a cache hit. The figures the ``store``
+    kept from an earlier run come first (read from disk, milliseconds); the others are
+    rendered and kept there for the next start. The default board's views go first, in tab
+    order; a selection a view cannot plot is skipped. Each table and figure waits until the
+    sessions' own renders are over (:func:`_sessions_quiet`): a user changing a control
     while the app warms up does not queue behind figures nobody asked for.
     """
     boards = sorted(snapshots, key=lambda b: b != first_board)
+    store = store or figstore.FigureStore(None)
 
     def work():
+        if store.enabled:
+            log.info("prewarm: %d default figures read from %s", _from_store(snapshots, views, boards, store),
+                     store.folder)
         for board in boards:
             s = snapshots[board]
             for view in views:
@@ -123,27 +149,75 @@ def prewarm(snapshots: Mapping, views, first_board: str | None = None) -> thread
                     params = view.Params.defaults(s)
                     tbl = _table(view, s, params)
                     for which in view.FIGURES:
+                        key = _figure_key(view, which, params, s)
+                        if key in FIGURES:
+                            continue
                         _sessions_quiet()
-                        # the first figures, while the workers still start, render here
-                        FIGURES.get_or_render(_figure_key(view, which, params, s),
-                                              lambda: RENDERER.render(view.ID, which, params, tbl, "png",
-                                                                      wait_for_workers=False))
+
+                        def fresh(which=which):
+                            # the first figures, while the workers still start, render here
+                            data = RENDERER.render(view.ID, which, params, tbl, "png", wait_for_workers=False)
+                            store.put(key, data)
+                            return data
+                        FIGURES.get_or_render(key, fresh)
                 except vc.ViewError:
                     continue
                 except Exception:  # noqa: BLE001 -- a broken view must not stop the others
                     log.exception("prewarm %s/%s failed", board, view.ID)
+        removed = store.prune()
+        if removed:
+            log.info("prewarm: removed %d figures of other code or data from %s", removed, store.folder)
 
     thread = threading.Thread(target=work, name="llmtrends-prewarm", daemon=True)
     thread.start()
     return thread
 
 
-def view_layout(view, controls, *extra_sidebar, aside=None, main=()) -> ui.Tag:
+def in_page(output_id: str, *children) -> ui.Tag:
+    """``ui.output_ui(output_id)`` already holding ``children``: the server's first value of
+    that output drawn into the page itself. A new session then sends its controls' values
+    with its first message, and its plots need no round trip to draw the controls first.
+    The output's server side keeps that copy with :func:`drawn_in_page`."""
+    tag = ui.output_ui(output_id)
+    tag.append(*children)
+    return tag
+
+
+def drawn_in_page(snap: Callable, page_board: str | None) -> Callable[[], bool]:
+    """For an output whose first value is already in the page (:func:`in_page`, drawn for
+    ``page_board``): a check that is true on the output's first run in a session if the
+    session shows that board. The output then raises ``SilentCancelOutputException``, which
+    leaves the page's copy in place; any later run (another board, or back) renders."""
+    first = [True]
+
+    def check() -> bool:
+        was, first[0] = first[0], False
+        return was and page_board is not None and snap().board == page_board
+
+    return check
+
+
+def board_marker_tag(board: str) -> ui.Tag:
+    """The hidden input naming the board the controls were drawn for (see serve_view)."""
+    return ui.div(ui.input_text("controls_board", None, value=board), style="display:none")
+
+
+def controls_ui(view, build: Callable, initial=None) -> ui.Tag:
+    """The ``controls`` output: empty (the server draws it), or drawn in the page for the
+    snapshot ``initial`` (the page's board) by ``build(defaults, snap)``."""
+    if initial is None:
+        return ui.output_ui("controls")
+    return in_page("controls", *build(view.Params.defaults(initial), initial))
+
+
+def view_layout(view, controls, *extra_sidebar, aside=None, main=(), initial=None) -> ui.Tag:
     """A view's page: controls and downloads in a sidebar, its plots and provenance.
 
     ``aside`` (optional) is shown beside the plots (plots 7/12 of the width, it 5/12);
     ``main`` is more content under them. A view without figures (``FIGURES`` empty) gets
     no figure downloads and no format select, and a message slot instead of plots.
+    ``initial``: the snapshot of the board the page opens on, whose board marker is then
+    drawn into the page (with controls from :func:`controls_ui` for the same snapshot).
     """
     downloads = []
     if view.FIGURES:
@@ -155,8 +229,8 @@ def view_layout(view, controls, *extra_sidebar, aside=None, main=()) -> ui.Tag:
     downloads.append(ui.download_button("dl_csv", "Download table (CSV)", class_="btn-sm w-100"))
     # board_marker: a hidden input re-rendered with the controls, naming the board the
     # controls were drawn for (see serve_view)
-    sidebar = ui.sidebar(ui.output_ui("board_marker"), controls, *extra_sidebar, ui.hr(), *downloads,
-                         width=300, open="always")
+    marker = ui.output_ui("board_marker") if initial is None else in_page("board_marker", board_marker_tag(initial.board))
+    sidebar = ui.sidebar(marker, controls, *extra_sidebar, ui.hr(), *downloads, width=300, open="always")
     plots = [ui.output_ui(f"plot_{which}", class_="llmtrends-plot-box") for which in view.FIGURES]
     if not view.FIGURES:
         plots = [ui.output_ui("message")]
@@ -191,22 +265,26 @@ def aggregation_control(d, label: str = "Aggregation") -> ui.Tag:
 
 
 def serve_with_controls(view, snap: Callable, input, build: Callable, names: Sequence[str],
-                        extra: Sequence[str] = ()) -> Callable:
+                        extra: Sequence[str] = (), page_board: str | None = None) -> Callable:
     """Render a view's controls for the current board and serve the view with their values.
 
     ``build(defaults, snap)`` returns the control tags, drawn from the view's defaults on
     the current board (output ``controls``); ``names`` are the ids of those controls and
     ``extra`` ids of controls rendered elsewhere in the module (e.g. a picker that follows
-    the date range). Returns serve_view's ``result`` reactive.
+    the date range). ``page_board``: the board whose controls the page already holds
+    (:func:`controls_ui`). Returns serve_view's ``result`` reactive.
     """
+    shown_in_page = drawn_in_page(snap, page_board)
 
     @render.ui
     def controls():
         s = snap()
+        if shown_in_page():
+            raise SilentCancelOutputException()
         return ui.TagList(*build(view.Params.defaults(s), s))
 
     ids = tuple(names) + tuple(extra)
-    return serve_view(view, snap, lambda: {name: input[name]() for name in ids}, input)
+    return serve_view(view, snap, lambda: {name: input[name]() for name in ids}, input, page_board)
 
 
 def controls_tab(view, build: Callable, names: Sequence[str]) -> tuple[Callable, Callable]:
@@ -217,12 +295,12 @@ def controls_tab(view, build: Callable, names: Sequence[str]) -> tuple[Callable,
     """
 
     @module.ui
-    def view_ui():
-        return view_layout(view, ui.output_ui("controls"))
+    def view_ui(initial=None):
+        return view_layout(view, controls_ui(view, build, initial), initial=initial)
 
     @module.server
-    def view_server(input, output, session, snap):
-        serve_with_controls(view, snap, input, build, names)
+    def view_server(input, output, session, snap, page_board=None):
+        serve_with_controls(view, snap, input, build, names, page_board=page_board)
 
     return view_ui, view_server
 
@@ -237,17 +315,23 @@ def _filename(view, board: str, which: str, ext: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", f"llmtrends_{board}_{view.ID}_{which}.{ext}")
 
 
-def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, object]], input) -> Callable:
+def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, object]], input,
+               page_board: str | None = None) -> Callable:
     """Register a view's plot, message, provenance and download outputs.
 
     ``snap`` is a reactive returning the current board's Snapshot; ``raw_inputs`` a
-    function returning the raw control values (read reactively). Returns the reactive
-    ``result`` -> (params, table, message) for modules that need more outputs.
+    function returning the raw control values (read reactively); ``page_board`` the board
+    whose marker the page already holds (:func:`view_layout`'s ``initial``). Returns the
+    reactive ``result`` -> (params, table, message) for modules that need more outputs.
     """
+    marker_in_page = drawn_in_page(snap, page_board)
 
     @render.ui
     def board_marker():
-        return ui.div(ui.input_text("controls_board", None, value=snap().board), style="display:none")
+        board = snap().board
+        if marker_in_page():
+            raise SilentCancelOutputException()
+        return board_marker_tag(board)
 
     def guarded(compute: Callable[[], object]) -> tuple[object, str | None]:
         """``(value, None)``, or ``(None, message)`` for the user when ``compute`` fails."""

@@ -18,13 +18,16 @@ TAKES = {"picked": "explorer"}
 
 
 @module.ui
-def view_ui():
+def view_ui(initial=None):
+    # ``initial`` (the page's board) is not drawn into the page here: this tab's effects
+    # (the picker's server-side search / the grid's filters) wait for the server-drawn
+    # board marker, so that they run only once the tab is first shown.
     return common.view_layout(view, ui.output_ui("controls"),
                               aside=ui.output_data_frame("numbers"))
 
 
 @module.server
-def view_server(input, output, session, snap, picked=None):
+def view_server(input, output, session, snap, picked=None, page_board=None):
     # the models last sent from elsewhere; they survive until the tab is first drawn
     wanted = reactive.value(())
 

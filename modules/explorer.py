@@ -19,7 +19,10 @@ from . import common
 
 
 @module.ui
-def view_ui():
+def view_ui(initial=None):
+    # ``initial`` (the page's board) is not drawn into the page here: this tab's effects
+    # (the picker's server-side search / the grid's filters) wait for the server-drawn
+    # board marker, so that they run only once the tab is first shown.
     grid = ui.div(ui.output_data_frame("grid"), class_="llmtrends-explorer-grid")
     nowrap = ui.tags.style(".llmtrends-explorer-grid td { white-space: nowrap; }")
     return common.view_layout(view, ui.output_ui("controls"), main=[nowrap, ui.output_ui("selection"), grid])
@@ -60,7 +63,7 @@ class SerializedGrid(render.DataGrid):
 
 
 @module.server
-def view_server(input, output, session, snap):
+def view_server(input, output, session, snap, page_board=None):
     @render.ui
     def controls():
         s = snap()

@@ -151,3 +151,61 @@ def test_a_selection_seen_before_is_answered_without_its_table(client, snapshot_
         again.assert_no_errors()
     assert calls == []
     assert f"of {len(v1.models):,} models shown" in prov
+
+
+# --------------------------------------------------------------------------- controls in the page
+
+
+@pytest.fixture(scope="module")
+def v2(snapshot_dir):
+    return store.read_snapshot(snapshot_dir, "v2")
+
+
+@pytest.fixture(scope="module")
+def page_client(v1, v2):
+    # the app's arrangement: a board switch, the module's controls drawn into the page for v1
+    boards = {"v1": v1, "v2": v2}
+
+    def server(input, output, session):
+        module.view_server(NS, reactive.calc(lambda: boards[input.board()]), page_board="v1")
+
+    page = ui.page_fluid(ui.input_radio_buttons("board", None, choices=["v1", "v2"], selected="v1"),
+                         module.view_ui(NS, v1))
+    with TestClient(App(page, server)) as c:
+        yield c
+
+
+def _types_offered(html: str) -> set[str]:
+    return {t.replace("&amp;", "&") for t in re.findall(rf'name="{NS}-types" value="([^"]+)"', html)}
+
+
+def test_the_page_holds_the_first_boards_controls(page_client, snapshot_dir):
+    types, first, last = expected_v1(snapshot_dir)
+    html = page_client.get("/").text
+    controls = html[html.index(f'id="{NS}-controls"'):html.index(f'id="{NS}-figure_format"')]
+    assert _types_offered(controls) == types
+    assert f'data-initial-date="{first.isoformat()}"' in controls and f'data-initial-date="{last.isoformat()}"' in controls
+    assert re.search(rf'id="{NS}-controls_board"[^>]*value="v1"', html)
+
+
+def test_a_session_on_the_pages_board_draws_its_plots_without_another_round_trip(page_client, snapshot_dir, v2):
+    with page_client.websocket_connect("/websocket/") as ws:
+        sent = []
+        wire = ShinyWire(lambda text: (sent.append(text), ws.send_text(text)), ws.receive_text)
+        # what the browser sends first: every input of the page, the board marker included
+        wire.init({**valid(snapshot_dir), "board": "v1", f"{NS}-controls_board": "v1"}, OUTPUTS)
+        for which in ("counts", "shares"):
+            wire.wait_for(f"{NS}-plot_{which}", is_plot)
+        assert len(sent) == 1  # the init message only: no input had to be bound first
+        assert f"{NS}-controls" not in wire.values and f"{NS}-board_marker" not in wire.values
+        wire.assert_no_errors()
+        # another board: its controls come from the server, and back again
+        v2_types = set(pd.read_parquet(snapshot_dir / "v2" / "models.parquet", columns=["type"])["type"].dropna())
+        wire.update({"board": "v2"})
+        assert _types_offered(wire.wait_for(f"{NS}-controls", lambda h: "checkbox" in h)) == v2_types
+        assert 'value="v2"' in wire.wait_for(f"{NS}-board_marker", lambda h: "controls_board" in h)
+        wire.forget(f"{NS}-controls")
+        wire.update({"board": "v1"})
+        types, _, _ = expected_v1(snapshot_dir)
+        assert _types_offered(wire.wait_for(f"{NS}-controls", lambda h: "checkbox" in h)) == types
+        wire.assert_no_errors()
