@@ -7,6 +7,7 @@
 | ``LLMTRENDS_LOG_LEVEL`` | Python logging level | ``INFO`` |
 | ``LLMTRENDS_HOST`` / ``LLMTRENDS_PORT`` | where ``scripts/serve.py`` listens | ``127.0.0.1`` / ``8000`` |
 | ``LLMTRENDS_RENDER_WORKERS`` | processes rendering figures (``0``: in the app process) | CPUs, at most 4 |
+| ``LLMTRENDS_FIGURE_STORE`` | folder keeping the default figures between runs (``0``: none) | ``<data>/.figures`` |
 """
 
 from __future__ import annotations
@@ -64,3 +65,10 @@ def render_workers() -> int:
         except ValueError:
             logging.getLogger("llmtrends.config").warning("LLMTRENDS_RENDER_WORKERS=%r is not a number; using the default", value[:20])
     return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1), 4))
+
+
+def figure_store(data_dir: Path):
+    """``LLMTRENDS_FIGURE_STORE``: where the app keeps its default figures between runs."""
+    from . import figstore
+
+    return figstore.from_setting(os.environ.get("LLMTRENDS_FIGURE_STORE"), data_dir)

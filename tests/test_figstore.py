@@ -1,0 +1,121 @@
+"""The figure store (llmtrends/figstore.py): default figures kept on disk between runs.
+
+A stored figure is read back only for the key and the code it was rendered with; damaged
+files, unwritable folders and old files are handled without losing anything the app needs.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from llmtrends import cache, figstore, render, store
+from llmtrends.views import by_id
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"pixels" + b"\x00\x00\x00\x00IEND\xaeB`\x82"
+KEY = ("type_popularity", "counts", ("params",), "abc123", "png", 96)
+
+
+def test_a_stored_figure_is_read_back_for_its_key_only(tmp_path):
+    s = figstore.FigureStore(tmp_path / "figs")
+    assert s.get(KEY) is None
+    s.put(KEY, PNG)
+    assert s.get(KEY) == PNG
+    assert s.get(KEY[:3] + ("other snapshot",) + KEY[4:]) is None
+    assert figstore.FigureStore(tmp_path / "figs").get(KEY) == PNG  # a later run reads it
+    assert [p.name for p in (tmp_path / "figs").iterdir() if p.name.startswith(".tmp")] == []
+
+
+def test_other_code_finds_no_stored_figure(tmp_path, monkeypatch):
+    figstore.FigureStore(tmp_path).put(KEY, PNG)
+    monkeypatch.setattr(figstore, "_FINGERPRINT", ["another version of the code"])
+    assert figstore.FigureStore(tmp_path).get(KEY) is None
+
+
+def test_the_fingerprint_follows_the_drawing_libraries(monkeypatch):
+    monkeypatch.setattr(figstore, "_FINGERPRINT", [])
+    first = figstore.code_fingerprint()
+    assert figstore.code_fingerprint() == first and len(first) == 64
+    real = figstore.metadata.version
+    monkeypatch.setattr(figstore, "_FINGERPRINT", [])
+    monkeypatch.setattr(figstore.metadata, "version", lambda name: "0.0" if name == "plotnine" else real(name))
+    assert figstore.code_fingerprint() != first
+
+
+def test_a_damaged_file_is_a_miss_not_an_image(tmp_path, caplog):
+    s = figstore.FigureStore(tmp_path)
+    s.put(KEY, PNG)
+    (path,) = [p for p in tmp_path.iterdir() if p.suffix == figstore.SUFFIX]
+    path.write_bytes(PNG[: len(PNG) // 2])  # cut short
+    with caplog.at_level(logging.WARNING, logger="llmtrends.figstore"):
+        assert s.get(KEY) is None
+    assert "damaged" in caplog.text
+    assert figstore.well_formed(PNG, "png") and not figstore.well_formed(b"", "png")
+    assert figstore.well_formed(b"<?xml version='1.0'?><svg></svg>\n", "svg")
+
+
+def test_an_unwritable_folder_turns_the_store_off(tmp_path, caplog):
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder")
+    s = figstore.FigureStore(blocker / "figs")
+    with caplog.at_level(logging.WARNING, logger="llmtrends.figstore"):
+        s.put(KEY, PNG)  # no exception
+    assert not s.enabled and s.get(KEY) is None
+    assert "not writable" in caplog.text
+
+
+def test_prune_keeps_what_this_run_asked_for(tmp_path):
+    old = figstore.FigureStore(tmp_path)
+    old.put(("an old key",), PNG)
+    (tmp_path / (".tmp-stray" + figstore.SUFFIX)).write_bytes(b"half")
+    (tmp_path / "notes.txt").write_text("not the store's")
+    s = figstore.FigureStore(tmp_path)
+    s.put(KEY, PNG)
+    assert s.prune() == 2  # the old key's file and the stray temporary file
+    assert s.get(KEY) == PNG
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != figstore.SUFFIX) == ["notes.txt"]
+    assert figstore.FigureStore(tmp_path).prune(keep=[KEY]) == 0
+
+
+def test_the_setting(tmp_path):
+    assert figstore.from_setting(None, tmp_path).folder == tmp_path / ".figures"
+    assert figstore.from_setting("", tmp_path).folder == tmp_path / ".figures"
+    for off in ("0", "off", "No", "false"):
+        assert not figstore.from_setting(off, tmp_path).enabled
+    assert figstore.from_setting(str(tmp_path / "x"), tmp_path).folder == tmp_path / "x"
+
+
+def test_prewarm_keeps_its_figures_and_a_restart_reads_them_without_rendering(snapshot_dir, tmp_path, monkeypatch):
+    from modules import common as mc
+
+    snap = store.read_snapshot(snapshot_dir, "v2")
+    view = by_id("official")
+    monkeypatch.setattr(mc, "_INFLIGHT", {})
+    monkeypatch.setattr(mc, "_LAST_RENDER", [0.0])
+    monkeypatch.setattr(mc, "PREWARM_QUIET_S", 0.0)
+    monkeypatch.setattr(mc, "TABLES", cache.TableCache(max_bytes=16 * 1024 * 1024))
+    # first start: rendered (in this process) and stored
+    monkeypatch.setattr(mc, "FIGURES", render.FigureCache(max_bytes=16 * 1024 * 1024))
+    mc.prewarm({"v2": snap}, [view], "v2", store=figstore.FigureStore(tmp_path)).join(timeout=300)
+    rendered = {w: mc.FIGURES.get(mc._figure_key(view, w, view.Params.defaults(snap), snap)) for w in view.FIGURES}
+    assert all(png is not None and png[:8] == b"\x89PNG\r\n\x1a\n" for png in rendered.values())
+    assert len([p for p in tmp_path.iterdir() if p.suffix == figstore.SUFFIX]) == len(view.FIGURES)
+
+    # a restart: empty caches, and rendering now fails -- the figures must come from the store
+    def no_render(*args, **kwargs):
+        raise AssertionError("a stored figure was rendered again")
+
+    monkeypatch.setattr(mc, "FIGURES", render.FigureCache(max_bytes=16 * 1024 * 1024))
+    monkeypatch.setattr(mc.RENDERER, "render", no_render)
+    restarted = figstore.FigureStore(tmp_path)
+    mc.prewarm({"v2": snap}, [view], "v2", store=restarted).join(timeout=300)
+    for w in view.FIGURES:
+        assert mc.FIGURES.get(mc._figure_key(view, w, view.Params.defaults(snap), snap)) == rendered[w]
+    assert restarted.reads == len(view.FIGURES) and restarted.writes == 0
+    # the figures equal a fresh render of the same selection
+    params = view.Params.defaults(snap)
+    tbl = view.table(snap, params)
+    for w in view.FIGURES:
+        assert rendered[w] == render.figure_bytes(view.figure(tbl, params, w), "png")
