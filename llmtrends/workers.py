@@ -81,7 +81,6 @@ class RenderPool:
         self._executor: ProcessPoolExecutor | None = None
         self.restarts = 0
         self._failures = 0  # broken pools since the last figure a worker rendered
-        self._ready = threading.Event()  # set once start() has seen every worker answer
 
     def _pool(self) -> ProcessPoolExecutor | None:
         with self._lock:
@@ -102,12 +101,6 @@ class RenderPool:
         if pool is not None:
             for f in [pool.submit(gc.collect) for _ in range(self.workers)]:
                 f.result()
-        self._ready.set()
-
-    @property
-    def ready(self) -> bool:
-        """Whether :meth:`start` has finished (the workers answer, or there are none)."""
-        return self._ready.is_set() or self.workers == 0
 
     def _reset(self, broken: ProcessPoolExecutor) -> None:
         with self._lock:
@@ -127,18 +120,16 @@ class RenderPool:
         thread.start()
         return thread
 
-    def render(self, view_id: str, which: str, params, tbl, fmt: str = "png", dpi: int | None = None,
-               wait_for_workers: bool = True) -> bytes:
+    def render(self, view_id: str, which: str, params, tbl, fmt: str = "png", dpi: int | None = None) -> bytes:
         """The figure's bytes, exactly as ``render.view_figure_bytes`` in this process makes them
-        (``dpi`` defaults to ``render.SCREEN_DPI``). With ``wait_for_workers=False``, a figure
-        asked for while the workers are still starting is rendered in this process instead."""
-        from .render import SCREEN_DPI, view_figure_bytes  # plotnine: imported by then anyway
+        (``dpi`` defaults to ``render.SCREEN_DPI``). A figure asked for while the workers still
+        start waits for them: rendering it here would load plotnine, matplotlib and statsmodels
+        into this process for good (~120 MB), which otherwise never imports them."""
+        from .render import SCREEN_DPI, view_figure_bytes  # imports plotnine only when it renders
         from .views import by_id
         from .views.common import figure_table
 
         dpi = SCREEN_DPI if dpi is None else dpi
-        if not wait_for_workers and not self.ready:
-            return view_figure_bytes(view_id, which, params, tbl, fmt, dpi)
         tbl = figure_table(by_id(view_id), which, tbl)  # less to pickle: only what the figure reads
         for _attempt in range(2):
             pool = self._pool()

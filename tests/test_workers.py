@@ -15,14 +15,19 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from llmtrends import config, render, store, workers
 from llmtrends.views import VIEWS, by_id
 from llmtrends.views import common as vc
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -142,27 +147,6 @@ def test_no_workers_renders_in_this_process(snapshots):
     assert p._executor is None
 
 
-def test_a_figure_not_waiting_for_workers_that_still_start_renders_here(snapshots, monkeypatch):
-    # what prewarm asks for while the workers start: rendered in this process, no pool made
-    p = workers.RenderPool(2)
-    view, params, tbl = _view_at_defaults(snapshots, "official", "v2")
-    expected = _here(view, params, tbl, "counts")
-    here = []  # renders in this process (the workers have their own figure_bytes)
-    original = render.figure_bytes
-    monkeypatch.setattr(render, "figure_bytes", lambda *a, **k: here.append(1) or original(*a, **k))
-    assert not p.ready
-    assert p.render(view.ID, "counts", params, tbl, wait_for_workers=False) == expected
-    assert len(here) == 1 and p._executor is None
-    try:
-        p.start()
-        assert p.ready
-        # once started, the same call goes to a worker
-        assert p.render(view.ID, "counts", params, tbl, wait_for_workers=False) == expected
-        assert len(here) == 1 and len(_worker_pids(p)) == 2
-    finally:
-        p.shutdown()
-
-
 def _die_on_start(app_pid: int) -> None:
     os._exit(3)
 
@@ -242,3 +226,28 @@ def test_workers_and_fork_server_end_with_the_app(tmp_path, sig):
     while time.monotonic() < deadline and any(_alive(p) for p in worker_pids + list(server_pids)):
         time.sleep(0.2)
     assert not [p for p in worker_pids + list(server_pids) if _alive(p)], "workers outlived the app"
+
+
+def test_the_app_process_never_imports_the_plotting_libraries(snapshot_dir, tmp_path):
+    # with figure workers, the app process only hands figures to them: importing the app and
+    # prewarming a view (two figures rendered by the workers) loads no plotnine, matplotlib,
+    # statsmodels or scipy into it (~120 MB and ~0.4 s of its start)
+    script = (
+        "import sys\n"
+        "import app\n"
+        "from llmtrends.views import by_id\n"
+        "from modules import common as mc\n"
+        "mc.prewarm(app.SNAPSHOTS, [by_id('official')], 'v2').join(timeout=240)\n"
+        "s = app.SNAPSHOTS['v2']\n"
+        "v = by_id('official')\n"
+        "got = [mc.FIGURES.get(mc._figure_key(v, w, v.Params.defaults(s), s)) for w in v.FIGURES]\n"
+        "print('figures', sum(g is not None and g[:4] == b'\\x89PNG' for g in got))\n"
+        "print('loaded', sorted(m for m in ('plotnine', 'matplotlib', 'statsmodels', 'scipy') if m in sys.modules))\n"
+    )
+    env = dict(os.environ, LLMTRENDS_DATA=str(snapshot_dir), LLMTRENDS_PREWARM="0", LLMTRENDS_RENDER_WORKERS="2",
+               LLMTRENDS_FIGURE_STORE="0")
+    out = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "figures 2" in out.stdout, out.stdout + out.stderr[-2000:]
+    assert "loaded []" in out.stdout, out.stdout

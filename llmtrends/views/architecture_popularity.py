@@ -13,10 +13,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from plotnine import (aes, element_blank, element_text, facet_wrap, geom_area, ggplot, labs,
-                      scale_color_manual, scale_fill_manual, scale_x_datetime, scale_y_continuous, theme)
+
+if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the tables
+    from plotnine import ggplot, scale_x_datetime
 
 from .. import schema
 from . import common as c
@@ -120,6 +122,8 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "vs_previous") -> ggp
     figure, the minor ticks and the lower edges were about a fifth of its drawing time, for
     lines too faint to read at this size.
     """
+    from plotnine import (aes, element_blank, element_text, facet_wrap, geom_area, ggplot, labs,
+                          scale_color_manual, scale_fill_manual, scale_y_continuous, theme)
     if which == "vs_previous":
         col, title = "change_vs_previous_smooth", "Change in new models against the previous period"
     elif which == "vs_mean":
@@ -149,6 +153,7 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "vs_previous") -> ggp
 
 def _panel_month_axis(start: dt.date, end: dt.date, ncol: int) -> scale_x_datetime:
     """Month labels thinned for small panels: about 14 / ncol + 1 ticks per panel; no minor breaks."""
+    from plotnine import scale_x_datetime
     months = (end.year - start.year) * 12 + end.month - start.month + 1
     if months <= 2:
         if ncol <= 2:

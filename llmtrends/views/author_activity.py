@@ -21,11 +21,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from plotnine import (aes, geom_line, geom_point, geom_tile, ggplot, labs, scale_color_manual,
-                      scale_fill_manual, scale_y_continuous, theme, element_blank)
+
+if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the tables
+    from plotnine import ggplot
 
 from .. import schema
 from . import common as c
@@ -264,6 +266,8 @@ def _tiles(tbl: pd.DataFrame, authors: list[str], aggregation: str) -> pd.DataFr
 
 def figure(tbl: pd.DataFrame, params: Params, which: str = "timeline") -> ggplot:
     """``timeline``: tiles per author and period by type; ``scores``: mean score lines per author."""
+    from plotnine import (aes, element_blank, geom_line, geom_point, geom_tile, ggplot, labs,
+                          scale_color_manual, scale_fill_manual, scale_y_continuous, theme)
     authors = c.kept_levels(params.authors, tbl["author"])
     word = c.aggregation_word(params.aggregation)
     xaxis = c.month_axis(params.start, params.end)

@@ -14,11 +14,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from plotnine import (aes, element_text, geom_point, geom_segment, geom_step, geom_text, ggplot, guide_legend,
-                      guides, labs, scale_color_manual, scale_x_continuous, scale_y_continuous, theme)
+
+if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the tables
+    from plotnine import ggplot
 
 from .. import lineage as lin
 from . import common as c
@@ -317,6 +319,9 @@ _PANEL_IN = (9.6, 5.2)  # the plotting area inside FIG_SIZE, for label placement
 
 def figure(tbl: pd.DataFrame, params: Params, which: str = "evolution") -> ggplot:
     """Step lines per family, points at each step, optional labels with model names."""
+    from plotnine import (aes, element_text, geom_point, geom_segment, geom_step, geom_text, ggplot,
+                          guide_legend, guides, labs, scale_color_manual, scale_x_continuous,
+                          scale_y_continuous, theme)
     if which != "evolution":
         raise c.InvalidInput(f"figure: unknown plot {which!r}")
     order = list(dict.fromkeys(tbl["base_label"]))

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from plotnine import (aes, annotate, coord_flip, element_text, geom_point, ggplot, guide_legend,
-                      guides, labs, position_dodge, scale_color_manual, scale_x_continuous,
-                      scale_x_discrete, scale_x_log10, scale_y_continuous, scale_y_log10, theme, theme_void)
+
+if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the tables
+    from plotnine import ggplot
 
 from .. import providers, schema
 from . import common as c
@@ -124,6 +125,7 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "cost") -> ggplot:
 
 def _message_figure(text: str, title: str) -> ggplot:
     """A blank figure with a title and one sentence, for a plot with nothing to draw."""
+    from plotnine import annotate, ggplot, labs, theme, theme_void
     return (ggplot() + annotate("text", x=0, y=0, label=text, size=12, color="#555555")
             + labs(title=title) + theme_void()
             + theme(figure_size=(c.FIG_WIDTH_IN, c.FIG_HEIGHT_IN)))
@@ -131,6 +133,8 @@ def _message_figure(text: str, title: str) -> ggplot:
 
 def _cost(tbl: pd.DataFrame, params: Params) -> ggplot:
     """Average score against CO₂ cost, coloured by provider group, with a linear trend each."""
+    from plotnine import (aes, element_text, geom_point, ggplot, labs, scale_color_manual,
+                          scale_x_continuous, scale_x_log10, theme)
     groups = list(providers.PROVIDER_GROUPS)
     n = tbl["provider"].value_counts()
     legend = {g: f"{g} ({int(n.get(g, 0)):,})" for g in groups}
@@ -154,6 +158,9 @@ def _cost(tbl: pd.DataFrame, params: Params) -> ggplot:
 
 def _efficiency(tbl: pd.DataFrame, params: Params) -> ggplot:
     """Median score per kg as dots per type, one colour per size class."""
+    from plotnine import (aes, coord_flip, element_text, geom_point, ggplot, guide_legend, guides, labs,
+                          position_dodge, scale_color_manual, scale_x_discrete, scale_y_continuous,
+                          scale_y_log10, theme)
     data = efficiency(tbl)
     if data.empty:
         # the cost plot above still has models to show, so the table is not empty: say why

@@ -20,10 +20,13 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from plotnine import element_text, geom_smooth, scale_x_datetime, theme, theme_minimal
+
+if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the tables
+    from plotnine import geom_smooth, scale_x_datetime, theme
 
 from .. import providers, schema
 
@@ -473,6 +476,7 @@ def number_labels(values: Sequence[float]) -> list[str]:
 
 def theme_study(legend: str = "bottom") -> theme:
     """The study's minimal look, with room for legends and rotated month labels."""
+    from plotnine import element_text, theme, theme_minimal
     return theme_minimal(base_size=11) + theme(
         figure_size=(FIG_WIDTH_IN, FIG_HEIGHT_IN),
         legend_position=legend,
@@ -490,6 +494,7 @@ def smooth(**kwargs) -> geom_smooth:
     process fails ("method arguments could not be recognised: ['span']"). Copying the
     plot on every "+" used to hide this; figures are now built with one copy.
     """
+    from plotnine import geom_smooth
     kwargs.setdefault("method_args", {})
     return geom_smooth(**kwargs)
 
@@ -497,6 +502,7 @@ def smooth(**kwargs) -> geom_smooth:
 def month_axis(start: dt.date, end: dt.date, minor: bool = True) -> scale_x_datetime:
     """Month labels on the x axis, thinned so that at most ~14 ticks show (``minor=False``:
     no minor breaks, for small panels)."""
+    from plotnine import scale_x_datetime
     months = (end.year - start.year) * 12 + end.month - start.month + 1
     step = max(1, -(-months // 14))
     extra = {} if minor else {"minor_breaks": []}

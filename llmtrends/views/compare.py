@@ -25,12 +25,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from plotnine import (aes, coord_fixed, element_blank, element_text, geom_path, geom_point, geom_polygon,
-                      geom_segment, geom_text, ggplot, labs, scale_color_manual, scale_fill_manual, theme,
-                      theme_void)
+
+if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the tables
+    from plotnine import ggplot
 
 from .. import schema
 from . import common as c
@@ -213,6 +214,9 @@ def numbers(tbl: pd.DataFrame) -> pd.DataFrame:
 
 def figure(tbl: pd.DataFrame, params: Params, which: str = "radar") -> ggplot:
     """``radar``: one filled polygon per model over the benchmark spokes (see module doc)."""
+    from plotnine import (aes, coord_fixed, element_blank, element_text, geom_path, geom_point, geom_polygon,
+                          geom_segment, geom_text, ggplot, labs, scale_color_manual, scale_fill_manual,
+                          theme, theme_void)
     if which != "radar":
         raise c.InvalidInput(f"figure: unknown plot {which!r}")
     models = list(dict.fromkeys(tbl["model"]))

@@ -15,12 +15,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from plotnine import (aes, element_text, facet_wrap, geom_point, geom_rect, geom_segment, geom_text, ggplot, labs,
-                      scale_color_manual, scale_fill_manual, scale_x_continuous, scale_x_log10, scale_y_continuous,
-                      theme)
+
+if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the tables
+    from plotnine import ggplot
 
 from .. import schema
 from . import common as c
@@ -156,6 +157,8 @@ def box_stats(tbl: pd.DataFrame, sizes: tuple[str, ...]) -> pd.DataFrame:
 def _distribution(tbl: pd.DataFrame, params: Params) -> ggplot:
     # Boxes drawn from box_stats with rectangles and segments (one collection per panel)
     # rather than geom_boxplot, which draws every box apart (most of the figure's time).
+    from plotnine import (aes, element_text, facet_wrap, geom_point, geom_rect, geom_segment, geom_text,
+                          ggplot, labs, scale_fill_manual, scale_x_continuous, scale_y_continuous, theme)
     sizes = params.sizes
     panels = _panel_labels(sizes)
     name = {ALL_SIZES: ALL_SIZES} | {s: c.SIZE_LABELS[s] for s in sizes}
@@ -192,6 +195,7 @@ def _distribution(tbl: pd.DataFrame, params: Params) -> ggplot:
 
 
 def _scatter(tbl: pd.DataFrame, params: Params) -> ggplot:
+    from plotnine import aes, element_text, geom_point, ggplot, labs, scale_color_manual, scale_x_log10, theme
     data = tbl.assign(experts=pd.Categorical(tbl["experts"], categories=list(GROUPS)))
     dense, moe = data.loc[data["experts"] == DENSE], data.loc[data["experts"] == MOE]
     n_moe, n_dense = len(moe), len(dense)

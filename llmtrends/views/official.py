@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from plotnine import (aes, element_text, geom_col, geom_hline, geom_text, ggplot, labs, position_dodge,
-                      scale_fill_manual, scale_x_discrete, scale_y_continuous, theme)
+
+if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the tables
+    from plotnine import ggplot
 
 from .. import providers, schema
 from . import common as c
@@ -89,6 +91,8 @@ def table(snap, params: Params) -> pd.DataFrame:
 
 def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
     """``counts``: models per size class and group; ``ratios``: counts over the Large count."""
+    from plotnine import (aes, element_text, geom_col, geom_hline, geom_text, ggplot, labs, position_dodge,
+                          scale_fill_manual, scale_x_discrete, scale_y_continuous, theme)
     groups = list(providers.PROVIDER_GROUPS)
     totals = tbl.drop_duplicates("provider").set_index("provider")["provider_models"]
     legend = {g: f"{g} ({int(totals.get(g, 0)):,} models)" for g in groups}

@@ -15,11 +15,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from plotnine import (aes, element_text, geom_col, geom_point, geom_text, ggplot, guide_legend,
-                      guides, labs, position_dodge, scale_color_manual, scale_fill_manual, scale_x_discrete,
-                      scale_x_log10, scale_y_continuous, theme)
+
+if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the tables
+    from plotnine import ggplot
 
 from .. import schema
 from . import common as c
@@ -122,6 +123,8 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "per_billion") -> ggp
 
 
 def _per_billion(tbl: pd.DataFrame, params: Params) -> ggplot:
+    from plotnine import (aes, element_text, geom_col, geom_text, ggplot, labs, position_dodge,
+                          scale_fill_manual, scale_x_discrete, scale_y_continuous, theme)
     data = class_summary(tbl)
     present = c.kept_levels(schema.SIZE_CLASSES, data["size_class"])
     counts = data.drop_duplicates("size_class").set_index("size_class")["models"]
@@ -146,6 +149,8 @@ def _per_billion(tbl: pd.DataFrame, params: Params) -> ggplot:
 
 
 def _scatter(tbl: pd.DataFrame, params: Params) -> ggplot:
+    from plotnine import (aes, element_text, geom_point, ggplot, guide_legend, guides, labs,
+                          scale_color_manual, scale_x_log10, theme)
     types = c.kept_levels(params.types, tbl["type"])
     data, caption = c.thin_points(tbl.assign(type=pd.Categorical(tbl["type"], categories=types)))
     # a trend needs a few models spread over more than one size

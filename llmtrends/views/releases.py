@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from plotnine import (aes, geom_label, geom_rect, geom_segment, ggplot, labs, scale_fill_manual,
-                      scale_y_continuous)
+
+if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the tables
+    from plotnine import ggplot
 
 from .. import releases as rel
 from . import common as c
@@ -117,6 +119,8 @@ def label_layout(lines: pd.DataFrame, start: dt.date, end: dt.date) -> pd.DataFr
 
 def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
     """Stacked bars of new models by family, dashed release lines, staggered labels."""
+    from plotnine import (aes, geom_label, geom_rect, geom_segment, ggplot, labs, scale_fill_manual,
+                          scale_y_continuous)
     if which != "counts":
         raise c.InvalidInput(f"figure: unknown plot {which!r}")
     families = list(dict.fromkeys(tbl["family"]))

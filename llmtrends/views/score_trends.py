@@ -14,11 +14,13 @@ means "on or before") are left out of both series.
 """
 
 from __future__ import annotations
+from typing import TYPE_CHECKING
 
 
 import pandas as pd
-from plotnine import (aes, geom_line, geom_point, ggplot, guide_legend, labs,
-                      scale_color_manual)
+
+if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the tables
+    from plotnine import ggplot
 
 from . import common as c
 
@@ -79,6 +81,7 @@ def table(snap, params: Params) -> pd.DataFrame:
 
 def figure(tbl: pd.DataFrame, params: Params, which: str = "scores") -> ggplot:
     """``scores``: points per model with a loess trend per type; ``totals``: running totals per type."""
+    from plotnine import aes, geom_line, geom_point, ggplot, guide_legend, labs, scale_color_manual
     # two legend rows: seven type labels in one row do not fit the figure's width
     colors = scale_color_manual(values=c.TYPE_COLORS, name="Model type",
                                 guide=guide_legend(nrow=2, override_aes={"alpha": 1, "size": 2}))

@@ -5,10 +5,13 @@ that the stacked bars and the share areas have no gaps.
 """
 
 from __future__ import annotations
+from typing import TYPE_CHECKING
 
 
 import pandas as pd
-from plotnine import aes, geom_rect, geom_ribbon, ggplot, labs, scale_fill_manual, scale_y_continuous
+
+if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the tables
+    from plotnine import ggplot
 
 from . import common as c
 
@@ -47,6 +50,7 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
     The stacking is done here (``common.stacked``), so that plotnine only draws rectangles
     and ribbons: the same figure as ``geom_col`` / ``geom_area(position="stack")``.
     """
+    from plotnine import aes, geom_rect, geom_ribbon, ggplot, labs, scale_fill_manual, scale_y_continuous
     data = tbl.assign(type=pd.Categorical(tbl["type"], categories=list(params.types)))
     word = c.aggregation_word(params.aggregation)
     base = [scale_fill_manual(values=c.TYPE_COLORS, name="Model type"), c.month_axis(params.start, params.end),
