@@ -79,14 +79,25 @@ def server(input, output, session):
             return SNAPSHOTS[DEFAULT_BOARD]
         return SNAPSHOTS[board]
 
-    # A module may take another module's server result as an argument: ``TAKES`` maps the
-    # keyword to the giving view's ID (compare takes the explorer's selected rows). Givers
-    # are served first; a taker whose giver is not registered simply goes without.
+    # A tab's module server starts when the tab is first opened: a session sets up only what
+    # it shows (its first tab at once), not the twelve tabs' outputs and grids. A module may
+    # take another module's server result as an argument: ``TAKES`` maps the keyword to the
+    # giving view's ID (compare takes the explorer's selected rows); the giver starts first.
     served = {}
-    for view in sorted(VIEWS, key=lambda v: bool(getattr(MODULES[v.ID], "TAKES", None))):
-        takes = getattr(MODULES[view.ID], "TAKES", {})
-        extra = {kw: served[giver] for kw, giver in takes.items() if giver in served}
-        served[view.ID] = MODULES[view.ID].view_server(view.ID, snap, page_board=DEFAULT_BOARD, **extra)
+
+    def serve(view_id: str):
+        if view_id not in served:
+            takes = getattr(MODULES[view_id], "TAKES", {})
+            extra = {kw: serve(giver) for kw, giver in takes.items() if giver in MODULES}
+            served[view_id] = MODULES[view_id].view_server(view_id, snap, page_board=DEFAULT_BOARD, **extra)
+        return served[view_id]
+
+    @reactive.effect
+    def _open_tab():
+        tab = input.tab()
+        if tab in MODULES:  # anything else is a forged value: nothing to start
+            with reactive.isolate():
+                serve(tab)
 
 
 def _missing_server(input, output, session):

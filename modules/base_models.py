@@ -19,12 +19,15 @@ def _controls(d, s):
 
 @module.ui
 def view_ui(initial=None):
-    return common.view_layout(view, common.controls_ui(view, _controls, initial), initial=initial)
+    # ``initial`` (the page's board) is not drawn into the page here: this tab's default
+    # bases come from the board's lineage analysis (~0.15 s), which would delay the app's
+    # start; prewarm computes it in the background, and the server draws the controls.
+    return common.view_layout(view, common.controls_ui(view, _controls, None))
 
 
 @module.server
 def view_server(input, output, session, snap, page_board=None):
-    result = common.serve_with_controls(view, snap, input, _controls, ("bases", "labels"), page_board=page_board)
+    result = common.serve_with_controls(view, snap, input, _controls, ("bases", "labels"))
 
     @render.ui
     def note():

@@ -8,6 +8,7 @@ selection, the first five of them that are on the board replace the picked model
 from __future__ import annotations
 
 from shiny import module, reactive, render, ui
+from shiny.types import SilentException
 
 from llmtrends.views import compare as view
 
@@ -28,8 +29,16 @@ def view_ui(initial=None):
 
 @module.server
 def view_server(input, output, session, snap, picked=None, page_board=None):
-    # the models last sent from elsewhere; they survive until the tab is first drawn
+    # the models last sent from elsewhere; they survive until the tab is first drawn. This
+    # server starts when the tab is first opened: rows picked in the explorer before then
+    # are the first of them.
     wanted = reactive.value(())
+    if picked is not None:
+        with reactive.isolate():
+            try:
+                wanted.set(view.known_models(snap().models, picked() or ()))
+            except SilentException:  # the explorer's grid was never drawn: nothing picked
+                pass
 
     def selection() -> tuple[str, ...]:
         """What the picker shows when (re)drawn: the models sent from elsewhere, else the defaults."""

@@ -28,6 +28,7 @@ def valid_inputs(snapshot_dir) -> dict[str, object]:
     types = sorted(models["type"].dropna().unique())
     return {
         "board": "v1",
+        "tab": NS,  # the open tab, which the browser always sends (its module starts with it)
         f"{NS}-dates:shiny.date": ["2023-06-01", "2023-12-31"],
         f"{NS}-types": types,
         f"{NS}-aggregation": "month",
@@ -88,3 +89,14 @@ def test_forged_board_keeps_the_default_board(wire):
     wire.wait_for(PLOT, is_plot)
     wire.assert_no_errors()
 
+
+
+def test_a_forged_tab_starts_nothing_and_the_session_survives(wire):
+    # "tab" picks which module server starts: a value naming no tab must start none, and
+    # break nothing
+    wire.update({"tab": "<script>alert(1)</script>"})
+    wire.update({"tab": NS})
+    wire.forget(PLOT)
+    wire.update({f"{NS}-aggregation": "week"})
+    wire.wait_for(PLOT, is_plot)
+    wire.assert_no_errors()
