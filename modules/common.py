@@ -59,12 +59,19 @@ def _figure_key(view, which: str, params, s, fmt: str = "png", dpi: int = lrende
 # Renders under way, by figure key: the outputs (of any session) asking for a figure that
 # is being rendered wait for the same future. Only changed from the event loop.
 _INFLIGHT: dict[tuple, asyncio.Future] = {}
-# When a session last started or finished a render (time.monotonic()): prewarm() waits
-# for the sessions' renders to be over and this long quiet before it takes a worker, but
-# never longer than PREWARM_MAX_WAIT_S, so that it still finishes under steady load.
+# When a session last started or finished a render, or opened a tab (time.monotonic()):
+# prewarm() waits for the sessions' renders to be over and this long quiet before it takes
+# a worker, but never longer than PREWARM_MAX_WAIT_S, so that it still finishes under
+# steady load. Right after the app starts it first waits PREWARM_START_S of quiet: the
+# first visitors' page, session and plots come before tables and figures nobody asked for.
 _LAST_RENDER = [0.0]
 PREWARM_QUIET_S = 1.0
+PREWARM_START_S = 2.0
 PREWARM_MAX_WAIT_S = 30.0
+
+
+def _mark_activity() -> None:
+    _LAST_RENDER[0] = time.monotonic()
 
 
 def _sessions_quiet(seconds: float | None = None, poll_s: float = 0.05, max_wait_s: float | None = None) -> None:
@@ -92,10 +99,10 @@ def _figure_future(view, which: str, params, tbl, s, fmt: str = "png", dpi: int 
         fut = loop.run_in_executor(_WAIT_POOL, FIGURES.get_or_render, key,
                                    lambda: RENDERER.render(view.ID, which, params, tbl, fmt, dpi))
         _INFLIGHT[key] = fut
-        _LAST_RENDER[0] = time.monotonic()
+        _mark_activity()
 
         def done(f, key=key):
-            _LAST_RENDER[0] = time.monotonic()
+            _mark_activity()
             if _INFLIGHT.get(key) is f:
                 del _INFLIGHT[key]
             if not f.cancelled():
@@ -141,6 +148,8 @@ def prewarm(snapshots: Mapping, views, first_board: str | None = None,
         if store.enabled:
             log.info("prewarm: %d default figures read from %s", _from_store(snapshots, views, boards, store),
                      store.folder)
+        _LAST_RENDER[0] = max(_LAST_RENDER[0], time.monotonic())
+        _sessions_quiet(PREWARM_START_S)
         for board in boards:
             s = snapshots[board]
             for view in views:
@@ -155,8 +164,7 @@ def prewarm(snapshots: Mapping, views, first_board: str | None = None,
                         _sessions_quiet()
 
                         def fresh(which=which):
-                            # the first figures, while the workers still start, render here
-                            data = RENDERER.render(view.ID, which, params, tbl, "png", wait_for_workers=False)
+                            data = RENDERER.render(view.ID, which, params, tbl, "png")
                             store.put(key, data)
                             return data
                         FIGURES.get_or_render(key, fresh)
@@ -325,6 +333,7 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
     reactive ``result`` -> (params, table, message) for modules that need more outputs.
     """
     marker_in_page = drawn_in_page(snap, page_board)
+    _mark_activity()  # a session opened this tab: prewarm waits a moment
 
     @render.ui
     def board_marker():
