@@ -94,24 +94,24 @@ def infer_name(self) -> str | None:
     return found
 
 
-def install() -> None:
-    """Use the shortcuts (idempotent)."""
-    _attributes.extract_source_ref = source_ref
+def _use(source_ref_now: Callable, source_ref_next: Callable, infer: Callable) -> None:
+    """Point py-shiny (and the modules that imported ``extract_source_ref``) at these."""
+    _attributes.extract_source_ref = source_ref_next
     for name in _SOURCE_REF_USERS:
         module = sys.modules.get(name)
-        if module is not None and getattr(module, "extract_source_ref", None) is _ORIGINAL_SOURCE_REF:
-            module.extract_source_ref = source_ref
-    _reactives.Value._try_infer_name = infer_name
+        if module is not None and getattr(module, "extract_source_ref", None) is source_ref_now:
+            module.extract_source_ref = source_ref_next
+    _reactives.Value._try_infer_name = infer
+
+
+def install() -> None:
+    """Use the shortcuts (idempotent)."""
+    _use(_ORIGINAL_SOURCE_REF, source_ref, infer_name)
 
 
 def uninstall() -> None:
     """Back to py-shiny's own code (tests compare both)."""
-    _attributes.extract_source_ref = _ORIGINAL_SOURCE_REF
-    for name in _SOURCE_REF_USERS:
-        module = sys.modules.get(name)
-        if module is not None and getattr(module, "extract_source_ref", None) is source_ref:
-            module.extract_source_ref = _ORIGINAL_SOURCE_REF
-    _reactives.Value._try_infer_name = _ORIGINAL_INFER_NAME
+    _use(source_ref, _ORIGINAL_SOURCE_REF, _ORIGINAL_INFER_NAME)
     with _lock:
         _source_refs.clear()
         _names.clear()
