@@ -14,13 +14,23 @@ TRACEBACK = "Traceback (most recent call last)"
 FAILURE_WORDS = ("could not be drawn", "error was logged")
 
 
+def _round_trip_idle(page: Page, view_id: str) -> bool:
+    """Settled, then a round trip through the server during which nothing recomputed."""
+    page.wait_for_function("v => __llm.settled(v)", arg=view_id)
+    page.evaluate("() => __llm.ping()")
+    page.wait_for_function("v => __llm.pongSeen && __llm.settled(v)", arg=view_id)
+    return not page.evaluate("() => __llm.busySincePing")
+
+
 def quiesce(page: Page, view_id: str) -> None:
-    """Wait until the view is settled and the server has nothing left to recompute."""
+    """Wait until the view is settled and the server has nothing left to recompute: two
+    idle round trips in a row showing the same thing (a tab opening or a board switch
+    sends the controls' new values a moment after the first answer)."""
     for _ in range(20):
-        page.wait_for_function("v => __llm.settled(v)", arg=view_id)
-        page.evaluate("() => __llm.ping()")
-        page.wait_for_function("v => __llm.pongSeen && __llm.settled(v)", arg=view_id)
-        if not page.evaluate("() => __llm.busySincePing"):
+        if not _round_trip_idle(page, view_id):
+            continue
+        before = sig(page, view_id)
+        if _round_trip_idle(page, view_id) and sig(page, view_id) == before:
             return
     raise AssertionError(f"{view_id}: the view kept recomputing")
 
