@@ -24,8 +24,8 @@ def _round_trip_idle(page: Page, view_id: str) -> bool:
 
 def quiesce(page: Page, view_id: str) -> None:
     """Wait until the view is settled and the server has nothing left to recompute: two
-    idle round trips in a row showing the same thing (a tab opening or a board switch
-    sends the controls' new values a moment after the first answer)."""
+    idle round trips in a row showing the same thing (after a tab's first opening, CI once
+    saw the view read as drawn and then recompute; the cause was not reproduced)."""
     for _ in range(20):
         if not _round_trip_idle(page, view_id):
             continue
