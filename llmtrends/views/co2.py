@@ -76,19 +76,14 @@ def has_co2(models: pd.DataFrame) -> bool:
     return "co2_kg" in models.columns and bool(models["co2_kg"].notna().any())
 
 
-def table(snap, params: Params) -> pd.DataFrame:
-    """One row per model with a CO₂ cost: provider group, cost, score and score per kg."""
-    models = snap.models
-    if not has_co2(models):
-        raise c.EmptySelection(NO_CO2)
-    models = c.rows(models, models["type"].isin(params.types) & models["average"].notna() & (models["co2_kg"] > 0),
+@c.per_board
+def _board_rows(board: pd.DataFrame) -> c.Presorted:
+    """Every scored model with a CO₂ cost, with its columns, in the table's order (once per board)."""
+    models = c.rows(board, board["average"].notna() & (board["co2_kg"] > 0),
                     ("type", "average", "co2_kg", "size_class", *providers.OFFICIAL_COLUMNS))
-    if models.empty:
-        raise c.EmptySelection("No models of the selected types have a CO₂ cost.")
     who = providers.resolve_official(models)
-    rank = c.ranks_of(snap.models, models)
     size = models["size_class"] if "size_class" in models.columns else pd.Series(None, index=models.index)
-    out = pd.DataFrame({
+    rows = pd.DataFrame({
         "repo_id": models["repo_id"].astype(str),
         "type": models["type"].astype(str),
         "size_class": size.astype("string"),
@@ -97,11 +92,26 @@ def table(snap, params: Params) -> pd.DataFrame:
         "co2_kg": models["co2_kg"].astype(float),
         "average": models["average"].astype(float),
     }).reset_index(drop=True)
-    out["score_per_kg"] = out["average"] / out["co2_kg"]
-    cell = out.groupby(["type", "size_class"], dropna=False)["score_per_kg"]
-    out["cell_models"] = cell.transform("size").astype(int)
-    out["cell_median_score_per_kg"] = cell.transform("median")
-    out = c.sort_rows(out, out["co2_kg"], rank)
+    rows["score_per_kg"] = rows["average"] / rows["co2_kg"]
+    # a code per (type, size class) cell, a missing size class being a cell of its own
+    type_code = pd.factorize(models["type"])[0]
+    size_code = pd.factorize(size, use_na_sentinel=False)[0]
+    keys = {"type": pd.Categorical(models["type"]), "cell": type_code * (int(size_code.max(initial=0)) + 1) + size_code}
+    return c.presort(rows, keys, models["co2_kg"], c.ranks_of(board, models))
+
+
+def table(snap, params: Params) -> pd.DataFrame:
+    """One row per model with a CO₂ cost: provider group, cost, score and score per kg."""
+    if not has_co2(snap.models):
+        raise c.EmptySelection(NO_CO2)
+    board = _board_rows(snap.models)
+    keep = board.is_in("type", params.types)
+    if not keep.any():
+        raise c.EmptySelection("No models of the selected types have a CO₂ cost.")
+    out = board.pick(keep)
+    cellcode = board.keys["cell"].to_numpy()[keep]
+    out["cell_models"] = c.group_sizes(cellcode)
+    out["cell_median_score_per_kg"] = out.groupby(cellcode)["score_per_kg"].transform("median")
     return c.shown(out, len(out))
 
 

@@ -422,6 +422,62 @@ def level_codes(values: pd.Series, levels: Sequence[str]) -> np.ndarray:
     return pd.Categorical(values, categories=list(levels)).codes
 
 
+@dataclass(frozen=True)
+class Presorted:
+    """A per-model table prepared once per board, so a control change only picks rows.
+
+    ``rows`` holds the view's columns for every model the controls could ever select,
+    already in the table's order (index 0..n-1); ``keys`` holds, row for row, what the
+    controls select on: ``day`` (the creation day, NaT when the model has no real date) and
+    categoricals such as ``type`` or ``size_class``. A change then costs a mask and one take
+    of the columns (:meth:`pick`), not a copy of the board, string conversions and a sort
+    of hundreds of thousands of rows. The order stays right because the sort is stable: the
+    rows a mask keeps from a stably sorted table are those rows stably sorted.
+    """
+
+    rows: pd.DataFrame
+    keys: pd.DataFrame
+
+    def in_days(self, start: dt.date, end: dt.date) -> np.ndarray:
+        """True for the rows whose creation day falls in [start, end] (no real date: False)."""
+        day = self.keys["day"].to_numpy()
+        return (day >= np.datetime64(start, "ns")) & (day <= np.datetime64(end, "ns"))
+
+    def is_in(self, column: str, values: Iterable[str]) -> np.ndarray:
+        """True for the rows whose ``keys[column]`` is one of ``values``."""
+        return self.keys[column].isin(list(values)).to_numpy()
+
+    def pick(self, keep: np.ndarray) -> pd.DataFrame:
+        """The rows where ``keep`` is true, in order, index reset (a new frame: callers may
+        add columns to it)."""
+        return self.rows.take(np.flatnonzero(keep)).reset_index(drop=True)
+
+
+def presort(rows: pd.DataFrame, keys: Mapping[str, object], *sort_keys: Sequence) -> Presorted:
+    """``rows`` and ``keys`` (arrays or Series as long as ``rows``, in its order) ordered by
+    ``sort_keys`` as :func:`sort_rows` orders them."""
+    order = np.lexsort(tuple(np.asarray(k) for k in reversed(sort_keys)))
+    # a Series' values by position (its index, the board's, must not realign them)
+    keyframe = pd.DataFrame({k: v.array if isinstance(v, pd.Series) else v for k, v in keys.items()},
+                            index=pd.RangeIndex(len(rows)))
+    return Presorted(rows.take(order).reset_index(drop=True), keyframe.take(order).reset_index(drop=True))
+
+
+def real_days(models: pd.DataFrame, column: str = "created_at") -> pd.Series:
+    """Each model's creation day (midnight), NaT when it has no real date (missing, or the
+    Hub's placeholder): the ``day`` key of a :class:`Presorted` table."""
+    return models[column].dt.normalize().where(_dated_mask(models, column))
+
+
+def group_sizes(codes: np.ndarray) -> np.ndarray:
+    """For each row, how many rows share its group code (small non-negative integers): a
+    ``groupby(...).transform("size")`` on integer codes instead of strings."""
+    codes = np.asarray(codes, dtype=np.int64)
+    if len(codes) == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.bincount(codes)[codes]
+
+
 def present_types(models: pd.DataFrame) -> list[str]:
     """The type labels a board has, in the canonical legend order."""
     return kept_levels(schema.TYPE_LABELS, models["type"])

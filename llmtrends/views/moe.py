@@ -74,19 +74,18 @@ class Params:
         return cls(start=start, end=end, sizes=sizes)
 
 
-def table(snap, params: Params) -> pd.DataFrame:
-    """One row per model: MoE or dense, size class, parameters, score and group counts."""
-    models = c.in_range(snap.models, params.start, params.end, columns=(
-        "repo_id", "type", "architecture_family", "moe", "size_class", "params_b", "average"))
-    models = models.loc[models["average"].notna() & models["moe"].notna() & (models["params_b"] > 0)
-                        & models["size_class"].isin(params.sizes)]
-    if models.empty:
-        raise c.EmptySelection("No models with a known parameter count match this selection.")
+@c.per_board
+def _board_rows(board: pd.DataFrame) -> c.Presorted:
+    """Every model the view could show, with its columns, in the table's order (once per board)."""
+    models = c.rows(board, c.real_days(board).notna() & board["average"].notna() & board["moe"].notna()
+                    & (board["params_b"] > 0) & board["size_class"].isin(schema.SIZE_CLASSES), columns=(
+        "repo_id", "type", "architecture_family", "moe", "size_class", "params_b", "average", "created_at",
+        "created_at_placeholder"))
     family = models["architecture_family"] if "architecture_family" in models.columns else pd.Series(
         pd.NA, index=models.index)
     is_moe = models["moe"].astype(bool).to_numpy()
-    rank = c.ranks_of(snap.models, models)
-    out = pd.DataFrame({
+    size = c.level_codes(models["size_class"], schema.SIZE_CLASSES)
+    rows = pd.DataFrame({
         "repo_id": models["repo_id"].astype(str),
         "type": models["type"].astype("string"),
         "architecture_family": family.astype("string"),
@@ -95,11 +94,22 @@ def table(snap, params: Params) -> pd.DataFrame:
         "params_b": models["params_b"].astype(float),
         "average": models["average"].astype(float),
     }).reset_index(drop=True)
-    out["group_models"] = out.groupby("experts")["repo_id"].transform("size").astype(int)
-    out["group_class_models"] = out.groupby(["experts", "size_class"])["repo_id"].transform("size").astype(int)
+    group = np.where(is_moe, 0, 1)
+    keys = {"day": c.real_days(models), "size_class": pd.Categorical(models["size_class"]),
+            "group": group, "group_class": group * len(schema.SIZE_CLASSES) + size}
     # MoE before dense, size classes in their order, then by size and name
-    out = c.sort_rows(out, np.where(is_moe, 0, 1), c.level_codes(out["size_class"], schema.SIZE_CLASSES),
-                      out["params_b"], rank)
+    return c.presort(rows, keys, group, size, models["params_b"], c.ranks_of(board, models))
+
+
+def table(snap, params: Params) -> pd.DataFrame:
+    """One row per model: MoE or dense, size class, parameters, score and group counts."""
+    board = _board_rows(snap.models)
+    keep = board.in_days(params.start, params.end) & board.is_in("size_class", params.sizes)
+    if not keep.any():
+        raise c.EmptySelection("No models with a known parameter count match this selection.")
+    out = board.pick(keep)
+    out["group_models"] = c.group_sizes(board.keys["group"].to_numpy()[keep])
+    out["group_class_models"] = c.group_sizes(board.keys["group_class"].to_numpy()[keep])
     return c.shown(out, len(out))
 
 

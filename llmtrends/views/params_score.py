@@ -74,31 +74,42 @@ class Params:
         return cls(start=start, end=end, types=types, exclude_small=exclude)
 
 
-def table(snap, params: Params) -> pd.DataFrame:
-    """One row per model with its score per billion parameters and its size class's summary."""
-    models = c.in_range(snap.models, params.start, params.end,
-                        columns=("repo_id", "type", "size_class", "params_b", "average"))
-    models = models.loc[models["type"].isin(params.types) & models["average"].notna()
-                        & (models["params_b"] > 0) & models["size_class"].isin(schema.SIZE_CLASSES)]
-    if params.exclude_small:
-        models = models.loc[models["params_b"] >= MIN_PARAMS_B]
-    if models.empty:
-        raise c.EmptySelection("No models with a known parameter count match this selection.")
-    rank = c.ranks_of(snap.models, models)
-    out = pd.DataFrame({
+@c.per_board
+def _board_rows(board: pd.DataFrame) -> c.Presorted:
+    """Every model the view could show, with its columns, in the table's order (once per board)."""
+    models = c.rows(board, c.real_days(board).notna() & board["average"].notna() & (board["params_b"] > 0)
+                    & board["size_class"].isin(schema.SIZE_CLASSES),
+                    columns=("repo_id", "type", "size_class", "params_b", "average", "created_at",
+                             "created_at_placeholder"))
+    rows = pd.DataFrame({
         "repo_id": models["repo_id"].astype(str),
         "type": models["type"].astype(str),
         "size_class": models["size_class"].astype(str),
         "params_b": models["params_b"].astype(float),
         "average": models["average"].astype(float),
     }).reset_index(drop=True)
-    out["score_per_b"] = out["average"] / out["params_b"]
-    by_class = out.groupby("size_class")
-    out["class_models"] = by_class["repo_id"].transform("size").astype(int)
+    rows["score_per_b"] = rows["average"] / rows["params_b"]
+    size = c.level_codes(models["size_class"], schema.SIZE_CLASSES)
+    keys = {"day": c.real_days(models), "type": pd.Categorical(models["type"]), "size": size,
+            "small": (models["params_b"] < MIN_PARAMS_B).to_numpy()}
+    return c.presort(rows, keys, size, models["params_b"], c.ranks_of(board, models))
+
+
+def table(snap, params: Params) -> pd.DataFrame:
+    """One row per model with its score per billion parameters and its size class's summary."""
+    board = _board_rows(snap.models)
+    keep = board.in_days(params.start, params.end) & board.is_in("type", params.types)
+    if params.exclude_small:
+        keep &= ~board.keys["small"].to_numpy()
+    if not keep.any():
+        raise c.EmptySelection("No models with a known parameter count match this selection.")
+    out = board.pick(keep)
+    size = board.keys["size"].to_numpy()[keep]
+    by_class = out.groupby(size)
+    out["class_models"] = c.group_sizes(size)
     out["class_median_score_per_b"] = by_class["score_per_b"].transform("median")
     out["class_mean_score_per_b"] = by_class["score_per_b"].transform("mean")
     out["class_median_average"] = by_class["average"].transform("median")
-    out = c.sort_rows(out, c.level_codes(out["size_class"], schema.SIZE_CLASSES), out["params_b"], rank)
     return c.shown(out, len(out))
 
 

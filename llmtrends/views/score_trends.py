@@ -54,29 +54,38 @@ CSV_COLUMNS = {
 Params = c.RangeTypesParams
 
 
-def table(snap, params: Params) -> pd.DataFrame:
-    """The per-model rows and the per-(period, type) running totals, stacked (see module doc)."""
-    models = c.typed_in_range(snap.models, params.start, params.end, params.types,
-                              columns=("repo_id", "average"))
-    models = models.loc[models["average"].notna()]
-    if models.empty:
-        raise c.EmptySelection("No model of the selected types in this date range has a score.")
-    points = pd.DataFrame({
+@c.per_board
+def _board_rows(board: pd.DataFrame) -> c.Presorted:
+    """Every scored model with a real date, as a model row, in the table's order (once per board)."""
+    models = c.rows(board, c.real_days(board).notna() & board["average"].notna(),
+                    columns=("repo_id", "type", "average", "created_at", "created_at_placeholder"))
+    rows = pd.DataFrame({
         "series": "model",
         "type": models["type"].astype(str),
         "repo_id": models["repo_id"].astype(str),
         "created_at": models["created_at"].dt.normalize(),
         "average": models["average"].astype(float),
-    })
-    points = c.sort_rows(points, points["created_at"], c.ranks_of(snap.models, models))
-    totals = c.period_counts(models["created_at"], models["type"].astype(str), params.types,
+    }).reset_index(drop=True)
+    keys = {"day": c.real_days(models), "type": pd.Categorical(models["type"])}
+    return c.presort(rows, keys, rows["created_at"], c.ranks_of(board, models))
+
+
+def table(snap, params: Params) -> pd.DataFrame:
+    """The per-model rows and the per-(period, type) running totals, stacked (see module doc)."""
+    board = _board_rows(snap.models)
+    keep = board.in_days(params.start, params.end) & board.is_in("type", params.types)
+    if not keep.any():
+        c.typed_in_range(snap.models, params.start, params.end, params.types, columns=())  # raises if none
+        raise c.EmptySelection("No model of the selected types in this date range has a score.")
+    points = board.pick(keep)
+    totals = c.period_counts(points["created_at"], points["type"], params.types,
                              params.start, params.end, params.aggregation, "type")
     totals["total_models"] = totals.groupby("type")["new_models"].cumsum()  # rows are in period order
     totals.insert(0, "series", "cumulative")
     out = pd.concat([points, totals], ignore_index=True)[list(CSV_COLUMNS)]
     out["new_models"] = out["new_models"].astype("Int64")
     out["total_models"] = out["total_models"].astype("Int64")
-    return c.shown(out, len(models))
+    return c.shown(out, len(points))
 
 
 def figure(tbl: pd.DataFrame, params: Params, which: str = "scores") -> ggplot:

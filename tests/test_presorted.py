@@ -1,0 +1,99 @@
+"""Per-model tables prepared once per board (``views.common.Presorted``): picking rows from
+the presorted table gives what filtering the board and sorting the selection gives, the
+group counts equal pandas' own, and a caller changing a table it got changes nothing shared."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from llmtrends import schema, store
+from llmtrends.views import common as vc
+from llmtrends.views import co2, moe, params_score, score_trends
+
+
+def random_board(n: int, seed: int) -> pd.DataFrame:
+    """Rows with ties in every sort key, repeated repo ids, missing and placeholder dates."""
+    rng = np.random.default_rng(seed)
+    days = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 60, n), unit="D") \
+        + pd.to_timedelta(rng.integers(0, 86_400, n), unit="s")
+    board = pd.DataFrame({
+        "repo_id": [f"org{rng.integers(0, 5)}/m{rng.integers(0, n // 2)}" for _ in range(n)],
+        "created_at": days,
+        "params_b": rng.choice([1.0, 7.0, 7.0, 13.0, 70.0], n),
+        "group": rng.integers(0, 3, n),
+        "type": rng.choice(["a", "b", "c"], n),
+    }, index=rng.permutation(n) * 3)  # a board's index need not be 0..n-1
+    board.loc[board.index[rng.random(n) < 0.05], "created_at"] = pd.NaT
+    board["created_at_placeholder"] = rng.random(n) < 0.05
+    return board
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_picking_presorted_rows_equals_filtering_then_sorting(seed):
+    board = random_board(400, seed)
+    rows = board[["repo_id", "params_b", "type"]].reset_index(drop=True)
+    pre = vc.presort(rows, {"day": vc.real_days(board), "type": pd.Categorical(board["type"])},
+                     board["group"], board["params_b"], board["repo_id"].rank(method="dense"))
+    rng = np.random.default_rng(seed + 10)
+    for _ in range(20):
+        a, b = sorted(rng.integers(0, 60, 2))
+        start, end = dt.date(2024, 1, 1) + dt.timedelta(int(a)), dt.date(2024, 1, 1) + dt.timedelta(int(b))
+        types = [t for t in "abc" if rng.random() < 0.6] or ["a"]
+        got = pre.pick(pre.in_days(start, end) & pre.is_in("type", types))
+        # the plain way: the board's rows with a real date in the range and of the types,
+        # then a stable sort on the same keys
+        day = board["created_at"].dt.normalize()
+        sel = board.loc[board["created_at"].notna() & ~board["created_at_placeholder"]
+                        & (day >= pd.Timestamp(start)) & (day <= pd.Timestamp(end)) & board["type"].isin(types)]
+        want = sel.sort_values(["group", "params_b", "repo_id"], kind="stable")[["repo_id", "params_b", "type"]]
+        pd.testing.assert_frame_equal(got, want.reset_index(drop=True))
+
+
+def test_undated_and_placeholder_rows_are_never_in_a_range():
+    board = random_board(200, 5)
+    pre = vc.presort(board[["repo_id"]].reset_index(drop=True), {"day": vc.real_days(board)}, board["params_b"])
+    kept = pre.in_days(dt.date(2000, 1, 1), dt.date(2100, 1, 1)).sum()
+    assert kept == int((board["created_at"].notna() & ~board["created_at_placeholder"]).sum())
+
+
+def test_group_sizes_equal_pandas_groupby_size():
+    codes = np.array([3, 0, 3, 1, 3, 0, 7])
+    assert vc.group_sizes(codes).tolist() == [3, 2, 3, 1, 3, 2, 1]
+    want = pd.Series(codes).groupby(codes).transform("size").tolist()
+    assert vc.group_sizes(codes).tolist() == want
+    assert vc.group_sizes(np.array([], dtype=int)).tolist() == []
+
+
+@pytest.mark.parametrize("view", [moe, params_score, score_trends, co2])
+def test_changing_a_table_changes_nothing_shared(snapshot_dir, view):
+    snap = store.read_snapshot(snapshot_dir, "v2")
+    params = view.Params.defaults(snap)
+    first = view.table(snap, params)
+    kept = first.copy()
+    numeric = [c for c in first.columns if pd.api.types.is_float_dtype(first[c])][0]
+    first[numeric] = -1.0
+    first.loc[0, "repo_id"] = "changed/by-a-caller"
+    first["extra"] = 1
+    again = view.table(snap, params)
+    pd.testing.assert_frame_equal(again, kept)
+
+
+def test_size_and_day_filters_of_moe_match_a_plain_selection(snapshot_dir):
+    """MoE on real v2 over a month: the rows are the board's dated models of that month with
+    a score, an MoE flag and parameters, in the documented order (checked independently)."""
+    snap = store.read_snapshot(snapshot_dir, "v2")
+    start, end = dt.date(2024, 6, 1), dt.date(2024, 6, 30)
+    tbl = moe.table(snap, moe.Params(start=start, end=end, sizes=("Small", "Large")))
+    m = snap.models
+    day = m["created_at"].dt.normalize()
+    sel = m.loc[m["created_at"].notna() & ~m["created_at_placeholder"].fillna(False).astype(bool)
+                & (day >= pd.Timestamp(start)) & (day <= pd.Timestamp(end)) & m["average"].notna()
+                & m["moe"].notna() & (m["params_b"] > 0) & m["size_class"].isin(["Small", "Large"])]
+    want = sel.assign(g=~sel["moe"].astype(bool), s=sel["size_class"].map({s: i for i, s in enumerate(schema.SIZE_CLASSES)}))
+    want = want.sort_values(["g", "s", "params_b", "repo_id"], kind="stable")
+    assert len(tbl) == len(want) > 0
+    assert tbl["repo_id"].tolist() == want["repo_id"].tolist()
