@@ -130,7 +130,7 @@ class RenderPool:
         from .views.common import figure_table
 
         dpi = SCREEN_DPI if dpi is None else dpi
-        tbl = figure_table(by_id(view_id), which, tbl)  # less to pickle: only what the figure reads
+        tbl = figure_table(by_id(view_id), which, tbl, params)  # less to pickle: only what the figure reads
         for _attempt in range(2):
             pool = self._pool()
             if pool is None:

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import pickle
 import threading
 import time
 
@@ -68,24 +69,60 @@ def test_cached_figures_are_byte_identical_to_fresh_renders(snapshots, board):
 
 
 @pytest.mark.parametrize("board", ["v1", "v2"])
-def test_figures_from_the_columns_a_worker_is_sent_are_the_same(snapshots, board):
-    # figure_table sends a figure worker only the FIGURE_COLUMNS of a view's table: a figure
-    # reading any other column fails here (KeyError), one drawn differently differs in bytes
+def test_figures_from_what_a_worker_is_sent_are_the_same(snapshots, board):
+    # figure_table sends a figure worker only the FIGURE_COLUMNS of a view's table, or for a
+    # scatter plot the points it draws (FIGURE_POINTS): a figure reading any other column
+    # fails here (KeyError), one drawn differently differs in bytes. Sent as the pool sends
+    # it (pickled), so what the figure reads from the frame's attrs must survive that.
     snap = snapshots[board]
-    narrowed = 0
+    narrowed = points = 0
     for view, params, tbl in _views_at_defaults(snap):
         for which in view.FIGURES:
-            part = vc.figure_table(view, which, tbl)
+            part = pickle.loads(pickle.dumps(vc.figure_table(view, which, tbl, params)))
             declared = getattr(view, "FIGURE_COLUMNS", {}).get(which)
-            if declared is None:
-                assert part is tbl
+            if which in getattr(view, "FIGURE_POINTS", {}):
+                assert len(part) <= len(tbl) and len(part.columns) < len(tbl.columns)
+                points += 1
+            elif declared is None:
+                assert part.equals(tbl)
                 continue
-            assert list(part.columns) == list(declared) and len(part.columns) < len(tbl.columns)
-            assert len(part) == len(tbl) and part.attrs == tbl.attrs
+            else:
+                assert list(part.columns) == list(declared) and len(part.columns) < len(tbl.columns)
+                assert len(part) == len(tbl) and part.attrs == tbl.attrs
+                narrowed += 1
             assert (render.figure_bytes(view.figure(part, params, which), "png")
                     == render.figure_bytes(view.figure(tbl, params, which), "png")), f"{board}/{view.ID}/{which}"
-            narrowed += 1
-    assert narrowed >= (6 if board == "v1" else 8)  # moe, params_score, score_trends (+ co2 on v2)
+    # moe, params_score (+ co2 on v2) narrow a figure's columns; score trends' two plots,
+    # the params and the MoE scatter plots (+ co2's cost on v2) are sent their points
+    assert (narrowed, points) == ((2, 4) if board == "v1" else (3, 5))
+
+
+@pytest.mark.parametrize("view_id, which", [("params_score", "scatter"), ("moe", "scatter"),
+                                            ("co2", "cost"), ("score_trends", "scores")])
+def test_a_large_boards_scatter_plot_is_sent_its_sample_only(snapshots, view_id, which):
+    # three copies of the real v2 table (13,000+ models): the worker gets at most MAX_POINTS
+    # rows per group, the caption and legend counts of all of them, and draws the same figure
+    view = by_id(view_id)
+    snap = snapshots["v2"]
+    params = view.Params.defaults(snap)
+    tbl = view.table(snap, params)
+    big = pd.concat([tbl] * 3, ignore_index=True)
+    part = pickle.loads(pickle.dumps(vc.figure_table(view, which, big, params)))
+    facts = vc.drawn_facts(part)
+    rows = (big["series"] == "model").sum() if view_id == "score_trends" else len(big)
+    assert rows > vc.MAX_POINTS
+    if view_id == "moe":  # dense and MoE models are sampled apart; v2 has fewer MoE than that
+        n_moe = int((big["experts"] == "MoE").sum())
+        assert n_moe < vc.MAX_POINTS and len(part) == vc.MAX_POINTS + n_moe
+        assert facts["counts"] == {"MoE": n_moe, "Dense": len(big) - n_moe}
+        assert facts["caption"] == f"{vc.MAX_POINTS:,} of {len(big) - n_moe:,} dense models drawn (a random sample)"
+    else:
+        assert len(part) == vc.MAX_POINTS
+        assert facts["caption"] == f"{vc.MAX_POINTS:,} of {rows:,} models drawn (a random sample)"
+    if view_id == "co2":
+        assert facts["counts"] == big["provider"].value_counts().to_dict()
+    assert (render.figure_bytes(view.figure(part, params, which), "png")
+            == render.figure_bytes(view.figure(big, params, which), "png"))
 
 
 def test_prewarm_fills_the_keys_the_plots_ask_for(snapshots, monkeypatch):

@@ -35,8 +35,7 @@ DESCRIPTION = ("Average score against the CO₂ cost of evaluating each model, f
                "left out of the bottom plot.")
 FIGURES = ("cost", "efficiency")
 # the columns each figure reads: a figure worker is sent only these (views.common.figure_table)
-FIGURE_COLUMNS = {"cost": ("provider", "co2_kg", "average"),
-                  "efficiency": ("type", "size_class", "cell_models", "cell_median_score_per_kg")}
+FIGURE_COLUMNS = {"efficiency": ("type", "size_class", "cell_models", "cell_median_score_per_kg")}
 CSV_COLUMNS = {
     "repo_id": "model repository (namespace/name)",
     "type": "model type",
@@ -141,14 +140,30 @@ def _message_figure(text: str, title: str) -> ggplot:
             + theme(figure_size=(c.FIG_WIDTH_IN, c.FIG_HEIGHT_IN)))
 
 
+def cost_points(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """The models the cost plot draws (a sample on a large board) and each provider group's
+    count of all of them (the legend's)."""
+    if c.drawn_facts(tbl) is not None:
+        return tbl
+    groups = list(providers.PROVIDER_GROUPS)
+    part = tbl[["provider", "co2_kg", "average"]]
+    n = part["provider"].value_counts()
+    data, caption = c.thin_points(part.assign(provider=pd.Categorical(part["provider"], categories=groups)))
+    return c.drawn(data, caption, counts={g: int(n.get(g, 0)) for g in groups})
+
+
+# what a figure worker is sent for the cost plot: the points it draws (common.figure_table)
+FIGURE_POINTS = {"cost": cost_points}
+
+
 def _cost(tbl: pd.DataFrame, params: Params) -> ggplot:
     """Average score against CO₂ cost, coloured by provider group, with a linear trend each."""
     from plotnine import (aes, element_text, geom_point, ggplot, labs, scale_color_manual,
                           scale_x_continuous, scale_x_log10, theme)
-    groups = list(providers.PROVIDER_GROUPS)
-    n = tbl["provider"].value_counts()
-    legend = {g: f"{g} ({int(n.get(g, 0)):,})" for g in groups}
-    data, caption = c.thin_points(tbl.assign(provider=pd.Categorical(tbl["provider"], categories=groups)))
+    data = cost_points(tbl, params)
+    facts = c.drawn_facts(data)
+    caption = facts["caption"]
+    legend = {g: f"{g} ({n:,})" for g, n in facts["counts"].items()}
     fit = data.groupby("provider", observed=True).filter(lambda g: len(g) >= 3 and g["co2_kg"].nunique() >= 2)
     x = (scale_x_log10(labels=c.number_labels) if params.log_scale else scale_x_continuous())
     word = " (log scale)" if params.log_scale else ""

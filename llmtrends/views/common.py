@@ -259,12 +259,41 @@ def rows(models: pd.DataFrame, keep: pd.Series, columns: Sequence[str] | None = 
     return frame.loc[keep]
 
 
-def figure_table(view, which: str, tbl: pd.DataFrame) -> pd.DataFrame:
-    """The part of a view's table that its figure ``which`` reads: the view's
-    ``FIGURE_COLUMNS[which]`` when it names them (per-model tables, which are large on a large
-    board), else the whole table. Figure workers are sent this; the figure is the same."""
+def figure_table(view, which: str, tbl: pd.DataFrame, params=None) -> pd.DataFrame:
+    """The part of a view's table that its figure ``which`` reads. Figure workers are sent
+    this; the figure drawn from it is the same as from the whole table.
+
+    * a scatter plot (the view's ``FIGURE_POINTS[which](tbl, params)``): the rows it draws --
+      on a large board a sample of ``MAX_POINTS`` -- with what it says of the others (counts,
+      caption) in their attrs (:func:`drawn`), rather than hundreds of thousands of rows the
+      worker would only thin out;
+    * else the view's ``FIGURE_COLUMNS[which]`` when it names them (per-model tables);
+    * else the whole table.
+    """
+    points = getattr(view, "FIGURE_POINTS", {}).get(which)
+    if points is not None:
+        return points(tbl, params)
     columns = getattr(view, "FIGURE_COLUMNS", {}).get(which)
     return tbl if columns is None else tbl[list(columns)]
+
+
+_DRAWN = "llmtrends_drawn"
+
+
+def drawn(data: pd.DataFrame, caption: str, **facts) -> pd.DataFrame:
+    """``data`` marked as the rows a scatter plot draws, with its ``caption`` and whatever
+    else the figure says of the rows left out (``facts``: counts for a legend). A view's
+    points function returns this, and returns a frame so marked as it is, so the figure
+    comes out the same whether it is drawn from the whole table or from what a worker was
+    sent. Read back with :func:`drawn_facts`."""
+    out = data.copy(deep=False)
+    out.attrs = {_DRAWN: {"caption": caption, **facts}}
+    return out
+
+
+def drawn_facts(data: pd.DataFrame) -> dict | None:
+    """The caption and facts :func:`drawn` put on ``data``; None for any other frame."""
+    return data.attrs.get(_DRAWN)
 
 
 def period_start(dates: pd.Series, aggregation: str) -> pd.Series:

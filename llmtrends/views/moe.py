@@ -35,8 +35,7 @@ DESCRIPTION = ("Average score of mixture-of-experts (MoE) and dense models, for 
                "creation date (missing, or the Hub's 2022-03-02 placeholder), are left out.")
 FIGURES = ("distribution", "scatter")
 # the columns each figure reads: a figure worker is sent only these (views.common.figure_table)
-FIGURE_COLUMNS = {"distribution": ("experts", "size_class", "average"),
-                  "scatter": ("experts", "params_b", "average")}
+FIGURE_COLUMNS = {"distribution": ("experts", "size_class", "average")}
 MOE, DENSE = "MoE", "Dense"
 GROUPS = (MOE, DENSE)
 ALL_SIZES = "All selected sizes"
@@ -204,16 +203,33 @@ def _distribution(tbl: pd.DataFrame, params: Params) -> ggplot:
         c.theme_study(legend="none"), theme(axis_text_x=element_text(rotation=0, ha="center"))]
 
 
-def _scatter(tbl: pd.DataFrame, params: Params) -> ggplot:
-    from plotnine import aes, element_text, geom_point, ggplot, labs, scale_color_manual, scale_x_log10, theme
-    data = tbl.assign(experts=pd.Categorical(tbl["experts"], categories=list(GROUPS)))
+def scatter_points(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """The dense then the MoE models the scatter plot draws (each a sample on a large board),
+    and the count of all of each (the legend's)."""
+    if c.drawn_facts(tbl) is not None:
+        return tbl
+    part = tbl[["experts", "params_b", "average"]]
+    data = part.assign(experts=pd.Categorical(part["experts"], categories=list(GROUPS)))
     dense, moe = data.loc[data["experts"] == DENSE], data.loc[data["experts"] == MOE]
-    n_moe, n_dense = len(moe), len(dense)
+    counts = {MOE: len(moe), DENSE: len(dense)}
     dense, dense_caption = c.thin_points(dense, "dense models")  # the legend keeps the full counts
     moe, moe_caption = c.thin_points(moe, "MoE models")
     caption = "; ".join(t for t in (moe_caption, dense_caption) if t)
-    legend = {MOE: f"MoE ({n_moe:,})", DENSE: f"Dense ({n_dense:,})"}
-    return ggplot(pd.concat([dense, moe]), aes("params_b", "average", color="experts")) + [
+    return c.drawn(pd.concat([dense, moe]), caption, counts=counts)
+
+
+# what a figure worker is sent for the scatter plot: the points it draws (common.figure_table)
+FIGURE_POINTS = {"scatter": scatter_points}
+
+
+def _scatter(tbl: pd.DataFrame, params: Params) -> ggplot:
+    from plotnine import aes, element_text, geom_point, ggplot, labs, scale_color_manual, scale_x_log10, theme
+    data = scatter_points(tbl, params)
+    facts = c.drawn_facts(data)
+    caption, n = facts["caption"], facts["counts"]
+    dense, moe = data.loc[data["experts"] == DENSE], data.loc[data["experts"] == MOE]
+    legend = {MOE: f"MoE ({n[MOE]:,})", DENSE: f"Dense ({n[DENSE]:,})"}
+    return ggplot(data, aes("params_b", "average", color="experts")) + [
         geom_point(data=dense, alpha=0.35, size=1.3),
         geom_point(data=moe, alpha=0.85, size=1.8),
         scale_x_log10(labels=c.number_labels),

@@ -34,8 +34,7 @@ DESCRIPTION = ("Average score per billion parameters by size class (top: median 
                "are left out. Leaderboard v1 gives parameters in whole billions.")
 FIGURES = ("per_billion", "scatter")
 # the columns each figure reads: a figure worker is sent only these (views.common.figure_table)
-FIGURE_COLUMNS = {"per_billion": ("size_class", "class_models", "class_median_score_per_b", "class_mean_score_per_b"),
-                  "scatter": ("type", "params_b", "average")}
+FIGURE_COLUMNS = {"per_billion": ("size_class", "class_models", "class_median_score_per_b", "class_mean_score_per_b")}
 MIN_PARAMS_B = 1.0  # "leave out models under 1B" keeps params_b >= 1
 CSV_COLUMNS = {
     "repo_id": "model repository (namespace/name)",
@@ -159,11 +158,25 @@ def _per_billion(tbl: pd.DataFrame, params: Params) -> ggplot:
         c.theme_study(), theme(axis_text_x=element_text(rotation=0, ha="center"))]
 
 
+def scatter_points(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """The models the scatter plot draws (a sample on a large board), types as categories."""
+    if c.drawn_facts(tbl) is not None:
+        return tbl
+    part = tbl[["type", "params_b", "average"]]
+    types = c.kept_levels(params.types, part["type"])
+    data, caption = c.thin_points(part.assign(type=pd.Categorical(part["type"], categories=types)))
+    return c.drawn(data, caption)
+
+
+# what a figure worker is sent for the scatter plot: the points it draws (common.figure_table)
+FIGURE_POINTS = {"scatter": scatter_points}
+
+
 def _scatter(tbl: pd.DataFrame, params: Params) -> ggplot:
     from plotnine import (aes, element_text, geom_point, ggplot, guide_legend, guides, labs,
                           scale_color_manual, scale_x_log10, theme)
-    types = c.kept_levels(params.types, tbl["type"])
-    data, caption = c.thin_points(tbl.assign(type=pd.Categorical(tbl["type"], categories=types)))
+    data = scatter_points(tbl, params)
+    caption = c.drawn_facts(data)["caption"]
     # a trend needs a few models spread over more than one size
     fit = data.groupby("type", observed=True).filter(lambda g: len(g) >= 3 and g["params_b"].nunique() >= 2)
     trend = [c.smooth(data=fit, method="lm", se=False, size=1.1)] if not fit.empty else []

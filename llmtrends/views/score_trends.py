@@ -31,9 +31,6 @@ DESCRIPTION = ("Each model's average score by the day its repository was created
                "of the date range (bottom; the aggregation applies to this plot). Models without a real "
                "creation date (missing, or the Hub's 2022-03-02 placeholder) are left out.")
 FIGURES = ("scores", "totals")
-# the columns each figure reads: a figure worker is sent only these (views.common.figure_table)
-FIGURE_COLUMNS = {"scores": ("series", "type", "created_at", "average"),
-                  "totals": ("series", "type", "period", "total_models")}
 # A type needs at least this many models for a trend line: loess cannot fit fewer points
 # sensibly (and fails outright on a handful).
 MIN_SMOOTH_MODELS = 10
@@ -88,6 +85,26 @@ def table(snap, params: Params) -> pd.DataFrame:
     return c.shown(out, len(points))
 
 
+def score_points(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """The models the score plot draws (a sample on a large board), types as categories."""
+    if c.drawn_facts(tbl) is not None:
+        return tbl
+    pts = tbl.loc[tbl["series"] == "model", ["type", "created_at", "average"]]
+    pts, caption = c.thin_points(pts.assign(type=pd.Categorical(pts["type"], categories=list(params.types))))
+    return c.drawn(pts, caption)
+
+
+def total_rows(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """The running totals the totals plot draws (the cumulative rows, not the models')."""
+    if c.drawn_facts(tbl) is not None:
+        return tbl
+    return c.drawn(tbl.loc[tbl["series"] == "cumulative", ["type", "period", "total_models"]], "")
+
+
+# what a figure worker is sent: the rows each plot draws (common.figure_table)
+FIGURE_POINTS = {"scores": score_points, "totals": total_rows}
+
+
 def figure(tbl: pd.DataFrame, params: Params, which: str = "scores") -> ggplot:
     """``scores``: points per model with a loess trend per type; ``totals``: running totals per type."""
     from plotnine import aes, geom_line, geom_point, ggplot, guide_legend, labs, scale_color_manual
@@ -96,8 +113,8 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "scores") -> ggplot:
                                 guide=guide_legend(nrow=2, override_aes={"alpha": 1, "size": 2}))
     xaxis = c.month_axis(params.start, params.end)
     if which == "scores":
-        pts = tbl.loc[tbl["series"] == "model", ["type", "created_at", "average"]]
-        pts, caption = c.thin_points(pts.assign(type=pd.Categorical(pts["type"], categories=list(params.types))))
+        pts = score_points(tbl, params)
+        caption = c.drawn_facts(pts)["caption"]
         sizes = pts["type"].value_counts()
         smooth = pts.loc[pts["type"].isin(sizes.index[sizes >= MIN_SMOOTH_MODELS])]
         trend = [c.smooth(data=smooth, method="loess", se=False, size=1.2)] if not smooth.empty else []
@@ -106,7 +123,7 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "scores") -> ggplot:
             labs(x="", y="Average score", title="Average score of each model, with a loess trend per type",
                  caption=caption and caption + c.TRENDS_ON_SAMPLE)]
     if which == "totals":
-        tot = tbl.loc[tbl["series"] == "cumulative", ["type", "period", "total_models"]]
+        tot = total_rows(tbl, params)
         tot = tot.assign(type=pd.Categorical(tot["type"], categories=list(params.types)),
                          total_models=tot["total_models"].astype(int))
         word = c.aggregation_word(params.aggregation)
