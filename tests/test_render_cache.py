@@ -70,31 +70,26 @@ def test_cached_figures_are_byte_identical_to_fresh_renders(snapshots, board):
 
 @pytest.mark.parametrize("board", ["v1", "v2"])
 def test_figures_from_what_a_worker_is_sent_are_the_same(snapshots, board):
-    # figure_table sends a figure worker only the FIGURE_COLUMNS of a view's table, or for a
-    # scatter plot the points it draws (FIGURE_POINTS): a figure reading any other column
-    # fails here (KeyError), one drawn differently differs in bytes. Sent as the pool sends
-    # it (pickled), so what the figure reads from the frame's attrs must survive that.
+    # figure_table sends a figure worker only what a figure draws (FIGURE_ROWS: a scatter
+    # plot's points, a summary plot's rows): a figure reading anything else fails here
+    # (KeyError), one drawn differently differs in bytes. Sent as the pool sends it
+    # (pickled), so what the figure reads from the frame's attrs must survive that.
     snap = snapshots[board]
-    narrowed = points = 0
+    sent = []
     for view, params, tbl in _views_at_defaults(snap):
         for which in view.FIGURES:
             part = pickle.loads(pickle.dumps(vc.figure_table(view, which, tbl, params)))
-            declared = getattr(view, "FIGURE_COLUMNS", {}).get(which)
-            if which in getattr(view, "FIGURE_POINTS", {}):
-                assert len(part) <= len(tbl) and len(part.columns) < len(tbl.columns)
-                points += 1
-            elif declared is None:
+            if which not in getattr(view, "FIGURE_ROWS", {}):
                 assert part.equals(tbl)
                 continue
-            else:
-                assert list(part.columns) == list(declared) and len(part.columns) < len(tbl.columns)
-                assert len(part) == len(tbl) and part.attrs == tbl.attrs
-                narrowed += 1
+            assert len(part) < len(tbl) or len(part.columns) < len(tbl.columns)  # less is sent
             assert (render.figure_bytes(view.figure(part, params, which), "png")
                     == render.figure_bytes(view.figure(tbl, params, which), "png")), f"{board}/{view.ID}/{which}"
-    # moe, params_score (+ co2 on v2) narrow a figure's columns; score trends' two plots,
-    # the params and the MoE scatter plots (+ co2's cost on v2) are sent their points
-    assert (narrowed, points) == ((2, 4) if board == "v1" else (3, 5))
+            sent.append(f"{view.ID}/{which}")
+    # every plot of the four per-model views (co2: v2 only)
+    per_model = ["score_trends/scores", "score_trends/totals", "params_score/per_billion", "params_score/scatter",
+                 "moe/distribution", "moe/scatter"] + (["co2/cost", "co2/efficiency"] if board == "v2" else [])
+    assert sorted(sent) == sorted(per_model)
 
 
 @pytest.mark.parametrize("view_id, which", [("params_score", "scatter"), ("moe", "scatter"),
@@ -123,6 +118,31 @@ def test_a_large_boards_scatter_plot_is_sent_its_sample_only(snapshots, view_id,
         assert facts["counts"] == big["provider"].value_counts().to_dict()
     assert (render.figure_bytes(view.figure(part, params, which), "png")
             == render.figure_bytes(view.figure(big, params, which), "png"))
+
+
+@pytest.mark.parametrize("view_id, which, rows", [("params_score", "per_billion", 3), ("moe", "distribution", None),
+                                                  ("co2", "efficiency", None)])
+def test_a_large_boards_summary_plot_is_sent_its_summary_only(snapshots, view_id, which, rows):
+    # three copies of the real v2 table: the worker gets one row per size class, box or
+    # (type, size class) cell, whatever the table's length, and draws the same figure
+    view = by_id(view_id)
+    snap = snapshots["v2"]
+    params = view.Params.defaults(snap)
+    big = pd.concat([view.table(snap, params)] * 3, ignore_index=True)
+    part = pickle.loads(pickle.dumps(vc.figure_table(view, which, big, params)))
+    if view_id == "moe":  # a box per (panel, group): all sizes and each size class, MoE and dense
+        rows = (1 + len(params.sizes)) * 2
+        assert facts_counts_total(vc.drawn_facts(part)["counts"]) == 2 * len(big)
+    if view_id == "co2":
+        rows = len(big[["type", "size_class"]].drop_duplicates())
+    assert len(part) == rows
+    assert (render.figure_bytes(view.figure(part, params, which), "png")
+            == render.figure_bytes(view.figure(big, params, which), "png"))
+
+
+def facts_counts_total(counts: list[dict]) -> int:
+    """Models over every box: the 'all sizes' panel and the size-class panels count each once."""
+    return sum(r["models"] for r in counts)
 
 
 def test_prewarm_fills_the_keys_the_plots_ask_for(snapshots, monkeypatch):

@@ -35,7 +35,6 @@ DESCRIPTION = ("Average score against the CO₂ cost of evaluating each model, f
                "left out of the bottom plot.")
 FIGURES = ("cost", "efficiency")
 # the columns each figure reads: a figure worker is sent only these (views.common.figure_table)
-FIGURE_COLUMNS = {"efficiency": ("type", "size_class", "cell_models", "cell_median_score_per_kg")}
 CSV_COLUMNS = {
     "repo_id": "model repository (namespace/name)",
     "type": "model type",
@@ -146,14 +145,20 @@ def cost_points(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     if c.drawn_facts(tbl) is not None:
         return tbl
     groups = list(providers.PROVIDER_GROUPS)
-    part = tbl[["provider", "co2_kg", "average"]]
-    n = part["provider"].value_counts()
-    data, caption = c.thin_points(part.assign(provider=pd.Categorical(part["provider"], categories=groups)))
+    n = tbl["provider"].value_counts()
+    data, caption = c.thin_points(tbl[["provider", "co2_kg", "average"]])
+    data = data.assign(provider=pd.Categorical(data["provider"], categories=groups))
     return c.drawn(data, caption, counts={g: int(n.get(g, 0)) for g in groups})
 
 
-# what a figure worker is sent for the cost plot: the points it draws (common.figure_table)
-FIGURE_POINTS = {"cost": cost_points}
+def cell_rows(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """One row per (type, size class) cell with its summary columns: all that ``efficiency`` reads."""
+    return tbl[["type", "size_class", "cell_models", "cell_median_score_per_kg"]].drop_duplicates(
+        ["type", "size_class"])
+
+
+# what a figure worker is sent: the rows each plot draws (common.figure_table)
+FIGURE_ROWS = {"cost": cost_points, "efficiency": cell_rows}
 
 
 def _cost(tbl: pd.DataFrame, params: Params) -> ggplot:

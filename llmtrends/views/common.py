@@ -260,32 +260,27 @@ def rows(models: pd.DataFrame, keep: pd.Series, columns: Sequence[str] | None = 
 
 
 def figure_table(view, which: str, tbl: pd.DataFrame, params=None) -> pd.DataFrame:
-    """The part of a view's table that its figure ``which`` reads. Figure workers are sent
-    this; the figure drawn from it is the same as from the whole table.
+    """What a view's figure ``which`` draws from its table: the view's
+    ``FIGURE_ROWS[which](tbl, params)`` when it has one, else the whole table. Figure workers
+    are sent this; the figure drawn from it is the same as from the whole table (tested).
 
-    * a scatter plot (the view's ``FIGURE_POINTS[which](tbl, params)``): the rows it draws --
-      on a large board a sample of ``MAX_POINTS`` -- with what it says of the others (counts,
-      caption) in their attrs (:func:`drawn`), rather than hundreds of thousands of rows the
-      worker would only thin out;
-    * else the view's ``FIGURE_COLUMNS[which]`` when it names them (per-model tables);
-    * else the whole table.
+    A per-model table has hundreds of thousands of rows on a large board, which a worker
+    would only thin out or summarize: a scatter plot is sent the sample it draws
+    (``MAX_POINTS``) with its caption and legend counts, a summary plot its summary rows.
     """
-    points = getattr(view, "FIGURE_POINTS", {}).get(which)
-    if points is not None:
-        return points(tbl, params)
-    columns = getattr(view, "FIGURE_COLUMNS", {}).get(which)
-    return tbl if columns is None else tbl[list(columns)]
+    rows = getattr(view, "FIGURE_ROWS", {}).get(which)
+    return tbl if rows is None else rows(tbl, params)
 
 
 _DRAWN = "llmtrends_drawn"
 
 
 def drawn(data: pd.DataFrame, caption: str, **facts) -> pd.DataFrame:
-    """``data`` marked as the rows a scatter plot draws, with its ``caption`` and whatever
-    else the figure says of the rows left out (``facts``: counts for a legend). A view's
-    points function returns this, and returns a frame so marked as it is, so the figure
-    comes out the same whether it is drawn from the whole table or from what a worker was
-    sent. Read back with :func:`drawn_facts`."""
+    """``data`` marked as the rows a figure draws, with its ``caption`` and whatever else the
+    figure says of the rows left out (``facts``: counts for a legend, say). A view's
+    ``FIGURE_ROWS`` function returns this, and returns a frame so marked as it is, so the
+    figure comes out the same whether it is drawn from the whole table or from what a
+    worker was sent. Read back with :func:`drawn_facts`."""
     out = data.copy(deep=False)
     out.attrs = {_DRAWN: {"caption": caption, **facts}}
     return out

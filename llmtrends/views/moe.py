@@ -35,7 +35,6 @@ DESCRIPTION = ("Average score of mixture-of-experts (MoE) and dense models, for 
                "creation date (missing, or the Hub's 2022-03-02 placeholder), are left out.")
 FIGURES = ("distribution", "scatter")
 # the columns each figure reads: a figure worker is sent only these (views.common.figure_table)
-FIGURE_COLUMNS = {"distribution": ("experts", "size_class", "average")}
 MOE, DENSE = "MoE", "Dense"
 GROUPS = (MOE, DENSE)
 ALL_SIZES = "All selected sizes"
@@ -172,15 +171,16 @@ def _distribution(tbl: pd.DataFrame, params: Params) -> ggplot:
     panels = _panel_labels(sizes)
     name = {ALL_SIZES: ALL_SIZES} | {s: c.SIZE_LABELS[s] for s in sizes}
     x_of = {g: i + 1 for i, g in enumerate(GROUPS)}
-    stats = box_stats(tbl, sizes)
+    stats = distribution_rows(tbl, params)
+    facts = c.drawn_facts(stats)
     stats = stats.assign(panel=pd.Categorical(stats["panel"].map(name), categories=panels),
                          experts=pd.Categorical(stats["experts"], categories=list(GROUPS)),
                          x=stats["experts"].map(x_of).astype(float))
     stats = stats.assign(xmin=stats["x"] - BOX_WIDTH / 2, xmax=stats["x"] + BOX_WIDTH / 2)
     outliers = stats[["panel", "experts", "x", "outliers"]].explode("outliers").dropna(subset=["outliers"])
     outliers = outliers.assign(average=outliers["outliers"].astype(float))
-    top = float(tbl["average"].max())
-    n = counts(tbl, sizes)
+    top = facts["top"]
+    n = pd.DataFrame(facts["counts"])
     n = n.assign(panel=pd.Categorical(n["panel"].map(name), categories=panels),
                  x=n["experts"].map(x_of).astype(float), label=[f"n={m:,}" for m in n["models"]], y=top * 1.06)
     line = "#333333"
@@ -209,17 +209,27 @@ def scatter_points(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     if c.drawn_facts(tbl) is not None:
         return tbl
     part = tbl[["experts", "params_b", "average"]]
-    data = part.assign(experts=pd.Categorical(part["experts"], categories=list(GROUPS)))
-    dense, moe = data.loc[data["experts"] == DENSE], data.loc[data["experts"] == MOE]
+    dense, moe = part.loc[part["experts"] == DENSE], part.loc[part["experts"] == MOE]
     counts = {MOE: len(moe), DENSE: len(dense)}
     dense, dense_caption = c.thin_points(dense, "dense models")  # the legend keeps the full counts
     moe, moe_caption = c.thin_points(moe, "MoE models")
     caption = "; ".join(t for t in (moe_caption, dense_caption) if t)
-    return c.drawn(pd.concat([dense, moe]), caption, counts=counts)
+    data = pd.concat([dense, moe])
+    return c.drawn(data.assign(experts=pd.Categorical(data["experts"], categories=list(GROUPS))), caption,
+                   counts=counts)
 
 
-# what a figure worker is sent for the scatter plot: the points it draws (common.figure_table)
-FIGURE_POINTS = {"scatter": scatter_points}
+def distribution_rows(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """What the boxplots draw: :func:`box_stats`, with the counts on the boxes and the top
+    score (where the counts go) of all the models."""
+    if c.drawn_facts(tbl) is not None:
+        return tbl
+    return c.drawn(box_stats(tbl, params.sizes), "", counts=counts(tbl, params.sizes).to_dict("records"),
+                   top=float(tbl["average"].max()))
+
+
+# what a figure worker is sent: the rows each plot draws (common.figure_table)
+FIGURE_ROWS = {"distribution": distribution_rows, "scatter": scatter_points}
 
 
 def _scatter(tbl: pd.DataFrame, params: Params) -> ggplot:

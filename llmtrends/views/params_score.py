@@ -34,7 +34,6 @@ DESCRIPTION = ("Average score per billion parameters by size class (top: median 
                "are left out. Leaderboard v1 gives parameters in whole billions.")
 FIGURES = ("per_billion", "scatter")
 # the columns each figure reads: a figure worker is sent only these (views.common.figure_table)
-FIGURE_COLUMNS = {"per_billion": ("size_class", "class_models", "class_median_score_per_b", "class_mean_score_per_b")}
 MIN_PARAMS_B = 1.0  # "leave out models under 1B" keeps params_b >= 1
 CSV_COLUMNS = {
     "repo_id": "model repository (namespace/name)",
@@ -162,14 +161,19 @@ def scatter_points(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     """The models the scatter plot draws (a sample on a large board), types as categories."""
     if c.drawn_facts(tbl) is not None:
         return tbl
-    part = tbl[["type", "params_b", "average"]]
-    types = c.kept_levels(params.types, part["type"])
-    data, caption = c.thin_points(part.assign(type=pd.Categorical(part["type"], categories=types)))
-    return c.drawn(data, caption)
+    types = c.kept_levels(params.types, tbl["type"])  # of all the models: a rare type keeps its legend entry
+    data, caption = c.thin_points(tbl[["type", "params_b", "average"]])
+    return c.drawn(data.assign(type=pd.Categorical(data["type"], categories=types)), caption)
 
 
-# what a figure worker is sent for the scatter plot: the points it draws (common.figure_table)
-FIGURE_POINTS = {"scatter": scatter_points}
+def class_rows(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """One row per size class with its summary columns: all that ``class_summary`` reads."""
+    return tbl[["size_class", "class_models", *(f"class_{s}_score_per_b" for s in STATISTICS)]].drop_duplicates(
+        "size_class")
+
+
+# what a figure worker is sent: the rows each plot draws (common.figure_table)
+FIGURE_ROWS = {"per_billion": class_rows, "scatter": scatter_points}
 
 
 def _scatter(tbl: pd.DataFrame, params: Params) -> ggplot:

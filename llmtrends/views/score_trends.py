@@ -89,9 +89,8 @@ def score_points(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     """The models the score plot draws (a sample on a large board), types as categories."""
     if c.drawn_facts(tbl) is not None:
         return tbl
-    pts = tbl.loc[tbl["series"] == "model", ["type", "created_at", "average"]]
-    pts, caption = c.thin_points(pts.assign(type=pd.Categorical(pts["type"], categories=list(params.types))))
-    return c.drawn(pts, caption)
+    pts, caption = c.thin_points(tbl.loc[tbl["series"] == "model", ["type", "created_at", "average"]])
+    return c.drawn(pts.assign(type=pd.Categorical(pts["type"], categories=list(params.types))), caption)
 
 
 def total_rows(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
@@ -102,7 +101,7 @@ def total_rows(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
 
 
 # what a figure worker is sent: the rows each plot draws (common.figure_table)
-FIGURE_POINTS = {"scores": score_points, "totals": total_rows}
+FIGURE_ROWS = {"scores": score_points, "totals": total_rows}
 
 
 def figure(tbl: pd.DataFrame, params: Params, which: str = "scores") -> ggplot:
