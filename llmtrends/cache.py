@@ -88,8 +88,9 @@ class TableCache(BoundedLRU):
             return cached.copy()
         frame = compute()
         size = frame_bytes(frame)
+        # a table larger than the whole cache is not kept: counted, but not copied for nothing
         with self._lock:
-            self._store(key, frame.copy(), size)
+            self._store(key, frame.copy() if size <= self.max_bytes else None, size)
         return frame
 
 

@@ -113,10 +113,14 @@ def table(snap, params: Params) -> pd.DataFrame:
 
 def _panel_scores(tbl: pd.DataFrame, sizes: tuple[str, ...]):
     """(panel, group, average scores) for the ``All selected sizes`` panel and each size class."""
+    # masks on the columns, not row selections of the table: a large board's table has
+    # hundreds of thousands of rows, and this runs on every change
+    average = tbl["average"].to_numpy(dtype=float)
+    of_group = {group: (tbl["experts"] == group).to_numpy(dtype=bool) for group in GROUPS}
     for panel in (ALL_SIZES, *sizes):
-        part = tbl if panel == ALL_SIZES else tbl.loc[tbl["size_class"] == panel]
+        in_panel = None if panel == ALL_SIZES else (tbl["size_class"] == panel).to_numpy(dtype=bool)
         for group in GROUPS:
-            yield panel, group, part.loc[part["experts"] == group, "average"].to_numpy(dtype=float)
+            yield panel, group, average[of_group[group] if in_panel is None else of_group[group] & in_panel]
 
 
 def counts(tbl: pd.DataFrame, sizes: tuple[str, ...]) -> pd.DataFrame:
