@@ -195,6 +195,26 @@ def test_monthly_table_and_defaults():
     assert tbl[tbl["period"] == pd.Timestamp("2023-08-01")]["new_models"].sum() == 0
 
 
+def test_a_board_with_more_families_than_colours_folds_the_smallest_into_other():
+    # 14 named families F01..F14 with 15 down to 2 models each, plus 1 model in Other: the
+    # 11 largest are kept and Other holds F12 (4), F13 (3), F14 (2) and its own model (1)
+    rows = [(f"f{i}/{k}", f"F{i:02d}", "2024-03-05") for i in range(1, 15) for k in range(16 - i)]
+    rows.append(("o/1", "Other", "2024-03-06"))
+    snap = snap_of(rows)
+    params = view.Params(start=dt.date(2024, 3, 4), end=dt.date(2024, 3, 10), aggregation="week", board="v1")
+    tbl = view.table(snap, params)
+    assert view.MAX_FAMILIES == 12
+    assert tbl["family"].tolist() == [f"F{i:02d}" for i in range(1, 12)] + ["Other"]
+    assert tbl["new_models"].tolist() == [15 - i for i in range(11)] + [4 + 3 + 2 + 1]
+    assert tbl["period_total"].unique().tolist() == [len(rows)] and tbl.attrs["models_shown"] == len(rows)
+    png = render.figure_bytes(view.figure(tbl, params, "counts"))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    # twelve families or fewer: every one of them is drawn, none folded
+    few = snap_of([r for r in rows if r[1] not in ("F12", "F13", "F14")])
+    assert view.table(few, params)["family"].tolist() == [f"F{i:02d}" for i in range(1, 12)] + ["Other"]
+    assert view.table(few, params)["new_models"].tolist()[-1] == 1
+
+
 def test_default_start_is_the_studys_when_the_board_spans_it():
     spans = snap_of([("a/1", "LLama", "2022-06-01"), ("a/2", "LLama", "2023-07-01")])
     assert view.Params.defaults(spans).start == dt.date(2023, 1, 1)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the 
     from plotnine import ggplot
 
 from .. import releases as rel
+from .. import schema
 from . import common as c
 
 ID = "releases"
@@ -33,7 +34,8 @@ FIGURES = ("counts",)
 DEFAULT_START = dt.date(2023, 1, 1)
 CSV_COLUMNS = {
     "period": "first day of the period (ISO date; weeks start on Monday)",
-    "family": "architecture family (LLama, Mistral, ...; Other = families with few models)",
+    "family": "architecture family (LLama, Mistral, ...; Other = families with few models, and on a board "
+              "with more than 12 families all but the 11 largest)",
     "new_models": "models of this family whose repository was created in the period",
     "period_total": "models of all families created in the period",
     "releases": "major releases (llmtrends/releases.csv) dated in this period, '; '-separated",
@@ -42,6 +44,10 @@ CSV_COLUMNS = {
 # about 117 characters span the x axis; labels are given one character of padding each side.
 _CHARS_ACROSS = 117.0
 _LEVEL_STEP = 0.075  # height of one label level as a share of the bars' maximum
+# At most this many families are stacked, Other included: the palette has 12 colours, and
+# past them colours would repeat in the stack and its legend. A board with more (the real
+# ones have 7 to 10) folds the smaller ones into Other.
+MAX_FAMILIES = len(c.PAIRED)
 
 
 @dataclass(frozen=True)
@@ -72,14 +78,28 @@ def table(snap, params: Params) -> pd.DataFrame:
     models = models.loc[models["architecture_family"].notna()]
     if models.empty:
         raise c.EmptySelection("No models were created in this date range.")
-    out = c.period_counts(models["created_at"], models["architecture_family"], c.present_families(snap.models),
-                          params.start, params.end, params.aggregation, "family")
+    families = drawn_families(snap)
+    named = [f for f in families if f != schema.FAMILY_OTHER]
+    family = models["architecture_family"].where(models["architecture_family"].isin(named), schema.FAMILY_OTHER)
+    out = c.period_counts(models["created_at"], family, families, params.start, params.end, params.aggregation,
+                          "family")
     out["period_total"] = out.groupby("period")["new_models"].transform("sum").astype(int)
     lines = release_lines(params)
     names = (pd.DataFrame({"period": c.period_start(lines["date"], params.aggregation), "model": lines["model"]})
              .groupby("period")["model"].agg("; ".join))
     out["releases"] = [names.get(period, "") for period in out["period"]]
     return c.shown(out[list(CSV_COLUMNS)], len(models))
+
+
+@c.per_board
+def drawn_families(snap) -> list[str]:
+    """The families stacked, largest first: all of the board's, or when it has more than
+    ``MAX_FAMILIES`` the ``MAX_FAMILIES - 1`` largest named ones and Other (which then also
+    holds the rest)."""
+    present = c.present_families(snap.models)
+    if len(present) <= MAX_FAMILIES:
+        return present
+    return [f for f in present if f != schema.FAMILY_OTHER][:MAX_FAMILIES - 1] + [schema.FAMILY_OTHER]
 
 
 def release_lines(params: Params) -> pd.DataFrame:
