@@ -153,6 +153,26 @@ def test_figures_render_and_follow_parameters(snapshot_dir, board):
         assert a != b
 
 
+@pytest.mark.parametrize("n_moe, n_dense, drawn_moe, drawn_dense", [
+    (8, 30, 5, 5),    # both over: MoE keep half of the cap, dense the other half
+    (3, 30, 3, 7),    # few MoE: all of them, dense fill the cap
+    (20, 3, 7, 3),    # few dense: all of them, MoE fill the cap
+    (4, 5, 4, 5),     # under the cap: every model
+])
+def test_scatter_draws_at_most_the_cap_in_all(monkeypatch, n_moe, n_dense, drawn_moe, drawn_dense):
+    monkeypatch.setattr(vc, "MAX_POINTS", 10)
+    tbl = pd.DataFrame({"experts": ["MoE"] * n_moe + ["Dense"] * n_dense,
+                        "params_b": np.arange(1.0, n_moe + n_dense + 1), "average": 50.0})
+    pts = view.scatter_points(tbl, params())
+    assert int((pts["experts"] == "MoE").sum()) == drawn_moe
+    assert int((pts["experts"] == "Dense").sum()) == drawn_dense
+    facts = vc.drawn_facts(pts)
+    assert facts["counts"] == {"MoE": n_moe, "Dense": n_dense}
+    want = [f"{d} of {n} {w} models drawn (a random sample)"
+            for d, n, w in ((drawn_moe, n_moe, "MoE"), (drawn_dense, n_dense, "dense")) if d < n]
+    assert facts["caption"] == "; ".join(want)
+
+
 def test_box_stats_by_hand():
     # Dense scores 1..9 and 40: quartiles (linear) 3.25 / 5.5 / 7.75, IQR 4.5, fences
     # -3.5 and 14.5, so 40 is an outlier and the upper whisker stops at 9. MoE: one score.

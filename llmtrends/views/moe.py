@@ -208,15 +208,18 @@ def _distribution(tbl: pd.DataFrame, params: Params) -> ggplot:
 
 
 def scatter_points(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
-    """The dense then the MoE models the scatter plot draws (each a sample on a large board),
-    and the count of all of each (the legend's)."""
+    """The dense then the MoE models the scatter plot draws (a sample of each on a board with
+    more than ``MAX_POINTS`` of them), and the count of all of each (the legend's)."""
     if c.drawn_facts(tbl) is not None:
         return tbl
     part = tbl[["experts", "params_b", "average"]]
     dense, moe = part.loc[part["experts"] == DENSE], part.loc[part["experts"] == MOE]
     counts = {MOE: len(moe), DENSE: len(dense)}
-    dense, dense_caption = c.thin_points(dense, "dense models")  # the legend keeps the full counts
-    moe, moe_caption = c.thin_points(moe, "MoE models")
+    # at most MAX_POINTS models in all, as in every scatter plot: the MoE models (the rarer
+    # ones, drawn on top) keep up to half of them, or more when there are few dense models
+    moe_max = min(len(moe), max(c.MAX_POINTS - len(dense), c.MAX_POINTS // 2))
+    dense, dense_caption = c.thin_points(dense, "dense models", c.MAX_POINTS - moe_max)  # the legend keeps the full counts
+    moe, moe_caption = c.thin_points(moe, "MoE models", moe_max)
     caption = "; ".join(t for t in (moe_caption, dense_caption) if t)
     data = pd.concat([dense, moe])
     return c.drawn(data.assign(experts=pd.Categorical(data["experts"], categories=list(GROUPS))), caption,
