@@ -34,7 +34,6 @@ DESCRIPTION = ("Average score against the CO₂ cost of evaluating each model, f
                "namespace is on the curated list of official providers). Models whose size is unknown are "
                "left out of the bottom plot.")
 FIGURES = ("cost", "efficiency")
-# the columns each figure reads: a figure worker is sent only these (views.common.figure_table)
 CSV_COLUMNS = {
     "repo_id": "model repository (namespace/name)",
     "type": "model type",
@@ -139,11 +138,10 @@ def _message_figure(text: str, title: str) -> ggplot:
             + theme(figure_size=(c.FIG_WIDTH_IN, c.FIG_HEIGHT_IN)))
 
 
+@c.figure_rows
 def cost_points(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     """The models the cost plot draws (a sample on a large board) and each provider group's
     count of all of them (the legend's)."""
-    if c.drawn_facts(tbl) is not None:
-        return tbl
     groups = list(providers.PROVIDER_GROUPS)
     n = tbl["provider"].value_counts()
     data, caption = c.thin_points(tbl[["provider", "co2_kg", "average"]])

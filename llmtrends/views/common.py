@@ -278,9 +278,9 @@ _DRAWN = "llmtrends_drawn"
 def drawn(data: pd.DataFrame, caption: str, **facts) -> pd.DataFrame:
     """``data`` marked as the rows a figure draws, with its ``caption`` and whatever else the
     figure says of the rows left out (``facts``: counts for a legend, say). A view's
-    ``FIGURE_ROWS`` function returns this, and returns a frame so marked as it is, so the
-    figure comes out the same whether it is drawn from the whole table or from what a
-    worker was sent. Read back with :func:`drawn_facts`."""
+    ``FIGURE_ROWS`` function returns this and, decorated with :func:`figure_rows`, returns
+    a frame so marked as it is, so the figure comes out the same whether it is drawn from
+    the whole table or from what a worker was sent. Read back with :func:`drawn_facts`."""
     out = data.copy(deep=False)
     out.attrs = {_DRAWN: {"caption": caption, **facts}}
     return out
@@ -289,6 +289,16 @@ def drawn(data: pd.DataFrame, caption: str, **facts) -> pd.DataFrame:
 def drawn_facts(data: pd.DataFrame) -> dict | None:
     """The caption and facts :func:`drawn` put on ``data``; None for any other frame."""
     return data.attrs.get(_DRAWN)
+
+
+def figure_rows(fn: Callable[[pd.DataFrame, object], pd.DataFrame]) -> Callable[[pd.DataFrame, object], pd.DataFrame]:
+    """Decorate a view's ``FIGURE_ROWS`` function that returns a :func:`drawn` frame: given
+    such a frame (what a worker was sent), it returns it as it is; given the whole table,
+    it computes the rows. The figure calls it either way."""
+    @functools.wraps(fn)
+    def rows_of(tbl: pd.DataFrame, params) -> pd.DataFrame:
+        return tbl if drawn_facts(tbl) is not None else fn(tbl, params)
+    return rows_of
 
 
 def period_start(dates: pd.Series, aggregation: str) -> pd.Series:

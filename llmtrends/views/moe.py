@@ -34,7 +34,6 @@ DESCRIPTION = ("Average score of mixture-of-experts (MoE) and dense models, for 
                "parameters. Models whose parameter count is unknown, and models without a real repository "
                "creation date (missing, or the Hub's 2022-03-02 placeholder), are left out.")
 FIGURES = ("distribution", "scatter")
-# the columns each figure reads: a figure worker is sent only these (views.common.figure_table)
 MOE, DENSE = "MoE", "Dense"
 GROUPS = (MOE, DENSE)
 ALL_SIZES = "All selected sizes"
@@ -207,11 +206,10 @@ def _distribution(tbl: pd.DataFrame, params: Params) -> ggplot:
         c.theme_study(legend="none"), theme(axis_text_x=element_text(rotation=0, ha="center"))]
 
 
+@c.figure_rows
 def scatter_points(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     """The dense then the MoE models the scatter plot draws (a sample of each on a board with
     more than ``MAX_POINTS`` of them), and the count of all of each (the legend's)."""
-    if c.drawn_facts(tbl) is not None:
-        return tbl
     part = tbl[["experts", "params_b", "average"]]
     dense, moe = part.loc[part["experts"] == DENSE], part.loc[part["experts"] == MOE]
     counts = {MOE: len(moe), DENSE: len(dense)}
@@ -226,11 +224,10 @@ def scatter_points(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
                    counts=counts)
 
 
+@c.figure_rows
 def distribution_rows(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     """What the boxplots draw: :func:`box_stats`, with the counts on the boxes and the top
     score (where the counts go) of all the models."""
-    if c.drawn_facts(tbl) is not None:
-        return tbl
     return c.drawn(box_stats(tbl, params.sizes), "", counts=counts(tbl, params.sizes).to_dict("records"),
                    top=float(tbl["average"].max()))
 

@@ -33,7 +33,6 @@ DESCRIPTION = ("Average score per billion parameters by size class (top: median 
                "without a real repository creation date (missing, or the Hub's 2022-03-02 placeholder), "
                "are left out. Leaderboard v1 gives parameters in whole billions.")
 FIGURES = ("per_billion", "scatter")
-# the columns each figure reads: a figure worker is sent only these (views.common.figure_table)
 MIN_PARAMS_B = 1.0  # "leave out models under 1B" keeps params_b >= 1
 CSV_COLUMNS = {
     "repo_id": "model repository (namespace/name)",
@@ -157,10 +156,9 @@ def _per_billion(tbl: pd.DataFrame, params: Params) -> ggplot:
         c.theme_study(), theme(axis_text_x=element_text(rotation=0, ha="center"))]
 
 
+@c.figure_rows
 def scatter_points(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     """The models the scatter plot draws (a sample on a large board), types as categories."""
-    if c.drawn_facts(tbl) is not None:
-        return tbl
     types = c.kept_levels(params.types, tbl["type"])  # of all the models: a rare type keeps its legend entry
     data, caption = c.thin_points(tbl[["type", "params_b", "average"]])
     return c.drawn(data.assign(type=pd.Categorical(data["type"], categories=types)), caption)

@@ -85,18 +85,16 @@ def table(snap, params: Params) -> pd.DataFrame:
     return c.shown(out, len(points))
 
 
+@c.figure_rows
 def score_points(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     """The models the score plot draws (a sample on a large board), types as categories."""
-    if c.drawn_facts(tbl) is not None:
-        return tbl
     pts, caption = c.thin_points(tbl.loc[tbl["series"] == "model", ["type", "created_at", "average"]])
     return c.drawn(pts.assign(type=pd.Categorical(pts["type"], categories=list(params.types))), caption)
 
 
+@c.figure_rows
 def total_rows(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     """The running totals the totals plot draws (the cumulative rows, not the models')."""
-    if c.drawn_facts(tbl) is not None:
-        return tbl
     return c.drawn(tbl.loc[tbl["series"] == "cumulative", ["type", "period", "total_models"]], "")
 
 
