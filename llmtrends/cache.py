@@ -58,6 +58,12 @@ class BoundedLRU:
             _, (_, old) = self._items.popitem(last=False)
             self._size -= old
 
+    def peek(self, key: Hashable) -> object | None:
+        """The value for ``key``, or None, without counting a hit or changing the order."""
+        with self._lock:
+            item = self._items.get(key)
+            return None if item is None else item[0]
+
     def __contains__(self, key: Hashable) -> bool:
         """Whether ``key`` is cached (not counted as a hit, order unchanged)."""
         with self._lock:

@@ -34,8 +34,7 @@ from pathlib import Path
 log = logging.getLogger("llmtrends.figstore")
 
 # The libraries whose versions change how a figure looks (their own code draws it).
-DRAWING_LIBRARIES = ("plotnine", "matplotlib", "mizani", "pandas", "numpy", "pillow", "scikit-misc",
-                     "statsmodels", "scipy")
+DRAWING_LIBRARIES = ("plotnine", "matplotlib", "mizani", "pandas", "numpy", "pillow", "scikit-misc")
 SUFFIX = ".fig"
 # What a stored file must start and end with, by format (the end: PNG's IEND chunk, SVG's
 # closing tag, PDF's end-of-file marker, allowing trailing whitespace).
@@ -107,6 +106,10 @@ class FigureStore:
             return None
         self.reads += 1
         return data
+
+    def has(self, key: Hashable) -> bool:
+        """Whether a file is stored for ``key`` (not read or checked)."""
+        return self.folder is not None and (self.folder / self._name(key)).is_file()
 
     def put(self, key: Hashable, data: bytes) -> None:
         """Store ``data`` for ``key`` (temporary file, then rename); turns the store off when

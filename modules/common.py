@@ -111,8 +111,15 @@ def _figure_future(view, which: str, params, tbl, s, fmt: str = "png", dpi: int 
     return fut
 
 
+def _shown_key(view, s, params) -> tuple:
+    """The figure store's key for the number of models a default table shows (its provenance)."""
+    return ("models shown",) + _table_key(view, s, params)
+
+
 def _from_store(snapshots: Mapping, views, boards: Sequence[str], store: figstore.FigureStore) -> int:
-    """Put the default figures the store holds into FIGURES; returns how many it held."""
+    """Put the default figures the store holds into FIGURES, and the number of models their
+    tables show into SHOWN (so a session's first tab needs no table at all); returns how
+    many figures it held."""
     found = 0
     for board in boards:
         s = snapshots[board]
@@ -121,6 +128,9 @@ def _from_store(snapshots: Mapping, views, boards: Sequence[str], store: figstor
                 params = view.Params.defaults(s)
             except vc.ViewError:
                 continue
+            shown = store.get(_shown_key(view, s, params), "count")
+            if shown is not None and shown.isdigit():
+                SHOWN.put(_table_key(view, s, params), int(shown))
             for which in view.FIGURES:
                 key = _figure_key(view, which, params, s)
                 data = store.get(key)
@@ -135,9 +145,12 @@ def prewarm(snapshots: Mapping, views, first_board: str | None = None,
     """Render every view's default figures on every board in a background thread.
 
     What every new session shows first is then a cache hit. The figures the ``store``
-    kept from an earlier run come first (read from disk, milliseconds); the others are
-    rendered and kept there for the next start. The default board's views go first, in tab
-    order; a selection a view cannot plot is skipped. Each table and figure waits until the
+    kept from an earlier run come first (read from disk, milliseconds), with the number of
+    models each default table shows (its provenance line); the others are rendered and kept
+    there for the next start, and so are the default figures a session drew before prewarm
+    reached them (the first visitor's default tab). A view whose figures and count are all
+    at hand costs no table. The default board's views go first, in tab order; a selection
+    a view cannot plot is skipped. Each table and figure waits until the
     sessions' own renders are over (:func:`_sessions_quiet`): a user changing a control
     while the app warms up does not queue behind figures nobody asked for.
     """
@@ -154,16 +167,27 @@ def prewarm(snapshots: Mapping, views, first_board: str | None = None,
             s = snapshots[board]
             for view in views:
                 try:
-                    _sessions_quiet()  # the table is computed here, in the app process
                     params = view.Params.defaults(s)
-                    tbl = _table(view, s, params)
-                    for which in view.FIGURES:
-                        key = _figure_key(view, which, params, s)
-                        if key in FIGURES:
+                    keys = {which: _figure_key(view, which, params, s) for which in view.FIGURES}
+                    shown, tbl = SHOWN.get(_table_key(view, s, params)), None
+                    if shown is None or not all(key in FIGURES for key in keys.values()):
+                        _sessions_quiet()  # the table is computed here, in the app process
+                        tbl = _table(view, s, params)
+                        shown = tbl.attrs.get("models_shown")
+                    # keep for the next start what the store lacks, however it was drawn: the
+                    # default tab's figures, mostly, are drawn by the first session
+                    if isinstance(shown, int) and not store.has(_shown_key(view, s, params)):
+                        store.put(_shown_key(view, s, params), str(shown).encode("ascii"))
+                    for which, key in keys.items():
+                        drawn = FIGURES.peek(key)
+                        if drawn is not None:
+                            if not store.has(key):
+                                store.put(key, drawn)
                             continue
                         _sessions_quiet()
+                        tbl = _table(view, s, params) if tbl is None else tbl
 
-                        def fresh(which=which):
+                        def fresh(which=which, key=key, tbl=tbl):
                             data = RENDERER.render(view.ID, which, params, tbl, "png")
                             store.put(key, data)
                             return data

@@ -96,26 +96,82 @@ def test_prewarm_keeps_its_figures_and_a_restart_reads_them_without_rendering(sn
     monkeypatch.setattr(mc, "_LAST_RENDER", [0.0])
     monkeypatch.setattr(mc, "PREWARM_QUIET_S", 0.0)
     monkeypatch.setattr(mc, "TABLES", cache.TableCache(max_bytes=16 * 1024 * 1024))
+    monkeypatch.setattr(mc, "SHOWN", cache.ValueCache())
     # first start: rendered (in this process) and stored
     monkeypatch.setattr(mc, "FIGURES", render.FigureCache(max_bytes=16 * 1024 * 1024))
     mc.prewarm({"v2": snap}, [view], "v2", store=figstore.FigureStore(tmp_path)).join(timeout=300)
     rendered = {w: mc.FIGURES.get(mc._figure_key(view, w, view.Params.defaults(snap), snap)) for w in view.FIGURES}
     assert all(png is not None and png[:8] == b"\x89PNG\r\n\x1a\n" for png in rendered.values())
-    assert len([p for p in tmp_path.iterdir() if p.suffix == figstore.SUFFIX]) == len(view.FIGURES)
+    # one file per figure, and one for the number of models the table shows
+    assert len([p for p in tmp_path.iterdir() if p.suffix == figstore.SUFFIX]) == len(view.FIGURES) + 1
 
     # a restart: empty caches, and rendering now fails -- the figures must come from the store
     def no_render(*args, **kwargs):
         raise AssertionError("a stored figure was rendered again")
 
     monkeypatch.setattr(mc, "FIGURES", render.FigureCache(max_bytes=16 * 1024 * 1024))
+    monkeypatch.setattr(mc, "SHOWN", cache.ValueCache())
     monkeypatch.setattr(mc.RENDERER, "render", no_render)
+
+    def no_table(*args, **kwargs):
+        raise AssertionError("a table was computed although its figures and count were stored")
+
+    monkeypatch.setattr(mc, "_table", no_table)
     restarted = figstore.FigureStore(tmp_path)
     mc.prewarm({"v2": snap}, [view], "v2", store=restarted).join(timeout=300)
     for w in view.FIGURES:
         assert mc.FIGURES.get(mc._figure_key(view, w, view.Params.defaults(snap), snap)) == rendered[w]
-    assert restarted.reads == len(view.FIGURES) and restarted.writes == 0
-    # the figures equal a fresh render of the same selection
+    assert restarted.reads == len(view.FIGURES) + 1 and restarted.writes == 0
+    # the figures equal a fresh render of the same selection, and the count the table's
     params = view.Params.defaults(snap)
     tbl = view.table(snap, params)
+    assert mc.SHOWN.get(mc._table_key(view, snap, params)) == tbl.attrs["models_shown"] > 0
     for w in view.FIGURES:
         assert rendered[w] == render.figure_bytes(view.figure(tbl, params, w), "png")
+
+
+def test_prewarm_keeps_the_figures_a_session_drew_first(snapshot_dir, tmp_path, monkeypatch):
+    """The first visitor's default tab is drawn by the session, before prewarm reaches it:
+    prewarm must still keep those figures, or every restart draws them again."""
+    from modules import common as mc
+
+    snap = store.read_snapshot(snapshot_dir, "v2")
+    view = by_id("official")
+    params = view.Params.defaults(snap)
+    monkeypatch.setattr(mc, "_INFLIGHT", {})
+    monkeypatch.setattr(mc, "_LAST_RENDER", [0.0])
+    monkeypatch.setattr(mc, "PREWARM_QUIET_S", 0.0)
+    monkeypatch.setattr(mc, "PREWARM_START_S", 0.0)
+    monkeypatch.setattr(mc, "TABLES", cache.TableCache(max_bytes=16 * 1024 * 1024))
+    monkeypatch.setattr(mc, "SHOWN", cache.ValueCache())
+    monkeypatch.setattr(mc, "FIGURES", render.FigureCache(max_bytes=16 * 1024 * 1024))
+    tbl = view.table(snap, params)
+    by_session = {w: render.figure_bytes(view.figure(tbl, params, w), "png") for w in view.FIGURES}
+    for w, png in by_session.items():  # what a session's plot output leaves in the cache
+        mc.FIGURES.get_or_render(mc._figure_key(view, w, params, snap), lambda png=png: png)
+
+    def no_render(*args, **kwargs):
+        raise AssertionError("a figure already in the cache was rendered again")
+
+    monkeypatch.setattr(mc.RENDERER, "render", no_render)
+    kept = figstore.FigureStore(tmp_path)
+    mc.prewarm({"v2": snap}, [view], "v2", store=kept).join(timeout=300)
+    assert kept.writes == len(view.FIGURES) + 1  # and the table's count of models
+    restarted = figstore.FigureStore(tmp_path)  # the next start reads the session's renders
+    for w in view.FIGURES:
+        assert restarted.get(mc._figure_key(view, w, params, snap)) == by_session[w]
+    # a third start puts nothing: the files are there already
+    monkeypatch.setattr(mc, "FIGURES", render.FigureCache(max_bytes=16 * 1024 * 1024))
+    monkeypatch.setattr(mc, "SHOWN", cache.ValueCache())
+    third = figstore.FigureStore(tmp_path)
+    mc.prewarm({"v2": snap}, [view], "v2", store=third).join(timeout=300)
+    assert third.writes == 0 and third.reads == len(view.FIGURES) + 1
+
+
+def test_peek_counts_no_hit_and_keeps_the_order():
+    c = cache.BoundedLRU(max_bytes=2)
+    c._store("a", b"1", 1)
+    c._store("b", b"2", 1)
+    assert c.peek("a") == b"1" and c.peek("zz") is None and c.hits == 0
+    c._store("c", b"3", 1)  # "a" is still the least recently used: evicted
+    assert "a" not in c and "b" in c and "c" in c
