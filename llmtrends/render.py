@@ -70,11 +70,11 @@ def view_figure_bytes(view_id: str, which: str, params, tbl, fmt: str = "png", d
 
 def warm_up() -> None:
     """Draw one small figure using what the views' figures use (text, legends, facets, dates,
-    trend lines: statsmodels, loess), so the lazily imported modules and matplotlib's font
+    trend lines: least squares, loess), so the lazily imported modules and matplotlib's font
     caches are loaded. The fork server does this once; its workers inherit it all."""
     import numpy as np
     import pandas as pd
-    from plotnine import aes, facet_wrap, geom_point, geom_rect, geom_smooth, geom_text, ggplot, labs
+    from plotnine import aes, facet_wrap, geom_point, geom_rect, geom_text, ggplot, labs
 
     from .views import common as vc
 
@@ -83,7 +83,7 @@ def warm_up() -> None:
     data = pd.DataFrame({"x": x, "y": np.sin(x / 5.0) + x / 20.0, "g": ["a", "b"] * (n // 2),
                          "t": pd.date_range("2024-01-01", periods=n, freq="D")})
     fig = (ggplot(data, aes("x", "y", color="g"))
-           + geom_point() + geom_smooth(method="lm", se=False) + geom_smooth(method="loess", se=False)
+           + geom_point() + vc.smooth(method=vc.linear_trend, se=False) + vc.smooth(method="loess", se=False)
            + geom_text(aes(label="g"), data=data.head(2), size=8)
            + geom_rect(aes(xmin="x", xmax="x", ymin="y", ymax="y"), data=data.head(2), inherit_aes=False)
            + facet_wrap("g") + labs(title="warm-up") + vc.theme_study())

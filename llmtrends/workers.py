@@ -123,7 +123,7 @@ class RenderPool:
     def render(self, view_id: str, which: str, params, tbl, fmt: str = "png", dpi: int | None = None) -> bytes:
         """The figure's bytes, exactly as ``render.view_figure_bytes`` in this process makes them
         (``dpi`` defaults to ``render.SCREEN_DPI``). A figure asked for while the workers still
-        start waits for them: rendering it here would load plotnine, matplotlib and statsmodels
+        start waits for them: rendering it here would load plotnine and matplotlib
         into this process for good (~120 MB), which otherwise never imports them."""
         from .render import SCREEN_DPI, view_figure_bytes  # imports plotnine only when it renders
         from .views import by_id

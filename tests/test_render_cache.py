@@ -12,8 +12,11 @@
 from __future__ import annotations
 
 import pickle
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -506,7 +509,7 @@ def test_a_linear_trend_renders_after_a_loess_trend_in_the_same_process(snapshot
     # linear trend, which fails. vc.smooth gives each trend its own dict. A worker renders
     # score trends (loess) and then params / CO2 (lm) in one process: so does this test.
     loess = vc.smooth(method="loess", se=False)
-    linear = vc.smooth(method="lm", se=False)
+    linear = vc.smooth(method=vc.linear_trend, se=False)
     assert loess._stat.params["method_args"] is not linear._stat.params["method_args"]
     snap = snapshots["v2"]
     for vid, which in (("score_trends", "scores"), ("params_score", "scatter"), ("co2", "cost")):
@@ -515,3 +518,56 @@ def test_a_linear_trend_renders_after_a_loess_trend_in_the_same_process(snapshot
         png = render.figure_bytes(view.figure(view.table(snap, params), params, which), "png")
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert "span" not in linear._stat.params["method_args"]
+
+
+def test_linear_trend_is_the_least_squares_line():
+    # exact line: the fit must give it back
+    data = pd.DataFrame({"x": [1.0, 2.0, 4.0, 8.0], "y": [5.0, 8.0, 14.0, 26.0]})  # y = 2 + 3x
+    out = vc.linear_trend(data, np.array([0.0, 10.0]), {"se": False})
+    assert out["x"].tolist() == [0.0, 10.0]
+    assert np.allclose(out["y"], [2.0, 32.0])
+    # noisy points: slope = cov(x, y) / var(x), intercept = mean(y) - slope * mean(x), by hand
+    rng = np.random.default_rng(7)
+    x = rng.uniform(0.1, 70.0, 400)
+    y = 40 + 0.2 * x + rng.normal(0, 5, 400)
+    slope = ((x - x.mean()) * (y - y.mean())).sum() / ((x - x.mean()) ** 2).sum()
+    intercept = y.mean() - slope * x.mean()
+    xseq = np.linspace(x.min(), x.max(), 80)
+    fitted = vc.linear_trend(pd.DataFrame({"x": x, "y": y}), xseq, {"se": False})
+    assert np.allclose(fitted["y"], intercept + slope * xseq, rtol=1e-12, atol=1e-9)
+    # and the line plotnine's own "lm" (statsmodels OLS) draws
+    from plotnine.stats.smoothers import lm
+
+    theirs = lm(pd.DataFrame({"x": x, "y": y}), xseq, {"formula": None, "method_args": {}, "se": False})
+    assert np.allclose(fitted["y"], theirs["y"], rtol=1e-12, atol=1e-9)
+    with pytest.raises(ValueError, match="confidence band"):
+        vc.linear_trend(data, np.array([0.0]), {"se": True})
+
+
+def test_figures_render_without_statsmodels(snapshot_dir):
+    # the straight trends are fitted with numpy: a worker rendering every figure never imports
+    # statsmodels (and scipy with it), a second of its start and tens of MB
+    code = (
+        "import sys\n"
+        "from llmtrends import render, store\n"
+        "from llmtrends.views import VIEWS, common as vc\n"
+        f"snaps = {{b: store.read_snapshot({str(snapshot_dir)!r}, b) for b in ('v1', 'v2')}}\n"
+        "render.warm_up()\n"
+        "n = 0\n"
+        "for snap in snaps.values():\n"
+        "    for view in VIEWS:\n"
+        "        params = view.Params.defaults(snap)\n"
+        "        try:\n"
+        "            tbl = view.table(snap, params)\n"
+        "        except vc.ViewError:\n"
+        "            continue\n"
+        "        for which in view.FIGURES:\n"
+        "            render.figure_bytes(view.figure(tbl, params, which))\n"
+        "            n += 1\n"
+        "print(n, 'statsmodels' in sys.modules, 'scipy' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert out.returncode == 0, out.stderr[-2000:]
+    n, statsmodels_loaded, scipy_loaded = out.stdout.split()
+    assert int(n) >= 30 and statsmodels_loaded == "False" and scipy_loaded == "False"

@@ -170,7 +170,7 @@ def _cost(tbl: pd.DataFrame, params: Params) -> ggplot:
     fit = data.groupby("provider", observed=True).filter(lambda g: len(g) >= 3 and g["co2_kg"].nunique() >= 2)
     x = (scale_x_log10(labels=c.number_labels) if params.log_scale else scale_x_continuous())
     word = " (log scale)" if params.log_scale else ""
-    trend = [c.smooth(data=fit, method="lm", se=False, size=1.2)] if not fit.empty else []
+    trend = [c.smooth(data=fit, method=c.linear_trend, se=False, size=1.2)] if not fit.empty else []
     # one ggplot plus a list: plotnine copies the whole plot on every "+", once for a list
     return ggplot(data, aes("co2_kg", "average", color="provider")) + [
         geom_point(alpha=0.4, size=1.4),

@@ -181,7 +181,7 @@ def _scatter(tbl: pd.DataFrame, params: Params) -> ggplot:
     caption = c.drawn_facts(data)["caption"]
     # a trend needs a few models spread over more than one size
     fit = data.groupby("type", observed=True).filter(lambda g: len(g) >= 3 and g["params_b"].nunique() >= 2)
-    trend = [c.smooth(data=fit, method="lm", se=False, size=1.1)] if not fit.empty else []
+    trend = [c.smooth(data=fit, method=c.linear_trend, se=False, size=1.1)] if not fit.empty else []
     return ggplot(data, aes("params_b", "average", color="type")) + [
         geom_point(alpha=0.45, size=1.4),
         scale_x_log10(labels=c.number_labels),
