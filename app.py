@@ -12,9 +12,15 @@ from pathlib import Path
 
 from llmtrends import config, workers
 
+DATA_DIR = config.data_dir(Path(__file__).parent)
 # Start the figure workers first: their fork server imports and warms up on the other core
-# while this process imports the views and loads the boards.
-workers.shared().start_background()
+# while this process imports the views and loads the boards. Unless the figure store holds
+# the first tab a new session shows (checked from the manifests, in milliseconds): then
+# nothing needs a worker that early, and the warm-up's second of CPU would compete with
+# serving the first page; they start a moment after the first tab opens (below).
+DEFER_WORKERS = config.first_tab_stored(DATA_DIR)
+if not DEFER_WORKERS:
+    workers.shared().start_background()
 
 from shiny import App, reactive, ui  # noqa: E402
 
@@ -28,11 +34,12 @@ shiny_speedups.install()  # py-shiny's per-session introspection, once per place
 
 logging.basicConfig(level=config.log_level(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-DATA_DIR = config.data_dir(Path(__file__).parent)
 SNAPSHOTS, LOAD_ERRORS = store.load_snapshots(DATA_DIR)
 BOARDS = list(SNAPSHOTS)
 DEFAULT_BOARD = config.default_board(BOARDS)
 CSS = Path(__file__).parent / "www" / "app.css"
+WORKERS_AFTER_TAB_S = 1.0  # deferred workers: start this long after the first tab opens,
+WORKERS_AT_THE_LATEST_S = 5.0  # or this long after start without a visitor
 # The modules and both boards live as long as the process: keep them out of the garbage
 # collector's full collections, which would otherwise walk them again and again.
 gc.freeze()
@@ -105,5 +112,8 @@ def _missing_server(input, output, session):
 
 
 app = App(_page(), server) if SNAPSHOTS else App(_missing_page(), _missing_server)
+if DEFER_WORKERS:  # a figure asked for before then starts them at once
+    workers.shared().start_background(after=modules_common.TAB_OPENED, delay_s=WORKERS_AFTER_TAB_S,
+                                      max_wait_s=WORKERS_AT_THE_LATEST_S)
 if SNAPSHOTS and config.prewarm():  # what every new session shows first, rendered once, in the background
     modules_common.prewarm(SNAPSHOTS, VIEWS, DEFAULT_BOARD, store=config.figure_store(DATA_DIR))

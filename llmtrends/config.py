@@ -72,3 +72,16 @@ def figure_store(data_dir: Path):
     from . import figstore
 
     return figstore.from_setting(os.environ.get("LLMTRENDS_FIGURE_STORE"), data_dir)
+
+
+def first_tab_stored(data_dir: Path) -> bool:
+    """Whether the figure store holds what a new session shows first (the default board's
+    first tab, marked by prewarm) for this code and the snapshots in ``data_dir``: checked
+    from the manifests alone, before the snapshots load. False when prewarm is off, since
+    prewarm is what reads the store."""
+    from . import figstore
+
+    if not prewarm():
+        return False
+    versions = figstore.manifest_versions(data_dir)
+    return figure_store(data_dir).holds_first_tab(versions, default_board(list(versions)))

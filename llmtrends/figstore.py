@@ -17,25 +17,34 @@ rendered it:
 * :meth:`FigureStore.prune` removes the files that the running app did not ask for, so
   the folder holds one app's default figures (about 40 files, 3 MB), not every version's.
 
+Once it holds everything the first tab of a new session shows, prewarm leaves a marker
+(:meth:`FigureStore.mark_first_tab`) named by the code and the snapshots' versions. The
+next start checks it before it loads anything (:func:`holds_first_tab`, manifests only):
+then the figure workers can wait until the first page is out (``app.py``).
+
 An unwritable folder (a read-only deployment) turns the store off with one warning.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import tempfile
 import threading
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
+
+from . import schema
 
 log = logging.getLogger("llmtrends.figstore")
 
 # The libraries whose versions change how a figure looks (their own code draws it).
 DRAWING_LIBRARIES = ("plotnine", "matplotlib", "mizani", "pandas", "numpy", "pillow", "scikit-misc")
 SUFFIX = ".fig"
+FIRST_TAB = ".first-tab-"  # the marker's name: this prefix and a hash of code, board and data
 # What a stored file must start and end with, by format (the end: PNG's IEND chunk, SVG's
 # closing tag, PDF's end-of-file marker, allowing trailing whitespace).
 SIGNATURES = {"png": (b"\x89PNG\r\n\x1a\n", b"IEND\xaeB`\x82"), "svg": (b"<?xml", b"</svg>"),
@@ -134,6 +143,31 @@ class FigureStore:
             return
         self.writes += 1
 
+    def _first_tab_name(self, versions: Mapping[str, str], board: str | None) -> str:
+        text = f"{code_fingerprint()}\n{board}\n{sorted(versions.items())!r}"
+        return FIRST_TAB + hashlib.sha256(text.encode()).hexdigest()[:24]
+
+    def holds_first_tab(self, versions: Mapping[str, str], board: str | None) -> bool:
+        """Whether prewarm marked the first tab of ``board`` stored, for this code and the
+        snapshots of these ``versions`` (board -> version)."""
+        return self.folder is not None and (self.folder / self._first_tab_name(versions, board)).is_file()
+
+    def mark_first_tab(self, versions: Mapping[str, str], board: str | None) -> None:
+        """Record that the store holds the first tab of ``board`` for this code and data (the
+        marker of other code or data is removed)."""
+        if self.folder is None:
+            return
+        name = self._first_tab_name(versions, board)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            (self.folder / name).touch()
+            for path in self.folder.glob(FIRST_TAB + "*"):
+                if path.name != name:
+                    path.unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("figure store %s: could not mark the first tab stored (%s)", self.folder,
+                        exc.strerror or exc)
+
     def prune(self, keep: Iterable[Hashable] = ()) -> int:
         """Remove stored figures (and stray temporary files) this store was not asked for and
         that are not in ``keep``; returns how many files were removed."""
@@ -161,3 +195,19 @@ def from_setting(value: str | None, data_dir: Path) -> FigureStore:
     if value.lower() in ("0", "off", "no", "false"):
         return FigureStore(None)
     return FigureStore(Path(value).expanduser() if value else data_dir / ".figures")
+
+
+def manifest_versions(data_dir: Path) -> dict[str, str]:
+    """Each board's snapshot version (``Snapshot.version``) read from its manifest alone:
+    what :func:`holds_first_tab` checks before the app loads (and imports) anything else.
+    A board without a readable manifest is left out."""
+    versions = {}
+    for board in schema.BOARDS:
+        try:
+            with open(Path(data_dir) / board / schema.MANIFEST_FILE, encoding="utf-8") as fh:
+                manifest = json.load(fh)
+        except (OSError, ValueError):
+            continue
+        if isinstance(manifest, dict):
+            versions[board] = schema.snapshot_version(manifest)
+    return versions

@@ -13,6 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 BOARDS = ("v1", "v2")
+# Each board's processed snapshot is data/<board>/models.parquet (+ commit_authors.parquet)
+# and this manifest, which says where it came from and the hash of its content.
+MANIFEST_FILE = "manifest.json"
+
+
+def snapshot_version(manifest: dict) -> str:
+    """A short id of a snapshot's content, from its manifest (caches, figure store, provenance)."""
+    return str(manifest.get("models_sha256", ""))[:12]
+
 
 # --------------------------------------------------------------------------- types
 # The leaderboard's type words, without emoji; the order is the legend order.

@@ -21,7 +21,7 @@ from . import __version__, schema
 
 MODELS_FILE = "models.parquet"
 COMMITS_FILE = "commit_authors.parquet"
-MANIFEST_FILE = "manifest.json"
+MANIFEST_FILE = schema.MANIFEST_FILE
 
 
 class SnapshotError(RuntimeError):
@@ -40,7 +40,7 @@ class Snapshot:
     @property
     def version(self) -> str:
         """A short id of the snapshot's content (for caches and provenance)."""
-        return str(self.manifest.get("models_sha256", ""))[:12]
+        return schema.snapshot_version(self.manifest)
 
 
 def code_version() -> str:

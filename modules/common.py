@@ -68,6 +68,9 @@ _LAST_RENDER = [0.0]
 PREWARM_QUIET_S = 1.0
 PREWARM_START_S = 2.0
 PREWARM_MAX_WAIT_S = 30.0
+# Set when a session first opens a tab: when the figure store holds the first tab, the
+# figure workers start a moment after this (app.py), not while the first page is served.
+TAB_OPENED = threading.Event()
 
 
 def _mark_activity() -> None:
@@ -156,6 +159,7 @@ def prewarm(snapshots: Mapping, views, first_board: str | None = None,
     """
     boards = sorted(snapshots, key=lambda b: b != first_board)
     store = store or figstore.FigureStore(None)
+    versions = {b: s.version for b, s in snapshots.items()}
 
     def work():
         if store.enabled:
@@ -192,6 +196,10 @@ def prewarm(snapshots: Mapping, views, first_board: str | None = None,
                             store.put(key, data)
                             return data
                         FIGURES.get_or_render(key, fresh)
+                    if board == boards[0] and view is views[0] and all(map(store.has, keys.values())) \
+                            and store.has(_shown_key(view, s, params)):
+                        # what a new session shows first is on disk: the next start's workers can wait
+                        store.mark_first_tab(versions, board)
                 except vc.ViewError:
                     continue
                 except Exception:  # noqa: BLE001 -- a broken view must not stop the others
@@ -358,6 +366,7 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
     """
     marker_in_page = drawn_in_page(snap, page_board)
     _mark_activity()  # a session opened this tab: prewarm waits a moment
+    TAB_OPENED.set()
 
     @render.ui
     def board_marker():

@@ -157,6 +157,8 @@ def test_prewarm_keeps_the_figures_a_session_drew_first(snapshot_dir, tmp_path, 
     kept = figstore.FigureStore(tmp_path)
     mc.prewarm({"v2": snap}, [view], "v2", store=kept).join(timeout=300)
     assert kept.writes == len(view.FIGURES) + 1  # and the table's count of models
+    # the store now holds the first tab: the next start's workers may wait
+    assert kept.holds_first_tab({"v2": snap.version}, "v2")
     restarted = figstore.FigureStore(tmp_path)  # the next start reads the session's renders
     for w in view.FIGURES:
         assert restarted.get(mc._figure_key(view, w, params, snap)) == by_session[w]
@@ -175,3 +177,29 @@ def test_peek_counts_no_hit_and_keeps_the_order():
     assert c.peek("a") == b"1" and c.peek("zz") is None and c.hits == 0
     c._store("c", b"3", 1)  # "a" is still the least recently used: evicted
     assert "a" not in c and "b" in c and "c" in c
+
+
+def test_the_first_tab_marker_is_for_this_code_board_and_data(tmp_path, monkeypatch):
+    versions = {"v1": "aaaaaaaaaaaa", "v2": "bbbbbbbbbbbb"}
+    s = figstore.FigureStore(tmp_path / "not yet made")
+    assert not s.holds_first_tab(versions, "v2")
+    s.mark_first_tab(versions, "v2")
+    assert figstore.FigureStore(tmp_path / "not yet made").holds_first_tab(versions, "v2")
+    assert not s.holds_first_tab(versions, "v1")  # another default board
+    assert not s.holds_first_tab({**versions, "v2": "cccccccccccc"}, "v2")  # rebuilt data
+    monkeypatch.setattr(figstore, "_FINGERPRINT", ["other code"])
+    assert not s.holds_first_tab(versions, "v2")
+    s.mark_first_tab(versions, "v2")  # the other code's marker replaces the old one
+    assert len([p for p in (tmp_path / "not yet made").iterdir() if p.name.startswith(figstore.FIRST_TAB)]) == 1
+    assert not figstore.FigureStore(None).holds_first_tab(versions, "v2")
+
+
+def test_manifest_versions_are_the_snapshots_versions(snapshot_dir, tmp_path):
+    got = figstore.manifest_versions(snapshot_dir)
+    assert got == {b: store.read_snapshot(snapshot_dir, b).version for b in ("v1", "v2")}
+    assert all(len(v) == 12 for v in got.values())
+    (tmp_path / "v1").mkdir()
+    (tmp_path / "v1" / "manifest.json").write_text("{not json")
+    (tmp_path / "v2").mkdir()
+    (tmp_path / "v2" / "manifest.json").write_text('{"models_sha256": "0123456789abcdef"}')
+    assert figstore.manifest_versions(tmp_path) == {"v2": "0123456789ab"}

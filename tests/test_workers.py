@@ -251,3 +251,52 @@ def test_the_app_process_never_imports_the_plotting_libraries(snapshot_dir, tmp_
     assert out.returncode == 0, out.stderr[-2000:]
     assert "figures 2" in out.stdout, out.stdout + out.stderr[-2000:]
     assert "loaded []" in out.stdout, out.stdout
+
+
+def test_background_start_waits_for_its_event_or_its_longest_wait():
+    started = []
+
+    class Recording(workers.RenderPool):
+        def start(self):
+            started.append(time.monotonic())
+
+    opened = threading.Event()
+    p = Recording(0)
+    t0 = time.monotonic()
+    thread = p.start_background(after=opened, delay_s=0.2, max_wait_s=30.0)
+    time.sleep(0.3)
+    assert started == []  # no tab opened yet
+    opened.set()
+    t_set = time.monotonic()
+    thread.join(timeout=10)
+    assert len(started) == 1 and started[0] - t_set >= 0.2
+    # nobody comes: they start after the longest wait, without the delay
+    t0 = time.monotonic()
+    Recording(0).start_background(after=threading.Event(), delay_s=5.0, max_wait_s=0.3).join(timeout=10)
+    assert len(started) == 2 and 0.3 <= started[1] - t0 < 3.0
+
+
+@pytest.mark.parametrize("marked", [True, False])
+def test_the_app_defers_its_workers_only_when_the_store_holds_the_first_tab(snapshot_dir, tmp_path, marked):
+    from llmtrends import figstore
+
+    folder = tmp_path / "figs"
+    versions = figstore.manifest_versions(snapshot_dir)
+    if marked:
+        figstore.FigureStore(folder).mark_first_tab(versions, "v2")
+    script = (
+        "import app\n"
+        "from llmtrends import workers\n"
+        "print('deferred', app.DEFER_WORKERS, 'pool', workers.shared()._executor is not None)\n"
+    )
+    env = dict(os.environ, LLMTRENDS_DATA=str(snapshot_dir), LLMTRENDS_RENDER_WORKERS="1",
+               LLMTRENDS_FIGURE_STORE=str(folder), LLMTRENDS_PREWARM="1")
+    env.pop("LLMTRENDS_BOARD", None)
+    out = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    line = [ln for ln in out.stdout.splitlines() if ln.startswith("deferred")][-1]
+    if marked:  # nothing started during the import (no tab opened, 5 s not over)
+        assert line == "deferred True pool False", out.stdout
+    else:  # started first thing (the pool exists once the background thread ran)
+        assert line.startswith("deferred False"), out.stdout
