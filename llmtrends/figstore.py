@@ -116,9 +116,21 @@ class FigureStore:
         self.reads += 1
         return data
 
+    def _holds(self, name: str) -> bool:
+        return self.folder is not None and (self.folder / name).is_file()
+
     def has(self, key: Hashable) -> bool:
         """Whether a file is stored for ``key`` (not read or checked)."""
-        return self.folder is not None and (self.folder / self._name(key)).is_file()
+        return self._holds(self._name(key))
+
+    def get_count(self, key: Hashable) -> int | None:
+        """The number stored for ``key`` by :meth:`put_count`, or None."""
+        data = self.get(key, "count")
+        return int(data) if data is not None and data.isdigit() else None
+
+    def put_count(self, key: Hashable, n: int) -> None:
+        """Store a number (a table's count of models) for ``key``."""
+        self.put(key, str(int(n)).encode("ascii"))
 
     def put(self, key: Hashable, data: bytes) -> None:
         """Store ``data`` for ``key`` (temporary file, then rename); turns the store off when
@@ -150,7 +162,7 @@ class FigureStore:
     def holds_first_tab(self, versions: Mapping[str, str], board: str | None) -> bool:
         """Whether prewarm marked the first tab of ``board`` stored, for this code and the
         snapshots of these ``versions`` (board -> version)."""
-        return self.folder is not None and (self.folder / self._first_tab_name(versions, board)).is_file()
+        return self._holds(self._first_tab_name(versions, board))
 
     def mark_first_tab(self, versions: Mapping[str, str], board: str | None) -> None:
         """Record that the store holds the first tab of ``board`` for this code and data (the
@@ -158,6 +170,8 @@ class FigureStore:
         if self.folder is None:
             return
         name = self._first_tab_name(versions, board)
+        if self._holds(name):  # marked by an earlier start: nothing to write
+            return
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             (self.folder / name).touch()

@@ -131,9 +131,9 @@ def _from_store(snapshots: Mapping, views, boards: Sequence[str], store: figstor
                 params = view.Params.defaults(s)
             except vc.ViewError:
                 continue
-            shown = store.get(_shown_key(view, s, params), "count")
-            if shown is not None and shown.isdigit():
-                SHOWN.put(_table_key(view, s, params), int(shown))
+            shown = store.get_count(_shown_key(view, s, params))
+            if shown is not None:
+                SHOWN.put(_table_key(view, s, params), shown)
             for which in view.FIGURES:
                 key = _figure_key(view, which, params, s)
                 data = store.get(key)
@@ -181,7 +181,7 @@ def prewarm(snapshots: Mapping, views, first_board: str | None = None,
                     # keep for the next start what the store lacks, however it was drawn: the
                     # default tab's figures, mostly, are drawn by the first session
                     if isinstance(shown, int) and not store.has(_shown_key(view, s, params)):
-                        store.put(_shown_key(view, s, params), str(shown).encode("ascii"))
+                        store.put_count(_shown_key(view, s, params), shown)
                     for which, key in keys.items():
                         drawn = FIGURES.peek(key)
                         if drawn is not None:
