@@ -3,7 +3,8 @@
 A control change is mostly one figure being drawn (plotnine + matplotlib in a figure
 worker); the browser benchmark's numbers move with this VM's speed, which varies about 2x
 from one minute to the next. This script renders every view's figures at their defaults,
-in this process, as a figure worker does (``gc.freeze()`` after the first render), and
+in this process, as a figure worker does (object string columns, ``gc.freeze()`` after the
+first render), and
 reports per figure:
 
 * ``ms`` -- the median wall time of ``--reps`` renders (PNG, screen resolution);
@@ -65,8 +66,9 @@ def figures(data_dir: Path, boards: list[str] | None, only: list[str] | None) ->
 
 
 def timed(items: list[tuple], reps: int) -> list[dict]:
-    from llmtrends import render
+    from llmtrends import render, speedups
 
+    speedups.use_object_strings()  # as in a figure worker (tables were made before, as in the app)
     for _, view, which, params, tbl in items:  # imports, font caches: as a worker's warm-up
         render.figure_bytes(view.figure(tbl, params, which))
     gc.freeze()
@@ -91,12 +93,13 @@ def timed(items: list[tuple], reps: int) -> list[dict]:
 CHILD = """
 import gc, sys
 from pathlib import Path
-from llmtrends import render, store
+from llmtrends import render, speedups, store
 from llmtrends.views import by_id
 snap = store.read_snapshot(Path(sys.argv[1]), sys.argv[2])
 view = by_id(sys.argv[3])
 params = view.Params.defaults(snap)
 tbl = view.table(snap, params)
+speedups.use_object_strings()  # as in a figure worker
 render.figure_bytes(view.figure(tbl, params, sys.argv[4]))
 gc.freeze()
 for _ in range(int(sys.argv[5])):

@@ -38,6 +38,7 @@ def pyplot():
     matplotlib.use("Agg")  # must precede the first pyplot import
     import matplotlib.pyplot as plt
 
+    speedups.install_figures()  # same figures, fonts' metrics tables read once (see module)
     return plt
 
 

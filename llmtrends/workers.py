@@ -26,8 +26,9 @@ def _init_worker(app_pid: int) -> None:
     # Everything imported so far (plotnine, matplotlib, pandas) lives as long as the worker:
     # keep it out of the garbage collector's full collections, which otherwise walk it on
     # every render (about 15 % of a render's time).
-    from . import views  # noqa: F401 -- import the views once, not on the first render
+    from . import speedups, views  # noqa: F401 -- import the views once, not on the first render
 
+    speedups.use_object_strings()  # (inherited from the fork server too) same figures, faster
     gc.freeze()
     threading.Thread(target=_exit_with, args=(app_pid,), name="llmtrends-watch-app", daemon=True).start()
 

@@ -6,7 +6,8 @@
 * both caches keep to their memory bound, evicting least-recently-used entries
   (sizes worked out by hand);
 * the views' own stacking (``common.stacked``) draws the figure plotnine's stacking draws;
-* the pandas ``isin`` shortcut answers as pandas does.
+* the pandas ``isin`` shortcut answers as pandas does; the figure shortcuts (fonts' tables
+  read once, object strings in figure workers) draw every default figure byte for byte.
 """
 
 from __future__ import annotations
@@ -384,6 +385,57 @@ def test_string_isin_by_hand():
     s = pd.Series(["x/a", "y/b", None, "x/a"], dtype="str")
     assert s.isin(pd.Series(["x/a", "q"], dtype="str")).tolist() == [True, False, False, True]
     assert s.isin([]).tolist() == [False] * 4
+
+
+@pytest.mark.parametrize("board", ["v1", "v2"])
+def test_figures_are_byte_identical_with_and_without_the_figure_shortcuts(snapshots, board):
+    """Every default figure, drawn with the fonts' tables read once and object string
+    columns (as a figure worker draws it) and with matplotlib's and pandas' own code."""
+    def draw_all():
+        return [render.figure_bytes(view.figure(tbl, params, which))
+                for view, params, tbl in _views_at_defaults(snapshots[board]) for which in view.FIGURES]
+
+    render.pyplot()  # installs the font shortcut, as any render does
+    try:
+        assert speedups.use_object_strings(True)
+        assert pd.Series(["a"]).dtype == object
+        ours = draw_all()
+    finally:
+        speedups.use_object_strings(False)
+    speedups.uninstall_figures()
+    try:
+        assert pd.Series(["a"]).dtype != object
+        theirs = draw_all()
+    finally:
+        speedups.install_figures()
+    assert len(ours) >= 16
+    differ = [i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b]
+    assert not differ, f"{board}: figures {differ} differ with the shortcuts"
+
+
+def test_a_fonts_tables_are_read_once_and_equal_its_own():
+    from matplotlib import font_manager
+
+    render.pyplot()
+    path = font_manager.fontManager.findfont(font_manager.FontProperties(family="DejaVu Sans"))
+    font = speedups.text_get_font([path])
+    own = font_manager.get_font([path])
+    for name in ("head", "hhea", "OS/2", "pclt"):
+        assert font.get_sfnt_table(name) == own.get_sfnt_table(name), name
+    assert font.get_sfnt_table("head")["unitsPerEm"] == 2048  # DejaVu Sans, by its spec
+    assert font.get_sfnt_table("OS/2") is font.get_sfnt_table("OS/2")  # read once
+    assert speedups.text_get_font([path]) is font
+    assert font.family_name == own.family_name == "DejaVu Sans"  # anything else: the font's own
+    import matplotlib.text as mtext
+    assert mtext.get_font is speedups.text_get_font
+
+
+def test_rendering_here_leaves_pandas_string_inference_alone(snapshots):
+    view = by_id("official")
+    params, tbl = _defaults(view, snapshots["v2"])
+    before = pd.Series(["a"]).dtype
+    render.figure_bytes(view.figure(tbl, params, "counts"))
+    assert pd.Series(["a"]).dtype == before and before != object
 
 
 def test_per_board_memo_counts_a_board_by_its_models_table():

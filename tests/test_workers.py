@@ -8,6 +8,8 @@
   started again), and the next figures too;
 * workers=0 renders in this process; a pool whose workers cannot start falls back to it;
 * an error raised by a figure reaches the caller as itself (not as a broken pool);
+* a worker makes new string columns object columns (``speedups.use_object_strings``),
+  the app process keeps pandas' string type;
 * ``LLMTRENDS_RENDER_WORKERS`` parsing.
 """
 
@@ -75,6 +77,14 @@ def test_worker_renders_equal_in_process_renders(pool, snapshots, board):
             assert ours == theirs, f"{board}/{view.ID}/{which}: worker and in-process renders differ"
             checked += 1
     assert checked >= 12
+
+
+def test_workers_infer_object_strings_and_this_process_does_not(pool):
+    import pandas as pd
+
+    made_there = pool._pool().submit(pd.Series, ["a", "b"]).result()
+    assert made_there.dtype == object  # created in a worker, with object strings
+    assert pd.Series(["a", "b"]).dtype != object  # here, pandas' own string type
 
 
 def test_worker_svg_and_pdf_equal_in_process(pool, snapshots):
