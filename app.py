@@ -38,6 +38,7 @@ SNAPSHOTS, LOAD_ERRORS = store.load_snapshots(DATA_DIR)
 BOARDS = list(SNAPSHOTS)
 DEFAULT_BOARD = config.default_board(BOARDS)
 CSS = Path(__file__).parent / "www" / "app.css"
+JS = Path(__file__).parent / "www" / "app.js"  # figures a page holds are not sent again (see the file)
 WORKERS_AFTER_TAB_S = 1.0  # deferred workers: start this long after the first tab opens,
 WORKERS_AT_THE_LATEST_S = 5.0  # or this long after start without a visitor
 # The modules and both boards live as long as the process: keep them out of the garbage
@@ -71,7 +72,7 @@ def _page() -> ui.Tag:
         ui.nav_control(switch),
         title="llmtrends",
         id="tab",
-        header=ui.include_css(CSS),
+        header=ui.TagList(ui.include_css(CSS), ui.include_js(JS, method="inline")),
         fillable=False,
         window_title="llmtrends — open LLM leaderboard trends",
     )

@@ -64,6 +64,13 @@ class BoundedLRU:
             item = self._items.get(key)
             return None if item is None else item[0]
 
+    def discard(self, key: Hashable) -> None:
+        """Forget ``key`` (nothing happens if it is not kept)."""
+        with self._lock:
+            item = self._items.pop(key, None)
+            if item is not None:
+                self._size -= item[1]
+
     def __contains__(self, key: Hashable) -> bool:
         """Whether ``key`` is cached (not counted as a hit, order unchanged)."""
         with self._lock:

@@ -345,10 +345,27 @@ def controls_tab(view, build: Callable, names: Sequence[str]) -> tuple[Callable,
     return view_ui, view_server
 
 
-def _plot_img(view, which: str, png: bytes, key: tuple) -> ui.Tag:
-    src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-    return ui.img(src=src, alt=f"{view.TITLE}: {which}", class_="llmtrends-plot",
-                  style="max-width:100%;height:auto;", **{"data-key": str(abs(hash(key)))})
+# A figure a page has been sent is not sent to it again: a plot output remembers the last
+# PAGE_KEEPS figures it sent in full, and sends one of them again as its key alone, which
+# www/app.js turns back into the image it kept (it keeps twice as many per output, so it
+# holds every figure the server counts on; one it lacks all the same, it asks for again
+# through the input ``<output id>_missing``). Going back to a selection seen before then
+# costs a message of a few hundred bytes instead of 50-300 kB of base64 to encode,
+# compress, send, parse and decode.
+PAGE_KEEPS = 4
+
+
+def _plot_img(view, which: str, png: bytes, key: tuple, sent: lcache.ValueCache | None = None) -> ui.Tag:
+    """The figure as an image; as its key alone (``data-reuse``) when ``sent`` says the
+    page holds it already (and then counts it as used again), else in full (counted in)."""
+    page_key = str(abs(hash(key)))  # what the page knows the figure by
+    attrs = {"alt": f"{view.TITLE}: {which}", "class_": "llmtrends-plot", "style": "max-width:100%;height:auto;",
+             "data-key": page_key}
+    if sent is not None and sent.get(page_key) is not None:
+        return ui.img(**attrs, **{"data-reuse": "1"})
+    if sent is not None:
+        sent.put(page_key, True)
+    return ui.img(src="data:image/png;base64," + base64.b64encode(png).decode("ascii"), **attrs)
 
 
 def _filename(view, board: str, which: str, ext: str) -> str:
@@ -410,13 +427,19 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
         return (None, None, message) if message is not None else (params, tbl, None)
 
     def make_plot(which: str):
+        sent = lcache.ValueCache(max_items=PAGE_KEEPS)  # figures this session's page holds
+
         async def fn():
+            try:  # the page lacks a figure it was sent (see _plot_img): send it in full
+                sent.discard(str(input[f"plot_{which}_missing"]()))
+            except SilentException:  # never asked (the usual case)
+                pass
             params, message = chosen()
             if message is None:  # rendered before: no table needed
                 key = _figure_key(view, which, params, snap())
                 png = FIGURES.get(key)
                 if png is not None:
-                    return _plot_img(view, which, png, key)
+                    return _plot_img(view, which, png, key, sent)
             params, tbl, message = result()
             if message is not None:
                 # one message, under the first plot's slot
@@ -435,7 +458,7 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
                 log.exception("figure %s/%s failed", view.ID, which)
                 return ui.div("This figure could not be drawn (the error was logged).",
                               class_="alert alert-warning llmtrends-message", role="status")
-            return _plot_img(view, which, png, _figure_key(view, which, params, s))
+            return _plot_img(view, which, png, _figure_key(view, which, params, s), sent)
         fn.__name__ = f"plot_{which}"
         return render.ui(fn)
 

@@ -192,3 +192,34 @@ def test_end_before_start_shows_a_friendly_message(app_page):
         assert ui.images(page, view_id) == len(VIEW_BY_ID[view_id].FIGURES) and not ui.messages(page, view_id)
         checked.append(view_id)
     assert "type_popularity" in checked, checked
+
+
+IMAGES_JS = ("v => [...__llm.pane(v).querySelectorAll('img.llmtrends-plot')].map(i =>"
+             " ({key: i.dataset.key, src: i.getAttribute('src') || '', drawn: i.complete && i.naturalWidth > 0}))")
+
+
+@pytest.mark.parametrize("forget", [False, True])
+def test_going_back_shows_the_figures_the_page_holds(app_page, forget):
+    """Back to a selection seen before, the page shows its figures again from what it kept
+    (www/app.js; the server sends their keys only): the very images of the first time,
+    drawn. A page that lost them (``forget``) asks for them and gets them in full."""
+    page, view_id = app_page, "type_popularity"
+    ui.open_view(page, "v1", view_id)
+    first = page.evaluate(IMAGES_JS, view_id)
+    assert len(first) == 2 and all(i["drawn"] and i["src"].startswith("data:image/png;base64,") for i in first)
+    aggregation = page.locator(f'input[name="{view_id}-aggregation"]:checked').get_attribute("value")
+    other = "month" if aggregation != "month" else "week"
+    page.check(f'input[name="{view_id}-aggregation"][value="{other}"]')
+    page.wait_for_function("([v, s]) => __llm.sig(v) !== s", arg=[view_id, ui.sig(page, view_id)])
+    ui.quiesce(page, view_id)
+    if forget:
+        page.evaluate("() => window.llmtrends.forgetFigures()")
+    page.check(f'input[name="{view_id}-aggregation"][value="{aggregation}"]')
+    page.wait_for_function("([v, keys]) => { const now = [...__llm.pane(v).querySelectorAll('img.llmtrends-plot')];"
+                           " return now.length === keys.length && now.every((i, k) => i.dataset.key === keys[k]"
+                           " && i.getAttribute('src')); }", arg=[view_id, [i["key"] for i in first]])
+    ui.quiesce(page, view_id)
+    page.wait_for_function(f"v => ({IMAGES_JS})(v).every(i => i.drawn)", arg=view_id)
+    again = page.evaluate(IMAGES_JS, view_id)
+    assert [i["src"] for i in again] == [i["src"] for i in first]
+    ui.assert_clean(page, f"{view_id}: back to {aggregation}" + (" after forgetting" if forget else ""))

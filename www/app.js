@@ -1,0 +1,48 @@
+// llmtrends: a figure the page was sent once is not sent again (see modules/common.py,
+// _plot_img). A plot output's value is an <img> with its figure in full (a data: URI), or,
+// for a figure this page was sent before, only its key and a data-reuse mark. Here every
+// figure received is kept, per output, and a data-reuse image gets its figure back before
+// Shiny draws it. The server counts on the last PAGE_KEEPS figures of each output; this
+// keeps twice as many, least recently used dropped first. A figure missing all the same is
+// asked for again through the input "<output id>_missing", and the output keeps showing its
+// previous figure (greyed, recalculating) until it arrives.
+(function () {
+  "use strict";
+  var KEEP = 8; // per output: twice modules/common.py's PAGE_KEEPS
+  var kept = {}; // output id -> Map(figure key -> data: URI), least recently used first
+  var KEY = /data-key="(\d+)"/;
+  var SRC = /src="(data:image\/png;base64,[A-Za-z0-9+\/=]*)"/;
+  var REUSE = / data-reuse="1"/;
+
+  function keep(id, key, uri) {
+    var figures = kept[id] || (kept[id] = new Map());
+    figures.delete(key); // a key kept again moves to the most recent end
+    figures.set(key, uri);
+    while (figures.size > KEEP) figures.delete(figures.keys().next().value);
+  }
+
+  // For tests and debugging: drop every figure kept; the page then asks for them again.
+  window.llmtrends = { forgetFigures: function () { kept = {}; } };
+
+  jQuery(document).on("shiny:value", function (event) {
+    var value = event.value;
+    if (!value || typeof value.html !== "string" || value.html.indexOf("llmtrends-plot") < 0) return;
+    var key = KEY.exec(value.html);
+    if (!key) return;
+    if (!REUSE.test(value.html)) {
+      var src = SRC.exec(value.html);
+      if (src) keep(event.name, key[1], src[1]);
+      return;
+    }
+    var figures = kept[event.name];
+    var uri = figures && figures.get(key[1]);
+    if (uri) {
+      keep(event.name, key[1], uri);
+      // changed in place: Shiny keeps this very object as the output's value
+      value.html = value.html.replace(REUSE, function () { return ' src="' + uri + '"'; });
+    } else {
+      event.preventDefault(); // keep showing the previous figure until the full one arrives
+      Shiny.setInputValue(event.name + "_missing", key[1], { priority: "event" });
+    }
+  });
+})();
