@@ -368,6 +368,15 @@ def _plot_img(view, which: str, png: bytes, key: tuple, sent: lcache.ValueCache 
     return ui.img(src="data:image/png;base64," + base64.b64encode(png).decode("ascii"), **attrs)
 
 
+def text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> ui.Tag:
+    """A small table of text cells (a header row, then the rows), Bootstrap-styled, scrolling
+    sideways when it is wider than its column."""
+    return ui.div(ui.tags.table(
+        ui.tags.thead(ui.tags.tr(*[ui.tags.th(h, scope="col") for h in header])),
+        ui.tags.tbody(*[ui.tags.tr(*[ui.tags.td(v) for v in row]) for row in rows]),
+        class_="table table-sm table-striped llmtrends-numbers"), class_="table-responsive")
+
+
 def _filename(view, board: str, which: str, ext: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", f"llmtrends_{board}_{view.ID}_{which}.{ext}")
 

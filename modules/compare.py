@@ -23,8 +23,7 @@ def view_ui(initial=None):
     # ``initial`` (the page's board) is not drawn into the page here: this tab's effects
     # (the picker's server-side search / the grid's filters) wait for the server-drawn
     # board marker, so that they run only once the tab is first shown.
-    return common.view_layout(view, ui.output_ui("controls"),
-                              aside=ui.output_data_frame("numbers"))
+    return common.view_layout(view, ui.output_ui("controls"), aside=ui.output_ui("numbers"))
 
 
 @module.server
@@ -77,9 +76,9 @@ def view_server(input, output, session, snap, picked=None, page_board=None):
 
     result = common.serve_view(view, snap, lambda: {"models": input.models()}, input)
 
-    @render.data_frame
+    @render.ui
     def numbers():
         _, tbl, message = result()
         if message is not None:
             return None
-        return render.DataGrid(view.numbers(tbl), width="100%", summary=False)
+        return common.text_table(*view.numbers_cells(view.numbers(tbl)))

@@ -100,6 +100,10 @@ def test_numbers_by_hand():
     assert num.iloc[1, 1:7].tolist() == [70.0, 10.0, 20.0, 30.0, 40.0, 50.0]
     assert math.isnan(num.iloc[1]["GSM8K"]) and math.isnan(num.iloc[1]["Params (B)"])
     assert num["Type"].tolist() == [FT, CHAT]
+    header, rows = view.numbers_cells(num)
+    assert header == list(num.columns)
+    assert rows == [["c/three", "70.00", "50.00", "50.00", "50.00", "50.00", "50.00", "50.00", "70.00", FT],
+                    ["b/two", "70.00", "10.00", "20.00", "30.00", "40.00", "50.00", "", "", CHAT]]
 
 
 def test_defaults_are_the_three_best_with_ties_by_id():
