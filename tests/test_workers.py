@@ -297,7 +297,11 @@ def test_the_app_defers_its_workers_only_when_the_store_holds_the_first_tab(snap
     script = (
         "import app\n"
         "from llmtrends import workers\n"
-        "print('deferred', app.DEFER_WORKERS, 'pool', workers.shared()._executor is not None)\n"
+        "print('deferred', app.DEFER_WORKERS, 'pool', workers.shared()._executor is not None, flush=True)\n"
+        # end at once: the workers' start and prewarm are still at work in their threads, and
+        # tearing the interpreter down under them once crashed it (SIGSEGV) on a busy machine;
+        # the workers end on their own once this process is gone
+        "import os; os._exit(0)\n"
     )
     env = dict(os.environ, LLMTRENDS_DATA=str(snapshot_dir), LLMTRENDS_RENDER_WORKERS="1",
                LLMTRENDS_FIGURE_STORE=str(folder), LLMTRENDS_PREWARM="1")
