@@ -352,7 +352,7 @@ def controls_tab(view, build: Callable, names: Sequence[str]) -> tuple[Callable,
 # through the input ``<output id>_missing``). Going back to a selection seen before then
 # costs a message of a few hundred bytes instead of 50-300 kB of base64 to encode,
 # compress, send, parse and decode.
-PAGE_KEEPS = 4
+PAGE_KEEPS = 12
 
 
 def _plot_img(view, which: str, png: bytes, key: tuple, sent: lcache.ValueCache | None = None) -> ui.Tag:

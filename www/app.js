@@ -8,7 +8,7 @@
 // previous figure (greyed, recalculating) until it arrives.
 (function () {
   "use strict";
-  var KEEP = 8; // per output: twice modules/common.py's PAGE_KEEPS
+  var KEEP = 16; // per output: more than modules/common.py's PAGE_KEEPS (12)
   var kept = {}; // output id -> Map(figure key -> data: URI), least recently used first
   var KEY = /data-key="(\d+)"/;
   var SRC = /src="(data:image\/png;base64,[A-Za-z0-9+\/=]*)"/;
