@@ -347,8 +347,8 @@ def controls_tab(view, build: Callable, names: Sequence[str]) -> tuple[Callable,
 
 # A figure a page has been sent is not sent to it again: a plot output remembers the last
 # PAGE_KEEPS figures it sent in full, and sends one of them again as its key alone, which
-# www/app.js turns back into the image it kept (it keeps twice as many per output, so it
-# holds every figure the server counts on; one it lacks all the same, it asks for again
+# www/app.js turns back into the image it kept (it keeps 16 per output, so it holds every
+# figure the server counts on; one it lacks all the same, it asks for again
 # through the input ``<output id>_missing``). Going back to a selection seen before then
 # costs a message of a few hundred bytes instead of 50-300 kB of base64 to encode,
 # compress, send, parse and decode.
