@@ -355,16 +355,15 @@ def controls_tab(view, build: Callable, names: Sequence[str]) -> tuple[Callable,
 PAGE_KEEPS = 12
 
 
-def _plot_img(view, which: str, png: bytes, key: tuple, sent: lcache.ValueCache | None = None) -> ui.Tag:
+def _plot_img(view, which: str, png: bytes, key: tuple, sent: lcache.ValueCache) -> ui.Tag:
     """The figure as an image; as its key alone (``data-reuse``) when ``sent`` says the
     page holds it already (and then counts it as used again), else in full (counted in)."""
     page_key = str(abs(hash(key)))  # what the page knows the figure by
     attrs = {"alt": f"{view.TITLE}: {which}", "class_": "llmtrends-plot", "style": "max-width:100%;height:auto;",
              "data-key": page_key}
-    if sent is not None and sent.get(page_key) is not None:
+    if sent.get(page_key) is not None:
         return ui.img(**attrs, **{"data-reuse": "1"})
-    if sent is not None:
-        sent.put(page_key, True)
+    sent.put(page_key, True)
     return ui.img(src="data:image/png;base64," + base64.b64encode(png).decode("ascii"), **attrs)
 
 

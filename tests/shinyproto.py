@@ -104,13 +104,14 @@ class ShinyWire:
 
 def is_full_plot(markup: str) -> bool:
     """A plot sent with its figure (a data: URI)."""
-    return "<img" in markup and "llmtrends-plot" in markup and "data:image/png;base64," in markup
+    return is_plot(markup) and "data:image/png;base64," in markup
 
 
 def is_plot(markup: str) -> bool:
     """A plot: sent in full, or as the key of a figure the page was sent before (``data-reuse``,
     which the page's www/app.js draws from the figures it kept)."""
-    return is_full_plot(markup) or ("<img" in markup and "llmtrends-plot" in markup and 'data-reuse="1"' in markup)
+    return "<img" in markup and "llmtrends-plot" in markup and ("data:image/png;base64," in markup
+                                                                 or 'data-reuse="1"' in markup)
 
 
 def is_message(markup: str) -> bool:

@@ -2,8 +2,8 @@
 // _plot_img). A plot output's value is an <img> with its figure in full (a data: URI), or,
 // for a figure this page was sent before, only its key and a data-reuse mark. Here every
 // figure received is kept, per output, and a data-reuse image gets its figure back before
-// Shiny draws it. The server counts on the last PAGE_KEEPS figures of each output; this
-// keeps twice as many, least recently used dropped first. A figure missing all the same is
+// Shiny draws it. The server counts on the last PAGE_KEEPS (12) figures of each output;
+// this keeps 16, least recently used dropped first. A figure missing all the same is
 // asked for again through the input "<output id>_missing", and the output keeps showing its
 // previous figure (greyed, recalculating) until it arrives.
 (function () {

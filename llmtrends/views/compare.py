@@ -203,11 +203,9 @@ def numbers(tbl: pd.DataFrame) -> pd.DataFrame:
     # at most five models by six benchmarks: plain loops, not a pivot (~10 ms of a change)
     model, label = tbl["model"].tolist(), tbl["benchmark_label"].tolist()
     score = tbl["score"].to_numpy(dtype="float64")
-    first = {m: i for i, m in reversed(list(enumerate(model)))}  # each model's first row
-    models, labels = list(first), list(dict.fromkeys(label))
-    models.sort(key=first.get)  # the picked order (the table's)
+    models, labels = list(dict.fromkeys(model)), list(dict.fromkeys(label))  # the picked order
     cell = {(m, b): s for m, b, s in zip(model, label, score)}
-    rows = [first[m] for m in models]
+    rows = [model.index(m) for m in models]  # each model's first row
     out = {"Model": models, "Average": np.round(tbl["average"].to_numpy(dtype="float64")[rows], 2)}
     for lbl in labels:
         out[lbl] = np.round(np.array([cell.get((m, lbl), np.nan) for m in models], dtype="float64"), 2)
