@@ -97,3 +97,67 @@ def test_size_and_day_filters_of_moe_match_a_plain_selection(snapshot_dir):
     want = want.sort_values(["g", "s", "params_b", "repo_id"], kind="stable")
     assert len(tbl) == len(want) > 0
     assert tbl["repo_id"].tolist() == want["repo_id"].tolist()
+
+
+def test_range_mask_keeps_whole_days_at_both_ends():
+    # worked out by hand for [2024-01-02, 2024-01-03]: the first instant of the start day and
+    # the last of the end day are in; a nanosecond before or at the next midnight, out
+    times = pd.to_datetime(["2024-01-01 23:59:59.999999999", "2024-01-02 00:00:00", "2024-01-03 12:00:00",
+                            "2024-01-03 23:59:59.999999999", "2024-01-04 00:00:00", None], format="ISO8601")
+    board = pd.DataFrame({"created_at": times, "created_at_placeholder": [False, False, True, False, False, False]})
+    got = vc.range_mask(board, dt.date(2024, 1, 2), dt.date(2024, 1, 3))
+    assert got.tolist() == [False, True, False, True, False, False]  # the placeholder date is out too
+    assert vc.range_mask(board, dt.date(2024, 1, 4), dt.date(2024, 1, 4)).tolist() == [False] * 4 + [True, False]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_range_mask_equals_comparing_days(seed):
+    board = random_board(500, seed)
+    day = board["created_at"].dt.normalize()  # the plain way: each time rounded to its day
+    rng = np.random.default_rng(seed)
+    for _ in range(30):
+        a, b = sorted(rng.integers(-5, 65, 2))
+        start, end = dt.date(2024, 1, 1) + dt.timedelta(int(a)), dt.date(2024, 1, 1) + dt.timedelta(int(b))
+        want = (board["created_at"].notna() & ~board["created_at_placeholder"]
+                & (day >= pd.Timestamp(start)) & (day <= pd.Timestamp(end)))
+        assert vc.range_mask(board, start, end).tolist() == want.tolist()
+
+
+def test_present_families_are_counted_once_per_board_and_never_shared_mutably():
+    board = pd.DataFrame({"architecture_family": ["b", schema.FAMILY_OTHER, "a", "b", schema.FAMILY_OTHER,
+                                                  schema.FAMILY_OTHER, "b", "a", "c"]})
+    first = vc.present_families(board)
+    assert first == ["b", "a", "c", schema.FAMILY_OTHER]  # by count (3, 2, 1), Other last though it has 3
+    first.append("changed by a caller")
+    assert vc.present_families(board) == ["b", "a", "c", schema.FAMILY_OTHER]
+
+
+def _plain_period(t: pd.Timestamp, aggregation: str) -> dt.date:
+    day = t.date()
+    if aggregation == "week":
+        return day - dt.timedelta(days=day.weekday())
+    return day.replace(day=1) if aggregation == "month" else day
+
+
+@pytest.mark.parametrize("aggregation", ["day", "week", "month"])
+def test_period_counts_equal_counting_each_model_by_hand(aggregation):
+    # dates before, inside and after the range, missing ones, groups outside the levels
+    rng = np.random.default_rng(len(aggregation))
+    n = 600
+    times = pd.Timestamp("2023-12-01") + pd.to_timedelta(rng.integers(0, 120 * 86_400, n), unit="s") * 1_000
+    dates = pd.Series(times).where(rng.random(n) > 0.05)
+    groups = pd.Series(rng.choice(["a", "b", "c", "z"], n)).where(rng.random(n) > 0.03)
+    levels, start, end = ["c", "a", "b"], dt.date(2024, 1, 10), dt.date(2024, 3, 20)
+    got = vc.period_counts(dates, groups, levels, start, end, aggregation, "g")
+    first, last = _plain_period(pd.Timestamp(start), aggregation), _plain_period(pd.Timestamp(end), aggregation)
+    periods = sorted({_plain_period(pd.Timestamp(start) + pd.Timedelta(days=k), aggregation)
+                      for k in range((end - start).days + 1)})
+    assert periods[0] == first and periods[-1] == last
+    want = []
+    for p in periods:
+        for lvl in levels:
+            n_here = sum(1 for t, g in zip(dates, groups)
+                         if pd.notna(t) and g == lvl and _plain_period(t, aggregation) == p)
+            want.append((pd.Timestamp(p), lvl, n_here))
+    assert list(zip(got["period"], got["g"], got["new_models"])) == want
+    assert got["new_models"].dtype == np.int64

@@ -246,9 +246,16 @@ def in_range(models: pd.DataFrame, start: dt.date, end: dt.date, column: str = "
 
 
 def range_mask(models: pd.DataFrame, start: dt.date, end: dt.date, column: str = "created_at") -> pd.Series:
-    """True for the dated models whose date falls in [start, end] (whole days)."""
-    day = models[column].dt.normalize()
-    return _dated_mask(models, column) & (day >= pd.Timestamp(start)) & (day <= pd.Timestamp(end))
+    """True for the dated models whose date falls in [start, end] (whole days).
+
+    A time's day is on or after ``start`` exactly when the time is, and on or before
+    ``end`` exactly when the time is before the next midnight: compared so, the board's
+    times need no rounding to their day (``dt.normalize`` of every row, 8 ms per control
+    change on a board of 450k models).
+    """
+    times = models[column]
+    after_end = pd.Timestamp(end) + pd.Timedelta(days=1)
+    return _dated_mask(models, column) & (times >= pd.Timestamp(start)) & (times < after_end)
 
 
 def rows(models: pd.DataFrame, keep: pd.Series, columns: Sequence[str] | None = None) -> pd.DataFrame:
@@ -327,10 +334,38 @@ def period_counts(dates: pd.Series, groups: pd.Series, levels: Sequence[str], st
     Zero-filled, so bars, areas and running totals have no gaps; rows are period-major,
     levels in the given order. Columns: ``period``, ``group_name``, ``new_models`` (int).
     """
+    periods = all_periods(start, end, aggregation)
+    names = pd.Index(list(levels))
+    if periods.empty or not names.is_unique:  # nothing to count in / a level named twice
+        return _period_counts_grouped(dates, groups, names, periods, aggregation, group_name)
+    # Counted with integers: each date's period is the last period start on or before it
+    # (a binary search; dates before the first period or from the period after the last
+    # one on are left out, as their period is not in the grid) and each group its level's
+    # position; one bincount over the grid. The same frame as grouping by (period start,
+    # group) and reindexing to the grid (tested), ~5x faster on a board of 450k models.
+    starts = periods.as_unit("ns").asi8
+    after_last = (periods[-1] + _PERIOD_STEP[aggregation]).as_unit("ns").value
+    times = dates.to_numpy(dtype="datetime64[ns]").view("i8")  # NaT: the smallest int64, before any period
+    slot = np.searchsorted(starts, times, side="right") - 1
+    codes, found = pd.factorize(groups)  # few distinct groups: look up each once, not each row
+    level = np.where(codes >= 0, names.get_indexer(found)[codes], -1)
+    ok = (slot >= 0) & (level >= 0) & (times < after_last)
+    n = np.bincount(slot[ok] * len(names) + level[ok], minlength=len(periods) * len(names))
+    return pd.DataFrame({"period": periods.repeat(len(names)),
+                         group_name: names.take(np.tile(np.arange(len(names)), len(periods))),
+                         "new_models": n.astype(int)})
+
+
+# how far a period reaches past its start, for :func:`period_counts`
+_PERIOD_STEP = {"day": pd.Timedelta(days=1), "week": pd.Timedelta(days=7), "month": pd.offsets.MonthBegin(1)}
+
+
+def _period_counts_grouped(dates: pd.Series, groups: pd.Series, names: pd.Index, periods: pd.DatetimeIndex,
+                           aggregation: str, group_name: str) -> pd.DataFrame:
+    # period_counts by grouping and reindexing: for the cases its integer counting does not take
     counts = (pd.DataFrame({"period": period_start(dates, aggregation), group_name: groups})
               .value_counts().rename("new_models"))
-    grid = pd.MultiIndex.from_product([all_periods(start, end, aggregation), list(levels)],
-                                      names=["period", group_name])
+    grid = pd.MultiIndex.from_product([periods, list(names)], names=["period", group_name])
     out = counts.reindex(grid, fill_value=0).reset_index()
     out["new_models"] = out["new_models"].astype(int)
     return out
@@ -519,9 +554,15 @@ def present_types(models: pd.DataFrame) -> list[str]:
 
 def present_families(models: pd.DataFrame) -> list[str]:
     """The board's architecture families, largest first, Other last."""
+    return list(_present_families(models))
+
+
+@per_board
+def _present_families(models: pd.DataFrame) -> tuple[str, ...]:
+    # counted once per board: the architecture and releases views ask at every change
     counts = models["architecture_family"].value_counts()
     fams = [f for f in counts.index if f != schema.FAMILY_OTHER]
-    return fams + ([schema.FAMILY_OTHER] if schema.FAMILY_OTHER in counts.index else [])
+    return tuple(fams + ([schema.FAMILY_OTHER] if schema.FAMILY_OTHER in counts.index else []))
 
 
 def color_map(levels: Sequence[str]) -> dict[str, str]:
