@@ -17,7 +17,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from . import config
+from . import config, memory
 
 log = logging.getLogger("llmtrends.workers")
 
@@ -31,6 +31,25 @@ def _init_worker(app_pid: int) -> None:
     speedups.use_object_strings()  # (inherited from the fork server too) same figures, faster
     gc.freeze()
     threading.Thread(target=_exit_with, args=(app_pid,), name="llmtrends-watch-app", daemon=True).start()
+    global _TRIMMER
+    _TRIMMER = memory.IdleTrimmer(idle_s=TRIM_IDLE_S)
+
+
+# In a worker: gives the heap pages its figures freed back to the system once it has been
+# idle for TRIM_IDLE_S (see memory); None in the app process.
+_TRIMMER: memory.IdleTrimmer | None = None
+TRIM_IDLE_S = 1.0
+
+
+def _draw(view_id: str, which: str, params, tbl, fmt: str, dpi: int) -> bytes:
+    """What a worker runs for a figure: ``render.view_figure_bytes``, marked as work so that
+    the worker's heap is trimmed only between figures."""
+    from .render import view_figure_bytes
+
+    if _TRIMMER is None:
+        return view_figure_bytes(view_id, which, params, tbl, fmt, dpi)
+    with _TRIMMER.busy():
+        return view_figure_bytes(view_id, which, params, tbl, fmt, dpi)
 
 
 def _exit_with(app_pid: int, every_s: float = 1.0) -> None:
@@ -145,7 +164,7 @@ class RenderPool:
             if pool is None:
                 break
             try:
-                data = pool.submit(view_figure_bytes, view_id, which, params, tbl, fmt, dpi).result()
+                data = pool.submit(_draw, view_id, which, params, tbl, fmt, dpi).result()
                 self._failures = 0
                 return data
             except BrokenProcessPool:
