@@ -4,11 +4,11 @@ Drawing a figure allocates and frees tens of MB (matplotlib artists, plotnine's 
 the image). CPython hands freed blocks back to C's ``malloc``, and glibc's ``malloc``
 keeps most of them, in the middle of its heaps, for the next allocation: a figure
 worker's resident memory grows by 40-80 MB over its first hundred figures and stays
-there. glibc's ``malloc_trim(0)`` returns every free page of every heap to the system; it takes a few
-milliseconds, so :class:`IdleTrimmer` calls it from a thread once the process has been
-idle for a moment after some work, never while a figure is drawn. (Measured on the app
-process too, it gave back nothing worth a thread: its memory is Python objects held by
-its caches.)
+there. glibc's ``malloc_trim(0)`` returns every free page of every heap to the system.
+It takes a few milliseconds, so :class:`IdleTrimmer` calls it from a thread once the
+process has been idle for a moment after some work, never while a figure is drawn.
+(Measured on the app process too, it gave back nothing worth a thread: its memory is
+Python objects held by its caches.)
 
 Elsewhere than glibc (macOS, musl) :func:`trim` does nothing and says so (``False``).
 """
@@ -71,22 +71,26 @@ class IdleTrimmer:
 
     def due(self, now: float | None = None) -> bool:
         """Whether a trim is due now: work since the last one, none under way, idle long enough."""
-        now = time.monotonic() if now is None else now
         with self._lock:
-            return self._dirty and not self._running and now - self._last >= self.idle_s
+            return self._due(time.monotonic() if now is None else now)
+
+    def _due(self, now: float) -> bool:
+        return self._dirty and not self._running and now - self._last >= self.idle_s
 
     def _run(self) -> None:
         while True:
             time.sleep(self.poll_s)
-            if not self.due():
-                continue
+            # Trims holding the lock: work that starts meanwhile waits these few ms in
+            # busy(), so a trim never runs beside a figure.
             with self._lock:
+                if not self._due(time.monotonic()):
+                    continue
                 self._dirty = False
-            try:
-                trim()
-                self.trims += 1
-            except Exception:  # noqa: BLE001 -- never take the process down for this
-                log.exception("trimming the heap failed")
+                try:
+                    trim()
+                    self.trims += 1
+                except Exception:  # noqa: BLE001 -- never take the process down for this
+                    log.exception("trimming the heap failed")
 
 
 class _Busy:

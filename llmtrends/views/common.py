@@ -342,7 +342,7 @@ def period_counts(dates: pd.Series, groups: pd.Series, levels: Sequence[str], st
     # (a binary search; dates before the first period or from the period after the last
     # one on are left out, as their period is not in the grid) and each group its level's
     # position; one bincount over the grid. The same frame as grouping by (period start,
-    # group) and reindexing to the grid (tested), ~5x faster on a board of 450k models.
+    # group) and reindexing to the grid (tested), in ~40 % less time on a board of 450k models.
     starts = periods.as_unit("ns").asi8
     after_last = (periods[-1] + _PERIOD_STEP[aggregation]).as_unit("ns").value
     times = dates.to_numpy(dtype="datetime64[ns]").view("i8")  # NaT: the smallest int64, before any period
