@@ -15,6 +15,7 @@ Elsewhere than glibc (macOS, musl) :func:`trim` does nothing and says so (``Fals
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import logging
@@ -49,8 +50,8 @@ def trim() -> bool:
 
 class IdleTrimmer:
     """Trims (:func:`trim`) once the process has done some work and then been idle for
-    ``idle_s``. Work is marked with :meth:`busy` (a context manager; nests, any thread)
-    or :meth:`touch` (a moment of work). One daemon thread polls every ``poll_s``."""
+    ``idle_s``. Work is marked with :meth:`busy` (a context manager; nests, any thread).
+    One daemon thread polls every ``poll_s``."""
 
     def __init__(self, idle_s: float = 1.0, poll_s: float = 0.5, name: str = "llmtrends-trim"):
         self.idle_s, self.poll_s = idle_s, poll_s
@@ -62,12 +63,16 @@ class IdleTrimmer:
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
-    def touch(self) -> None:
+    @contextlib.contextmanager
+    def busy(self):
         with self._lock:
-            self._last, self._dirty = time.monotonic(), True
-
-    def busy(self) -> _Busy:
-        return _Busy(self)
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running -= 1
+                self._last, self._dirty = time.monotonic(), True
 
     def due(self, now: float | None = None) -> bool:
         """Whether a trim is due now: work since the last one, none under way, idle long enough."""
@@ -91,17 +96,3 @@ class IdleTrimmer:
                     self.trims += 1
                 except Exception:  # noqa: BLE001 -- never take the process down for this
                     log.exception("trimming the heap failed")
-
-
-class _Busy:
-    def __init__(self, trimmer: IdleTrimmer):
-        self.trimmer = trimmer
-
-    def __enter__(self) -> None:
-        with self.trimmer._lock:
-            self.trimmer._running += 1
-
-    def __exit__(self, *exc) -> None:
-        with self.trimmer._lock:
-            self.trimmer._running -= 1
-            self.trimmer._last, self.trimmer._dirty = time.monotonic(), True

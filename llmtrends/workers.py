@@ -8,6 +8,7 @@ other core meanwhile.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import multiprocessing
@@ -46,9 +47,7 @@ def _draw(view_id: str, which: str, params, tbl, fmt: str, dpi: int) -> bytes:
     the worker's heap is trimmed only between figures."""
     from .render import view_figure_bytes
 
-    if _TRIMMER is None:
-        return view_figure_bytes(view_id, which, params, tbl, fmt, dpi)
-    with _TRIMMER.busy():
+    with _TRIMMER.busy() if _TRIMMER is not None else contextlib.nullcontext():
         return view_figure_bytes(view_id, which, params, tbl, fmt, dpi)
 
 

@@ -336,20 +336,21 @@ def period_counts(dates: pd.Series, groups: pd.Series, levels: Sequence[str], st
     """
     periods = all_periods(start, end, aggregation)
     names = pd.Index(list(levels))
-    if periods.empty or not names.is_unique:  # nothing to count in / a level named twice
-        return _period_counts_grouped(dates, groups, names, periods, aggregation, group_name)
+    if not names.is_unique:
+        raise ValueError(f"period_counts: levels named twice in {list(levels)}")
     # Counted with integers: each date's period is the last period start on or before it
     # (a binary search; dates before the first period or from the period after the last
     # one on are left out, as their period is not in the grid) and each group its level's
     # position; one bincount over the grid. The same frame as grouping by (period start,
     # group) and reindexing to the grid (tested), in ~40 % less time on a board of 450k models.
     starts = periods.as_unit("ns").asi8
-    after_last = (periods[-1] + _PERIOD_STEP[aggregation]).as_unit("ns").value
     times = dates.to_numpy(dtype="datetime64[ns]").view("i8")  # NaT: the smallest int64, before any period
     slot = np.searchsorted(starts, times, side="right") - 1
+    if len(periods):
+        slot[times >= (periods[-1] + _PERIOD_STEP[aggregation]).as_unit("ns").value] = -1
     codes, found = pd.factorize(groups)  # few distinct groups: look up each once, not each row
     level = np.where(codes >= 0, names.get_indexer(found)[codes], -1)
-    ok = (slot >= 0) & (level >= 0) & (times < after_last)
+    ok = (slot >= 0) & (level >= 0)
     n = np.bincount(slot[ok] * len(names) + level[ok], minlength=len(periods) * len(names))
     return pd.DataFrame({"period": periods.repeat(len(names)),
                          group_name: names.take(np.tile(np.arange(len(names)), len(periods))),
@@ -358,17 +359,6 @@ def period_counts(dates: pd.Series, groups: pd.Series, levels: Sequence[str], st
 
 # how far a period reaches past its start, for :func:`period_counts`
 _PERIOD_STEP = {"day": pd.Timedelta(days=1), "week": pd.Timedelta(days=7), "month": pd.offsets.MonthBegin(1)}
-
-
-def _period_counts_grouped(dates: pd.Series, groups: pd.Series, names: pd.Index, periods: pd.DatetimeIndex,
-                           aggregation: str, group_name: str) -> pd.DataFrame:
-    # period_counts by grouping and reindexing: for the cases its integer counting does not take
-    counts = (pd.DataFrame({"period": period_start(dates, aggregation), group_name: groups})
-              .value_counts().rename("new_models"))
-    grid = pd.MultiIndex.from_product([periods, list(names)], names=["period", group_name])
-    out = counts.reindex(grid, fill_value=0).reset_index()
-    out["new_models"] = out["new_models"].astype(int)
-    return out
 
 
 def stacked(data: pd.DataFrame, x: str, y: str, group: str, levels: Sequence[str]) -> pd.DataFrame:
