@@ -68,16 +68,21 @@ def ensure_system_packages() -> None:
     sh("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, env=env)
 
 
+def has_snapshot(data: Path, board: str) -> bool:
+    """Whether ``data/<board>`` holds a snapshot (``CURRENT``, or the layout before it)."""
+    return (data / board / "CURRENT").is_file() or (data / board / "models.parquet").is_file()
+
+
 def build_snapshots(data: Path) -> None:
     """Build data/v1 and data/v2 from local files when available, else v2 from the Hub."""
     shared = shared_data()
     pre = [str(PY), "scripts/preprocess.py"]
     v1 = shared / "open-llm-leaderboard-v1"
     v2 = shared / "open-llm-leaderboard-contents.parquet"
-    if not (data / "v1" / "models.parquet").exists() and (v1 / "leaderboard.csv").exists():
+    if not has_snapshot(data, "v1") and (v1 / "leaderboard.csv").exists():
         sh(*pre, "--board", "v1", "--source", str(v1 / "leaderboard.csv"), "--enrich", "files",
            "--hub-records", str(v1), "--out", str(data))
-    if not (data / "v2" / "models.parquet").exists():
+    if not has_snapshot(data, "v2"):
         if v2.exists():
             sh(*pre, "--board", "v2", "--source", str(v2), "--out", str(data))
         else:

@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import _appdriver as d  # noqa: E402
 import views  # noqa: E402
+from llmtrends import store  # noqa: E402
 
 BENCHES = ["IFEval", "BBH", "MATH Lvl 5", "GPQA", "MUSR", "MMLU-PRO"]
 AVERAGE = "Average ⬆️"
@@ -155,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         del synth, real
         out = tmp / "data"
         result["preprocess"] = pp = preprocess(source, out)
-        models = pd.read_parquet(out / "v2" / "models.parquet", columns=["repo_id"])
+        models = pd.read_parquet(store.snapshot_path(out, "v2") / "models.parquet", columns=["repo_id"])
         result["preprocess"]["rows_out"] = len(models)
         print(f"preprocess: {pp['wall_s']} s wall, peak {pp['peak_rss_mb']:.0f} MB, {len(models):,} models "
               "(target ≤ 60 s)", flush=True)

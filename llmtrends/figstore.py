@@ -215,13 +215,11 @@ def manifest_versions(data_dir: Path) -> dict[str, str]:
     """Each board's snapshot version (``Snapshot.version``) read from its manifest alone:
     what :func:`holds_first_tab` checks before the app loads (and imports) anything else.
     A board without a readable manifest is left out."""
+    from . import store  # reads paths and manifests only (no pandas)
+
     versions = {}
     for board in schema.BOARDS:
-        try:
-            with open(Path(data_dir) / board / schema.MANIFEST_FILE, encoding="utf-8") as fh:
-                manifest = json.load(fh)
-        except (OSError, ValueError):
-            continue
-        if isinstance(manifest, dict):
+        manifest = store.current_manifest(data_dir, board)
+        if manifest:
             versions[board] = schema.snapshot_version(manifest)
     return versions

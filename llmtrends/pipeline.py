@@ -75,12 +75,13 @@ def _enrich_hub(repo_ids: list[str], *, cache: Path, workers: int, max_requests_
 
 def run(*, board: str, source: Path | None, enrich: str, out: Path, hub_records: Path | None = None,
         cache: Path | None = None, workers: int = 8, max_requests_per_5min: int | None = None,
-        refresh: bool = False, dry_run: bool = False,
+        refresh: bool = False, dry_run: bool = False, keep: int | None = None,
         progress: TerminalProgress | None = None) -> Result | None:
     """Build one board's snapshot into ``out/<board>``; None for a dry run.
 
     Every expected failure is raised as :class:`PipelineError` with a one-line message;
-    nothing is written unless the whole build succeeded.
+    nothing is written unless the whole build succeeded. The board's earlier snapshots are
+    kept as its history (``keep``: at most this many, the oldest removed first).
     """
     progress = progress or TerminalProgress(enabled=False)
     try:
@@ -125,7 +126,7 @@ def run(*, board: str, source: Path | None, enrich: str, out: Path, hub_records:
                                         file_sha256=loaded.file_sha256, counts=count_dict,
                                         enrichment=enrichment)
         progress.step(f"writing {Path(out) / board}")
-        path = store.write_snapshot(out, board, models, pairs, manifest)
+        path = store.write_snapshot(out, board, models, pairs, manifest, keep=keep)
         progress.done()
         with open(path / store.MANIFEST_FILE, encoding="utf-8") as fh:
             manifest = json.load(fh)
@@ -148,5 +149,5 @@ def summary(result: Result, seconds: float) -> str:
         text += f", {c['enriched']:,} with Hub records"
     if c.get("commit_author_pairs"):
         text += f" and {c['commit_author_pairs']:,} commit-author pairs"
-    text += f" to {result.path} in {seconds:.1f} s."
+    text += f" to {result.path.parent.parent} (snapshot {result.path.name}) in {seconds:.1f} s."
     return text

@@ -41,6 +41,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                           "tier: 500 anonymous, 1,000 with a token; 0 = no limit)")
     hub.add_argument("--refresh", action="store_true", help="refetch every repository, ignoring the cache")
     hub.add_argument("--dry-run", action="store_true", help="print how many requests a run would make, then stop")
+    p.add_argument("--keep", type=int, default=None, metavar="N",
+                   help="keep at most N snapshots of the board (its history; default: all)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     return p.parse_args(argv)
 
@@ -56,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.workers < 1:
         print("error: --workers must be at least 1", file=sys.stderr)
         return 2
+    if args.keep is not None and args.keep < 1:
+        print("error: --keep must be at least 1", file=sys.stderr)
+        return 2
     started = time.perf_counter()
     progress = pipeline.TerminalProgress(enabled=not args.quiet)
     try:
@@ -63,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             board=args.board, source=args.source, enrich=args.enrich, hub_records=args.hub_records,
             out=args.out, cache=args.cache, workers=args.workers,
             max_requests_per_5min=args.max_requests_per_5min, refresh=args.refresh,
-            dry_run=args.dry_run, progress=progress,
+            dry_run=args.dry_run, keep=args.keep, progress=progress,
         )
     except pipeline.PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -36,6 +36,9 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from llmtrends import store  # noqa: E402 -- reads paths and manifests only
 
 # Glob patterns (relative to the project) left out of the bundle. A bare folder name
 # excludes the whole folder. data/ is NOT excluded: the app reads data/<board>/ at start.
@@ -127,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.requirements_only:
             print(f"wrote {project / 'requirements.txt'}")
             return 0
-        if not any((project / "data" / b / "models.parquet").exists() for b in ("v1", "v2")):
+        if not store.available_boards(project / "data"):
             raise RuntimeError(f"{project / 'data'} has no snapshot; build one first "
                                "(python scripts/preprocess.py --board v2 --out data)")
         proc = subprocess.run(rsconnect_command(project), capture_output=True, text=True)

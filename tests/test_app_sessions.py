@@ -14,12 +14,13 @@ import re
 import pandas as pd
 from websockets.sync.client import connect
 
+from llmtrends import store
 from tests.appserver import app_server  # noqa: F401 -- the shared server fixture
 from tests.shinyproto import ShinyWire, is_full_plot, is_plot
 
 
 def test_a_session_starts_only_the_tabs_it_opens(app_server, snapshot_dir):  # noqa: F811
-    types = sorted(pd.read_parquet(snapshot_dir / "v1" / "models.parquet", columns=["type"])["type"].dropna().unique())
+    types = sorted(pd.read_parquet(store.snapshot_path(snapshot_dir, "v1") / "models.parquet", columns=["type"])["type"].dropna().unique())
     inputs = {"board": "v1", "tab": "type_popularity",
               "type_popularity-dates:shiny.date": ["2023-06-01", "2023-12-31"],
               "type_popularity-types": types, "type_popularity-aggregation": "month",
@@ -47,7 +48,7 @@ def test_a_figure_the_page_holds_is_sent_again_as_its_key_alone(app_server, snap
     """Back to a selection this session was sent: the plot's value names the figure (its
     key, ``data-reuse``) without its bytes; a page that lost it asks for it again
     (``<output>_missing``) and is sent the same figure in full."""
-    types = sorted(pd.read_parquet(snapshot_dir / "v1" / "models.parquet", columns=["type"])["type"].dropna().unique())
+    types = sorted(pd.read_parquet(store.snapshot_path(snapshot_dir, "v1") / "models.parquet", columns=["type"])["type"].dropna().unique())
     plot = "type_popularity-plot_counts"
     inputs = {"board": "v1", "tab": "type_popularity",
               "type_popularity-dates:shiny.date": ["2023-06-01", "2023-12-31"],

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from llmtrends import store
 from tests.conftest import REPO_ROOT, shared_data_dir, v1_leaderboard, v1_records, v2_parquet
 
 DATA = shared_data_dir()  # raises at collection when the real data is missing
@@ -264,8 +265,10 @@ def existing_snapshot(snapshot_dir, tmp_path) -> tuple[Path, dict[str, str]]:
     out = tmp_path / "out"
     shutil.copytree(snapshot_dir, out)
     before = digest(out)
-    assert {"v1/models.parquet", "v1/manifest.json", "v1/commit_authors.parquet",
-            "v2/models.parquet", "v2/manifest.json"} <= set(before)
+    current = {b: store.snapshot_path(out, b).relative_to(out).as_posix() for b in ("v1", "v2")}
+    assert {"v1/CURRENT", f"{current['v1']}/models.parquet", f"{current['v1']}/manifest.json",
+            f"{current['v1']}/commit_authors.parquet", "v2/CURRENT", f"{current['v2']}/models.parquet",
+            f"{current['v2']}/manifest.json"} <= set(before)
     return out, before
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from llmtrends import store
 from tests.standin_hub import HubData, StandinHub, shared_data_dir
 from tests.test_standin_hub import _hf_env
 
@@ -39,12 +40,12 @@ def test_v2_without_source_loads_the_hub_dataset(standin, tmp_path):
     raw = pd.read_parquet(DATA / "open-llm-leaderboard-contents.parquet")
     raw = raw[~raw["Flagged"]]
     expected_ids = set(raw["fullname"].str.lower())
-    models = pd.read_parquet(out / "v2" / "models.parquet")
+    models = pd.read_parquet(store.snapshot_path(out, "v2") / "models.parquet")
     assert set(models["repo_id"].str.lower()) == expected_ids
     best = raw.groupby(raw["fullname"].str.lower())["Average ⬆️"].max()
     got = models.set_index(models["repo_id"].str.lower())["average"]
     assert (got.sort_index() - best.sort_index()).abs().max() < 1e-9
-    manifest = json.loads((out / "v2" / "manifest.json").read_text())
+    manifest = json.loads((store.snapshot_path(out, "v2") / "manifest.json").read_text())
     assert manifest["source"] == "hub:open-llm-leaderboard/contents"
     assert manifest["source_revision"] == standin.data.dataset_sha
     assert manifest["counts"]["loaded"] == 4576
@@ -63,8 +64,8 @@ def test_enrich_hub_fills_the_same_columns_as_the_study_files(standin, tmp_path)
     by_files = run(["--board", "v1", "--source", str(small), "--enrich", "files", "--hub-records", str(V1),
                     "--out", str(tmp_path / "files")], env)
     assert by_files.returncode == 0, by_files.stderr[-2000:]
-    hub = pd.read_parquet(tmp_path / "hub" / "v1" / "models.parquet").set_index("repo_id")
-    files = pd.read_parquet(tmp_path / "files" / "v1" / "models.parquet").set_index("repo_id")
+    hub = pd.read_parquet(store.snapshot_path(tmp_path / "hub", "v1") / "models.parquet").set_index("repo_id")
+    files = pd.read_parquet(store.snapshot_path(tmp_path / "files", "v1") / "models.parquet").set_index("repo_id")
     assert list(hub.columns) == list(files.columns)
     assert hub.index.equals(files.index)
     # where the study's record is a plain answer, the live path must agree on every field
@@ -78,7 +79,7 @@ def test_enrich_hub_fills_the_same_columns_as_the_study_files(standin, tmp_path)
     for col in ("tags", "datasets", "language"):
         assert [list(v) for v in hub.loc[ok, col]] == [list(v) for v in files.loc[ok, col]], col
     # repositories the stand-in does not know are kept, with an outcome, never dropped
-    manifest = json.loads((tmp_path / "hub" / "v1" / "manifest.json").read_text())
+    manifest = json.loads((store.snapshot_path(tmp_path / "hub", "v1") / "manifest.json").read_text())
     outcomes = manifest["enrichment"]["outcomes"]
     assert sum(outcomes.values()) == len(set(pd.read_csv(small, sep=";")["fullname"]))
     assert "token" not in json.dumps(manifest).lower()

@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
+from llmtrends import store
+
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "scripts" / "write_manifest.py"
 LOCAL_PACKAGES = ("llmtrends", "modules")
@@ -99,11 +101,13 @@ def test_manifest_lists_every_file_the_app_uses(bundle):
     for pattern in ("modules/*.py", "llmtrends/**/*.py", "llmtrends/*.csv", "www/*"):
         expected |= {p.relative_to(project).as_posix() for p in project.glob(pattern)
                      if p.is_file() and "__pycache__" not in p.parts}
-    expected |= {f"data/{p.parent.name}/{p.name}" for board in ("v1", "v2")
-                 for p in (project / "data" / board).iterdir()}
-    expected |= {"app.py", "requirements.txt", "www/app.css",
-                 "data/v1/models.parquet", "data/v1/manifest.json", "data/v1/commit_authors.parquet",
-                 "data/v2/models.parquet", "data/v2/manifest.json"}
+    expected |= {p.relative_to(project).as_posix() for board in ("v1", "v2")
+                 for p in (project / "data" / board).rglob("*") if p.is_file()}
+    current = {b: store.snapshot_path(project / "data", b).relative_to(project).as_posix() for b in ("v1", "v2")}
+    expected |= {"app.py", "requirements.txt", "www/app.css", "data/v1/CURRENT", "data/v2/CURRENT",
+                 f"{current['v1']}/models.parquet", f"{current['v1']}/manifest.json",
+                 f"{current['v1']}/commit_authors.parquet",
+                 f"{current['v2']}/models.parquet", f"{current['v2']}/manifest.json"}
 
     missing = sorted(expected - listed)
     assert not missing, f"the bundle lacks {missing}"
@@ -145,13 +149,16 @@ def test_plain_rsconnect_command_works(bundle, tmp_path):
     """``rsconnect write-manifest shiny .`` alone (no exclusions) also succeeds and keeps the data."""
     project, _ = bundle
     plain = tmp_path / "plain"
-    shutil.copytree(project, plain, ignore=shutil.ignore_patterns("manifest.json"))
+    # the bundle's manifest.json stays behind, the snapshots' own manifests come along
+    shutil.copytree(project, plain, ignore=lambda folder, names: ["manifest.json"] if Path(folder) == project else [])
     exe = Path(sys.executable).parent / "rsconnect"
     proc = subprocess.run([str(exe), "write-manifest", "shiny", "."], cwd=plain,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     files = json.loads((plain / "manifest.json").read_text())["files"]
-    assert {"app.py", "data/v1/models.parquet", "data/v2/models.parquet", "www/app.css", "requirements.txt"} <= set(files)
+    current = {b: store.snapshot_path(plain / "data", b).relative_to(plain).as_posix() for b in ("v1", "v2")}
+    assert {"app.py", f"{current['v1']}/models.parquet", f"{current['v2']}/models.parquet", "data/v2/CURRENT",
+            "www/app.css", "requirements.txt"} <= set(files)
 
 
 def test_script_refuses_a_project_without_snapshots(tmp_path):

@@ -198,8 +198,9 @@ def test_manifest_versions_are_the_snapshots_versions(snapshot_dir, tmp_path):
     got = figstore.manifest_versions(snapshot_dir)
     assert got == {b: store.read_snapshot(snapshot_dir, b).version for b in ("v1", "v2")}
     assert all(len(v) == 12 for v in got.values())
-    (tmp_path / "v1").mkdir()
-    (tmp_path / "v1" / "manifest.json").write_text("{not json")
-    (tmp_path / "v2").mkdir()
-    (tmp_path / "v2" / "manifest.json").write_text('{"models_sha256": "0123456789abcdef"}')
+    for board, text in (("v1", "{not json"), ("v2", '{"models_sha256": "0123456789abcdef"}')):
+        folder = tmp_path / board / "snapshots" / "20250101T000000Z-0123456789ab"
+        folder.mkdir(parents=True)
+        (folder / "models.parquet").write_bytes(b"")  # only the manifest is read
+        (folder / "manifest.json").write_text(text)
     assert figstore.manifest_versions(tmp_path) == {"v2": "0123456789ab"}

@@ -111,8 +111,8 @@ def test_v1_every_view_and_figure_present(v1_runs, snapshot_dir):
     (out, _), _ = v1_runs
     record = json.loads((out / figures.RECORD_FILE).read_text(encoding="utf-8"))
     snap = store.read_snapshot(snapshot_dir, "v1")
-    manifest = json.loads((snapshot_dir / "v1" / "manifest.json").read_text(encoding="utf-8"))
-    models_sha = hashlib.sha256((snapshot_dir / "v1" / "models.parquet").read_bytes()).hexdigest()
+    manifest = json.loads((store.snapshot_path(snapshot_dir, "v1") / "manifest.json").read_text(encoding="utf-8"))
+    models_sha = hashlib.sha256((store.snapshot_path(snapshot_dir, "v1") / "models.parquet").read_bytes()).hexdigest()
 
     assert record["snapshot"]["board"] == "v1"
     assert record["snapshot"]["models_sha256"] == models_sha == manifest["models_sha256"]

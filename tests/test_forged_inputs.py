@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from websockets.sync.client import connect
 
+from llmtrends import store
 from tests.appserver import app_server  # noqa: F401 -- the shared server fixture
 from tests.shinyproto import ShinyWire, is_message, is_plot
 
@@ -24,7 +25,7 @@ REJECTED = "Invalid input rejected"
 
 def valid_inputs(snapshot_dir) -> dict[str, object]:
     """Valid v1 values worked out from the snapshot file itself (not via the library)."""
-    models = pd.read_parquet(snapshot_dir / "v1" / "models.parquet", columns=["type"])
+    models = pd.read_parquet(store.snapshot_path(snapshot_dir, "v1") / "models.parquet", columns=["type"])
     types = sorted(models["type"].dropna().unique())
     return {
         "board": "v1",

@@ -47,7 +47,7 @@ def wire(client):
 
 def expected_v1(snapshot_dir):
     """Types and date bounds of v1 worked out from the parquet file directly."""
-    m = pd.read_parquet(snapshot_dir / "v1" / "models.parquet")
+    m = pd.read_parquet(store.snapshot_path(snapshot_dir, "v1") / "models.parquet")
     dated = m[m["created_at"].notna()]
     if "created_at_placeholder" in m.columns:
         dated = dated[~dated["created_at_placeholder"].fillna(False).astype(bool)]
@@ -96,7 +96,7 @@ def test_no_types_shows_the_friendly_message(wire, snapshot_dir):
 def test_range_without_models_shows_a_message(wire, snapshot_dir):
     # a week inside the board's dates in which no repository was created (plain pandas)
     _, first, last = expected_v1(snapshot_dir)
-    m = pd.read_parquet(snapshot_dir / "v1" / "models.parquet")
+    m = pd.read_parquet(store.snapshot_path(snapshot_dir, "v1") / "models.parquet")
     days = set(m["created_at"].dropna().dt.date)
     gap = next(first + dt.timedelta(days=i) for i in range((last - first).days)
                if not any(first + dt.timedelta(days=i + k) in days for k in range(7)))
@@ -200,7 +200,7 @@ def test_a_session_on_the_pages_board_draws_its_plots_without_another_round_trip
         assert f"{NS}-controls" not in wire.values and f"{NS}-board_marker" not in wire.values
         wire.assert_no_errors()
         # another board: its controls come from the server, and back again
-        v2_types = set(pd.read_parquet(snapshot_dir / "v2" / "models.parquet", columns=["type"])["type"].dropna())
+        v2_types = set(pd.read_parquet(store.snapshot_path(snapshot_dir, "v2") / "models.parquet", columns=["type"])["type"].dropna())
         wire.update({"board": "v2"})
         assert _types_offered(wire.wait_for(f"{NS}-controls", lambda h: "checkbox" in h)) == v2_types
         assert 'value="v2"' in wire.wait_for(f"{NS}-board_marker", lambda h: "controls_board" in h)

@@ -240,9 +240,9 @@ def test_cli_builds_v2_with_summary(tmp_path, raw_v2):
     assert summary.startswith(
         f"v2: loaded {len(raw_v2):,} rows from {v2_parquet(DATA)}; removed {flagged:,} flagged and "
         f"{dups:,} duplicate entries (best average kept per repository); wrote {written:,} models "
-        f"to {tmp_path / 'v2'} in ")
+        f"to {tmp_path / 'v2'} (snapshot {store.snapshot_path(tmp_path, 'v2').name}) in ")
     assert re.search(r" in \d+\.\d s\.$", summary)
-    manifest = json.loads((tmp_path / "v2" / "manifest.json").read_text())
+    manifest = json.loads((store.snapshot_path(tmp_path, "v2") / "manifest.json").read_text())
     assert manifest["counts"]["written"] == written
 
 

@@ -14,6 +14,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from llmtrends import store
 from tests.conftest import shared_data_dir
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -60,7 +61,7 @@ def test_dev_run_in_a_clean_clone_serves_the_app(tmp_path):
         assert "Model Type Popularity" in page and "Leaderboard v1" in page and "Leaderboard v2" in page
         assert (clone / ".venv").is_dir()
         for board, rows in (("v1", "6,170"), ("v2", "4,494")):
-            assert (clone / "data" / board / "models.parquet").is_file()
+            assert (store.snapshot_path(clone / "data", board) / "models.parquet").is_file()
             assert f"wrote {rows} models" in output
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
