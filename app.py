@@ -24,7 +24,7 @@ if not DEFER_WORKERS:
 
 from shiny import App, reactive, ui  # noqa: E402
 
-from llmtrends import store  # noqa: E402
+from llmtrends import sendqueue, store  # noqa: E402
 from llmtrends.views import VIEWS  # noqa: E402
 from modules import MODULES  # noqa: E402
 from modules import common as modules_common  # noqa: E402
@@ -113,6 +113,8 @@ def _missing_server(input, output, session):
 
 
 app = App(_page(), server) if SNAPSHOTS else App(_missing_page(), _missing_server)
+if config.ws_queue():  # a browser that stops reading must not hold up every session (issue 26)
+    sendqueue.install(app, stall_s=config.ws_stall_s())
 if DEFER_WORKERS:  # a figure asked for before then starts them at once
     workers.shared().start_background(after=modules_common.TAB_OPENED, delay_s=WORKERS_AFTER_TAB_S,
                                       max_wait_s=WORKERS_AT_THE_LATEST_S)
