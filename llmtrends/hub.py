@@ -71,8 +71,10 @@ HUB_API_LIMIT_PRO = 2500
 # Default of ``max_requests_per_5min``: choose from the caller's tier (see above).
 AUTO_LIMIT = -1
 
-OUTCOMES = ("ok", "renamed", "not_found", "gated", "forbidden", "error")
-FINAL_OUTCOMES = frozenset({"ok", "renamed", "not_found", "gated", "forbidden"})
+OUTCOMES = ("ok", "renamed", "not_found", "gated", "forbidden", "invalid", "error")
+# ``invalid``: an id the client refuses before sending anything (``../x``, ``a/b/c``, emoji,
+# over 96 characters): no request can ever succeed, so it is recorded once, never retried.
+FINAL_OUTCOMES = frozenset({"ok", "renamed", "not_found", "gated", "forbidden", "invalid"})
 
 # Properties asked of model_info: only what we keep (smaller answers, same request count).
 MODEL_EXPAND = [
@@ -592,6 +594,20 @@ class _Fetcher:
         return rec
 
 
+def invalid_record(name: str) -> dict | None:
+    """The cache record of an id the Hub client refuses before sending (outcome ``invalid``,
+    the client's reason as the error), or None for an id it accepts."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:
+        validate_repo_id(name)
+    except HFValidationError as exc:
+        return {"name": name, "outcome": "invalid", "fetched_at": datetime.now(timezone.utc).isoformat(),
+                "sha": None, "info": None, "commits_outcome": None, "commits": None,
+                "error": f"invalid repository id: {str(exc).splitlines()[0][:120]}"}
+    return None
+
+
 def _needs_fetch(cached: dict | None, refresh: bool) -> bool:
     """Whether a repository must be asked again: new, refresh, or not finished last time."""
     if cached is None or refresh:
@@ -751,12 +767,17 @@ def enrich_from_hub(repo_ids: list[str], *, cache_path: Path, workers: int = 8,
     cache = HubCache(cache_path)
     try:
         cached = cache.load()
-        todo = [n for n in names if _needs_fetch(cached.get(n), refresh)]
+        todo = [n for n in names if _needs_fetch(cached.get(n), refresh)
+                and (cached.get(n) or {}).get("outcome") != "invalid"]  # not even with --refresh
+        invalid = [rec for rec in map(invalid_record, todo) if rec is not None]
+        refused = {rec["name"] for rec in invalid}
+        todo = [n for n in todo if n not in refused]
         batch = BATCH_NAMESPACES
         planned = planned_requests(todo, cached, refresh, batch)
         if dry_run:
-            print(f"dry run: {len(names):,} repositories, {len(names) - len(todo):,} cached, "
-                  f"{len(todo):,} to ask; about {planned:,} Hub API requests", file=sys.stderr)
+            print(f"dry run: {len(names):,} repositories, {len(names) - len(todo) - len(invalid):,} cached, "
+                  f"{len(invalid):,} invalid ids, {len(todo):,} to ask; about {planned:,} Hub API requests",
+                  file=sys.stderr)
             hub, com = build_frames([], {})
             return HubEnrichment(hub, com, {}, 0, planned_requests=planned, dry_run=True,
                                  from_cache=len(names) - len(todo))
@@ -767,6 +788,9 @@ def enrich_from_hub(repo_ids: list[str], *, cache_path: Path, workers: int = 8,
         transport = PoliteTransport(limiter, settings, hub_url=api.endpoint)
         log.info("Hub enrichment: %d repositories, %d cached, %d to ask, %d workers, limit %s/%.0fs",
                  len(names), len(names) - len(todo), len(todo), workers, limit, settings.window_seconds)
+        for rec in invalid:  # recorded without a request: none could ever succeed
+            cache.put(rec)
+            cached[rec["name"]] = rec
         if todo:
             fetcher = _Fetcher(api, settings, token)
             bar = _progress_bar(len(todo), progress)
