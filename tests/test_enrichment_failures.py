@@ -8,6 +8,8 @@ where it happens. The stand-in Hub (tests/standin_hub.py) serves 127.0.0.1.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -104,3 +106,111 @@ def test_study_records_that_match_no_model_still_give_a_snapshot(tmp_path):
     assert set(snap.models["repo_id"]) == expected
     assert snap.models["hub_outcome"].isna().all() and snap.models["num_commits"].isna().all()
     assert result.counts["enriched"] == 0 and result.counts["commit_author_pairs"] == 0
+
+
+# --------------------------------------------------------------------------- a damaged cache
+
+ASKED = 5  # real v1 ids asked in the cache tests
+
+
+def asked_ids() -> list[str]:
+    return list(dict.fromkeys(real_rows(12)["fullname"]))[:ASKED]
+
+
+def enrich(standin, cache: Path, **kw) -> hub.HubEnrichment:
+    return hub.enrich_from_hub(asked_ids(), cache_path=cache, endpoint=standin.endpoint, token=False,
+                               progress=False, max_requests_per_5min=None, **kw)
+
+
+def garbage(db: Path) -> None:
+    db.write_bytes(b"these bytes were never a SQLite database\n" * 200)
+
+
+def truncated(db: Path) -> None:
+    data = db.read_bytes()
+    db.write_bytes(data[: len(data) // 2])
+
+
+def _update(db: Path, sql: str) -> None:
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute(sql)
+    conn.close()
+
+
+def broken_json(db: Path) -> None:
+    _update(db, "UPDATE repos SET info = '{\"hub_id\": ' WHERE info IS NOT NULL")
+
+
+def commits_without_authors(db: Path) -> None:
+    _update(db, "UPDATE repos SET commits = '{\"num_commits\": 3, \"first_commit\": null, \"last_commit\": null}'"
+                " WHERE commits IS NOT NULL")
+
+
+DAMAGES = [garbage, truncated, broken_json, commits_without_authors]
+
+
+@pytest.mark.parametrize("refresh", [False, True], ids=["run", "refresh"])
+@pytest.mark.parametrize("damage", DAMAGES, ids=[d.__name__ for d in DAMAGES])
+def test_a_damaged_cache_is_set_aside_and_rebuilt_with_one_warning(standin, tmp_path, caplog, damage, refresh):
+    cache = tmp_path / "cache"
+    first = enrich(standin, cache)
+    db = cache / hub.CACHE_FILENAME
+    damage(db)
+    damaged_bytes = db.read_bytes()
+    with caplog.at_level(logging.WARNING, logger="llmtrends.hub"):
+        again = enrich(standin, cache, refresh=refresh)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "damaged" in warnings[0] and str(db) in warnings[0], warnings
+    aside = [p for p in cache.iterdir() if p.name.startswith(hub.CACHE_FILENAME + ".damaged-")
+             and p.name.endswith("Z")]  # its -wal / -shm files, when SQLite left any, go with it
+    assert len(aside) == 1 and aside[0].read_bytes() == damaged_bytes  # kept as it was, for a look
+    assert again.requests_made > 0  # asked again: the new cache started empty
+    pd.testing.assert_frame_equal(again.hub_records, first.hub_records)
+    pd.testing.assert_frame_equal(again.commit_records, first.commit_records)
+    with sqlite3.connect(db) as conn:  # and the new cache holds every repository again
+        assert conn.execute("SELECT COUNT(*) FROM repos").fetchone()[0] == ASKED
+
+
+def test_a_full_disk_under_the_cache_is_one_line_and_keeps_the_snapshot(standin, tmp_path, monkeypatch):
+    """SQLite's own "database or disk is full" (SQLITE_FULL, what ENOSPC gives), made by
+    capping the cache at a few pages (``PRAGMA max_page_count``) instead of filling a disk."""
+    import huggingface_hub.constants
+
+    from tests.test_bad_inputs import digest
+
+    monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", standin.endpoint)
+    real_connect = sqlite3.connect
+
+    def small_disk(*args, **kwargs):
+        conn = real_connect(*args, **kwargs)
+        conn.execute("PRAGMA max_page_count = 3")
+        return conn
+
+    out = tmp_path / "out"
+    source = tmp_path / "leaderboard.csv"
+    real_rows(30).to_csv(source, sep=";", index=False)
+    pipeline.run(board="v1", source=source, enrich="none", out=out)
+    before = digest(out)
+    monkeypatch.setattr(sqlite3, "connect", small_disk)
+    with pytest.raises(pipeline.PipelineError) as err:
+        pipeline.run(board="v1", source=source, enrich="hub", out=out, cache=tmp_path / "cache",
+                     max_requests_per_5min=0)
+    message = str(err.value)
+    assert message.startswith(str(tmp_path / "cache" / hub.CACHE_FILENAME)), message
+    assert "database or disk is full" in message and "\n" not in message
+    assert digest(out) == before
+
+
+@pytest.mark.parametrize("value", ["-5", "-1", "many"])
+def test_a_negative_request_budget_is_a_usage_error(standin, tmp_path, value):
+    done = subprocess.run(PREPROCESS + ["--board", "v1", "--source", str(made_up_leaderboard(tmp_path)),
+                                        "--enrich", "hub", "--max-requests-per-5min", value, "--quiet",
+                                        "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "out")],
+                          env=_hf_env(standin, tmp_path), capture_output=True, text=True, timeout=120,
+                          cwd=REPO_ROOT)
+    assert done.returncode == 2, (done.returncode, done.stderr[-1000:])
+    last = done.stderr.strip().splitlines()[-1]
+    assert "argument --max-requests-per-5min" in last and value in last, last
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists() and not (tmp_path / "cache").exists()
