@@ -180,6 +180,8 @@ def parse_choices(values: object, allowed: Iterable[str], name: str, *, empty_me
         values = (values,)
     if not isinstance(values, (tuple, list)):
         raise InvalidInput(f"{name}: expected a list of values")
+    if len(values) > len(allowed):  # a control sends each of its choices at most once
+        raise InvalidInput(f"{name}: {len(values):,} values for {len(allowed)} choices")
     bad = [v for v in values if not isinstance(v, str) or v not in allowed]
     if bad:
         raise InvalidInput(f"{name}: unknown value {str(bad[0])[:40]!r}")
