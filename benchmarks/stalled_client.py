@@ -49,7 +49,7 @@ from llmtrends import store  # noqa: E402
 from llmtrends.views import common as vc  # noqa: E402
 from tests.shinyproto import ShinyWire, is_plot  # noqa: E402
 from tests.stalled_client import StalledClient  # noqa: E402
-from tests.test_nginx_proxy import NGINX, main_config, site_config  # noqa: E402
+from tests.test_nginx_proxy import NGINX, main_config, site_config, stop, wait_for_http  # noqa: E402
 
 NS = "type_popularity"
 PLOT = f"{NS}-plot_counts"
@@ -118,7 +118,7 @@ def start(front: str, data: Path, work: Path, env_extra: dict, ping: float) -> t
     with open(log_path, "w", encoding="utf-8") as log:
         app = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     procs = [app]
-    _wait_http(f"http://127.0.0.1:{port}/", app)
+    wait_for_http(f"http://127.0.0.1:{port}/", app, log_path, "the app")
     if front != "nginx":
         return f"http://127.0.0.1:{port}/", procs, log_path
     listen = d.free_port()
@@ -128,39 +128,18 @@ def start(front: str, data: Path, work: Path, env_extra: dict, ping: float) -> t
     (prefix / "sites" / "llmtrends.conf").write_text(site_config(port, listen), encoding="utf-8")
     conf = prefix / "nginx.conf"
     conf.write_text(main_config(prefix), encoding="utf-8")
-    nginx = subprocess.Popen([str(NGINX), "-p", str(prefix), "-c", str(conf), "-g", "daemon off;"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    nginx_log = prefix / "logs" / "stderr.log"
+    with open(nginx_log, "w", encoding="utf-8") as log:
+        nginx = subprocess.Popen([str(NGINX), "-p", str(prefix), "-c", str(conf), "-g", "daemon off;"],
+                                 stdout=log, stderr=subprocess.STDOUT)
     procs.insert(0, nginx)
-    _wait_http(f"http://127.0.0.1:{listen}/", nginx)
+    wait_for_http(f"http://127.0.0.1:{listen}/", nginx, nginx_log, "nginx")
     return f"http://127.0.0.1:{listen}/", procs, log_path
 
 
-def _wait_http(url: str, proc: subprocess.Popen, timeout_s: float = 120) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"{proc.args[0]} exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"{url} did not answer within {timeout_s} s")
-
-
-def stop(procs: list) -> None:
+def stop_all(procs: list) -> None:
     for proc in procs:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+        stop(proc)
 
 
 def main() -> int:
@@ -199,7 +178,7 @@ def main() -> int:
                 v.join(timeout=args.hold + 90)
             log = log_path.read_text(encoding="utf-8", errors="replace")
         finally:
-            stop(procs)
+            stop_all(procs)
     rows = []
     for i, v in enumerate(victims):
         worst = max(v.waits) if v.waits else None
