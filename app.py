@@ -37,7 +37,7 @@ logging.basicConfig(level=config.log_level(), format="%(asctime)s %(levelname)s 
 
 SNAPSHOTS, LOAD_ERRORS = store.load_snapshots(DATA_DIR)
 BOARDS = list(SNAPSHOTS)
-TABS = tuple(view.ID for view in VIEWS if view.ID in MODULES)
+TABS = tuple(MODULES)  # the tabs a session can open (each starts its module)
 DEFAULT_BOARD = config.default_board(BOARDS)
 CSS = Path(__file__).parent / "www" / "app.css"
 JS = Path(__file__).parent / "www" / "app.js"  # figures a page holds are not sent again (see the file)
