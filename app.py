@@ -24,8 +24,9 @@ if not DEFER_WORKERS:
 
 from shiny import App, reactive, ui  # noqa: E402
 
-from llmtrends import store  # noqa: E402
+from llmtrends import sendqueue, store  # noqa: E402
 from llmtrends.views import VIEWS  # noqa: E402
+from llmtrends.views import common as vc  # noqa: E402
 from modules import MODULES  # noqa: E402
 from modules import common as modules_common  # noqa: E402
 from modules import shiny_speedups  # noqa: E402
@@ -36,6 +37,7 @@ logging.basicConfig(level=config.log_level(), format="%(asctime)s %(levelname)s 
 
 SNAPSHOTS, LOAD_ERRORS = store.load_snapshots(DATA_DIR)
 BOARDS = list(SNAPSHOTS)
+TABS = tuple(MODULES)  # the tabs a session can open (each starts its module)
 DEFAULT_BOARD = config.default_board(BOARDS)
 CSS = Path(__file__).parent / "www" / "app.css"
 JS = Path(__file__).parent / "www" / "app.js"  # figures a page holds are not sent again (see the file)
@@ -81,11 +83,11 @@ def _page() -> ui.Tag:
 def server(input, output, session):
     @reactive.calc
     def snap():
-        board = input.board()
-        if board not in SNAPSHOTS:  # a forged value: keep the default board
-            logging.getLogger("llmtrends.app").warning("rejected board %r", str(board)[:20])
+        try:  # typed: a forged value (unknown, or not even text) keeps the default board
+            return SNAPSHOTS[vc.parse_choice(input.board(), BOARDS, "board")]
+        except vc.InvalidInput as exc:
+            logging.getLogger("llmtrends.app").warning("rejected input: %s", exc)
             return SNAPSHOTS[DEFAULT_BOARD]
-        return SNAPSHOTS[board]
 
     # A tab's module server starts when the tab is first opened: a session sets up only what
     # it shows (its first tab at once), not the twelve tabs' outputs and grids. A module may
@@ -102,10 +104,13 @@ def server(input, output, session):
 
     @reactive.effect
     def _open_tab():
-        tab = input.tab()
-        if tab in MODULES:  # anything else is a forged value: nothing to start
-            with reactive.isolate():
-                serve(tab)
+        try:  # typed: a forged value (unknown, or not even text) starts nothing
+            tab = vc.parse_choice(input.tab(), TABS, "tab")
+        except vc.InvalidInput as exc:
+            logging.getLogger("llmtrends.app").warning("rejected input: %s", exc)
+            return
+        with reactive.isolate():
+            serve(tab)
 
 
 def _missing_server(input, output, session):
@@ -113,6 +118,8 @@ def _missing_server(input, output, session):
 
 
 app = App(_page(), server) if SNAPSHOTS else App(_missing_page(), _missing_server)
+if config.ws_queue():  # a browser that stops reading must not hold up every session (issue 26)
+    sendqueue.install(app, stall_s=config.ws_stall_s())
 if DEFER_WORKERS:  # a figure asked for before then starts them at once
     workers.shared().start_background(after=modules_common.TAB_OPENED, delay_s=WORKERS_AFTER_TAB_S,
                                       max_wait_s=WORKERS_AT_THE_LATEST_S)

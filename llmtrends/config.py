@@ -8,11 +8,14 @@
 | ``LLMTRENDS_HOST`` / ``LLMTRENDS_PORT`` | where ``scripts/serve.py`` listens | ``127.0.0.1`` / ``8000`` |
 | ``LLMTRENDS_RENDER_WORKERS`` | processes rendering figures (``0``: in the app process) | CPUs, at most 4 |
 | ``LLMTRENDS_FIGURE_STORE`` | folder keeping the default figures between runs (``0``: none) | ``<data>/.figures`` |
+| ``LLMTRENDS_WS_QUEUE`` | each browser's messages go through its own queue, so a client that stops reading never holds up the others (``0``: off, py-shiny sends directly) | ``1`` |
+| ``LLMTRENDS_WS_STALL_S`` | seconds a browser may take no message before it is disconnected (with the queue) | ``30`` |
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 from pathlib import Path
 
@@ -53,7 +56,34 @@ def port() -> int:
 
 def prewarm() -> bool:
     """``LLMTRENDS_PREWARM``: render every view's default figures at start (on unless ``0``)."""
-    return os.environ.get("LLMTRENDS_PREWARM", "1").strip().lower() not in ("0", "false", "no", "off")
+    return _switch("LLMTRENDS_PREWARM")
+
+
+def _switch(name: str) -> bool:
+    """An on/off variable, on unless ``0``, ``false``, ``no`` or ``off``."""
+    return os.environ.get(name, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def ws_queue() -> bool:
+    """``LLMTRENDS_WS_QUEUE``: per-browser send queues (llmtrends/sendqueue.py; on unless ``0``)."""
+    return _switch("LLMTRENDS_WS_QUEUE")
+
+
+def ws_stall_s() -> float:
+    """``LLMTRENDS_WS_STALL_S``: how long a browser may take no message before it is dropped."""
+    from .sendqueue import DEFAULT_STALL_S
+
+    value = os.environ.get("LLMTRENDS_WS_STALL_S", "").strip()
+    if value:
+        try:
+            seconds = float(value)
+            if math.isfinite(seconds) and seconds > 0:
+                return seconds
+        except ValueError:
+            pass
+        logging.getLogger("llmtrends.config").warning("LLMTRENDS_WS_STALL_S=%r is not a positive number; using %g",
+                                                      value[:20], DEFAULT_STALL_S)
+    return DEFAULT_STALL_S
 
 
 def render_workers() -> int:

@@ -71,8 +71,10 @@ HUB_API_LIMIT_PRO = 2500
 # Default of ``max_requests_per_5min``: choose from the caller's tier (see above).
 AUTO_LIMIT = -1
 
-OUTCOMES = ("ok", "renamed", "not_found", "gated", "forbidden", "error")
-FINAL_OUTCOMES = frozenset({"ok", "renamed", "not_found", "gated", "forbidden"})
+OUTCOMES = ("ok", "renamed", "not_found", "gated", "forbidden", "invalid", "error")
+# ``invalid``: an id the client refuses before sending anything (``../x``, ``a/b/c``, emoji,
+# over 96 characters): no request can ever succeed, so it is recorded once, never retried.
+FINAL_OUTCOMES = frozenset({"ok", "renamed", "not_found", "gated", "forbidden", "invalid"})
 
 # Properties asked of model_info: only what we keep (smaller answers, same request count).
 MODEL_EXPAND = [
@@ -452,22 +454,80 @@ def _short_error(exc: BaseException, token: str | None) -> str:
 
 
 # --------------------------------------------------------------------------- cache
+class HubCacheError(RuntimeError):
+    """The cache cannot be used (full disk, read-only folder); the message is one line that
+    names the file. What was cached before stays."""
+
+
+# SQLite's primary result codes that mean the file cannot be written or opened where it is
+# (not that it is damaged): full, read-only, no permission, cannot open, I/O error, busy.
+_SQLITE_ENVIRONMENT = {3, 5, 6, 8, 10, 13, 14}
+_COMMIT_FIELDS = ("num_commits", "first_commit", "last_commit", "authors")
+
+
+def _sqlite_code(exc: sqlite3.Error) -> int | None:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return None if code is None else code & 0xFF
+
+
+def _iso_or_none(value: Any, what: str) -> None:
+    if value is not None:
+        if not isinstance(value, str):
+            raise TypeError(f"{what} is not a date")
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _decode(row: tuple) -> dict:
+    """One cached row as a record, checked so that nothing later trips over it (ValueError,
+    TypeError or KeyError for a damaged row)."""
+    name, outcome, fetched_at, sha, info, c_outcome, commits, error = row
+    if not isinstance(name, str) or not isinstance(outcome, str):
+        raise TypeError("a row without a name or an outcome")
+    rec = {"name": name, "outcome": outcome, "fetched_at": fetched_at, "sha": sha,
+           "info": json.loads(info) if info else None, "commits_outcome": c_outcome,
+           "commits": json.loads(commits) if commits else None, "error": error}
+    if rec["info"] is not None:
+        if not isinstance(rec["info"], dict):
+            raise TypeError(f"{name}: info is not an object")
+        for key in ("created_at", "last_modified"):
+            _iso_or_none(rec["info"].get(key), f"{name}: {key}")
+    if rec["commits"] is not None:
+        if not isinstance(rec["commits"], dict):
+            raise TypeError(f"{name}: commits is not an object")
+        fields = {key: rec["commits"][key] for key in _COMMIT_FIELDS}  # KeyError when one is missing
+        if not isinstance(fields["authors"], list):
+            raise TypeError(f"{name}: commit authors is not a list")
+        for key in ("first_commit", "last_commit"):
+            _iso_or_none(fields[key], f"{name}: {key}")
+    return rec
+
+
 class HubCache:
     """One row per repository: what was fetched, when, and the outcome (SQLite, WAL).
 
     Written by one thread (the coordinator), one transaction per repository, so a kill at
-    any moment leaves every committed repository intact and nothing half-written.
+    any moment leaves every committed repository intact and nothing half-written. A damaged
+    file (not a database, a malformed page, a row that does not decode) is renamed
+    ``hub_cache.sqlite.damaged-<UTC time>`` with one warning and a new cache is started;
+    one that cannot be written (full disk, read-only folder) raises :class:`HubCacheError`.
     """
 
     def __init__(self, path: Path) -> None:
         path = Path(path)
-        if path.is_dir() or path.suffix == "":
-            path.mkdir(parents=True, exist_ok=True)
-            path = path / CACHE_FILENAME
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if path.is_dir() or path.suffix == "":
+                path.mkdir(parents=True, exist_ok=True)
+                path = path / CACHE_FILENAME
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise HubCacheError(f"{path}: cannot create the Hub cache folder ({exc.strerror or exc})") from None
         self.path = path
-        self.db = sqlite3.connect(str(path), timeout=30)
+        self.db: sqlite3.Connection | None = None
+        self._open_or_set_aside()
+
+    def _open(self) -> None:
+        self.db = sqlite3.connect(str(self.path), timeout=30)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute(
@@ -478,23 +538,63 @@ class HubCache:
         )
         self.db.commit()
 
+    def _open_or_set_aside(self) -> None:
+        try:
+            self._open()
+        except sqlite3.Error as exc:
+            self._unusable_or_damaged(exc)
+            self._open_again()
+
+    def _open_again(self) -> None:
+        try:
+            self._open()
+        except sqlite3.Error as exc:
+            raise HubCacheError(f"{self.path}: cannot start a new Hub cache ({exc})") from None
+
+    def _unusable_or_damaged(self, exc: Exception) -> None:
+        """Raise HubCacheError when the file cannot be used where it is; else set it aside."""
+        if isinstance(exc, sqlite3.Error) and _sqlite_code(exc) in _SQLITE_ENVIRONMENT:
+            self.close()
+            raise HubCacheError(f"{self.path}: cannot use the Hub cache ({exc})") from None
+        self.close()
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+        try:
+            self.path.rename(aside)
+            for extra in ("-wal", "-shm"):  # SQLite's side files belong to the old file
+                side = self.path.with_name(self.path.name + extra)
+                if side.exists():
+                    side.rename(aside.with_name(aside.name + extra))
+        except OSError as err:
+            raise HubCacheError(f"{self.path}: the Hub cache is damaged ({type(exc).__name__}: {exc}) and cannot "
+                                f"be set aside ({err.strerror or err})") from None
+        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        log.warning("%s: the Hub cache is damaged (%s: %s); set aside as %s and started again "
+                    "(its repositories are asked again)", self.path, type(exc).__name__, reason, aside.name)
+
     def load(self) -> dict[str, dict]:
-        """Every cached repository, decoded."""
-        rows = self.db.execute(
-            "SELECT name, outcome, fetched_at, sha, info, commits_outcome, commits, error"
-            " FROM repos WHERE schema_version = ?", (CACHE_SCHEMA_VERSION,)
-        ).fetchall()
-        out = {}
-        for name, outcome, fetched_at, sha, info, c_outcome, commits, error in rows:
-            out[name] = {
-                "name": name, "outcome": outcome, "fetched_at": fetched_at, "sha": sha,
-                "info": json.loads(info) if info else None, "commits_outcome": c_outcome,
-                "commits": json.loads(commits) if commits else None, "error": error,
-            }
-        return out
+        """Every cached repository, decoded; an empty cache after setting a damaged one aside."""
+        try:
+            rows = self.db.execute(
+                "SELECT name, outcome, fetched_at, sha, info, commits_outcome, commits, error"
+                " FROM repos WHERE schema_version = ?", (CACHE_SCHEMA_VERSION,)
+            ).fetchall()
+            return {rec["name"]: rec for rec in map(_decode, rows)}
+        except (sqlite3.Error, ValueError, TypeError, KeyError) as exc:
+            self._unusable_or_damaged(exc)
+            self._open_again()
+            return {}
 
     def put(self, rec: dict) -> None:
-        """Store (replace) one repository's record and commit."""
+        """Store (replace) one repository's record and commit; HubCacheError when the file
+        cannot take it (full disk): what was committed before stays."""
+        try:
+            self._put(rec)
+        except sqlite3.Error as exc:
+            raise HubCacheError(f"{self.path}: cannot write the Hub cache ({exc}); the repositories "
+                                "cached before are kept") from None
+
+    def _put(self, rec: dict) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO repos (name, outcome, fetched_at, sha, info, commits_outcome,"
             " commits, error, schema_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -507,7 +607,9 @@ class HubCache:
         self.db.commit()
 
     def close(self) -> None:
-        self.db.close()
+        if self.db is not None:
+            self.db.close()
+            self.db = None
 
 
 # --------------------------------------------------------------------------- fetching
@@ -590,6 +692,20 @@ class _Fetcher:
             rec["commits_outcome"] = outcome_of(exc)
             rec["error"] = "commits: " + _short_error(exc, self.token)
         return rec
+
+
+def invalid_record(name: str) -> dict | None:
+    """The cache record of an id the Hub client refuses before sending (outcome ``invalid``,
+    the client's reason as the error), or None for an id it accepts."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:
+        validate_repo_id(name)
+    except HFValidationError as exc:
+        return {"name": name, "outcome": "invalid", "fetched_at": datetime.now(timezone.utc).isoformat(),
+                "sha": None, "info": None, "commits_outcome": None, "commits": None,
+                "error": f"invalid repository id: {str(exc).splitlines()[0][:120]}"}
+    return None
 
 
 def _needs_fetch(cached: dict | None, refresh: bool) -> bool:
@@ -751,12 +867,17 @@ def enrich_from_hub(repo_ids: list[str], *, cache_path: Path, workers: int = 8,
     cache = HubCache(cache_path)
     try:
         cached = cache.load()
-        todo = [n for n in names if _needs_fetch(cached.get(n), refresh)]
+        todo = [n for n in names if _needs_fetch(cached.get(n), refresh)
+                and (cached.get(n) or {}).get("outcome") != "invalid"]  # not even with --refresh
+        invalid = [rec for rec in map(invalid_record, todo) if rec is not None]
+        refused = {rec["name"] for rec in invalid}
+        todo = [n for n in todo if n not in refused]
         batch = BATCH_NAMESPACES
         planned = planned_requests(todo, cached, refresh, batch)
         if dry_run:
-            print(f"dry run: {len(names):,} repositories, {len(names) - len(todo):,} cached, "
-                  f"{len(todo):,} to ask; about {planned:,} Hub API requests", file=sys.stderr)
+            print(f"dry run: {len(names):,} repositories, {len(names) - len(todo) - len(invalid):,} cached, "
+                  f"{len(invalid):,} invalid ids, {len(todo):,} to ask; about {planned:,} Hub API requests",
+                  file=sys.stderr)
             hub, com = build_frames([], {})
             return HubEnrichment(hub, com, {}, 0, planned_requests=planned, dry_run=True,
                                  from_cache=len(names) - len(todo))
@@ -767,6 +888,9 @@ def enrich_from_hub(repo_ids: list[str], *, cache_path: Path, workers: int = 8,
         transport = PoliteTransport(limiter, settings, hub_url=api.endpoint)
         log.info("Hub enrichment: %d repositories, %d cached, %d to ask, %d workers, limit %s/%.0fs",
                  len(names), len(names) - len(todo), len(todo), workers, limit, settings.window_seconds)
+        for rec in invalid:  # recorded without a request: none could ever succeed
+            cache.put(rec)
+            cached[rec["name"]] = rec
         if todo:
             fetcher = _Fetcher(api, settings, token)
             bar = _progress_bar(len(todo), progress)

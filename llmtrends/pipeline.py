@@ -15,6 +15,12 @@ class PipelineError(RuntimeError):
     """A build failed; the message is one line meant for the user."""
 
 
+# A build that keeps fewer models than this share of the board's previous snapshot fails
+# (and keeps the previous one) unless ``allow_shrink``: a source whose rows are nearly all
+# flagged, or a truncated download, must not silently replace a good snapshot.
+MIN_SHARE_OF_PREVIOUS = 0.5
+
+
 class TerminalProgress:
     """Step-by-step progress on stderr: 'loading... 0.4 s' lines, only on a terminal
     unless ``force`` is set."""
@@ -70,20 +76,50 @@ def _enrich_hub(repo_ids: list[str], *, cache: Path, workers: int, max_requests_
     kwargs = dict(cache_path=cache, workers=workers, refresh=refresh, progress=progress, dry_run=dry_run)
     if max_requests_per_5min is not None:  # None: the Hub's limit for the caller's tier
         kwargs["max_requests_per_5min"] = max_requests_per_5min or None  # 0: no limit
-    return hub.enrich_from_hub(repo_ids, **kwargs)
+    try:
+        return hub.enrich_from_hub(repo_ids, **kwargs)
+    except hub.HubCacheError as exc:
+        raise PipelineError(str(exc)) from None
+
+
+def _check_kept(models, counts: prepare.Counts, board: str, out: Path, source: str, allow_shrink: bool) -> None:
+    """Refuse a build that keeps no model, or (unless ``allow_shrink``) fewer than
+    ``MIN_SHARE_OF_PREVIOUS`` of the models of the board's previous snapshot in ``out``."""
+    if len(models) == 0:
+        raise PipelineError(f"{source}: no model left ({counts.loaded:,} rows loaded, {counts.flagged_removed:,} "
+                            f"flagged, {counts.duplicates_removed:,} duplicates); nothing written")
+    if allow_shrink:
+        return
+    written = ((store.current_manifest(out, board) or {}).get("counts") or {}).get("written")
+    if isinstance(written, int):  # the manifest says; no need to read the previous tables
+        previous = written
+    else:
+        try:
+            previous = len(store.read_snapshot(out, board).models)
+        except store.SnapshotError:  # no previous snapshot (or none readable): nothing to protect
+            return
+    if len(models) < MIN_SHARE_OF_PREVIOUS * previous:
+        raise PipelineError(f"{source}: this build keeps {len(models):,} models, fewer than "
+                            f"{MIN_SHARE_OF_PREVIOUS:.0%} of the {previous:,} of the previous {board} snapshot "
+                            "(kept); rerun with --allow-shrink to replace it anyway")
 
 
 def run(*, board: str, source: Path | None, enrich: str, out: Path, hub_records: Path | None = None,
         cache: Path | None = None, workers: int = 8, max_requests_per_5min: int | None = None,
-        refresh: bool = False, dry_run: bool = False, keep: int | None = None,
+        refresh: bool = False, dry_run: bool = False, keep: int | None = None, allow_shrink: bool = False,
         progress: TerminalProgress | None = None) -> Result | None:
     """Build one board's snapshot into ``out/<board>``; None for a dry run.
 
     Every expected failure is raised as :class:`PipelineError` with a one-line message;
-    nothing is written unless the whole build succeeded. The board's earlier snapshots are
-    kept as its history (``keep``: at most this many, the oldest removed first).
+    nothing is written unless the whole build succeeded. A build that keeps no model, or
+    fewer than ``MIN_SHARE_OF_PREVIOUS`` of the previous snapshot's (unless
+    ``allow_shrink``), fails and leaves the previous snapshot as it was.
+    The board's earlier snapshots are kept as its history (``keep``: at most this many,
+    the oldest removed first).
     """
     progress = progress or TerminalProgress(enabled=False)
+    if max_requests_per_5min is not None and max_requests_per_5min < 0:
+        raise PipelineError(f"--max-requests-per-5min must be 0 (no limit) or more, not {max_requests_per_5min}")
     try:
         progress.step(f"loading the {board} leaderboard from {source or 'the Hub dataset'}")
         loaded = _load(board, source)
@@ -113,6 +149,7 @@ def run(*, board: str, source: Path | None, enrich: str, out: Path, hub_records:
         progress.step("normalizing, removing flagged models, keeping the best entry per repository")
         models, pairs, counts = prepare.build(loaded.frame, board, hub_frame, commit_frame)
         progress.done(f"({counts.written:,} models)")
+        _check_kept(models, counts, board, Path(out), loaded.source, allow_shrink)
         count_dict = {
             "loaded": counts.loaded,
             "flagged_removed": counts.flagged_removed,

@@ -278,8 +278,10 @@ def enrich(models: pd.DataFrame, hub_records: pd.DataFrame | None,
                     seen.append(a)
             rows.extend((repo, a) for a in seen)
         pairs = pd.DataFrame(rows, columns=list(schema.COMMIT_AUTHOR_COLUMNS))
-        per_repo = pairs.groupby("repo_id").size()
-        out.loc[hit, "num_commit_authors"] = out.loc[hit, "repo_id"].map(per_repo).fillna(0).to_numpy()
+        # counted as floats: no repository with a history (Hub down, every id unknown) must
+        # give an empty float column, not an empty object one pandas refuses to assign
+        per_repo = pairs.groupby("repo_id").size().astype("float64")
+        out.loc[hit, "num_commit_authors"] = out.loc[hit, "repo_id"].map(per_repo).fillna(0.0).to_numpy(dtype="float64")
     return out, pairs, enriched
 
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import schema
@@ -21,6 +22,27 @@ V2_DATASET = "open-llm-leaderboard/contents"
 
 # Latest plausible date in a source: anything later is a corrupted value.
 _MAX_FUTURE_DAYS = 2
+# Earliest plausible date: Hugging Face's Hub holds no repository, commit or submission from
+# before it (the oldest commit in the study's records is from 2019). An earlier date is a
+# corrupted value -- typically a number read as seconds since 1970.
+EARLIEST_DATE = "2015-01-01"
+
+# What a leaderboard's numeric columns can hold (inclusive bounds; every value finite).
+# Anything else is refused with its file, column and row: an infinite score would break the
+# app's JSON, and a score of 1000 or 1e12 billion parameters would silently skew every view.
+SCORE_RANGE = (0.0, 100.0)  # the leaderboards' scores are percentages
+# 0 or less is the leaderboards' "unknown" (v2 writes -1); 10,000 B = 10 trillion
+# parameters, several times the largest open model.
+PARAMS_B_RANGE = (float("-inf"), 10_000.0)
+COUNT_RANGE = (0.0, float("inf"))  # likes, downloads, commits, CO2 in kg, generations
+
+
+def plausible_ranges(spec: schema.SourceSchema) -> dict[str, tuple[float, float]]:
+    """Each numeric column of a leaderboard's source schema with the values it may hold."""
+    ranges = {col: COUNT_RANGE for col in spec.numeric}
+    ranges.update({col: SCORE_RANGE for col in ("Average ⬆️", *spec.benchmarks)})
+    ranges["#Params (B)"] = PARAMS_B_RANGE
+    return ranges
 
 
 class SourceError(ValueError):
@@ -129,19 +151,36 @@ def _first_bad(mask: pd.Series, frame: pd.DataFrame, column: str) -> str:
         frame.at[idx, "name"] if "name" in frame.columns else "")
     base = frame.attrs.get("row_base", 2)
     row = pos + base if isinstance(pos, int) else pos
+    value = frame.at[idx, column]
+    if isinstance(value, np.generic):  # 1718000000, not np.int64(1718000000)
+        value = value.item()
     if column in ("fullname", "name"):
-        return f"row {row}: {frame.at[idx, column]!r}"
-    return f"row {row} ({name}): {frame.at[idx, column]!r}"
+        return f"row {row}: {value!r}"
+    return f"row {row} ({name}): {value!r}"
 
 
-def coerce_numeric(frame: pd.DataFrame, column: str, where: str) -> pd.Series:
-    """Column as floats; a non-empty value that is not a number is an error."""
+def coerce_numeric(frame: pd.DataFrame, column: str, where: str,
+                   bounds: tuple[float, float] | None = None) -> pd.Series:
+    """Column as floats; a non-empty value that is not a number is an error, and so is an
+    infinite one or (with ``bounds``) one outside ``[low, high]``. Missing stays NaN."""
     raw = frame[column]
     values = pd.to_numeric(raw, errors="coerce")
     bad = values.isna() & raw.notna() & (raw.astype("string").str.strip() != "")
     if bad.any():
         raise SourceError(f"{where}: column {column!r}: not a number at {_first_bad(bad, frame, column)}")
-    return values.astype("float64")
+    values = values.astype("float64")
+    infinite = pd.Series(np.isinf(values.to_numpy()), index=values.index)
+    if infinite.any():
+        raise SourceError(f"{where}: column {column!r}: not a finite number at {_first_bad(infinite, frame, column)}")
+    if bounds is not None:
+        low, high = bounds
+        outside = values.notna() & ((values < low) | (values > high))
+        if outside.any():
+            span = (f"at least {low:g}" if high == float("inf") else f"at most {high:g}" if low == float("-inf")
+                    else f"from {low:g} to {high:g}")
+            raise SourceError(f"{where}: column {column!r}: outside the plausible values ({span}) at "
+                              f"{_first_bad(outside, frame, column)}")
+    return values
 
 
 _TRUE = {"true", "1", "yes", "t"}
@@ -164,13 +203,23 @@ def coerce_bool(frame: pd.DataFrame, column: str, where: str) -> pd.Series:
 
 
 def coerce_date(frame: pd.DataFrame, column: str, where: str) -> pd.Series:
-    """Column as tz-naive UTC datetimes; unparseable or future dates are errors."""
+    """Column as tz-naive UTC datetimes; numbers, unparseable dates, dates before
+    ``EARLIEST_DATE`` and dates in the future are errors."""
     raw = frame[column]
+    # a number is not a date (pandas would read it as nanoseconds since 1970)
+    number = raw.map(lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and not pd.isna(v))
+    if number.any():
+        raise SourceError(f"{where}: column {column!r}: a number, not a date (expected YYYY-MM-DD) at "
+                          f"{_first_bad(number.astype(bool), frame, column)}")
     values = pd.to_datetime(raw, errors="coerce", utc=True, format="mixed")
     bad = values.isna() & raw.notna() & (raw.astype("string").str.strip() != "")
     if bad.any():
         raise SourceError(f"{where}: column {column!r}: unparseable date at {_first_bad(bad, frame, column)}")
     values = values.dt.tz_convert(None)
+    early = values < pd.Timestamp(EARLIEST_DATE)
+    if early.any():
+        raise SourceError(f"{where}: column {column!r}: date before {EARLIEST_DATE} (earlier than any Hub record) "
+                          f"at {_first_bad(early, frame, column)}")
     limit = pd.Timestamp.now(tz="UTC").tz_convert(None) + pd.Timedelta(days=_MAX_FUTURE_DAYS)
     future = values > limit
     if future.any():
@@ -194,8 +243,8 @@ def validate_leaderboard(frame: pd.DataFrame, board: str, where: str, sep: str |
     if bad.any():
         raise SourceError(f"{where}: column 'fullname': not a repository id at {_first_bad(bad, out, 'fullname')}")
     out["fullname"] = names.astype(object)
-    for col in spec.numeric:
-        out[col] = coerce_numeric(out, col, where)
+    for col, bounds in plausible_ranges(spec).items():
+        out[col] = coerce_numeric(out, col, where, bounds)
     avg = out["Average ⬆️"]
     if avg.isna().all():
         raise SourceError(f"{where}: column 'Average ⬆️': no scores at all")
@@ -366,7 +415,7 @@ def read_study_records(directory: str | Path) -> tuple[pd.DataFrame, pd.DataFram
     hub["name"] = _repo_ids(hub, "name", where)
     created = coerce_date(hub, "created_at", where)
     modified = coerce_date(hub, "last_modified", where)
-    downloads = coerce_numeric(hub, "downloads", where)
+    downloads = coerce_numeric(hub, "downloads", where, COUNT_RANGE)
     counts = {"hub_rows": int(len(hub))}
 
     # payload identity for stale-copy detection
@@ -436,7 +485,7 @@ def read_study_records(directory: str | Path) -> tuple[pd.DataFrame, pd.DataFram
     commits = commits.reset_index(drop=True)
     first = coerce_date(commits, "first_commit", cwhere)
     last = coerce_date(commits, "last_commit", cwhere)
-    ncommits = coerce_numeric(commits, "num_of_commits", cwhere)
+    ncommits = coerce_numeric(commits, "num_of_commits", cwhere, COUNT_RANGE)
     commit_records = pd.DataFrame({
         "name": _repo_ids(commits, "name", cwhere),
         "num_commits": ncommits,

@@ -470,16 +470,26 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
         fn.__name__ = f"plot_{which}"
         return render.ui(fn)
 
+    @reactive.calc
+    def figure_format() -> tuple[str | None, str | None]:
+        """``(format, None)``, or ``(None, message)`` for a selection or a format that
+        cannot be downloaded (a forged format gets the message an unknown value gets)."""
+        _, _, message = result()
+        if message is not None:
+            return None, message
+        return guarded(lambda: vc.parse_choice(input.figure_format(), tuple(lrender.FORMATS), "figure format"))
+
     def make_download(which: str):
         async def fn():
-            params, tbl, message = result()
-            if message is not None:
-                raise ValueError(message)
-            fmt = vc.parse_choice(input.figure_format(), tuple(lrender.FORMATS), "figure format")
+            fmt, message = figure_format()
+            if message is not None:  # the file is the message (named .txt), not an aborted download
+                yield message + "\n"
+                return
+            params, tbl, _ = result()
             # rendered by a worker, like the plots: the event loop keeps serving meanwhile
             yield await asyncio.shield(_figure_future(view, which, params, tbl, snap(), fmt, DOWNLOAD_DPI))
         fn.__name__ = f"dl_{which}"
-        return render.download(filename=lambda: _filename(view, snap().board, which, input.figure_format()))(fn)
+        return render.download(filename=lambda: _filename(view, snap().board, which, figure_format()[0] or "txt"))(fn)
 
     plots = [make_plot(w) for w in view.FIGURES]
     downloads = [make_download(w) for w in view.FIGURES]
@@ -491,11 +501,12 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
                 return None
             return ui.div(text, class_="alert alert-info llmtrends-message", role="status")
 
-    @render.download(filename=lambda: _filename(view, snap().board, "table", "csv"))
+    @render.download(filename=lambda: _filename(view, snap().board, "table", "txt" if result()[2] else "csv"))
     def dl_csv():
         params, tbl, message = result()
-        if message is not None:
-            raise ValueError(message)
+        if message is not None:  # the file is the message (named .txt), not an aborted download
+            yield message + "\n"
+            return
         yield vc.table_csv(tbl)
 
     @render.text

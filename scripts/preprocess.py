@@ -23,6 +23,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from llmtrends import pipeline  # noqa: E402
 
 
+def request_budget(text: str) -> int:
+    """``--max-requests-per-5min``: 0 (no limit) or a positive whole number."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (no limit) or a positive number, not {value}")
+    return value
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -36,13 +47,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     hub = p.add_argument_group("live Hub enrichment (--enrich hub)")
     hub.add_argument("--cache", type=Path, help="cache folder (default: OUT/.cache)")
     hub.add_argument("--workers", type=int, default=8, help="concurrent requests (default 8)")
-    hub.add_argument("--max-requests-per-5min", type=int, default=None,
+    hub.add_argument("--max-requests-per-5min", type=request_budget, default=None,
                      help="request budget per 5-minute window (default: the Hub's published limit for your "
                           "tier: 500 anonymous, 1,000 with a token; 0 = no limit)")
     hub.add_argument("--refresh", action="store_true", help="refetch every repository, ignoring the cache")
     hub.add_argument("--dry-run", action="store_true", help="print how many requests a run would make, then stop")
     p.add_argument("--keep", type=int, default=None, metavar="N",
                    help="keep at most N snapshots of the board (its history; default: all)")
+    p.add_argument("--allow-shrink", action="store_true",
+                   help="replace the board's snapshot even when this build keeps fewer than half of its models")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     return p.parse_args(argv)
 
@@ -68,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             board=args.board, source=args.source, enrich=args.enrich, hub_records=args.hub_records,
             out=args.out, cache=args.cache, workers=args.workers,
             max_requests_per_5min=args.max_requests_per_5min, refresh=args.refresh,
-            dry_run=args.dry_run, keep=args.keep, progress=progress,
+            dry_run=args.dry_run, keep=args.keep, allow_shrink=args.allow_shrink, progress=progress,
         )
     except pipeline.PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -36,6 +36,7 @@ class ShinyWire:
         self.sent: dict[str, object] = {}
         first = json.loads(self._recv())
         assert "config" in first, f"expected the config message first, got {first}"
+        self.session_id: str = first["config"]["sessionId"]  # names the session's download URLs
 
     # ------------------------------------------------------------------ sending
     def init(self, inputs: dict[str, object], visible_outputs: list[str]) -> None:

@@ -76,10 +76,12 @@ def test_forged_value_is_rejected_and_session_survives(wire, name):
     wire.assert_no_errors()
 
 
-def test_forged_board_keeps_the_default_board(wire):
+@pytest.mark.parametrize("forged", ["v9", {"x": 1}, ["v1"], 7, None, "v1" * 5000],
+                         ids=["unknown", "object", "list", "number", "null", "huge"])
+def test_a_forged_board_keeps_the_default_board(wire, forged):
     assert "Leaderboard v1" in wire.wait_for(PROVENANCE, lambda t: "Leaderboard v1" in t)
     wire.forget(PROVENANCE)
-    wire.update({"board": "v9"})
+    wire.update({"board": forged})
     # the app falls back to its default board (v2 when both exist, LLMTRENDS_BOARD unset)
     wire.wait_for(PROVENANCE, lambda t: "Leaderboard v2" in t)
     wire.assert_no_errors()
@@ -91,7 +93,6 @@ def test_forged_board_keeps_the_default_board(wire):
     wire.assert_no_errors()
 
 
-
 def test_a_forged_tab_starts_nothing_and_the_session_survives(wire):
     # "tab" picks which module server starts: a value naming no tab must start none, and
     # break nothing
@@ -101,3 +102,71 @@ def test_a_forged_tab_starts_nothing_and_the_session_survives(wire):
     wire.update({f"{NS}-aggregation": "week"})
     wire.wait_for(PLOT, is_plot)
     wire.assert_no_errors()
+
+
+# --------------------------------------------------------------------------- wrong types and sizes
+
+
+@pytest.mark.parametrize("forged", [{"x": 1}, [NS], 3.5], ids=["object", "list", "number"])
+def test_a_tab_of_the_wrong_type_starts_nothing_and_the_session_survives(wire, forged):
+    wire.update({"tab": forged})
+    wire.forget(PLOT)
+    wire.update({f"{NS}-aggregation": "week"})
+    wire.wait_for(PLOT, is_plot)
+    wire.assert_no_errors()
+
+
+def test_a_list_longer_than_its_choices_is_rejected(wire):
+    wire.forget(PLOT)
+    wire.update({f"{NS}-types": wire.valid[f"{NS}-types"] * 20_000})  # each type 20,000 times
+    shown = wire.wait_for(PLOT, is_message)
+    assert REJECTED in shown and "values for" in shown, shown[:200]
+    wire.assert_no_errors()
+
+
+def download(app_server, wire, output: str) -> tuple[str, bytes]:
+    """(the file name the server gives, the bytes) of one of the session's downloads."""
+    import re
+    import urllib.parse
+    import urllib.request
+
+    url = f"{app_server.url}session/{wire.session_id}/download/{NS}-{output}?w="
+    with urllib.request.urlopen(url, timeout=120) as resp:
+        assert resp.status == 200
+        disposition = resp.headers["Content-Disposition"]
+        body = resp.read()
+    name = re.search(r"filename\*?=(?:utf-8'')?\"?([^\";]+)", disposition).group(1)
+    return urllib.parse.unquote(name), body
+
+
+def settle(wire) -> None:
+    """Wait until the server has handled every input sent so far (it answers in order)."""
+    wire.forget(PLOT)
+    agg = "week" if wire.sent.get(f"{NS}-aggregation") == "month" else "month"
+    wire.update({f"{NS}-aggregation": agg})
+    wire.wait_for(PLOT, is_plot)
+
+
+@pytest.mark.parametrize("forged", [{"x": 1}, "gif", ["png"], "png" * 4000], ids=["object", "unknown", "list", "huge"])
+def test_a_forged_figure_format_downloads_the_message(app_server, wire, forged):  # noqa: F811
+    wire.update({f"{NS}-figure_format": forged})
+    settle(wire)
+    name, body = download(app_server, wire, "dl_counts")
+    assert name == "llmtrends_v1_type_popularity_counts.txt"
+    text = body.decode("utf-8")
+    assert text.startswith(f"{REJECTED} — figure format: ") and "is not one of png, svg, pdf" in text, text
+    assert "Traceback" not in text
+    wire.update({f"{NS}-figure_format": "png"})  # a real format downloads the figure again
+    settle(wire)
+    name, body = download(app_server, wire, "dl_counts")
+    assert name == "llmtrends_v1_type_popularity_counts.png" and body.startswith(b"\x89PNG\r\n\x1a\n")
+    wire.assert_no_errors()
+
+
+def test_the_table_of_a_rejected_selection_downloads_the_message(app_server, wire):  # noqa: F811
+    wire.forget(PLOT)
+    wire.update({f"{NS}-types": ["no such type"]})
+    wire.wait_for(PLOT, is_message)
+    name, body = download(app_server, wire, "dl_csv")
+    assert name == "llmtrends_v1_type_popularity_table.txt"
+    assert body.decode("utf-8") == f"{REJECTED} — types: unknown value 'no such type'\n"

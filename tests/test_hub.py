@@ -407,3 +407,29 @@ def test_base_model_tags_lose_their_relation_word():
     assert hub.base_models(["p/q", "x/y"], tags) == ["p/q", "x/y", "mistralai/Mistral-7B-v0.1", "a/b"]
     assert hub.base_models("p/q", []) == ["p/q"]
     assert hub.base_models(None, []) == []
+
+
+# Made-up ids that huggingface_hub's client refuses before sending (validate_repo_id):
+# a path, three parts, an emoji, a name of 97 characters (the client allows 96).
+INVALID_IDS = ["../x", "a/b/c", "org/\N{HUGGING FACE}-model", "org/" + "m" * 97]
+
+
+def test_ids_the_client_refuses_are_recorded_once_as_invalid(standin, names, tmp_path):
+    cache = tmp_path / "cache"
+    first = run(standin, names[:3] + INVALID_IDS, cache)
+    outcome = dict(zip(first.hub_records["name"], first.hub_records["hub_outcome"]))
+    assert [outcome[n] for n in INVALID_IDS] == ["invalid"] * 4
+    assert first.outcomes["invalid"] == 4
+    assert all(outcome[n] in ("ok", "renamed") for n in names[:3])
+    with sqlite3.connect(cache / hub.CACHE_FILENAME) as db:
+        stored = dict(db.execute("SELECT name, error FROM repos WHERE outcome = 'invalid'").fetchall())
+    assert set(stored) == set(INVALID_IDS)
+    assert all(text.startswith("invalid repository id: ") for text in stored.values())
+    asked_paths = [r.path for r in standin.requests]
+    assert not any("m" * 97 in p or "/b/c" in p or "../" in p for p in asked_paths)
+
+    # the next run, even with --refresh, does not ask them again
+    standin.clear_requests()
+    again = run(standin, INVALID_IDS, cache, refresh=True)
+    assert list(again.hub_records["hub_outcome"]) == ["invalid"] * 4
+    assert api_requests(standin) == []

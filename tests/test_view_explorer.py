@@ -368,3 +368,33 @@ def test_filters_match_a_plain_computation_on_real_data(snapshot_dir, board):
         assert _grid_side(view.grid_view(snap, p), p, board) == got, case
     tbl = view.table(snap, d)
     assert len(tbl) == len(m) and list(tbl.columns) == view.csv_columns(board)
+
+
+# Made-up ids a spreadsheet would run as formulas (=, +, -, @, tab), and a harmless one.
+HOSTILE_IDS = ['=HYPERLINK("http://evil.example","open")', "+1+1", "-2+3", "@SUM(A1:A9)", "\tcmd", "ok/-dash"]
+
+
+def test_the_csv_export_neutralizes_spreadsheet_formulas():
+    import csv
+    import io
+
+    rows = [(hostile, *row[1:]) for hostile, row in zip(HOSTILE_IDS, ROWS)]
+    snap = snap_of(rows, namespaces=None)
+    tbl = view.table(snap, params(start=dt.date(2022, 1, 1), end=dt.date(2024, 12, 31)))
+    cells = list(csv.reader(io.StringIO(vc.table_csv(tbl))))
+    header, body = cells[0], cells[1:]
+    assert header == view.csv_columns("v2")
+    written = sorted(row[header.index("repo_id")] for row in body)
+    # by hand: a leading ' on every id that starts a formula, none on the others
+    assert written == sorted(['\'=HYPERLINK("http://evil.example","open")', "'+1+1", "'-2+3", "'@SUM(A1:A9)",
+                              "'\tcmd", "ok/-dash"])
+    for row in body:
+        for cell in row:
+            if cell.startswith(("=", "+", "-", "@", "\t", "\r")):
+                float(cell)  # only a number may start so: a spreadsheet reads it as a number
+
+
+def test_csv_text_cells_are_prefixed_and_numbers_left_alone():
+    frame = pd.DataFrame({"change": [-3.0, 2.5], "label": ["-3", "=1+1"], "note": ["a-b", None]})
+    assert vc.table_csv(frame) == "change,label,note\n-3.0,'-3,a-b\n2.5,'=1+1,\n"
+    assert list(frame["label"]) == ["-3", "=1+1"]  # the caller's table is not changed

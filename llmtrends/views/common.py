@@ -180,6 +180,8 @@ def parse_choices(values: object, allowed: Iterable[str], name: str, *, empty_me
         values = (values,)
     if not isinstance(values, (tuple, list)):
         raise InvalidInput(f"{name}: expected a list of values")
+    if len(values) > len(allowed):  # a control sends each of its choices at most once
+        raise InvalidInput(f"{name}: {len(values):,} values for {len(allowed)} choices")
     bad = [v for v in values if not isinstance(v, str) or v not in allowed]
     if bad:
         raise InvalidInput(f"{name}: unknown value {str(bad[0])[:40]!r}")
@@ -675,6 +677,27 @@ def provenance(snap_manifest: Mapping, board: str, models_total: int, models_sho
     return f"Leaderboard {board} · source {src} · enrichment {enrich} · snapshot built {built} · {part}"
 
 
+# A text cell starting with one of these is a formula to a spreadsheet (OWASP "CSV
+# Injection": = + - @ tab CR; ASVS 1.2.10 adds NUL): an id such as =HYPERLINK(...) would
+# run when the export is opened. Such cells get a leading ' (shown by no spreadsheet).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A text value that a spreadsheet would take for a formula, prefixed with ``'``;
+    anything else (numbers, dates, other text) unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def table_csv(tbl: pd.DataFrame) -> str:
-    """The plotted table as CSV text: ISO dates, no index (the documented export)."""
+    """The plotted table as CSV text: ISO dates, no index, text cells spreadsheet-safe
+    (:func:`spreadsheet_safe`; numbers stay numbers) -- the documented export."""
+    text_columns = [c for c in tbl.columns if not (pd.api.types.is_numeric_dtype(tbl[c])
+                                                   or pd.api.types.is_datetime64_any_dtype(tbl[c]))]
+    if text_columns:
+        tbl = tbl.copy(deep=False)  # the caller's table (often a cached one) stays as it is
+        for c in text_columns:
+            tbl[c] = tbl[c].astype(object).map(spreadsheet_safe)
     return tbl.to_csv(index=False, date_format="%Y-%m-%d")
