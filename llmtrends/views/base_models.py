@@ -31,11 +31,12 @@ from . import common as c
 
 ID = "base_models"
 TITLE = "Evolution of Popular Base Models"
-DESCRIPTION = ("For each base model, the derivatives (fine-tunes and chat models; merges, and models built on "
-               "merges, excluded) that scored a higher average than every earlier derivative, by days since "
-               "the base model's release. Lineage follows the declared base models, else the study's "
-               "name-pattern and size rule. Models without a real creation date (the Hub's 2022-03-02 "
-               "placeholder) are left out.")
+DESCRIPTION = ("For each base model, the derivatives (fine-tunes and chat models; merges -- by type, flag, the "
+               "Hub tags merge/mergekit or 'merge' in the name -- models built on merges, and re-uploads of "
+               "the base excluded) that scored a higher average than every earlier derivative, by days since "
+               "the base model's release, with the base model's own score as a reference. Lineage follows the "
+               "declared base models, else the study's name-pattern and size rule. Models without a real "
+               "creation date (the Hub's 2022-03-02 placeholder) are left out.")
 FIGURES = ("evolution",)
 # The y axis: the average score itself, or the score gained over the base model (the study's).
 Y_SCORE, Y_GAIN = "score", "gain"
