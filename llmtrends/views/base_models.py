@@ -31,8 +31,8 @@ from . import common as c
 
 ID = "base_models"
 TITLE = "Evolution of Popular Base Models"
-DESCRIPTION = ("For each base model, the derivatives (fine-tunes and chat models; merges -- by type, flag, the "
-               "Hub tags merge/mergekit or 'merge' in the name -- models built on merges, and re-uploads of "
+DESCRIPTION = ("For each base model, the derivatives (fine-tunes and chat models; merges — by type, flag, the "
+               "Hub tags merge/mergekit or 'merge' in the name —, models built on merges, and re-uploads of "
                "the base excluded) that scored a higher average than every earlier derivative, by days since "
                "the base model's release, with the base model's own score as a reference. Lineage follows the "
                "declared base models, else the study's name-pattern and size rule. Models without a real "
