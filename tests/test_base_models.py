@@ -346,14 +346,17 @@ def test_day_breaks_keep_the_axis_readable():
 
 def test_labels_are_cut_in_the_middle_and_never_shared():
     ids = ["org/short", "org/" + "x" * 40, "mistralai/Mixtral-8x7B-Instruct-v0.1",
-           "cloudyu/Mixtral-8x7B-Instruct-v0.1-DPO", "a/same-name", "b/same-name"]
+           "cloudyu/Mixtral-8x7B-Instruct-v0.1-DPO", "a/same-name", "b/same-name",
+           "v/Llama-3.1-SauerkrautLM-70b-Instruct", "v/Llama-3.1-SauerkrautLM-8b-Instruct"]
     labels = c.unique_labels(ids, 24)
     assert labels[0] == "short"
     assert labels[1] == "x" * 16 + "…" + "x" * 7 and len(labels[1]) == 24
     # cut at the end both would read "Mixtral-8x7B-Instruct-v…"; in the middle their ends differ
     assert labels[2] == "Mixtral-8x7B-Ins…ct-v0.1" and labels[3] == "Mixtral-8x7B-Ins…0.1-DPO"
     # the same name in two namespaces: both with their namespace
-    assert labels[4:] == ["a/same-name", "b/same-name"]
+    assert labels[4:6] == ["a/same-name", "b/same-name"]
+    # cut in the middle both read "Llama-3.1-Sauerk…Instruct": both whole, without namespace
+    assert labels[6:] == ["Llama-3.1-SauerkrautLM-70b-Instruct", "Llama-3.1-SauerkrautLM-8b-Instruct"]
     assert len(set(labels)) == len(ids)
 
 

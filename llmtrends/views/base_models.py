@@ -53,7 +53,8 @@ CSV_COLUMNS = {
     "step": "1, 2, ... : the derivative's rank on the staircase",
     "repo_id": "the derivative's repository",
     "label": "the name on the plot: the repository name without its namespace, cut in the middle past "
-             "28 characters; with its namespace where two repositories would share a label",
+             "28 characters; whole where two repositories would share a label (with the namespace where "
+             "even the names are the same)",
     "type": "the derivative's type",
     "lineage": "how it was tied to the base: declared (base model chain) or name pattern (the study's rule)",
     "created_at": "the derivative's repository creation on the Hub (ISO date)",

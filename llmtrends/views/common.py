@@ -739,11 +739,11 @@ def middle_cut(text: str, max_chars: int) -> str:
 def unique_labels(repo_ids: Sequence[str], max_chars: int) -> list[str]:
     """Short, unambiguous labels of repositories: the name without its namespace, cut in the
     middle to ``max_chars``; where two different repositories would get the same label,
-    both get ``namespace/name`` (cut to twice ``max_chars``), and where even those meet,
-    the whole id."""
+    both get their whole name, and where even those are the same (one name in two
+    namespaces), their whole id."""
     ids = [str(r) for r in repo_ids]
     stages = (lambda r: middle_cut(r.split("/", 1)[-1], max_chars),
-              lambda r: middle_cut(r, 2 * max_chars),
+              lambda r: r.split("/", 1)[-1],
               lambda r: r)
     labels = [stages[0](r) for r in ids]
     for stage in stages[1:]:
