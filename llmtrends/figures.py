@@ -18,6 +18,11 @@ Outputs in ``OUT``:
 * ``run.json`` -- when the run happened and how long it took (differs between runs; not
   part of the reproducible record).
 
+With ``study_way=True`` (``scripts/figures.py --study-way``) each view's defaults are
+turned into the study's choices where the two differ only by a rule (:func:`study_params`:
+weeks from Sunday, the study's smoothers, its author ranking, the base models' score gained
+over the base), so that the study's figures and llmtrends' can be put side by side.
+
 Views whose defaults select nothing (``EmptySelection``, e.g. CO₂ on v1, which has no
 emissions) are recorded as ``"status": "skipped"`` with the reason, not as errors.
 Every file is written to a temporary name and renamed, so an interrupted run never leaves
@@ -134,14 +139,29 @@ def default_jobs() -> int:
     return max(1, min(4, cpus))
 
 
+def study_params(view, snap: store.Snapshot, params):
+    """``params`` with the study's rules: the view's own ``study_params(snap, params)`` when
+    it has one (author activity re-ranks its authors, base models plot the gain over the
+    base), else ``rules="study"`` when its parameters have that field, else unchanged (a
+    view the study did not have, or one whose rules the study shared)."""
+    own = getattr(view, "study_params", None)
+    if own is not None:
+        return own(snap, params)
+    if dataclasses.is_dataclass(params) and "rules" in {f.name for f in dataclasses.fields(params)}:
+        return dataclasses.replace(params, rules=vc.RULES_STUDY)
+    return params
+
+
 def _render_figure(view, snap: store.Snapshot, which: str | None, formats: tuple[str, ...], dpi: int,
-                   out: Path, write_csv: bool) -> dict:
+                   out: Path, write_csv: bool, study_way: bool = False) -> dict:
     """One figure of one view in every format (and the view's CSV when asked): its record entry.
 
     ``which`` None: a view without figures (a table view such as the explorer) -- only its CSV.
     """
     t0 = time.perf_counter()
     params = view.Params.defaults(snap)
+    if study_way:
+        params = study_params(view, snap, params)
     entry = {"view": view.ID, "title": view.TITLE, "which": which, "params": to_jsonable(params)}
     try:
         tbl = view.table(snap, params)
@@ -176,15 +196,18 @@ def _worker_init(snap: store.Snapshot) -> None:
     _WORKER_SNAPSHOT = snap
 
 
-def _worker_figure(view_id: str, which: str | None, formats: tuple[str, ...], dpi: int, out: str, write_csv: bool) -> dict:
+def _worker_figure(view_id: str, which: str | None, formats: tuple[str, ...], dpi: int, out: str, write_csv: bool,
+                   study_way: bool) -> dict:
     view = select_views([view_id])[0]
-    return _render_figure(view, _WORKER_SNAPSHOT, which, formats, dpi, Path(out), write_csv)
+    return _render_figure(view, _WORKER_SNAPSHOT, which, formats, dpi, Path(out), write_csv, study_way)
 
 
 def reproduce(snap: store.Snapshot, out: str | Path, *, formats: Sequence[str] = DEFAULT_FORMATS,
               dpi: int = DEFAULT_DPI, views: Sequence[str] | None = None,
-              progress: Progress | None = None, jobs: int = 1) -> dict:
+              progress: Progress | None = None, jobs: int = 1, study_way: bool = False) -> dict:
     """Write every selected view's figures, CSV and the ``figures.json`` record into ``out``.
+
+    ``study_way``: the study's rules instead of llmtrends' (see :func:`study_params`).
 
     ``jobs`` > 1 renders figures in that many worker processes (the output is the same
     bytes: each figure is drawn on its own, and the record is assembled in VIEWS order).
@@ -223,7 +246,7 @@ def reproduce(snap: store.Snapshot, out: str | Path, *, formats: Sequence[str] =
 
     if jobs == 1 or len(tasks) < 2:
         for i, (view, which, write_csv) in enumerate(tasks):
-            report(i, _render_figure(view, snap, which, formats, dpi, out, write_csv), i + 1)
+            report(i, _render_figure(view, snap, which, formats, dpi, out, write_csv, study_way), i + 1)
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -232,7 +255,7 @@ def reproduce(snap: store.Snapshot, out: str | Path, *, formats: Sequence[str] =
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx,
                                  initializer=_worker_init, initargs=(snap,)) as pool:
-            futures = {pool.submit(_worker_figure, view.ID, which, formats, dpi, str(out), write_csv): i
+            futures = {pool.submit(_worker_figure, view.ID, which, formats, dpi, str(out), write_csv, study_way): i
                        for i, (view, which, write_csv) in enumerate(tasks)}
             try:
                 for done, fut in enumerate(as_completed(futures), start=1):
@@ -249,6 +272,7 @@ def reproduce(snap: store.Snapshot, out: str | Path, *, formats: Sequence[str] =
         "code_version": store.code_version(),
         "formats": list(formats),
         "dpi": dpi,
+        "rules": vc.RULES_STUDY if study_way else vc.RULES_OURS,
         "views": [v.ID for v in chosen],
         "figures": entries,
     }

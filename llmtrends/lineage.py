@@ -19,7 +19,14 @@ match), ``release_date`` and its ``source_url``).
 
 Merges are excluded from derivatives *transitively*: a model is a merge when its type is
 "base merges and moerges", its ``merged`` flag is set, its declared base carries v2's
-``(Merge)`` marker, or any model on its chain is a merge.
+``(Merge)`` marker, it carries one of the Hub tags ``MERGE_TAGS`` (``merge``, ``mergekit``),
+or "merge" is in its repository id (the study's two rules, which catch the merges the
+leaderboard types as fine-tunes); and a model is tainted when any model on its chain is
+a merge -- a declared base off the board included, judged by its id.
+
+A *re-upload* of a base (``TheBloke/Llama-2-70B-fp16``: the base's weights under another
+name) is not a derivative: its repository name, without the format suffixes of
+``REUPLOAD_SUFFIXES``, is the base repository's name (:func:`reupload_name`).
 """
 
 from __future__ import annotations
@@ -44,6 +51,15 @@ DERIVATIVE_TYPES = (schema.TYPE_FINETUNED, schema.TYPE_CHAT)
 # Declared-base values that mean "not known" (v2 writes "Removed", v1 cards "unknown").
 UNKNOWN_BASES = frozenset({"", "removed", "unknown", "none", "nan", "null", "n/a"})
 MERGE_MARKER = " (merge)"
+# The study's merge rules besides the leaderboard's own: the Hub tags a merge carries
+# (mergekit writes both), and the word in the repository id (namespace/name, any case).
+MERGE_TAGS = frozenset({"merge", "mergekit"})
+MERGE_WORD = "merge"
+# Suffixes a re-upload adds to the base's name for its format or precision (any number of
+# them, separated by - _ or .): stripped before comparing names.
+REUPLOAD_SUFFIXES = ("fp16", "bf16", "fp32", "float16", "bfloat16", "hf", "gptq", "awq", "gguf", "ggml",
+                     "exl2", "4bit", "8bit", "int4", "int8", "sharded", "safetensors")
+_REUPLOAD_TAIL = re.compile(r"(?:[-_.](?:" + "|".join(REUPLOAD_SUFFIXES) + r"))+$")
 VIA_DECLARED = "declared"
 VIA_PATTERN = "name pattern"
 
@@ -158,14 +174,29 @@ def normalize_base(value: object) -> tuple[str | None, bool]:
     return text.lower(), merge
 
 
+def reupload_name(repo_id: str) -> str:
+    """A repository's name without namespace, lower-cased, its format suffixes removed
+    (``TheBloke/Llama-2-70B-fp16`` and ``meta-llama/Llama-2-70b-hf``: ``llama-2-70b``)."""
+    return _REUPLOAD_TAIL.sub("", str(repo_id).split("/", 1)[-1].lower())
+
+
+def has_merge_tag(tags: object) -> bool:
+    """True when a model's Hub tags (a list; anything else counts as none) hold a merge tag."""
+    if not isinstance(tags, (list, tuple, np.ndarray)):
+        return False
+    return any(str(t).strip().lower() in MERGE_TAGS for t in tags)
+
+
 @dataclass(frozen=True)
 class Lineage:
     """Per-model lineage of one board (index aligned with the models table).
 
     ``frame`` columns: ``repo_key`` (lower-cased repo id), ``chain`` (tuple of lower-cased
     ancestor ids, nearest first), ``root`` (last id of the chain, or the model itself),
-    ``is_merge`` (transitive), ``base_key`` (the known base it descends from, or None) and
-    ``via`` (``declared`` / ``name pattern`` / None).
+    ``is_merge`` (transitive), ``base_key`` (the known base it descends from, or None),
+    ``via`` (``declared`` / ``name pattern`` / None) and ``is_reupload`` (its name is that
+    of its known base's repository or of a declared base on its chain, see
+    :func:`reupload_name`).
     """
 
     frame: pd.DataFrame
@@ -199,14 +230,17 @@ def analyze(models: pd.DataFrame, bases: tuple[BaseModel, ...] | None = None) ->
     types = models["type"].to_list()
     merged_flag = models["merged"].fillna(False).astype(bool).to_list() if "merged" in models.columns \
         else [False] * len(keys)
-    own_merge = {k: (t == schema.TYPE_MERGE) or bool(m) or (k in marked)
-                 for k, t, m in zip(keys, types, merged_flag)}
+    tagged = [has_merge_tag(t) for t in models["tags"].to_list()] if "tags" in models.columns \
+        else [False] * len(keys)
+    own_merge = {k: (t == schema.TYPE_MERGE) or bool(m) or (k in marked) or tag or (MERGE_WORD in k)
+                 for k, t, m, tag in zip(keys, types, merged_flag, tagged)}
     params = models["params_b"].astype("float64").to_list() if "params_b" in models.columns else [np.nan] * len(keys)
     archs = [architecture_key(a) for a in models["architecture"].to_list()] if "architecture" in models.columns \
         else [None] * len(keys)
     base_of_repo = {r.lower(): b.key for b in bases for r in b.repo_ids}
+    base_names = {b.key: {reupload_name(r) for r in b.repo_ids} for b in bases}
 
-    chains, roots, merges, base_keys, vias = [], [], [], [], []
+    chains, roots, merges, base_keys, vias, reuploads = [], [], [], [], [], []
     for i, k in enumerate(keys):
         chain: list[str] = []
         seen = {k}
@@ -216,7 +250,8 @@ def analyze(models: pd.DataFrame, bases: tuple[BaseModel, ...] | None = None) ->
             seen.add(node)
             chain.append(node)
         root = chain[-1] if chain else k
-        is_merge = own_merge[k] or any(own_merge.get(a, False) for a in chain)
+        # an ancestor off the board is judged by its id alone
+        is_merge = own_merge[k] or any(own_merge.get(a, MERGE_WORD in a) for a in chain)
         # the nearest known base on the chain (declared lineage) ...
         base_key, via = None, None
         for a in chain:
@@ -233,13 +268,16 @@ def analyze(models: pd.DataFrame, bases: tuple[BaseModel, ...] | None = None) ->
                 if b.matches(name, params[probe], archs[probe]):
                     base_key, via = b.key, VIA_PATTERN
                     break
+        name = reupload_name(k)
+        reuploads.append(k not in base_of_repo and (name in base_names.get(base_key, ())
+                                                    or any(name == reupload_name(a) for a in chain)))
         chains.append(tuple(chain))
         roots.append(root)
         merges.append(is_merge)
         base_keys.append(base_key)
         vias.append(via)
     frame = pd.DataFrame({"repo_key": keys, "chain": chains, "root": roots, "is_merge": merges,
-                          "base_key": base_keys, "via": vias}, index=models.index)
+                          "base_key": base_keys, "via": vias, "is_reupload": reuploads}, index=models.index)
     return Lineage(frame=frame, bases=tuple(bases), spelling=spelling)
 
 
@@ -249,7 +287,8 @@ def is_derivative_type(models: pd.DataFrame) -> pd.Series:
 
 
 def derivative_mask(models: pd.DataFrame, lineage: Lineage, key: str) -> pd.Series:
-    """Non-merge fine-tunes / chat models descending from a base (a CSV key or a repo id).
+    """Non-merge fine-tunes / chat models descending from a base (a CSV key or a repo id),
+    re-uploads of a base left out.
 
     A known base (CSV key) collects the models assigned to it, except its own repos; any
     other key is a lower-cased repo id, whose derivatives are the models with it on their
@@ -262,7 +301,19 @@ def derivative_mask(models: pd.DataFrame, lineage: Lineage, key: str) -> pd.Seri
         hit = f["base_key"].eq(key) & ~f["repo_key"].isin(own)
     else:
         hit = pd.Series([key in chain for chain in f["chain"]], index=f.index)
-    return hit & ~f["is_merge"] & is_derivative_type(models)
+    return hit & ~f["is_merge"] & ~f["is_reupload"] & is_derivative_type(models)
+
+
+def reupload_mask(lineage: Lineage, key: str) -> pd.Series:
+    """The re-uploads of a base (a CSV key or a repo id): models whose name is the base's
+    (see :func:`reupload_name`) and that descend from it."""
+    f = lineage.frame
+    known = {b.key: b for b in lineage.bases}
+    if key in known:
+        hit = f["base_key"].eq(key)
+    else:
+        hit = pd.Series([key in chain for chain in f["chain"]], index=f.index)
+    return hit & f["is_reupload"]
 
 
 def derivative_counts(models: pd.DataFrame, lineage: Lineage) -> dict[str, int]:
@@ -271,7 +322,7 @@ def derivative_counts(models: pd.DataFrame, lineage: Lineage) -> dict[str, int]:
     Repo ids that belong to a known base are counted under the known base only.
     """
     f = lineage.frame
-    eligible = ~f["is_merge"] & is_derivative_type(models)
+    eligible = ~f["is_merge"] & ~f["is_reupload"] & is_derivative_type(models)
     counts: dict[str, int] = {}
     for b in lineage.bases:
         n = int(derivative_mask(models, lineage, b.key).sum())

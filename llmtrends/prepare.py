@@ -71,6 +71,13 @@ def architecture_key(architecture: object) -> str | None:
     return text
 
 
+def moe_by_architecture(architectures: pd.Series) -> pd.Series:
+    """Whether each model's architecture is a mixture of experts (``schema.MOE_ARCHITECTURES``);
+    missing where the architecture is unknown."""
+    keys = architectures.map(architecture_key)
+    return keys.isin(schema.MOE_ARCHITECTURES).astype("boolean").where(keys.notna(), pd.NA)
+
+
 def family_display(key: str) -> str:
     """Display name of a family key (the study's spelling where it had one)."""
     return schema.FAMILY_DISPLAY.get(key, key[:1].upper() + key[1:])
@@ -317,7 +324,7 @@ def finalize(models: pd.DataFrame, board: str) -> pd.DataFrame:
         if col not in out.columns:
             out[col] = None
     out = out[cols]
-    for col in ("moe", "merged", "official", "created_at_placeholder"):
+    for col in ("moe", "moe_architecture", "merged", "official", "created_at_placeholder"):
         out[col] = out[col].astype("boolean")
     for col in ("repo_id", "namespace", "model_name", "type", "architecture", "architecture_family",
                 "size_class", "license", "precision", "weight_type", "sha", "created_at_source",
@@ -337,8 +344,14 @@ def build(raw: pd.DataFrame, board: str, hub_records: pd.DataFrame | None = None
     models, pairs, counts.enriched = enrich(models, hub_records, commit_records)
     models = assign_families(models)
     models = assign_size_classes(models)
+    models["moe_architecture"] = moe_by_architecture(models["architecture"])
     models = finalize(models, board)
     counts.written = len(models)
+    # where the leaderboard's MoE flag and the architecture disagree (both known)
+    flag, arch = models["moe"], models["moe_architecture"]
+    known = flag.notna() & arch.notna()
+    counts.extra["moe_flag_dense_architecture"] = int((known & flag.fillna(False) & ~arch.fillna(False)).sum())
+    counts.extra["moe_architecture_not_flagged"] = int((known & ~flag.fillna(False) & arch.fillna(False)).sum())
     counts.extra["created_at_placeholder"] = int(models["created_at_placeholder"].sum())
     counts.extra["created_at_missing"] = int(models["created_at"].isna().sum())
     return models, pairs, counts

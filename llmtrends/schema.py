@@ -76,6 +76,32 @@ FAMILY_DISPLAY: dict[str, str] = {
     "qwen2moe": "Qwen2MoE",
 }
 FAMILY_OTHER = "Other"
+# Mixture-of-experts architectures, by family key (the architecture class lower-cased, its
+# head suffix removed: ``MixtralForCausalLM`` -> ``mixtral``). Every model of one of these
+# is MoE, every model of another known architecture dense: the leaderboards' own ``MoE``
+# flag disagrees for some (v1 flags dense ``LlamaForCausalLM`` models such as 01-ai/Yi-6B,
+# v2 leaves ``DbrxForCausalLM`` unflagged). The pipeline writes ``moe_architecture`` from
+# this list and counts the disagreements in the manifest; the MoE view offers both rules.
+MOE_ARCHITECTURES: frozenset[str] = frozenset({
+    "mixtral",          # Mixtral 8x7B / 8x22B and mergekit-moe merges
+    "qwen2moe",         # Qwen1.5-MoE, Qwen2-57B-A14B
+    "qwen3moe",         # Qwen3-30B-A3B, Qwen3-235B-A22B
+    "deepseek",         # DeepSeekMoE 16B (DeepSeek LLM 7B/67B are LlamaForCausalLM)
+    "deepseekv2",       # DeepSeek-V2 (-Lite)
+    "deepseekv3",       # DeepSeek-V3, R1
+    "dbrx",             # Databricks DBRX
+    "jamba",            # AI21 Jamba (MoE layers in a hybrid)
+    "olmoe",            # AllenAI OLMoE
+    "granitemoe",       # IBM Granite 3.0 1B/3B-A*
+    "phimoe",           # Phi-3.5-MoE
+    "jetmoe",           # JetMoE
+    "arctic",           # Snowflake Arctic
+    "grok",             # Grok-1
+    "aria",             # Rhymes Aria
+    "llama4",           # Llama 4 Scout / Maverick
+    "switchtransformers",  # Google Switch Transformers
+    "nllbmoe",          # NLLB-MoE
+})
 # An architecture family needs strictly more than this many models (the study's rule).
 FAMILY_MIN_MODELS = 50
 # Suffixes stripped from an architecture class name to get its family key; longest first.
@@ -189,7 +215,8 @@ MODEL_COLUMNS: tuple[str, ...] = (
     "params_b",           # billions of parameters, NaN if unknown
     "size_class",         # Small / Medium / Large, None if params unknown
     "average",
-    "moe",
+    "moe",                # the leaderboard's MoE flag (v1's inversion undone)
+    "moe_architecture",   # MoE by architecture (MOE_ARCHITECTURES), None if the architecture is unknown
     "merged",
     "official",           # official provider (v2's flag; v1: None)
     "license",

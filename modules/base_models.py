@@ -1,4 +1,4 @@
-"""Evolution of Popular Base Models tab: base models (multi-select), labels toggle."""
+"""Evolution of Popular Base Models tab: base models (multi-select), labels toggle, y axis."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ def _controls(d, s):
         ui.input_selectize("bases", "Base models (derivatives)", choices=view.base_choices(s),
                            selected=list(d.bases), multiple=True, options={"plugins": ["remove_button"]}),
         ui.input_checkbox("labels", "Show model names", value=d.labels),
+        ui.input_radio_buttons("y_axis", "Y axis", choices=view.Y_AXES, selected=d.y_axis),
     ]
 
 
@@ -27,7 +28,7 @@ def view_ui(initial=None):
 
 @module.server
 def view_server(input, output, session, snap, page_board=None):
-    result = common.serve_with_controls(view, snap, input, _controls, ("bases", "labels"))
+    result = common.serve_with_controls(view, snap, input, _controls, ("bases", "labels", "y_axis"))
 
     @render.ui
     def note():

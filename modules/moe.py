@@ -1,4 +1,4 @@
-"""Mixture of Experts tab: date range, size classes."""
+"""Mixture of Experts tab: date range, size classes, which models count as MoE."""
 
 from __future__ import annotations
 
@@ -15,4 +15,5 @@ view_ui, view_server = common.controls_tab(view, lambda d, s: [
     ui.input_checkbox_group("sizes", "Size classes",
                             choices={k: vc.SIZE_LABELS[k] for k in schema.SIZE_CLASSES},
                             selected=list(d.sizes)),
-], ("dates", "sizes"))
+    ui.input_radio_buttons("rule", "Which models are MoE", choices=view.MOE_RULES, selected=d.rule),
+], ("dates", "sizes", "rule"))

@@ -6,6 +6,7 @@ Examples::
     python scripts/figures.py --board v1 --data data --out figures/v1
     python scripts/figures.py --board v2 --data data --out figures/v2 --format png --dpi 150 \\
         --views type_popularity
+    python scripts/figures.py --board v1 --data data --out figures/v1-study --study-way
 
 Writes ``<view>_<which>.<fmt>``, ``<view>.csv``, ``figures.json`` (the reproducible record)
 and ``run.json`` (run time) into OUT; see docs/figures.md.
@@ -42,6 +43,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="comma-separated view ids (default: every view)")
     p.add_argument("--jobs", type=int, default=figures.default_jobs(),
                    help=f"worker processes (default: CPUs, at most 4; here {figures.default_jobs()}); 1 = no workers")
+    p.add_argument("--study-way", action="store_true",
+                   help="the study's own rules where they differ from llmtrends' only by a rule: weeks from "
+                        "Sunday, its smoothers (GAM from 1,000 points, else loess), its author ranking, the base "
+                        "models' score gained over the base (see docs/figures.md)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     return p.parse_args(argv)
 
@@ -54,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         snap = store.read_snapshot(args.data, args.board)
         record = figures.reproduce(snap, args.out, formats=args.format, dpi=args.dpi,
-                                   views=args.views, progress=progress, jobs=args.jobs)
+                                   views=args.views, progress=progress, jobs=args.jobs, study_way=args.study_way)
     except (store.SnapshotError, figures.FiguresError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -344,10 +344,20 @@ def test_day_breaks_keep_the_axis_readable():
     assert [view.day_breaks(d) for d in (10, 240, 241, 480, 700, 1500)] == [30, 30, 60, 60, 90, 180]
 
 
-def test_short_label():
-    assert view.short_label("org/short") == "short"
-    long = view.short_label("org/" + "x" * 40)
-    assert len(long) == view.LABEL_MAX_CHARS and long.endswith("…")
+def test_labels_are_cut_in_the_middle_and_never_shared():
+    ids = ["org/short", "org/" + "x" * 40, "mistralai/Mixtral-8x7B-Instruct-v0.1",
+           "cloudyu/Mixtral-8x7B-Instruct-v0.1-DPO", "a/same-name", "b/same-name",
+           "v/Llama-3.1-SauerkrautLM-70b-Instruct", "v/Llama-3.1-SauerkrautLM-8b-Instruct"]
+    labels = c.unique_labels(ids, 24)
+    assert labels[0] == "short"
+    assert labels[1] == "x" * 16 + "…" + "x" * 7 and len(labels[1]) == 24
+    # cut at the end both would read "Mixtral-8x7B-Instruct-v…"; in the middle their ends differ
+    assert labels[2] == "Mixtral-8x7B-Ins…ct-v0.1" and labels[3] == "Mixtral-8x7B-Ins…0.1-DPO"
+    # the same name in two namespaces: both with their namespace
+    assert labels[4:6] == ["a/same-name", "b/same-name"]
+    # cut in the middle both read "Llama-3.1-Sauerk…Instruct": both whole, without namespace
+    assert labels[6:] == ["Llama-3.1-SauerkrautLM-70b-Instruct", "Llama-3.1-SauerkrautLM-8b-Instruct"]
+    assert len(set(labels)) == len(ids)
 
 
 # --------------------------------------------------------------------------- real data
@@ -393,8 +403,14 @@ def _independent_staircases(models: pd.DataFrame, keys: tuple[str, ...]) -> pd.D
         if b in ("removed", "unknown", "") or b.count("/") != 1 or b == i:
             continue
         parent[i] = b
-    own_merge = {i: (t == MERGE) or (m is True) or (i in marker)
-                 for i, t, m in zip(ids, models["type"], models["merged"].astype(object))}
+    tags = models["tags"] if "tags" in models.columns else pd.Series([[]] * len(models), index=models.index)
+    own_merge = {i: (t == MERGE) or (m is True) or (i in marker) or ("merge" in i)
+                 or any(str(x).lower() in ("merge", "mergekit") for x in (tg if tg is not None else []))
+                 for i, t, m, tg in zip(ids, models["type"], models["merged"].astype(object), tags)}
+
+    def bare(repo):  # a re-upload's name: no namespace, no format suffixes
+        return re.sub(r"([-_.](fp16|bf16|fp32|float16|bfloat16|hf|gptq|awq|gguf|ggml|exl2|4bit|8bit|int4|int8"
+                      r"|sharded|safetensors))+$", "", repo.split("/", 1)[-1].lower())
 
     def arch_key(a):
         if not isinstance(a, str) or a.strip().lower() in ("", "?", "unknown", "nan", "none"):
@@ -412,7 +428,7 @@ def _independent_staircases(models: pd.DataFrame, keys: tuple[str, ...]) -> pd.D
             node = parent[node]
             seen.add(node)
             chain.append(node)
-        merge = own_merge[i] or any(own_merge.get(a, False) for a in chain)
+        merge = own_merge[i] or any(own_merge.get(a, "merge" in a) for a in chain)
         fam = next((repo_of[a] for a in chain if a in repo_of), None)
         if fam is None and i not in repo_of:
             root = chain[-1] if chain else i
@@ -426,7 +442,9 @@ def _independent_staircases(models: pd.DataFrame, keys: tuple[str, ...]) -> pd.D
                         and re.search(t["name_pattern"], root.split("/", 1)[-1], re.IGNORECASE)):
                     fam = k
                     break
-        rows.append((fam, merge))
+        base_names = {bare(r) for r in table[fam]["repo_ids"].split(";")} if fam else set()
+        reupload = i not in repo_of and (bare(i) in base_names or any(bare(i) == bare(a) for a in chain))
+        rows.append((fam, merge or reupload))
     fams = pd.DataFrame(rows, columns=["fam", "merge"], index=models.index)
     out = []
     for k in keys:

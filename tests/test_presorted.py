@@ -83,11 +83,12 @@ def test_changing_a_table_changes_nothing_shared(snapshot_dir, view):
 
 
 def test_size_and_day_filters_of_moe_match_a_plain_selection(snapshot_dir):
-    """MoE on real v2 over a month: the rows are the board's dated models of that month with
-    a score, an MoE flag and parameters, in the documented order (checked independently)."""
+    """MoE on real v2 over a month, MoE by the leaderboard's flag: the rows are the board's
+    dated models of that month with a score, an MoE flag and parameters, in the documented
+    order (checked independently)."""
     snap = store.read_snapshot(snapshot_dir, "v2")
     start, end = dt.date(2024, 6, 1), dt.date(2024, 6, 30)
-    tbl = moe.table(snap, moe.Params(start=start, end=end, sizes=("Small", "Large")))
+    tbl = moe.table(snap, moe.Params(start=start, end=end, sizes=("Small", "Large"), rule="flag"))
     m = snap.models
     day = m["created_at"].dt.normalize()
     sel = m.loc[m["created_at"].notna() & ~m["created_at_placeholder"].fillna(False).astype(bool)

@@ -115,8 +115,9 @@ def test_a_large_boards_scatter_plot_is_sent_its_sample_only(snapshots, view_id,
         assert n_moe < vc.MAX_POINTS // 2 and len(part) == vc.MAX_POINTS
         assert int((part["experts"] == "MoE").sum()) == n_moe
         assert facts["counts"] == {"MoE": n_moe, "Dense": len(big) - n_moe}
-        assert facts["caption"] == (f"{vc.MAX_POINTS - n_moe:,} of {len(big) - n_moe:,} dense models drawn "
-                                    "(a random sample)")
+        # the rule the scatter counts MoE by, then the sample
+        assert facts["caption"] == (view.rule_caption(big, params) + f" {vc.MAX_POINTS - n_moe:,} of "
+                                    f"{len(big) - n_moe:,} dense models drawn (a random sample).")
     else:
         assert len(part) == vc.MAX_POINTS
         assert facts["caption"] == f"{vc.MAX_POINTS:,} of {rows:,} models drawn (a random sample)"
@@ -331,21 +332,30 @@ def test_stacked_by_hand():
 
 
 def _plotnine_stacked_figure(view_id, tbl, params, which):
-    """The figure as the views drew it before they stacked themselves: plotnine's own
-    ``geom_col`` / ``geom_area(position="stack")`` (its position_stack), same scales."""
-    from plotnine import aes, geom_area, geom_col, ggplot, labs, scale_fill_manual, scale_y_continuous
+    """The figure with plotnine's own stacking: ``geom_col`` (its position_stack) for the
+    whole periods and, faded, for the partial ones; same scales, legend and caption."""
+    from plotnine import aes, geom_col, ggplot, labs, scale_fill_manual, scale_y_continuous
 
     word = vc.aggregation_word(params.aggregation)
     if view_id == "type_popularity":
         data = tbl.assign(type=pd.Categorical(tbl["type"], categories=list(params.types)))
-        base = (ggplot(data, aes("period", fill="type")) + scale_fill_manual(values=vc.TYPE_COLORS, name="Model type")
-                + vc.month_axis(params.start, params.end) + vc.theme_study())
+        partial = data["partial"].astype(bool)
+        y = "new_models" if which == "counts" else "share"
+        width = vc.bar_width(params.aggregation)
+        cols = [geom_col(data=data.loc[~partial], width=width)]
+        if partial.any():
+            cols.append(geom_col(data=data.loc[partial], width=width, alpha=0.35))
+        caption = by_id(view_id).partial_caption(tbl, params.aggregation)
+        fig = (ggplot(mapping=aes("period", y, fill="type")) + cols
+               + scale_fill_manual(values=vc.TYPE_COLORS, name="Model type", drop=False, limits=list(params.types),
+                                   guide=vc.legend_guide(params.types, "Model type"))
+               + vc.month_axis(params.start, params.end) + vc.theme_study())
         if which == "counts":
-            return (base + geom_col(aes(y="new_models"), width=vc.bar_width(params.aggregation))
-                    + labs(x="", y=f"New models ({word})", title="New models by type"))
-        return (base + geom_area(aes(y="share"), position="stack")
-                + scale_y_continuous(labels=lambda xs: [f"{x:.0%}" for x in xs])
-                + labs(x="", y=f"Share of new models ({word})", title="Share of new models by type"))
+            return fig + labs(x="", y=f"New models ({word})", title="New models by type",
+                              caption=caption and vc.wrap_text(caption))
+        return (fig + scale_y_continuous(labels=lambda xs: [f"{x:.0%}" for x in xs])
+                + labs(x="", y=f"Share of new models ({word})", title="Share of new models by type",
+                       caption=caption and vc.wrap_text(caption)))
     raise AssertionError(view_id)
 
 
@@ -354,7 +364,7 @@ def _plotnine_stacked_figure(view_id, tbl, params, which):
 def test_stacked_figures_equal_plotnine_stacking(snapshots, board, aggregation):
     import dataclasses
 
-    view = by_id("type_popularity")  # stacked bars and stacked areas
+    view = by_id("type_popularity")  # stacked bars of counts and of shares
     snap = snapshots[board]
     params = dataclasses.replace(view.Params.defaults(snap), aggregation=aggregation)
     tbl = view.table(snap, params)

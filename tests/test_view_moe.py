@@ -31,13 +31,17 @@ ROWS = [
 ]
 
 
-def snap_of(rows=ROWS) -> store.Snapshot:
+def snap_of(rows=ROWS, architectures: dict | None = None) -> store.Snapshot:
+    """Made-up models (not real data): the m/ ones are Mixtral, the d/ ones Mistral, unless
+    ``architectures`` (repo_id -> class) says otherwise."""
     models = pd.DataFrame(rows, columns=["repo_id", "moe", "created_at", "average", "params_b", "size_class"])
     models["moe"] = models["moe"].astype("boolean")
     models["created_at"] = pd.to_datetime(models["created_at"])
     models["created_at_placeholder"] = models["repo_id"] == "d/7"
     models["type"] = FT
     models["architecture_family"] = "Mistral"
+    models["architecture"] = [(architectures or {}).get(r, "MixtralForCausalLM" if r.startswith("m/")
+                                                        else "MistralForCausalLM") for r in models["repo_id"]]
     return store.Snapshot(board="v2", models=models, commit_authors=None, manifest={})
 
 
@@ -92,8 +96,11 @@ def test_empty_selections_are_friendly():
 def test_inputs_parse_into_params():
     p = view.Params.from_inputs({"dates": ("2024-01-05", "2024-02-01"), "sizes": ["Large", "Small"]}, snap_of())
     assert p == view.Params(start=dt.date(2024, 1, 5), end=dt.date(2024, 2, 1), sizes=("Small", "Large"))
+    assert p.rule == "architecture"
     d = view.Params.defaults(snap_of())
-    assert (d.start, d.end, d.sizes) == (dt.date(2024, 1, 5), dt.date(2024, 4, 1), ("Small", "Medium", "Large"))
+    assert (d.start, d.end, d.sizes, d.rule) == (dt.date(2024, 1, 5), dt.date(2024, 4, 1),
+                                                 ("Small", "Medium", "Large"), "architecture")
+    assert view.Params.from_inputs({"rule": "flag"}, snap_of()).rule == "flag"
 
 
 @pytest.mark.parametrize("raw, needle", [
@@ -105,6 +112,7 @@ def test_inputs_parse_into_params():
     ({"dates": [None, "2024-01-01"]}, "not a date"),
     ({"dates": ("0001-01-01", "9999-12-31")}, "outside the board's dates"),
     ({"dates": ("2024-01-05", "2024-04-02")}, "end: 2024-04-02 is outside the board's dates"),  # a day past the picker's max
+    ({"rule": "vibes"}, "MoE rule"),
 ])
 def test_forged_inputs_are_rejected(raw, needle):
     with pytest.raises(vc.InvalidInput, match=needle):
@@ -116,22 +124,37 @@ def test_unknown_figure_is_rejected():
         view.figure(view.table(snap_of(), params()), params(), "violin")
 
 
+# The mixture-of-experts architecture classes on the two real boards, by hand (the view's
+# list is by family key in llmtrends/schema.py; this one is written out independently).
+MOE_CLASSES = {"MixtralForCausalLM", "Qwen2MoeForCausalLM", "DbrxForCausalLM", "GraniteMoeForCausalLM",
+               "OlmoeForCausalLM", "JambaForCausalLM", "DeepseekForCausalLM", "AriaForConditionalGeneration",
+               "SwitchTransformersForConditionalGeneration"}
+
+
+def hand_moe(models: pd.DataFrame) -> pd.Series:
+    """MoE by architecture, from the class names above; missing where the architecture is."""
+    return models["architecture"].isin(MOE_CLASSES).where(models["architecture"].notna())
+
+
 @pytest.mark.parametrize("board", ["v1", "v2"])
-def test_independent_computation_on_real_data(snapshot_dir, board):
+@pytest.mark.parametrize("rule", ["architecture", "flag"])
+def test_independent_computation_on_real_data(snapshot_dir, board, rule):
     """Counts and medians per (size class, MoE) from the processed models with plain pandas."""
     snap = store.read_snapshot(snapshot_dir, board)
-    p = view.Params.defaults(snap)
+    p = view.Params(**{**vars(view.Params.defaults(snap)), "rule": rule})
     tbl = view.table(snap, p)
 
     m = snap.models
+    is_moe = hand_moe(m) if rule == "architecture" else m["moe"].astype(object).where(m["moe"].notna())
     real_date = m["created_at"].notna() & (m["created_at"].dt.strftime("%Y-%m-%d") != "2022-03-02")
-    m = m[real_date & m["average"].notna() & m["params_b"].notna() & (m["params_b"] > 0)]
+    keep = real_date & m["average"].notna() & m["params_b"].notna() & (m["params_b"] > 0) & is_moe.notna()
+    m, is_moe = m[keep], is_moe[keep].astype(bool).to_numpy()
     cls = np.where(m["params_b"] <= 9, "Small", np.where(m["params_b"] <= 40, "Medium", "Large"))
     expected = {}
-    for (size, is_moe), scores in m["average"].groupby([cls, m["moe"].astype(bool).to_numpy()]):
-        expected[(size, "MoE" if is_moe else "Dense")] = (len(scores), float(scores.median()))
-    for is_moe, scores in m["average"].groupby(m["moe"].astype(bool)):
-        expected[(view.ALL_SIZES, "MoE" if is_moe else "Dense")] = (len(scores), float(scores.median()))
+    for (size, moe), scores in m["average"].groupby([cls, is_moe]):
+        expected[(size, "MoE" if moe else "Dense")] = (len(scores), float(scores.median()))
+    for moe, scores in m["average"].groupby(is_moe):
+        expected[(view.ALL_SIZES, "MoE" if moe else "Dense")] = (len(scores), float(scores.median()))
 
     got = view.counts(tbl, p.sizes).set_index(["panel", "experts"])
     assert len(tbl) == len(m)
@@ -139,6 +162,55 @@ def test_independent_computation_on_real_data(snapshot_dir, board):
         assert got.loc[key, "models"] == n, key
         assert got.loc[key, "median_average"] == pytest.approx(med), key
     assert expected[(view.ALL_SIZES, "MoE")][0] > 0
+
+
+def test_rules_disagree_by_hand():
+    # made-up data: m/1 is flagged MoE but dense by architecture (a Llama, like 01-ai/Yi-6B on
+    # v1), d/1 is a Mixtral the flag calls dense, x/1 has no architecture
+    rows = ROWS + [("x/1", True, "2024-01-09", 20.0, 8.0, "Small")]
+    snap = snap_of(rows, {"m/1": "LlamaForCausalLM", "d/1": "MixtralForCausalLM", "x/1": None})
+    by_arch = view.table(snap, params())
+    assert sorted(by_arch.loc[by_arch["experts"] == "MoE", "repo_id"]) == ["d/1", "m/2", "m/3"]
+    assert "x/1" not in set(by_arch["repo_id"])  # the architecture rule cannot say
+    by_flag = view.table(snap, params(rule="flag"))
+    assert sorted(by_flag.loc[by_flag["experts"] == "MoE", "repo_id"]) == ["m/1", "m/2", "m/3", "x/1"]
+    assert view.rule_caption(by_arch, params()).endswith(
+        "disagrees for 2 of these 7 models (1 flagged MoE with a dense architecture, 1 MoE architectures not flagged).")
+    assert view.rule_caption(by_flag, params(rule="flag")).startswith(
+        "MoE = the leaderboard's MoE flag. The architecture disagrees for 2 of these 8 models")
+
+
+def test_v1_headline_rests_on_moe_architectures_only(snapshot_dir, shared_data):
+    """Defect 7: on v1 the source's MoE flag (inverted back) marks dense models MoE; the default
+    comparison counts MoE by architecture, says so, and the manifest counts the disagreements."""
+    snap = store.read_snapshot(snapshot_dir, "v1")
+    d = view.Params.defaults(snap)
+    assert d.rule == "architecture"
+    tbl = view.table(snap, d)
+    moe_rows = tbl.loc[tbl["experts"] == "MoE"]
+    arch = snap.models.set_index("repo_id")["architecture"]
+    assert set(arch.loc[moe_rows["repo_id"]]) <= MOE_CLASSES
+    # the dense models the issue names: flagged MoE after the inversion, dense in the comparison
+    for repo in ("01-ai/Yi-6B", "01-ai/Yi-9B"):
+        row = snap.models.loc[snap.models["repo_id"] == repo].iloc[0]
+        assert bool(row["moe"]) and row["architecture"] == "LlamaForCausalLM"
+        if repo in set(tbl["repo_id"]):
+            assert tbl.loc[tbl["repo_id"] == repo, "experts"].item() == "Dense"
+    # the manifest's counts, recounted from the source file: v1's MoE column is inverted
+    raw = pd.read_csv(shared_data / "open-llm-leaderboard-v1" / "leaderboard.csv", sep=";")
+    m = snap.models
+    flag, hand = m["moe"].astype("boolean"), hand_moe(m)
+    both = flag.notna() & hand.notna()
+    manifest = snap.manifest["counts"]
+    assert manifest["moe_flag_dense_architecture"] == int((both & flag.fillna(False) & ~hand.fillna(False).astype(bool)).sum())
+    assert manifest["moe_architecture_not_flagged"] == int((both & ~flag.fillna(False) & hand.fillna(False).astype(bool)).sum())
+    assert manifest["moe_flag_dense_architecture"] > 50 and manifest["moe_architecture_not_flagged"] > 0
+    yi = raw.loc[raw["fullname"] == "01-ai/Yi-6B", "MoE"]
+    assert not yi.empty and not yi.astype(bool).any()  # stored inverted: False means MoE
+    # the figures say which rule they use
+    for which in view.FIGURES:
+        assert "MoE = a mixture-of-experts architecture" in vc.drawn_facts(
+            view.FIGURE_ROWS[which](tbl, d))["caption"]
 
 
 @pytest.mark.parametrize("board", ["v1", "v2"])
@@ -162,7 +234,9 @@ def test_figures_render_and_follow_parameters(snapshot_dir, board):
 def test_scatter_draws_at_most_the_cap_in_all(monkeypatch, n_moe, n_dense, drawn_moe, drawn_dense):
     monkeypatch.setattr(vc, "MAX_POINTS", 10)
     tbl = pd.DataFrame({"experts": ["MoE"] * n_moe + ["Dense"] * n_dense,
-                        "params_b": np.arange(1.0, n_moe + n_dense + 1), "average": 50.0})
+                        "params_b": np.arange(1.0, n_moe + n_dense + 1), "average": 50.0,
+                        "moe_flag": [True] * n_moe + [False] * n_dense,
+                        "moe_architecture": [True] * n_moe + [False] * n_dense})
     pts = view.scatter_points(tbl, params())
     assert int((pts["experts"] == "MoE").sum()) == drawn_moe
     assert int((pts["experts"] == "Dense").sum()) == drawn_dense
@@ -170,7 +244,10 @@ def test_scatter_draws_at_most_the_cap_in_all(monkeypatch, n_moe, n_dense, drawn
     assert facts["counts"] == {"MoE": n_moe, "Dense": n_dense}
     want = [f"{d} of {n} {w} models drawn (a random sample)"
             for d, n, w in ((drawn_moe, n_moe, "MoE"), (drawn_dense, n_dense, "dense")) if d < n]
-    assert facts["caption"] == "; ".join(want)
+    rule = (f"MoE = a mixture-of-experts architecture (Mixtral, Qwen2-MoE, DBRX, ...; the list in "
+            f"llmtrends/schema.py). The leaderboard's MoE flag disagrees for 0 of these {n_moe + n_dense} models "
+            "(0 flagged MoE with a dense architecture, 0 MoE architectures not flagged).")
+    assert facts["caption"] == rule + (f" {'; '.join(want)}." if want else "")
 
 
 def test_box_stats_by_hand():

@@ -6,6 +6,14 @@ over the selected families in that period (``n_t - mean_f n_t``). The study drew
 loess-smoothed areas; here each change is smoothed with a centred rolling mean of a few
 periods (``SMOOTH_PERIODS``) -- light enough to keep release-driven bumps visible, and
 simple enough to recompute by hand. The CSV keeps the raw values beside the smoothed ones.
+
+A first or last period the range covers only in part (a range ending on a Monday has a
+one-day last week) is counted but left out of both changes and of the smoothing: its
+count is not comparable with a whole period's, and a one-day week's drop would otherwise
+set the y scale every panel shares. With the study's rules (``Params.rules``, for
+``scripts/figures.py --study-way``) the weeks start on Sunday, the first period's change is
+its count (R's ``lag(default = 0)``), partial periods count like any other and the smoothing
+is the study's loess (span 0.75, degree 2) over each family's periods.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the tables
@@ -39,11 +48,12 @@ CSV_COLUMNS = {
     "period": "first day of the period (ISO date; weeks start on Monday)",
     "family": "architecture family (LLama, Mistral, ...; Other = families with few models)",
     "new_models": "models of this family whose repository was created in the period",
+    "partial": "true when the date range covers only part of the period: left out of the changes and the smoothing",
     "change_vs_previous": "new_models minus the family's new_models in the previous period "
-                          "(empty for the first period of the range)",
+                          "(empty for the first period of the range, and where either period is partial)",
     "change_vs_previous_smooth": "change_vs_previous, centred rolling mean over SMOOTH_PERIODS periods",
     "period_mean": "mean of new_models over the selected families in the period",
-    "change_vs_mean": "new_models minus period_mean",
+    "change_vs_mean": "new_models minus period_mean (empty for a partial period)",
     "change_vs_mean_smooth": "change_vs_mean, centred rolling mean over SMOOTH_PERIODS periods",
 }
 
@@ -71,6 +81,7 @@ class Params:
     end: dt.date
     families: tuple[str, ...]
     aggregation: str = c.DEFAULT_AGGREGATION
+    rules: str = c.RULES_OURS  # the study's rules only from scripts/figures.py --study-way
 
     @classmethod
     @c.per_board
@@ -94,24 +105,63 @@ def table(snap, params: Params) -> pd.DataFrame:
     models = models.loc[models["architecture_family"].isin(params.families)]
     if models.empty:
         raise c.EmptySelection("No models of the selected architecture families were created in this date range.")
-    if len(c.all_periods(params.start, params.end, params.aggregation)) < 2:
+    study = params.rules == c.RULES_STUDY
+    first_weekday = c.week_start(params.rules)
+    if len(c.all_periods(params.start, params.end, params.aggregation, first_weekday)) < 2:
         raise c.EmptySelection(f"The range covers a single {params.aggregation}: widen it or pick a "
                                "finer aggregation to see changes between periods.")
     out = c.period_counts(models["created_at"], models["architecture_family"], params.families,
-                          params.start, params.end, params.aggregation, "family")
-    by_family = out.groupby("family", sort=False)["new_models"]
-    out["change_vs_previous"] = by_family.diff()  # NaN in the first period: no previous one in range
+                          params.start, params.end, params.aggregation, "family", first_weekday)
+    if study:
+        out["partial"] = False
+    else:
+        out["partial"] = c.partial_periods(out["period"], params.start, params.end, params.aggregation,
+                                           c.date_bounds(snap.models)[0])
+    # a partial period's count takes part in no comparison (it is still in the CSV)
+    whole = out["new_models"].where(~out["partial"])
+    by_family = whole.groupby(out["family"], sort=False)
+    # the first period has no previous one in the range: empty here, the count itself in the study's code
+    out["change_vs_previous"] = by_family.diff() if not study else \
+        out["new_models"] - out.groupby("family", sort=False)["new_models"].shift(1, fill_value=0)
     out["period_mean"] = out.groupby("period")["new_models"].transform("mean")
-    out["change_vs_mean"] = out["new_models"] - out["period_mean"]
-    window = SMOOTH_PERIODS[params.aggregation]
+    out["change_vs_mean"] = whole - out["period_mean"]
     for col in ("change_vs_previous", "change_vs_mean"):
-        out[f"{col}_smooth"] = out.groupby("family", sort=False)[col].transform(
-            lambda s: s.rolling(window, center=True, min_periods=1).mean())
-    out.loc[out["change_vs_previous"].isna(), "change_vs_previous_smooth"] = float("nan")
+        out[f"{col}_smooth"] = smoothed(out, col, params)
+        out.loc[out[col].isna(), f"{col}_smooth"] = float("nan")
     out = out[list(CSV_COLUMNS)]
     # every family of the board, so a family keeps its colour when others are unticked
     out.attrs["family_levels"] = c.present_families(snap.models)
     return c.shown(out, len(models))
+
+
+def smoothed(out: pd.DataFrame, col: str, params: Params) -> pd.Series:
+    """Each family's ``col`` smoothed over its periods: a centred rolling mean of
+    ``SMOOTH_PERIODS`` periods (fewer at the edges; empty values skipped), or with the study's
+    rules its loess."""
+    if params.rules == c.RULES_STUDY:
+        return out.groupby("family", sort=False)[col].transform(lambda s: study_loess(out.loc[s.index, "period"], s))
+    window = SMOOTH_PERIODS[params.aggregation]
+    return out.groupby("family", sort=False)[col].transform(
+        lambda s: s.rolling(window, center=True, min_periods=1).mean())
+
+
+def study_loess(periods: pd.Series, values: pd.Series) -> pd.Series:
+    """The study's smoother of one family's changes: R's ``loess`` defaults (span 0.75,
+    degree 2, gaussian), which ``stat_smooth(method = "loess")`` fits, evaluated at each
+    period (scikit-misc wraps the same Fortran code as R). Missing values are left out of the fit."""
+    from skmisc.loess import loess
+
+    x = (pd.to_datetime(periods) - pd.Timestamp("1970-01-01")).dt.days.to_numpy(dtype=float)
+    y = values.to_numpy(dtype=float)
+    ok = ~np.isnan(y)
+    out = np.full(len(y), np.nan)
+    if ok.sum() < 5:  # loess needs a few points per local fit; fewer: the raw values
+        out[ok] = y[ok]
+        return pd.Series(out, index=values.index)
+    fit = loess(x[ok], y[ok], span=0.75, degree=2)
+    fit.fit()
+    out[ok] = fit.predict(x[ok], stderror=False).values
+    return pd.Series(out, index=values.index)
 
 
 def figure(tbl: pd.DataFrame, params: Params, which: str = "vs_previous") -> ggplot:
@@ -138,6 +188,7 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "vs_previous") -> ggp
     word = c.aggregation_word(params.aggregation)
     # one list: plotnine copies the whole plot on every "+", once for a list
     return ggplot(data, aes("period", "value", fill="family")) + [
+        labs(caption=c.wrap_text(caption(tbl, params))),
         geom_area(aes(color="family"), position="identity", alpha=0.75, outline_type="upper", size=0.4),
         facet_wrap("family", ncol=max(ncol, 1)),
         scale_fill_manual(values=colors, name="Architecture family"),
@@ -149,6 +200,18 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "vs_previous") -> ggp
         theme(strip_text=element_text(size=10, weight="bold"), legend_position="none",
               panel_grid_minor=element_blank(), axis_text_x=element_text(rotation=45, ha="right", size=7)),
     ]
+
+
+def caption(tbl: pd.DataFrame, params: Params) -> str:
+    """What was smoothed how, and which partial periods were left out."""
+    if params.rules == c.RULES_STUDY:
+        text = "Smoothed with the study's loess (span 0.75, degree 2) over each family's periods."
+    else:
+        n = SMOOTH_PERIODS[params.aggregation]
+        text = f"Smoothed with a centred rolling mean of {n} {params.aggregation}s (fewer at the range's edges)."
+    partial = tbl.loc[tbl["partial"].astype(bool)].groupby("period", sort=True)["new_models"].sum()
+    note = c.partial_note(partial, params.aggregation, "counts", lead="Left out")
+    return f"{text} {note}".strip()
 
 
 def _panel_month_axis(start: dt.date, end: dt.date, ncol: int) -> scale_x_datetime:

@@ -9,7 +9,10 @@ which source applies, and the page shows it.
 
 Ranking (:func:`top_authors`): distinct repositories created (on the Hub) in the date range,
 most first; ties are broken by the author's name, case-insensitively, then exactly -- so
-the list is deterministic and does not depend on row order.
+the list is deterministic and does not depend on row order. The study ranked otherwise: it
+summed each author's *all-time* repository count once per model of theirs created in the
+range, i.e. all-time repositories x repositories in the range; ``Params.rules = "study"``
+(``scripts/figures.py --study-way``) ranks so, and starts weeks on Sunday.
 
 The table has one row per (author, period, type) of the selected authors: the timeline draws
 one tile per row (the author's row split between the types of that period), and the score
@@ -18,6 +21,7 @@ plot reads the per-(author, period) columns repeated on each row of the period.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -45,6 +49,8 @@ CSV_COLUMNS = {
     "author": "commit author (or repository namespace when the repository has no commit data)",
     "author_rank": "the author's rank in the date range (1 = most repositories)",
     "author_models": "repositories of the author created in the date range (the ranking count)",
+    "rank_score": "what the authors are ranked by: author_models, or with the study's rules (figures.py "
+                  "--study-way) the author's repositories of all time x author_models",
     "period": "first day of the period (ISO date; weeks start on Monday)",
     "type": f"model type (the leaderboard's label without emoji; '{NO_TYPE}' when the leaderboard has none)",
     "models": "the author's models of this type created in the period",
@@ -114,37 +120,41 @@ def _pair_codes(snap) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, n
     return row_repo, pair_repo, pair_author, names, name_rank
 
 
-def _ranked(snap, start: dt.date, end: dt.date) -> pd.DataFrame:
+def _ranked(snap, start: dt.date, end: dt.date, rules: str = c.RULES_OURS) -> pd.DataFrame:
     """Authors of the range with their repository count, in ranking order (ties by name).
 
     author_pairs has each (repository, author) once, so an author's repositories in the
-    range are its pairs whose repository has a model created in the range.
+    range are its pairs whose repository has a model created in the range. With the study's
+    rules the ranking count is the author's repositories of all time times those in the range.
     """
     row_repo, pair_repo, pair_author, names, name_rank = _pair_codes(snap)
     # one flag per repository, and a last one, never set, that code -1 (no repository) reads
     in_range = np.zeros(int(row_repo.max(initial=-1)) + 2, dtype=bool)
     in_range[row_repo[c.range_mask(snap.models, start, end).to_numpy() & (row_repo >= 0)]] = True
     counts = np.bincount(pair_author[in_range[pair_repo]], minlength=len(names))
+    score = counts * np.bincount(pair_author, minlength=len(names)) if rules == c.RULES_STUDY else counts
     present = np.flatnonzero(counts)
-    order = present[np.lexsort((name_rank[present], -counts[present]))]
+    order = present[np.lexsort((name_rank[present], -score[present]))]
     return pd.DataFrame({"author": pd.Series(names[order], dtype="str"),
                          "author_models": counts[order].astype(int),
+                         "rank_score": score[order].astype(int),
                          "author_rank": np.arange(1, len(order) + 1)})
 
 
 @c.per_board
-def _top_ranked(snap, start: dt.date, end: dt.date) -> pd.DataFrame:
+def _top_ranked(snap, start: dt.date, end: dt.date, rules: str = c.RULES_OURS) -> pd.DataFrame:
     # the first TOP_N rows of _ranked, per board and range (callers only read it)
-    return _ranked(snap, start, end).head(TOP_N)
+    return _ranked(snap, start, end, rules).head(TOP_N)
 
 
-def top_authors(snap, start: dt.date, end: dt.date, n: int = TOP_N) -> list[str]:
+def top_authors(snap, start: dt.date, end: dt.date, n: int = TOP_N, rules: str = c.RULES_OURS) -> list[str]:
     """The ``n`` authors with most repositories created in [start, end] (per board and range,
     computed once).
 
-    Count descending, then name ascending (case-insensitive, then exact) for ties.
+    Count descending, then name ascending (case-insensitive, then exact) for ties; with the
+    study's rules the count is all-time repositories x repositories in the range.
     """
-    top = _top_ranked(snap, start, end) if n <= TOP_N else _ranked(snap, start, end)
+    top = _top_ranked(snap, start, end, rules) if n <= TOP_N else _ranked(snap, start, end, rules)
     return top["author"].head(n).tolist()
 
 
@@ -173,6 +183,7 @@ class Params:
     end: dt.date
     authors: tuple[str, ...]
     aggregation: str = c.DEFAULT_AGGREGATION
+    rules: str = c.RULES_OURS  # the study's rules only from scripts/figures.py --study-way
 
     @classmethod
     @c.per_board
@@ -205,6 +216,13 @@ class Params:
         return cls(start=start, end=end, authors=authors, aggregation=agg)
 
 
+def study_params(snap, params: Params) -> Params:
+    """The study's rules for ``scripts/figures.py --study-way``: its ranking (and so its top
+    ten) and Sunday weeks."""
+    authors = tuple(top_authors(snap, params.start, params.end, rules=c.RULES_STUDY))
+    return dataclasses.replace(params, rules=c.RULES_STUDY, authors=authors)
+
+
 # --------------------------------------------------------------------------- table
 
 
@@ -212,9 +230,9 @@ def table(snap, params: Params) -> pd.DataFrame:
     """Models of the selected authors per (author, period, type), with the author's period mean."""
     # the selected authors are among the range's top ones when the parameters come from
     # from_inputs; parameters made otherwise (scripts) may name any author of the range
-    ranked = _top_ranked(snap, params.start, params.end)
+    ranked = _top_ranked(snap, params.start, params.end, params.rules)
     if not set(params.authors) <= set(ranked["author"]):
-        ranked = _ranked(snap, params.start, params.end)
+        ranked = _ranked(snap, params.start, params.end, params.rules)
     ranked = ranked.loc[ranked["author"].isin(params.authors)]
     if ranked.empty:
         raise c.EmptySelection("None of the selected authors has models in this date range.")
@@ -226,19 +244,19 @@ def table(snap, params: Params) -> pd.DataFrame:
     models = c.rows(snap.models, c.range_mask(snap.models, params.start, params.end).to_numpy() & theirs,
                     ("repo_id", "type", "created_at", "average"))
     data = pairs.merge(models, on="repo_id", how="inner")
-    data["period"] = c.period_start(data["created_at"], params.aggregation)
+    data["period"] = c.period_start(data["created_at"], params.aggregation, c.week_start(params.rules))
     data["type"] = data["type"].fillna(NO_TYPE)
     per_type = (data.groupby(["author", "period", "type"], sort=False)
                 .agg(models=("repo_id", "size"), type_average=("average", "mean")).reset_index())
     per_period = (data.groupby(["author", "period"], sort=False)
                   .agg(period_models=("repo_id", "size"), period_average=("average", "mean")).reset_index())
     out = (per_type.merge(per_period, on=["author", "period"])
-           .merge(ranked[["author", "author_rank", "author_models"]], on="author"))
+           .merge(ranked[["author", "author_rank", "author_models", "rank_score"]], on="author"))
     type_order = {t: i for i, t in enumerate((*schema.TYPE_LABELS, NO_TYPE))}
     out["_t"] = out["type"].map(type_order)
     out = out.sort_values(["author_rank", "period", "_t"]).drop(columns="_t").reset_index(drop=True)
     out = out[list(CSV_COLUMNS)]
-    for col in ("author_rank", "author_models", "models", "period_models"):
+    for col in ("author_rank", "author_models", "rank_score", "models", "period_models"):
         out[col] = out[col].astype(int)
     return c.shown(out, data["repo_id"].nunique())
 
@@ -278,7 +296,7 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "timeline") -> ggplot
         colors = {**c.TYPE_COLORS, NO_TYPE: "#BDBDBD"}
         return ggplot(data, aes("x", "y", height="h", fill="type")) + [
             geom_tile(width=_PERIOD_DAYS[params.aggregation] * 0.95),
-            scale_fill_manual(values=colors, name="Model type"),
+            scale_fill_manual(values=colors, name="Model type", guide=c.legend_guide(types, "Model type")),
             scale_y_continuous(breaks=[len(authors) - i for i in range(len(authors))],
                                labels=authors, limits=(0.5, len(authors) + 0.5), expand=(0, 0)),
             xaxis, c.theme_study(), theme(panel_grid_minor_y=element_blank()),
@@ -288,7 +306,7 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "timeline") -> ggplot
             author=lambda d: pd.Categorical(d["author"], categories=authors))
         return ggplot(data, aes("period", "period_average", color="author", group="author")) + [
             geom_line(alpha=0.7), geom_point(size=1.6),
-            scale_color_manual(values=c.color_map(authors), name="Author"),
+            scale_color_manual(values=c.color_map(authors), name="Author", guide=c.legend_guide(authors, "Author")),
             xaxis, c.theme_study(),
             labs(x="", y=f"Mean average score ({word})", title="Average score of the top authors' models")]
     raise c.InvalidInput(f"figure: unknown plot {which!r}")

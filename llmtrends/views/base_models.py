@@ -6,11 +6,15 @@ created; a derivative is a *step* when its average score is higher than that of 
 earlier derivative. Steps are plotted against the days since the base model's release.
 
 As in the study, the staircase is the running maximum of the *derivatives'* scores: the
-base model's own score is not its first step (it is given in the CSV as ``base_average``).
+base model's own score is not its first step. It is drawn beside them as each family's
+reference (a dashed line; ``base_average`` in the CSV), so that a step below the base does
+not read as progress; the y axis is either the average score or, as in the study, the
+score gained over the base (``Params.y_axis``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,22 +31,30 @@ from . import common as c
 
 ID = "base_models"
 TITLE = "Evolution of Popular Base Models"
-DESCRIPTION = ("For each base model, the derivatives (fine-tunes and chat models; merges, and models built on "
-               "merges, excluded) that scored a higher average than every earlier derivative, by days since "
-               "the base model's release. Lineage follows the declared base models, else the study's "
-               "name-pattern and size rule. Models without a real creation date (the Hub's 2022-03-02 "
-               "placeholder) are left out.")
+DESCRIPTION = ("For each base model, the derivatives (fine-tunes and chat models; merges — by type, flag, the "
+               "Hub tags merge/mergekit or 'merge' in the name —, models built on merges, and re-uploads of "
+               "the base excluded) that scored a higher average than every earlier derivative, by days since "
+               "the base model's release, with the base model's own score as a reference. Lineage follows the "
+               "declared base models, else the study's name-pattern and size rule. Models without a real "
+               "creation date (the Hub's 2022-03-02 placeholder) are left out.")
 FIGURES = ("evolution",)
+# The y axis: the average score itself, or the score gained over the base model (the study's).
+Y_SCORE, Y_GAIN = "score", "gain"
+Y_AXES = {Y_SCORE: "Average score", Y_GAIN: "Score gained over the base model (the study's)"}
 CSV_COLUMNS = {
     "base_key": "the base model's id (a key of llmtrends/base_models.csv, or its repository id)",
     "base_label": "the base model's name in the legend",
     "release_day": "the family's day 0 (ISO date)",
     "release_source": "where day 0 comes from: hub:<repo> (creation on the Hub), release_date:<url> "
                       "(documented release) or first_derivative (earliest derivative, no other evidence)",
-    "base_average": "the base model's own average score on this board (empty when not on the board)",
+    "base_average": "the base model's own average score on this board: its repository's, or where that is "
+                    "not on the board the best of its re-uploads' (empty when neither is)",
+    "base_repo": "the repository base_average is the score of (empty when none)",
     "step": "1, 2, ... : the derivative's rank on the staircase",
     "repo_id": "the derivative's repository",
-    "label": "the shortened name shown on the plot",
+    "label": "the name on the plot: the repository name without its namespace, cut in the middle past "
+             "28 characters; whole where two repositories would share a label (with the namespace where "
+             "even the names are the same)",
     "type": "the derivative's type",
     "lineage": "how it was tied to the base: declared (base model chain) or name pattern (the study's rule)",
     "created_at": "the derivative's repository creation on the Hub (ISO date)",
@@ -50,9 +62,10 @@ CSV_COLUMNS = {
     "average": "the derivative's average score",
     "previous_best": "the best average of earlier derivatives (empty for the first step)",
     "gain": "average - previous_best (empty for the first step)",
+    "gain_over_base": "average - base_average: the study's y axis (empty without a base score)",
     "derivatives": "how many dated derivatives of this base were compared",
 }
-LABEL_MAX_CHARS = 24
+LABEL_MAX_CHARS = 28
 SOURCE_HUB, SOURCE_RELEASE, SOURCE_FIRST = "hub", "release_date", "first_derivative"
 
 @c.per_board
@@ -81,6 +94,7 @@ def base_choices(snap) -> dict[str, str]:
 class Params:
     bases: tuple[str, ...]
     labels: bool = True
+    y_axis: str = Y_SCORE
 
     @classmethod
     @c.per_board
@@ -103,7 +117,13 @@ class Params:
         # valid: keep the user's order (the legend's), without repeats
         bases = tuple(dict.fromkeys((values,) if isinstance(values, str) else values))
         labels = c.parse_bool(c.raw_get(raw, "labels", d.labels), "labels")
-        return cls(bases=bases, labels=labels)
+        y_axis = c.parse_choice(c.raw_get(raw, "y_axis", d.y_axis), tuple(Y_AXES), "y axis")
+        return cls(bases=bases, labels=labels, y_axis=y_axis)
+
+
+def study_params(snap, params: Params) -> Params:
+    """The study's choices for ``scripts/figures.py --study-way``: the score gained over the base."""
+    return dataclasses.replace(params, y_axis=Y_GAIN)
 
 
 def _dated_scored(models: pd.DataFrame) -> pd.DataFrame:
@@ -149,10 +169,20 @@ def staircase(derivatives: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def short_label(repo_id: str, max_chars: int = LABEL_MAX_CHARS) -> str:
-    """The repository name without its namespace, cut to ``max_chars`` with an ellipsis."""
-    name = repo_id.split("/", 1)[-1]
-    return name if len(name) <= max_chars else name[: max_chars - 1] + "…"
+def base_score(snap, lineage: lin.Lineage, key: str) -> tuple[float, str | None]:
+    """The base model's own average score on the board and the repository it is of: the
+    best of the base's repositories, else (the base is not on the board) the best of its
+    re-uploads (``TheBloke/Llama-2-70B-fp16`` for Llama 2 70B on v1); NaN and None when
+    neither is on the board."""
+    known = {b.key: b for b in lineage.bases}
+    repos = {r.lower() for r in known[key].repo_ids} if key in known else {key}
+    scored = snap.models["average"].notna()
+    for mask in (lineage.frame["repo_key"].isin(repos), lin.reupload_mask(lineage, key)):
+        rows = snap.models.loc[mask & scored]
+        if not rows.empty:
+            best = rows.sort_values(["average", "repo_id"], ascending=[False, True], kind="mergesort").iloc[0]
+            return float(best["average"]), str(best["repo_id"])
+    return float("nan"), None
 
 
 @c.per_board
@@ -176,18 +206,16 @@ def base_steps(snap, key: str) -> pd.DataFrame | None:
     if ders.empty:
         return None
     steps = staircase(ders.assign(lineage=lineage.frame.loc[ders.index, "via"]))
-    repos = {r.lower() for r in known[key].repo_ids} if key in known else {key}
-    base_rows = models.loc[lineage.frame["repo_key"].isin(repos) & models["average"].notna()]
-    base_avg = float(base_rows["average"].max()) if not base_rows.empty else np.nan
+    base_avg, base_repo = base_score(snap, lineage, key)
     return pd.DataFrame({
         "base_key": key,
         "base_label": label,
         "release_day": pd.Timestamp(day0),
         "release_source": source,
         "base_average": base_avg,
+        "base_repo": base_repo,
         "step": np.arange(1, len(steps) + 1),
         "repo_id": steps["repo_id"].to_numpy(),
-        "label": [short_label(r) for r in steps["repo_id"]],
         "type": steps["type"].to_numpy(),
         "lineage": steps["lineage"].fillna(lin.VIA_DECLARED).to_numpy(),
         "created_at": steps["created_at"].dt.normalize().to_numpy(),
@@ -214,18 +242,37 @@ def table(snap, params: Params) -> pd.DataFrame:
         raise c.EmptySelection("None of the chosen base models has a dated derivative with a score on this "
                                "leaderboard.")
     out = pd.concat(parts, ignore_index=True)  # a new frame: the memoized parts stay as they are
+    if params.y_axis == Y_GAIN:
+        no_base = out["base_average"].isna()
+        skipped_base = list(dict.fromkeys(out.loc[no_base, "base_label"]))
+        out = out.loc[~no_base].reset_index(drop=True)
+        compared -= sum(int(p["derivatives"].iloc[0]) for p in parts if np.isnan(p["base_average"].iloc[0]))
+        if out.empty:
+            raise c.EmptySelection("None of the chosen base models has a score of its own on this leaderboard, "
+                                   "so there is no gain over the base to show: choose the average score.")
+    else:
+        skipped_base = []
     out["gain"] = out["average"] - out["previous_best"]
+    out["gain_over_base"] = out["average"] - out["base_average"]
+    # labels unambiguous over the whole figure: a name shared by two repositories gets its namespace
+    out["label"] = c.unique_labels(out["repo_id"].tolist(), LABEL_MAX_CHARS)
     out = out[list(CSV_COLUMNS)]
     out.attrs["skipped"] = skipped
+    out.attrs["skipped_no_base"] = skipped_base
     return c.shown(out, compared)
 
 
 def note(tbl: pd.DataFrame | None) -> str | None:
     """A sentence naming the chosen bases that had nothing to plot (None when all had)."""
     skipped = [] if tbl is None else tbl.attrs.get("skipped", [])
-    if not skipped:
-        return None
-    return "No dated derivative with a score on this leaderboard for: " + ", ".join(skipped) + "."
+    no_base = [] if tbl is None else tbl.attrs.get("skipped_no_base", [])
+    parts = []
+    if skipped:
+        parts.append("No dated derivative with a score on this leaderboard for: " + ", ".join(skipped) + ".")
+    if no_base:
+        parts.append("No score of the base model itself (nor of a re-upload) on this leaderboard, so no gain "
+                     "over the base, for: " + ", ".join(no_base) + ".")
+    return " ".join(parts) or None
 
 
 def day_breaks(max_days: float) -> int:
@@ -294,66 +341,109 @@ def place_labels(points: pd.DataFrame, x_per_in: float, y_per_in: float,
     return out.set_index("index").rename_axis(points.index.name)
 
 
-def step_path_samples(tbl: pd.DataFrame, dx: float, dy: float) -> pd.DataFrame:
+def step_path_samples(tbl: pd.DataFrame, dx: float, dy: float, y: str = "average") -> pd.DataFrame:
     """Points every ``dx`` / ``dy`` along each family's drawn staircase (label obstacles)."""
     xs: list[np.ndarray] = []
     ys: list[np.ndarray] = []
     for _, fam in tbl.groupby("base_key", sort=False):
         x = fam["days_since_release"].to_numpy(dtype=float)
-        y = fam["average"].to_numpy(dtype=float)
+        yv = fam[y].to_numpy(dtype=float)
         for i in range(len(x) - 1):
             n = max(2, int(abs(x[i + 1] - x[i]) / dx) + 1)
             xs.append(np.linspace(x[i], x[i + 1], n))
-            ys.append(np.full(n, y[i]))
-            n = max(2, int(abs(y[i + 1] - y[i]) / dy) + 1)
+            ys.append(np.full(n, yv[i]))
+            n = max(2, int(abs(yv[i + 1] - yv[i]) / dy) + 1)
             xs.append(np.full(n, x[i + 1]))
-            ys.append(np.linspace(y[i], y[i + 1], n))
+            ys.append(np.linspace(yv[i], yv[i + 1], n))
     if not xs:
         return pd.DataFrame({"x": [], "y": []})
     return pd.DataFrame({"x": np.concatenate(xs), "y": np.concatenate(ys)})
 
 
+def reference_lines(tbl: pd.DataFrame, params: Params, x_max: float) -> pd.DataFrame:
+    """What the figure draws as each family's reference: the base model's own score from
+    day 0 to the family's last step (``x``, ``xend``, ``y``, ``base_label``); with the gain
+    axis one line at 0 across the plot (``base_label`` empty). No row for a family without
+    a base score."""
+    if params.y_axis == Y_GAIN:
+        return pd.DataFrame({"x": [0.0], "xend": [x_max], "y": [0.0], "base_label": [""]})
+    last = tbl.groupby("base_key", sort=False)["days_since_release"].max()
+    bases = tbl.drop_duplicates("base_key").dropna(subset=["base_average"])
+    return pd.DataFrame({"x": 0.0, "xend": bases["base_key"].map(last).astype(float).to_numpy(),
+                         "y": bases["base_average"].astype(float).to_numpy(),
+                         "base_label": bases["base_label"].to_numpy()})
+
+
+def caption(tbl: pd.DataFrame, params: Params) -> str:
+    """What the reference lines are, and which families have none."""
+    if params.y_axis == Y_GAIN:
+        return ("0 = the base model's own score on this board (a re-upload's where the base itself is not "
+                "on it); below 0, a derivative scored less than its base.")
+    text = ("Dashed lines: each base model's own score on this board (a re-upload's where the base itself is "
+            "not on it); a step below its line scored less than the base.")
+    missing = list(dict.fromkeys(tbl.loc[tbl["base_average"].isna(), "base_label"]))
+    if missing:
+        text += " No base score on this board for " + ", ".join(missing) + "."
+    return text
+
+
 FIG_SIZE = (11.0, 7.0)
-_PANEL_IN = (9.6, 5.2)  # the plotting area inside FIG_SIZE, for label placement
+_PANEL_IN = (9.6, 5.0)  # the plotting area inside FIG_SIZE, for label placement
 
 
 def figure(tbl: pd.DataFrame, params: Params, which: str = "evolution") -> ggplot:
-    """Step lines per family, points at each step, optional labels with model names."""
+    """Step lines per family, points at each step, each base's own score, optional labels."""
     from plotnine import (aes, element_text, geom_point, geom_segment, geom_step, geom_text, ggplot,
-                          guide_legend, guides, labs, scale_color_manual, scale_x_continuous,
-                          scale_y_continuous, theme)
+                          labs, scale_color_manual, scale_x_continuous, scale_y_continuous, theme)
     if which != "evolution":
         raise c.InvalidInput(f"figure: unknown plot {which!r}")
     order = list(dict.fromkeys(tbl["base_label"]))
+    y = "gain_over_base" if params.y_axis == Y_GAIN else "average"
     data = tbl.assign(base_label=pd.Categorical(tbl["base_label"], categories=order))
     x_max = float(max(tbl["days_since_release"].max(), 1))
-    y_lo, y_hi = float(tbl["average"].min()), float(tbl["average"].max())
+    x_hi = x_max * 1.04
+    refs = reference_lines(tbl, params, x_hi)
+    values = np.concatenate([tbl[y].to_numpy(dtype=float), refs["y"].to_numpy(dtype=float)])
+    y_lo, y_hi = float(np.nanmin(values)), float(np.nanmax(values))
     y_pad = max((y_hi - y_lo) * 0.06, 0.5)
     step = day_breaks(x_max)
+    colors = c.color_map(order)
     # one ggplot plus a list: plotnine copies the whole plot on every "+", once for a list
-    fig = ggplot(data, aes("days_since_release", "average", color="base_label", group="base_label")) + [
+    fig = ggplot(data, aes("days_since_release", y, color="base_label", group="base_label")) + [
         geom_step(direction="hv", size=0.9),
         geom_point(size=2.2),
-        scale_color_manual(values=c.color_map(order), name="Base model"),
+        scale_color_manual(values=colors, name="Base model",
+                           guide=c.legend_guide(order, "Base model", FIG_SIZE[0])),
         scale_x_continuous(breaks=list(range(0, int(x_max) + step, step)),
-                           limits=(min(0, float(tbl["days_since_release"].min())), x_max * 1.04)),
-        labs(x="Days since the base model's release", y="Average score",
-             title="Best derivative so far, by days since the base model's release"),
-        guides(color=guide_legend(nrow=2 if len(order) > 5 else 1)),
+                           limits=(min(0, float(tbl["days_since_release"].min())), x_hi)),
+        labs(x="Days since the base model's release", y=Y_AXES[params.y_axis].replace(" (the study's)", ""),
+             title="Best derivative so far, by days since the base model's release",
+             caption=c.wrap_text(caption(tbl, params), width_in=FIG_SIZE[0])),
         c.theme_study(),
         theme(figure_size=FIG_SIZE, axis_text_x=element_text(rotation=0, ha="center"))]
+    if params.y_axis == Y_GAIN:
+        fig += geom_segment(aes(x="x", xend="xend", y="y", yend="y"), data=refs, inherit_aes=False,
+                            color="#5d6066", size=0.6)
+    elif not refs.empty:
+        refs = refs.assign(base_label=pd.Categorical(refs["base_label"], categories=order))
+        fig += geom_segment(aes(x="x", xend="xend", y="y", yend="y", color="base_label"), data=refs,
+                            inherit_aes=False, linetype="dashed", size=0.6, show_legend=False)
+        fig += geom_point(aes(x="x", y="y", color="base_label"), data=refs, inherit_aes=False, shape="D",
+                          fill="white", size=2.6, show_legend=False)
     if params.labels:
         x_lo = min(0.0, float(tbl["days_since_release"].min()))
-        x_span = x_max * 1.04 - x_lo
+        x_span = x_hi - x_lo
         y_span = (y_hi - y_lo) + 2 * y_pad
-        pts = pd.DataFrame({"x": tbl["days_since_release"].astype(float), "y": tbl["average"].astype(float),
+        pts = pd.DataFrame({"x": tbl["days_since_release"].astype(float), "y": tbl[y].astype(float),
                             "label": tbl["label"], "base_label": tbl["base_label"]})
         # the best steps first, so the labels that matter most get the free slots
         pts = pts.iloc[np.argsort(-pts["y"].to_numpy(), kind="stable")]
+        ref_pts = [pd.DataFrame({"x": np.linspace(r.x, r.xend, 150), "y": r.y}) for r in refs.itertuples()]
+        ref_pts = ref_pts or [pd.DataFrame({"x": [], "y": []})]
         placed = place_labels(pts, x_span / _PANEL_IN[0], y_span / _PANEL_IN[1],
-                              bounds=(x_lo - 0.03 * x_span, x_max * 1.04 + 0.03 * x_span,
-                                      y_lo - y_pad, y_hi + y_pad),
-                              obstacles=step_path_samples(tbl, x_span / 150, y_span / 60))
+                              bounds=(x_lo - 0.03 * x_span, x_hi + 0.03 * x_span, y_lo - y_pad, y_hi + y_pad),
+                              obstacles=pd.concat([step_path_samples(tbl, x_span / 150, y_span / 60, y),
+                                                   *ref_pts], ignore_index=True))
         placed["base_label"] = pd.Categorical(pts.loc[placed.index, "base_label"], categories=order)
         moved = placed.loc[placed["moved"]]
         if not moved.empty:

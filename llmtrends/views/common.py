@@ -310,33 +310,67 @@ def figure_rows(fn: Callable[[pd.DataFrame, object], pd.DataFrame]) -> Callable[
     return rows_of
 
 
-def period_start(dates: pd.Series, aggregation: str) -> pd.Series:
-    """The first day of each date's period: the day, the ISO week's Monday, the month's 1st."""
+# Which rules a figure follows: llmtrends' own (the default, documented in docs/views.md)
+# or the study's where the two differ only by a rule (week start, smoother, author
+# ranking): ``scripts/figures.py --study-way`` draws the study's, to compare side by side.
+RULES_OURS = "llmtrends"
+RULES_STUDY = "study"
+# Weeks start on Monday (ISO); the study's R code (lubridate's floor_date) started them on Sunday.
+MONDAY, SUNDAY = 0, 6
+_DAY_NAMES = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
+def week_start(rules: str) -> int:
+    """The first day of a week under ``rules``: Monday (0), or Sunday (6) for the study's."""
+    return SUNDAY if rules == RULES_STUDY else MONDAY
+
+
+def period_start(dates: pd.Series, aggregation: str, first_weekday: int = MONDAY) -> pd.Series:
+    """The first day of each date's period: the day, the week's first day (Monday unless
+    ``first_weekday`` says otherwise: 0 = Monday ... 6 = Sunday), the month's 1st."""
     days = dates.dt.normalize()
     if aggregation == "day":
         return days
     if aggregation == "week":
-        return days - pd.to_timedelta(days.dt.day_of_week, unit="D")
+        return days - pd.to_timedelta((days.dt.day_of_week - first_weekday) % 7, unit="D")
     if aggregation == "month":
         return days - pd.to_timedelta(days.dt.day - 1, unit="D")
     raise InvalidInput(f"aggregation: {aggregation!r} is not one of {', '.join(AGGREGATIONS)}")
 
 
-def all_periods(start: dt.date, end: dt.date, aggregation: str) -> pd.DatetimeIndex:
+def all_periods(start: dt.date, end: dt.date, aggregation: str, first_weekday: int = MONDAY) -> pd.DatetimeIndex:
     """Every period start between two dates, so empty periods show as zero."""
-    first = period_start(pd.Series([pd.Timestamp(start)]), aggregation).iloc[0]
-    freq = {"day": "D", "week": "W-MON", "month": "MS"}[aggregation]
+    first = period_start(pd.Series([pd.Timestamp(start)]), aggregation, first_weekday).iloc[0]
+    freq = {"day": "D", "week": f"W-{_DAY_NAMES[first_weekday]}", "month": "MS"}[aggregation]
     return pd.date_range(first, pd.Timestamp(end), freq=freq)
 
 
+def partial_periods(periods: Sequence, start: dt.date, end: dt.date, aggregation: str,
+                    data_start: dt.date | None = None) -> np.ndarray:
+    """True for each period (given by its first day) that the range [start, end] covers only
+    in part, so that its count is not comparable with a whole period's: one that runs past
+    ``end`` (a range ending on a Monday has a one-day last week; the board's last day is the
+    day its data was collected), or one that begins before ``start`` when models were created
+    before ``start`` (``data_start``, the board's first day: a period that begins before
+    the board's first model holds all the models it can).
+    """
+    firsts = pd.DatetimeIndex(pd.to_datetime(pd.Series(periods)))
+    lasts = firsts + _PERIOD_STEP[aggregation] - pd.Timedelta(days=1)
+    runs_past_end = lasts > pd.Timestamp(end)
+    cut_at_start = firsts < pd.Timestamp(start)
+    if data_start is not None and start <= data_start:
+        cut_at_start = np.zeros(len(firsts), dtype=bool)
+    return np.asarray(runs_past_end | cut_at_start, dtype=bool)
+
+
 def period_counts(dates: pd.Series, groups: pd.Series, levels: Sequence[str], start: dt.date, end: dt.date,
-                  aggregation: str, group_name: str) -> pd.DataFrame:
+                  aggregation: str, group_name: str, first_weekday: int = MONDAY) -> pd.DataFrame:
     """New models per (period, group) for every period of [start, end] and every level.
 
     Zero-filled, so bars, areas and running totals have no gaps; rows are period-major,
     levels in the given order. Columns: ``period``, ``group_name``, ``new_models`` (int).
     """
-    periods = all_periods(start, end, aggregation)
+    periods = all_periods(start, end, aggregation, first_weekday)
     names = pd.Index(list(levels))
     if not names.is_unique:
         raise ValueError(f"period_counts: levels named twice in {list(levels)}")
@@ -357,6 +391,21 @@ def period_counts(dates: pd.Series, groups: pd.Series, levels: Sequence[str], st
     return pd.DataFrame({"period": periods.repeat(len(names)),
                          group_name: names.take(np.tile(np.arange(len(names)), len(periods))),
                          "new_models": n.astype(int)})
+
+
+def partial_note(models_per_period: pd.Series, aggregation: str, what: str, lead: str = "Faded") -> str:
+    """The caption of a figure that draws partial periods apart (``lead``: faded, left out):
+    which periods (by first day, with their number of models) and why (empty when there is
+    none)."""
+    if len(models_per_period) == 0:
+        return ""
+    fmt = "%b %Y" if aggregation == "month" else "%d %b %Y"
+    parts = [f"{pd.Timestamp(day).strftime(fmt).lstrip('0')} ({int(n):,} model{'s' if int(n) != 1 else ''})"
+             for day, n in models_per_period.items()]
+    plural = "s" if len(parts) > 1 else ""
+    unit = {"day": f"day{plural}", "week": f"week{plural} starting", "month": f"month{plural} of"}[aggregation]
+    return (f"{lead}: the {unit} {' and '.join(parts)}, which the date range covers only in part: "
+            f"{'their' if plural else 'its'} {what} are not comparable with a whole {aggregation}'s.")
 
 
 # how far a period reaches past its start, for :func:`period_counts`
@@ -403,6 +452,7 @@ class RangeTypesParams:
     end: dt.date
     types: tuple[str, ...]
     aggregation: str = DEFAULT_AGGREGATION
+    rules: str = RULES_OURS  # the study's rules only from scripts/figures.py --study-way
 
     @classmethod
     @per_board
@@ -609,6 +659,106 @@ def theme_study(legend: str = "bottom") -> theme:
     )
 
 
+# Text sizes of theme_study (theme_minimal(base_size=11): legend text and caption 0.8 x 11).
+LEGEND_TEXT_PT = 8.8
+LEGEND_TITLE_PT = 10.0
+CAPTION_PT = 8.8
+# A legend entry besides its text: the key (17.3 pt) and the gaps around it (measured on
+# drawn legends, rounded up); the figure's margins on each side.
+_LEGEND_ENTRY_PT = 27.0
+_LEGEND_TITLE_GAP_PT = 12.0
+_FIGURE_MARGIN_PT = 14.0
+# Agg draws hinted text up to ~9 % wider than the outlines' width: estimates add 12 %.
+_RASTER_WIDEN = 1.12
+
+
+@functools.lru_cache(maxsize=4096)
+def text_width_pt(text: str, size_pt: float) -> float:
+    """How wide ``text`` is drawn in the figures' font at ``size_pt`` points (a little more,
+    never less: see ``_RASTER_WIDEN``). For laying out legends and captions so that none
+    is wider than its figure."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    width, _, _ = TextToPath().get_text_width_height_descent(text, FontProperties(size=size_pt), ismath=False)
+    return float(width) * _RASTER_WIDEN
+
+
+def legend_rows(labels: Sequence[str], title: str = "", width_in: float = FIG_WIDTH_IN) -> int:
+    """The fewest rows a legend under the plot needs to fit the figure's width.
+
+    plotnine lays a legend of ``nrow`` rows out column by column, its title on the left,
+    and never wraps it by itself: a row wider than the figure is cut at both edges (seven
+    type labels in one row need ~12 in on a 10 in figure).
+    """
+    labels = [str(x) for x in labels]
+    if not labels:
+        return 1
+    room = width_in * 72.0 - 2 * _FIGURE_MARGIN_PT
+    room -= text_width_pt(title, LEGEND_TITLE_PT) + _LEGEND_TITLE_GAP_PT if title else 0.0
+    widths = [_LEGEND_ENTRY_PT + text_width_pt(x, LEGEND_TEXT_PT) for x in labels]
+    for nrow in range(1, len(labels)):
+        columns = [max(widths[i:i + nrow]) for i in range(0, len(widths), nrow)]
+        if sum(columns) <= room:
+            return nrow
+    return len(labels)
+
+
+def legend_guide(labels: Sequence[str], title: str = "", width_in: float = FIG_WIDTH_IN, **kwargs):
+    """``guide_legend`` with as many rows as :func:`legend_rows` says (other arguments as given)."""
+    from plotnine import guide_legend
+    return guide_legend(nrow=legend_rows(labels, title, width_in), **kwargs)
+
+
+def wrap_text(text: str, size_pt: float = CAPTION_PT, width_in: float = FIG_WIDTH_IN) -> str:
+    """``text`` broken into lines (at spaces; its own line breaks kept) that fit the figure's
+    width at ``size_pt``: plotnine draws a caption on one line, however long."""
+    room = width_in * 72.0 - 2 * _FIGURE_MARGIN_PT
+    out: list[str] = []
+    for paragraph in str(text).split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if line and text_width_pt(candidate, size_pt) > room:
+                out.append(line)
+                line = word
+            else:
+                line = candidate
+        out.append(line)
+    return "\n".join(out)
+
+
+def middle_cut(text: str, max_chars: int) -> str:
+    """``text`` cut to ``max_chars`` in the middle (head … tail), so that names sharing a
+    long prefix (``Mixtral-8x7B-Instruct-v0.1`` and ``...-v0.1-DPO``) keep their ends apart."""
+    if len(text) <= max_chars:
+        return text
+    tail = (max_chars - 1) // 3
+    head = max_chars - 1 - tail
+    return text[:head] + "…" + text[len(text) - tail:]
+
+
+def unique_labels(repo_ids: Sequence[str], max_chars: int) -> list[str]:
+    """Short, unambiguous labels of repositories: the name without its namespace, cut in the
+    middle to ``max_chars``; where two different repositories would get the same label,
+    both get their whole name, and where even those are the same (one name in two
+    namespaces), their whole id."""
+    ids = [str(r) for r in repo_ids]
+    stages = (lambda r: middle_cut(r.split("/", 1)[-1], max_chars),
+              lambda r: r.split("/", 1)[-1],
+              lambda r: r)
+    labels = [stages[0](r) for r in ids]
+    for stage in stages[1:]:
+        owners: dict[str, set[str]] = {}
+        for r, lab in zip(ids, labels):
+            owners.setdefault(lab, set()).add(r)
+        clash = {lab for lab, rs in owners.items() if len(rs) > 1}
+        if not clash:
+            break
+        labels = [stage(r) if lab in clash else lab for r, lab in zip(ids, labels)]
+    return labels
+
+
 def smooth(**kwargs) -> geom_smooth:
     """``geom_smooth(**kwargs)`` with a ``method_args`` dict of its own.
 
@@ -637,6 +787,66 @@ def linear_trend(data: pd.DataFrame, xseq, params) -> pd.DataFrame:
     (intercept, slope), *_ = np.linalg.lstsq(design, data["y"].to_numpy(dtype=float), rcond=None)
     xs = np.asarray(xseq, dtype=float)
     return pd.DataFrame({"x": xs, "y": intercept + slope * xs})
+
+
+# ggplot2's geom_smooth() without a method (the study's) fits loess when every group has
+# fewer than 1,000 points and otherwise a GAM, y ~ s(x, bs = "cs"), for all groups alike.
+STUDY_GAM_FROM = 1000
+SPLINE_BASIS = 10  # mgcv's default basis dimension (k = 10)
+
+
+def study_smoother(group_sizes: Iterable[int]) -> object:
+    """The ``geom_smooth`` method ggplot2 would pick for groups of these sizes: ``"loess"``,
+    or :func:`penalized_spline` (plotnine has no GAM) when a group has 1,000 points or more."""
+    return penalized_spline if max(group_sizes, default=0) >= STUDY_GAM_FROM else "loess"
+
+
+def penalized_spline(data: pd.DataFrame, xseq, params) -> pd.DataFrame:
+    """A penalized cubic regression spline, as a ``geom_smooth`` method: the study's GAM.
+
+    ggplot2 fits ``mgcv::gam(y ~ s(x, bs = "cs"), method = "REML")`` to groups of 1,000
+    points or more. plotnine offers no GAM (its methods are lm, ols, wls, rlm, glm, gls,
+    lowess, loess, mavg and gpr), so this fits the closest thing numpy and scipy give: the
+    same basis size (10 cubic B-splines on equally spaced knots),
+    a second-difference penalty on their coefficients (a P-spline, the discrete form of
+    mgcv's curvature penalty) and the smoothing weight that minimises generalized
+    cross-validation (mgcv's other criterion) over a grid of 10^-4 ... 10^8. No band.
+    """
+    from scipy.interpolate import BSpline
+
+    if params.get("se"):
+        raise ValueError("penalized_spline draws no confidence band: use se=False")
+    x = data["x"].to_numpy(dtype=float)
+    y = data["y"].to_numpy(dtype=float)
+    lo, hi = float(x.min()), float(x.max())
+    if hi <= lo:
+        raise ValueError("penalized_spline needs at least two distinct x values")
+    # equally spaced knots running past the data's range (Eilers and Marx's P-splines): the
+    # coefficients of a straight line then have no second differences, so it is not penalised
+    degree = 3
+    segments = SPLINE_BASIS - degree
+    step = (hi - lo) / segments
+    knots = lo + step * np.arange(-degree, segments + degree + 1)
+    basis = BSpline.design_matrix(np.clip(x, lo, hi), knots, degree).toarray()
+    diff = np.diff(np.eye(SPLINE_BASIS), n=2, axis=0)
+    penalty = diff.T @ diff
+    gram, rhs, n = basis.T @ basis, basis.T @ y, len(y)
+    best = None
+    for lam in 10.0 ** np.arange(-4.0, 8.5, 0.5):
+        inv = np.linalg.pinv(gram + lam * penalty)
+        coef = inv @ rhs
+        rss = float(np.sum((y - basis @ coef) ** 2))
+        edf = float(np.trace(inv @ gram))  # trace of the hat matrix
+        if edf >= n:
+            continue
+        gcv = n * rss / (n - edf) ** 2
+        if best is None or gcv < best[0]:
+            best = (gcv, coef)
+    if best is None:
+        raise ValueError("penalized_spline: too few points for the basis")
+    xs = np.asarray(xseq, dtype=float)
+    ys = BSpline.design_matrix(np.clip(xs, lo, hi), knots, degree).toarray() @ best[1]
+    return pd.DataFrame({"x": xs, "y": ys})
 
 
 def month_axis(start: dt.date, end: dt.date, minor: bool = True) -> scale_x_datetime:

@@ -8,6 +8,12 @@ size class, so one table feeds both figures and the CSV:
   selected sizes together and for each size class, with the number of models on each box;
 * ``scatter`` -- average score against total parameters (log x), MoE models drawn over
   the dense ones.
+
+Which models are MoE (``Params.rule``): by default those whose architecture is a mixture of
+experts (``schema.MOE_ARCHITECTURES``, the pipeline's ``moe_architecture``); or the
+leaderboard's own ``MoE`` flag, which on v1 (even with the source's inversion undone)
+marks dense models such as 01-ai/Yi-6B as MoE. Both figures' captions say which rule is
+used and for how many of the drawn models the other rule disagrees.
 """
 
 from __future__ import annotations
@@ -23,25 +29,33 @@ import pandas as pd
 if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the tables
     from plotnine import ggplot
 
-from .. import schema
+from .. import prepare, schema
 from . import common as c
 
 ID = "moe"
 TITLE = "Mixture of Experts"
 DESCRIPTION = ("Average score of mixture-of-experts (MoE) and dense models, for all selected sizes and "
                "per size class, with the number of models on each box (top), and average score against "
-               "total parameters on a log scale (bottom). An MoE model's size class is that of its total "
+               "total parameters on a log scale (bottom). MoE by architecture (Mixtral, Qwen2-MoE, DBRX, ...: "
+               "the list in llmtrends/schema.py) or by the leaderboard's MoE flag, which marks some dense "
+               "models MoE; the captions say which. An MoE model's size class is that of its total "
                "parameters. Models whose parameter count is unknown, and models without a real repository "
                "creation date (missing, or the Hub's 2022-03-02 placeholder), are left out.")
 FIGURES = ("distribution", "scatter")
 MOE, DENSE = "MoE", "Dense"
 GROUPS = (MOE, DENSE)
 ALL_SIZES = "All selected sizes"
+# Which models count as MoE: by architecture (schema.MOE_ARCHITECTURES) or the leaderboard's flag.
+RULE_ARCHITECTURE, RULE_FLAG = "architecture", "flag"
+MOE_RULES = {RULE_ARCHITECTURE: "By architecture (Mixtral, Qwen2-MoE, ...)", RULE_FLAG: "The leaderboard's MoE flag"}
 CSV_COLUMNS = {
     "repo_id": "model repository (namespace/name)",
     "type": "model type",
     "architecture_family": "architecture family",
-    "experts": "MoE (mixture of experts) or Dense",
+    "experts": "MoE (mixture of experts) or Dense, by the chosen rule",
+    "moe_flag": "the leaderboard's MoE flag (v1's inversion undone; empty when the board has none)",
+    "moe_architecture": "whether the architecture is a mixture of experts (llmtrends/schema.py MOE_ARCHITECTURES; "
+                        "empty when the architecture is unknown)",
     "size_class": "Small (<= 9B), Medium (9-40B) or Large (> 40B), from total parameters",
     "params_b": "total parameters in billions",
     "average": "the leaderboard's average score",
@@ -56,6 +70,7 @@ class Params:
     start: dt.date
     end: dt.date
     sizes: tuple[str, ...] = schema.SIZE_CLASSES
+    rule: str = RULE_ARCHITECTURE
 
     @classmethod
     @c.per_board
@@ -68,25 +83,44 @@ class Params:
         d = cls.defaults(snap)
         start, end = c.parse_board_range(c.raw_get(raw, "dates", (d.start, d.end)), (d.start, d.end))
         sizes = c.parse_sizes(c.raw_get(raw, "sizes", d.sizes))
-        return cls(start=start, end=end, sizes=sizes)
+        rule = c.parse_choice(c.raw_get(raw, "rule", d.rule), tuple(MOE_RULES), "MoE rule")
+        return cls(start=start, end=end, sizes=sizes, rule=rule)
+
+
+def moe_columns(board: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The board's MoE flag and MoE-by-architecture (computed from ``architecture`` for a
+    snapshot built before the pipeline wrote ``moe_architecture``), both nullable booleans."""
+    flag = board["moe"].astype("boolean") if "moe" in board.columns else pd.Series(pd.NA, index=board.index,
+                                                                                   dtype="boolean")
+    if "moe_architecture" in board.columns:
+        arch = board["moe_architecture"].astype("boolean")
+    else:
+        arch = prepare.moe_by_architecture(board["architecture"])
+    return flag, arch
 
 
 @c.per_board
-def _board_rows(board: pd.DataFrame) -> c.Presorted:
-    """Every model the view could show, with its columns, in the table's order (once per board)."""
-    models = c.rows(board, c.real_days(board).notna() & board["average"].notna() & board["moe"].notna()
-                    & (board["params_b"] > 0) & board["size_class"].isin(schema.SIZE_CLASSES), columns=(
-        "repo_id", "type", "architecture_family", "moe", "size_class", "params_b", "average", "created_at",
+def _board_rows(board: pd.DataFrame, rule: str) -> c.Presorted:
+    """Every model the view could show under ``rule``, with its columns, in the table's order
+    (once per board and rule): models the rule cannot classify are left out."""
+    flag, arch = moe_columns(board)
+    experts = arch if rule == RULE_ARCHITECTURE else flag
+    keep = (c.real_days(board).notna() & board["average"].notna() & experts.notna()
+            & (board["params_b"] > 0) & board["size_class"].isin(schema.SIZE_CLASSES))
+    models = c.rows(board, keep, columns=(
+        "repo_id", "type", "architecture_family", "size_class", "params_b", "average", "created_at",
         "created_at_placeholder"))
     family = models["architecture_family"] if "architecture_family" in models.columns else pd.Series(
         pd.NA, index=models.index)
-    is_moe = models["moe"].astype(bool).to_numpy()
+    is_moe = experts.loc[keep].astype(bool).to_numpy()
     size = c.level_codes(models["size_class"], schema.SIZE_CLASSES)
     rows = pd.DataFrame({
         "repo_id": models["repo_id"].astype(str),
         "type": models["type"].astype("string"),
         "architecture_family": family.astype("string"),
         "experts": pd.Series(np.where(is_moe, MOE, DENSE), index=models.index, dtype="str"),
+        "moe_flag": flag.loc[keep],
+        "moe_architecture": arch.loc[keep],
         "size_class": models["size_class"].astype(str),
         "params_b": models["params_b"].astype(float),
         "average": models["average"].astype(float),
@@ -100,7 +134,7 @@ def _board_rows(board: pd.DataFrame) -> c.Presorted:
 
 def table(snap, params: Params) -> pd.DataFrame:
     """One row per model: MoE or dense, size class, parameters, score and group counts."""
-    board = _board_rows(snap.models)
+    board = _board_rows(snap.models, params.rule)
     keep = board.in_days(params.start, params.end) & board.is_in("size_class", params.sizes)
     if not keep.any():
         raise c.EmptySelection("No models with a known parameter count match this selection.")
@@ -202,8 +236,25 @@ def _distribution(tbl: pd.DataFrame, params: Params) -> ggplot:
                            expand=(0, 0)),  # what the discrete scale gave the boxes
         scale_fill_manual(values=GROUP_COLORS, name="", drop=False),
         scale_y_continuous(expand=(0.02, 0, 0.05, 0)),
-        labs(x="", y="Average score", title="Average score of MoE and dense models"),
+        labs(x="", y="Average score", title="Average score of MoE and dense models",
+             caption=c.wrap_text(facts["caption"])),
         c.theme_study(legend="none"), theme(axis_text_x=element_text(rotation=0, ha="center"))]
+
+
+def rule_caption(tbl: pd.DataFrame, params: Params) -> str:
+    """Which rule decides MoE, and for how many of the models shown the other one disagrees."""
+    flag = tbl["moe_flag"].astype("boolean")
+    arch = tbl["moe_architecture"].astype("boolean")
+    known = (flag.notna() & arch.notna()).to_numpy(dtype=bool)
+    flag_only = int((known & flag.fillna(False).to_numpy(dtype=bool) & ~arch.fillna(False).to_numpy(dtype=bool)).sum())
+    arch_only = int((known & ~flag.fillna(False).to_numpy(dtype=bool) & arch.fillna(False).to_numpy(dtype=bool)).sum())
+    if params.rule == RULE_ARCHITECTURE:
+        text = ("MoE = a mixture-of-experts architecture (Mixtral, Qwen2-MoE, DBRX, ...; the list in "
+                "llmtrends/schema.py). The leaderboard's MoE flag disagrees for ")
+    else:
+        text = "MoE = the leaderboard's MoE flag. The architecture disagrees for "
+    return text + (f"{flag_only + arch_only:,} of these {len(tbl):,} models ({flag_only:,} flagged MoE with a dense "
+                   f"architecture, {arch_only:,} MoE architectures not flagged).")
 
 
 @c.figure_rows
@@ -219,6 +270,7 @@ def scatter_points(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     dense, dense_caption = c.thin_points(dense, "dense models", c.MAX_POINTS - moe_max)  # the legend keeps the full counts
     moe, moe_caption = c.thin_points(moe, "MoE models", moe_max)
     caption = "; ".join(t for t in (moe_caption, dense_caption) if t)
+    caption = rule_caption(tbl, params) + (f" {caption}." if caption else "")
     data = pd.concat([dense, moe])
     return c.drawn(data.assign(experts=pd.Categorical(data["experts"], categories=list(GROUPS))), caption,
                    counts=counts)
@@ -228,8 +280,8 @@ def scatter_points(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
 def distribution_rows(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     """What the boxplots draw: :func:`box_stats`, with the counts on the boxes and the top
     score (where the counts go) of all the models."""
-    return c.drawn(box_stats(tbl, params.sizes), "", counts=counts(tbl, params.sizes).to_dict("records"),
-                   top=float(tbl["average"].max()))
+    return c.drawn(box_stats(tbl, params.sizes), rule_caption(tbl, params),
+                   counts=counts(tbl, params.sizes).to_dict("records"), top=float(tbl["average"].max()))
 
 
 # what a figure worker is sent: the rows each plot draws (common.figure_table)
@@ -250,5 +302,5 @@ def _scatter(tbl: pd.DataFrame, params: Params) -> ggplot:
         scale_color_manual(values=GROUP_COLORS, name="Models", labels=lambda ks: [legend[k] for k in ks],
                            drop=False),
         labs(x="Total parameters (billions, log scale)", y="Average score",
-             title="Average score against total parameters", caption=caption),
+             title="Average score against total parameters", caption=c.wrap_text(caption)),
         c.theme_study(), theme(axis_text_x=element_text(rotation=0, ha="center"))]

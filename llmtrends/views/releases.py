@@ -4,6 +4,9 @@ New models per period are stacked by architecture family; dashed vertical lines 
 major base-model releases of ``llmtrends/releases.csv`` (see :mod:`llmtrends.releases`) that
 fall inside the date range and matter for the board. Labels sit above the bars at staggered
 heights, computed by :func:`label_layout` so that no two labels overlap at the default size.
+A first or last period the range covers only in part is drawn faded (its ``partial`` flag
+in the CSV), and the caption says so. With the study's rules (``Params.rules``, for
+``scripts/figures.py --study-way``) weeks start on Sunday.
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ DESCRIPTION = (
     "New models per period stacked by architecture family; dashed lines mark the releases of "
     "major base models (date of the vendor's announcement; list and sources in llmtrends/releases.csv). "
     "A model counts in the period its repository was created on the Hub; models carrying the Hub's "
-    "2022-03-02 placeholder date are left out.")
+    "2022-03-02 placeholder date are left out. Faded bars: a first or last period the date range covers "
+    "only in part.")
 FIGURES = ("counts",)
 # The study opened this tab on 2023-01-01 (the months before hold few models).
 DEFAULT_START = dt.date(2023, 1, 1)
@@ -39,6 +43,7 @@ CSV_COLUMNS = {
     "new_models": "models of this family whose repository was created in the period",
     "period_total": "models of all families created in the period",
     "releases": "major releases (llmtrends/releases.csv) dated in this period, '; '-separated",
+    "partial": "true when the date range covers only part of the period (its bars are drawn faded)",
 }
 # Label placement: the panel is ~8.8 in wide and a label character ~0.075 in at size 8, so
 # about 117 characters span the x axis; labels are given one character of padding each side.
@@ -48,6 +53,7 @@ _LEVEL_STEP = 0.075  # height of one label level as a share of the bars' maximum
 # past them colours would repeat in the stack and its legend. A board with more (the real
 # ones have 7 to 10) folds the smaller ones into Other.
 MAX_FAMILIES = len(c.PAIRED)
+PARTIAL_ALPHA = 0.35  # bars of a period the range covers only in part
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,7 @@ class Params:
     end: dt.date
     aggregation: str = c.DEFAULT_AGGREGATION
     board: str = "v1"  # which releases to draw; from the snapshot, never from the browser
+    rules: str = c.RULES_OURS  # the study's rules only from scripts/figures.py --study-way
 
     @classmethod
     @c.per_board
@@ -81,13 +88,17 @@ def table(snap, params: Params) -> pd.DataFrame:
     families = drawn_families(snap)
     named = [f for f in families if f != schema.FAMILY_OTHER]
     family = models["architecture_family"].where(models["architecture_family"].isin(named), schema.FAMILY_OTHER)
+    first_weekday = c.week_start(params.rules)
     out = c.period_counts(models["created_at"], family, families, params.start, params.end, params.aggregation,
-                          "family")
+                          "family", first_weekday)
     out["period_total"] = out.groupby("period")["new_models"].transform("sum").astype(int)
     lines = release_lines(params)
-    names = (pd.DataFrame({"period": c.period_start(lines["date"], params.aggregation), "model": lines["model"]})
+    names = (pd.DataFrame({"period": c.period_start(lines["date"], params.aggregation, first_weekday),
+                           "model": lines["model"]})
              .groupby("period")["model"].agg("; ".join))
     out["releases"] = [names.get(period, "") for period in out["period"]]
+    out["partial"] = c.partial_periods(out["period"], params.start, params.end, params.aggregation,
+                                       c.date_bounds(snap.models)[0])
     return c.shown(out[list(CSV_COLUMNS)], len(models))
 
 
@@ -150,13 +161,20 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
     word = c.aggregation_word(params.aggregation)
     # geom_col's stacking, done once
     bars = c.stacked_bars(data, "period", "new_models", "family", families, params.aggregation)
+    partial = bars["partial"].astype(bool)
+    faded = tbl.loc[tbl["partial"].astype(bool)].groupby("period", sort=True)["period_total"].first()
+    caption = c.partial_note(faded[faded > 0], params.aggregation, "counts")  # an empty period draws nothing
     # one ggplot plus a list: plotnine copies the whole plot on every "+", once for a list
-    fig = ggplot(bars, aes(xmin="xmin", xmax="xmax", ymin="ymin", ymax="ymax", fill="family")) + [
+    fig = ggplot(bars.loc[~partial], aes(xmin="xmin", xmax="xmax", ymin="ymin", ymax="ymax", fill="family")) + [
         geom_rect(),
-        scale_fill_manual(values=c.color_map(families), name="Architecture family"),
+        scale_fill_manual(values=c.color_map(families), name="Architecture family", drop=False, limits=families,
+                          guide=c.legend_guide(families, "Architecture family")),
         c.month_axis(params.start, params.end),
-        labs(x="", y=f"New models ({word})", title="New models by architecture family and major releases"),
+        labs(x="", y=f"New models ({word})", title="New models by architecture family and major releases",
+             caption=caption and c.wrap_text(caption)),
         c.theme_study()]
+    if partial.any():
+        fig += geom_rect(data=bars.loc[partial], alpha=PARTIAL_ALPHA)
     levels = int(layout["level"].max()) + 1 if not layout.empty else 0
     ymax = top * (1.06 + _LEVEL_STEP * levels)
     if not layout.empty:

@@ -4,13 +4,20 @@ Two plots from one long table with a ``series`` column:
 
 * ``series == "model"`` -- one row per model of the selected types created in the range:
   its creation day and average score. The score plot draws these as points and fits a
-  loess trend per type on the same rows (one row per model, so the fit stays small).
+  loess trend per type on the same rows, for the types with at least ``MIN_TREND_MODELS``
+  models (a loess through a few dozen models swings with every one of them); the caption
+  says which types have a line and which have none.
 * ``series == "cumulative"`` -- one row per (period, type) for every period of the range:
   the models of that type created in the period and the running total since the range's
   start. The aggregation only applies to these rows.
 
 Models without a real creation date (missing, or the Hub's 2022-03-02 placeholder, which
 means "on or before") are left out of both series.
+
+With the study's rules (``Params.rules``, for ``scripts/figures.py --study-way``) the trend
+is what the study's ``geom_smooth()`` drew -- loess when every type has fewer than 1,000
+models, else the GAM for every type (here :func:`common.penalized_spline`: plotnine has no
+GAM) -- for every type with at least ``MIN_SMOOTH_MODELS`` models, and weeks start on Sunday.
 """
 
 from __future__ import annotations
@@ -27,12 +34,17 @@ from . import common as c
 ID = "score_trends"
 TITLE = "Total Models and Average Score"
 DESCRIPTION = ("Each model's average score by the day its repository was created on the Hub, with a "
-               "loess trend per type (top), and the running total of models per type since the start "
-               "of the date range (bottom; the aggregation applies to this plot). Models without a real "
-               "creation date (missing, or the Hub's 2022-03-02 placeholder) are left out.")
+               "loess trend for each type with enough models (top; the caption says which), and the "
+               "running total of models per type since the start of the date range (bottom; the "
+               "aggregation applies to this plot). Models without a real creation date (missing, or the "
+               "Hub's 2022-03-02 placeholder) are left out.")
 FIGURES = ("scores", "totals")
-# A type needs at least this many models for a trend line: loess cannot fit fewer points
-# sensibly (and fails outright on a handful).
+# A type needs at least this many models for its loess trend line: with span 0.75 each local
+# fit then rests on 75 models or more; on v1 the 26 continuously pretrained models gave a
+# line swinging 54 -> 65 -> 46 within three months.
+MIN_TREND_MODELS = 100
+LOESS_SPAN = 0.75  # plotnine's (and R's) default
+# The study's rules fit every type with at least this many models (fewer: the smoothers fail).
 MIN_SMOOTH_MODELS = 10
 SERIES = ("model", "cumulative")
 CSV_COLUMNS = {
@@ -76,7 +88,7 @@ def table(snap, params: Params) -> pd.DataFrame:
         raise c.EmptySelection("No model of the selected types in this date range has a score.")
     points = board.pick(keep)
     totals = c.period_counts(points["created_at"], points["type"], params.types,
-                             params.start, params.end, params.aggregation, "type")
+                             params.start, params.end, params.aggregation, "type", c.week_start(params.rules))
     totals["total_models"] = totals.groupby("type")["new_models"].cumsum()  # rows are in period order
     totals.insert(0, "series", "cumulative")
     out = pd.concat([points, totals], ignore_index=True)[list(CSV_COLUMNS)]
@@ -102,23 +114,51 @@ def total_rows(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
 FIGURE_ROWS = {"scores": score_points, "totals": total_rows}
 
 
+def trend_plan(sizes: pd.Series, params: Params) -> tuple[list[str], object, str]:
+    """Which types get a trend line, with which ``geom_smooth`` method, and the caption
+    saying so. ``sizes``: models per type in the plot."""
+    if params.rules == c.RULES_STUDY:
+        fitted = [t for t in params.types if sizes.get(t, 0) >= MIN_SMOOTH_MODELS]
+        method = c.study_smoother(sizes.get(t, 0) for t in fitted)
+        what = ("the study's GAM (a penalized cubic spline; plotnine has no GAM), a type having 1,000 models "
+                "or more" if method is c.penalized_spline else "loess (span 0.75), every type having fewer "
+                "than 1,000 models")
+        text = f"Trend lines as the study's geom_smooth() drew them: {what}."
+    else:
+        fitted = [t for t in params.types if sizes.get(t, 0) >= MIN_TREND_MODELS]
+        method = "loess"
+        text = (f"Trend lines: loess (span {LOESS_SPAN:g}) for each type with at least {MIN_TREND_MODELS} models"
+                + ("" if fitted else " (none here)") + ".")
+    left = [t for t in params.types if 0 < sizes.get(t, 0) and t not in fitted]
+    if left:
+        text += " No line for " + ", ".join(f"{t} ({int(sizes[t]):,} models)" for t in left) + "."
+    return fitted, method, text
+
+
 def figure(tbl: pd.DataFrame, params: Params, which: str = "scores") -> ggplot:
-    """``scores``: points per model with a loess trend per type; ``totals``: running totals per type."""
-    from plotnine import aes, geom_line, geom_point, ggplot, guide_legend, labs, scale_color_manual
-    # two legend rows: seven type labels in one row do not fit the figure's width
+    """``scores``: points per model with a trend per type; ``totals``: running totals per type."""
+    from plotnine import aes, geom_line, geom_point, ggplot, labs, scale_color_manual
+    # as many legend rows as the type labels need to fit the figure's width
     colors = scale_color_manual(values=c.TYPE_COLORS, name="Model type",
-                                guide=guide_legend(nrow=2, override_aes={"alpha": 1, "size": 2}))
+                                guide=c.legend_guide(params.types, "Model type",
+                                                     override_aes={"alpha": 1, "size": 2}))
     xaxis = c.month_axis(params.start, params.end)
     if which == "scores":
         pts = score_points(tbl, params)
-        caption = c.drawn_facts(pts)["caption"]
-        sizes = pts["type"].value_counts()
-        smooth = pts.loc[pts["type"].isin(sizes.index[sizes >= MIN_SMOOTH_MODELS])]
-        trend = [c.smooth(data=smooth, method="loess", se=False, size=1.2)] if not smooth.empty else []
+        sample = c.drawn_facts(pts)["caption"]
+        fitted, method, about = trend_plan(pts["type"].value_counts(), params)
+        smooth = pts.loc[pts["type"].isin(fitted)]
+        if params.rules == c.RULES_STUDY:
+            # the study's points (and fits) are at the start of their period (default: the day)
+            smooth = smooth.assign(created_at=c.period_start(smooth["created_at"], params.aggregation,
+                                                             c.week_start(params.rules)))
+        trend = [c.smooth(data=smooth, method=method, se=False, size=1.2, span=LOESS_SPAN)] \
+            if not smooth.empty else []
+        caption = about + (f" {sample}{c.TRENDS_ON_SAMPLE}." if sample else "")
         return ggplot(pts, aes("created_at", "average", color="type")) + [
             geom_point(alpha=0.4, size=1.1, stroke=0), *trend, colors, xaxis, c.theme_study(),
-            labs(x="", y="Average score", title="Average score of each model, with a loess trend per type",
-                 caption=caption and caption + c.TRENDS_ON_SAMPLE)]
+            labs(x="", y="Average score", title="Average score of each model, with a trend per type",
+                 caption=c.wrap_text(caption))]
     if which == "totals":
         tot = total_rows(tbl, params)
         tot = tot.assign(type=pd.Categorical(tot["type"], categories=list(params.types)),
