@@ -144,6 +144,8 @@ def pick_revisions(commits: Sequence, every: str = "week") -> list[tuple[dt.date
 def build_from_hub(out: str | Path, every: str = "week", cache_dir: str | Path | None = None,
                    progress: pipeline.TerminalProgress | None = None) -> Built:
     """Store the v2 dataset's revisions (one per ``every``) as dated snapshots of v2 in ``out``."""
+    if every not in EVERY:
+        raise pipeline.PipelineError(f"every: {every!r} is not one of {', '.join(EVERY)}")
     try:
         from huggingface_hub import HfApi
 
@@ -152,8 +154,6 @@ def build_from_hub(out: str | Path, every: str = "week", cache_dir: str | Path |
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise pipeline.PipelineError(f"hub:{sources.V2_DATASET}: cannot list the dataset's revisions "
                                      f"({type(exc).__name__}: {first})") from None
-    if every not in EVERY:
-        raise pipeline.PipelineError(f"every: {every!r} is not one of {', '.join(EVERY)}")
 
     def loader(sha: str) -> Callable[[], tuple[sources.Loaded, list[str]]]:
         def load():
@@ -206,8 +206,9 @@ def _store_dated(items: list[_Dated], board: str, out: Path, progress) -> Built:
         except (sources.SourceError, store.SnapshotError, OSError) as exc:
             progress.done("(failed)")
             text = str(exc) if not isinstance(exc, OSError) else f"{exc.filename or out}: {exc.strerror or exc}"
-            kept = f"; the {len(built.written)} dated snapshots written before it are kept" if built.written else ""
-            raise pipeline.PipelineError(f"{board} history, {day}: {text}{kept} (a rerun skips them)") from None
+            kept = (f"; the {len(built.written)} dated snapshots written before it are kept (a rerun skips them)"
+                    if built.written else "")
+            raise pipeline.PipelineError(f"{board} history, {day}: {text}{kept}") from None
         built.written.append(result)
         if adopt and last:
             built.current = result.path.name

@@ -72,24 +72,34 @@ def main(argv: list[str] | None = None) -> int:
     if args.keep is not None and args.keep < 1:
         print("error: --keep must be at least 1", file=sys.stderr)
         return 2
-    started = time.perf_counter()
     progress = pipeline.TerminalProgress(enabled=not args.quiet)
-    try:
+
+    def build(started: float) -> str | None:
         result = pipeline.run(
             board=args.board, source=args.source, enrich=args.enrich, hub_records=args.hub_records,
             out=args.out, cache=args.cache, workers=args.workers,
             max_requests_per_5min=args.max_requests_per_5min, refresh=args.refresh,
             dry_run=args.dry_run, keep=args.keep, progress=progress,
         )
+        return None if result is None else pipeline.summary(result, time.perf_counter() - started)
+
+    return _run(build, "interrupted: the previous snapshot (if any) is untouched")
+
+
+def _run(build, interrupted: str) -> int:
+    """Run ``build(started)``; print the summary it returns (None: a dry run, nothing to say),
+    or the error in one line (exit 1), or ``interrupted`` (130)."""
+    started = time.perf_counter()
+    try:
+        text = build(started)
     except pipeline.PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("interrupted: the previous snapshot (if any) is untouched", file=sys.stderr)
+        print(interrupted, file=sys.stderr)
         return 130
-    if result is None:  # dry run
-        return 0
-    print(pipeline.summary(result, time.perf_counter() - started))
+    if text is not None:
+        print(text)
     return 0
 
 
@@ -106,21 +116,16 @@ def _history(args: argparse.Namespace) -> int:
     if conflicting:
         print(f"error: {', '.join(conflicting)} do(es) not apply to a history build", file=sys.stderr)
         return 2
-    started = time.perf_counter()
     progress = pipeline.TerminalProgress(enabled=not args.quiet)
-    try:
+
+    def build(started: float) -> str:
         if args.history_hub:
             built = history.build_from_hub(args.out, every=args.every, progress=progress)
         else:
             built = history.build_from_folder(args.history, args.board, args.out, progress=progress)
-    except pipeline.PipelineError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted: the dated snapshots written so far are kept; a rerun skips them", file=sys.stderr)
-        return 130
-    print(history.summary(built, time.perf_counter() - started))
-    return 0
+        return history.summary(built, time.perf_counter() - started)
+
+    return _run(build, "interrupted: the dated snapshots written so far are kept; a rerun skips them")
 
 
 if __name__ == "__main__":

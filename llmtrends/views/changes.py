@@ -30,6 +30,7 @@ The summary's bullet list (:func:`summary_lines`) and the tables shown under the
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -42,6 +43,8 @@ if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the 
 
 from .. import history, schema, store
 from . import common as c
+
+log = logging.getLogger(__name__)
 
 ID = "changes"
 TITLE = "What Changed"
@@ -88,13 +91,9 @@ ENTERED_SHOWN = 20  # rows of a long section shown in the tab and the report (th
 SINGLE = "Leaderboard {board} has a single snapshot ({day}): there is nothing to compare yet."
 
 
+@c.per_board
 def history_of(snap) -> history.History:
     """The history of ``snap``'s board, once per process (see :mod:`llmtrends.history`)."""
-    return _history(snap)
-
-
-@c.per_board
-def _history(snap) -> history.History:
     return history.of_snapshot(snap)
 
 
@@ -154,7 +153,8 @@ def _models(hist: history.History, day: dt.date) -> pd.DataFrame:
     try:
         return hist.models(day)
     except store.SnapshotError as exc:
-        raise c.ViewError(f"The snapshot of {day} could not be read: {exc}") from None
+        log.warning("%s history: %s", hist.board, exc)  # the path, for whoever runs the app
+        raise c.ViewError(f"The {hist.board} snapshot of {day} could not be read (the error was logged).") from None
 
 
 def _board_ranks(models: pd.DataFrame) -> pd.Series:
@@ -375,15 +375,17 @@ def summary_lines(tbl: pd.DataFrame) -> list[str]:
         lines.append("No model entered.")
     else:
         kinds = ", ".join(f"{int(n):,} {t}" for t, n in zip(new["type"], new["models"]))
+        renamed = len(entered) - len(fresh)
         text = f"{_plural(len(entered), 'model')} entered"
-        if len(fresh) < len(entered):
-            text += f", {len(entered) - len(fresh):,} of them renamed (the same scores under a new id)"
+        if renamed:
+            text += f": {len(fresh):,} new ({kinds}) and {renamed:,} renamed (the same scores under a new id)"
+        else:
+            text += f" ({kinds})"
         if len(fresh):
-            text += f"; {_plural(len(fresh), 'new model')} ({kinds})"
             top = fresh.iloc[0]
             if pd.notna(top["rank_to"]):
                 text += (f"; the best new one is {top['repo_id']} ({_score(top['average_to'])}, "
-                         f"#{int(top['rank_to'])} on the board)")
+                         f"#{int(top['rank_to']):,} on the board)")
         lines.append(text + ".")
     n_left = int(m["left"])
     if n_left == 0:
@@ -421,8 +423,8 @@ def summary_lines(tbl: pd.DataFrame) -> list[str]:
         text = ("The average of 1 model changed (a re-evaluation)" if changed == 1
                 else f"The averages of {changed:,} models changed (re-evaluations)")
         if top is not None:
-            text += (f"; the biggest move: {top['repo_id']}, #{int(top['rank_from'])} → #{int(top['rank_to'])} among "
-                     f"the models on the board at both dates ({top['average_change']:+.2f})")
+            text += (f"; the biggest move: {top['repo_id']}, #{int(top['rank_from']):,} → #{int(top['rank_to']):,} "
+                     f"among the models on the board at both dates ({top['average_change']:+.2f})")
         lines.append(text + ".")
     gained = [col for col in m["columns_missing_from"].split("; ") if col and col not in m["columns_missing_to"]]
     if gained:
