@@ -314,7 +314,11 @@ def compact(models: pd.DataFrame, board: str) -> pd.DataFrame:
     for col in score_columns(board)[1:]:
         if col in models.columns:
             out[col] = models[col]
-    out.insert(0, "key", out["repo_id"].astype(str).str.lower())
+    # plain object strings: a comparison of two days looks ids up in each other (isin,
+    # merge), which pandas' arrow-backed strings do row by row in Python
+    out.insert(0, "key", out["repo_id"].astype(str).str.lower().astype(object))
+    for col in ("repo_id", "type", "size_class"):
+        out[col] = out[col].astype(object)
     for col in score_columns(board):
         if col in out.columns:
             out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
