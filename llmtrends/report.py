@@ -90,7 +90,7 @@ def render_markdown(snap: store.Snapshot, params: view.Params, tbl) -> str:
             out += ["", note.replace("the table's CSV", f"{name}.csv") if rows else note]
     out += ["", "## The board over its history", ""]
     out += [f"![{title}]({which}.png)\n" for which, title in FIGURE_TITLES.items()]
-    out += [f"Dashed lines mark the two snapshots compared. Tables: "
+    out += ["Dashed lines mark the two snapshots compared. Tables: "
             + ", ".join(f"[{s}.csv]({s}.csv)" for s in CSV_SECTIONS)
             + "; [changes.csv](changes.csv) holds them all (the What Changed tab's CSV).", ""]
     return "\n".join(out)

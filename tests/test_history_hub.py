@@ -31,7 +31,7 @@ def downloads(hub: StandinHub) -> list[str]:
             if r.method == "GET" and r.path.startswith(prefix) and r.path.endswith(DATASET_FILE)]
 
 
-def test_the_weekly_revisions_become_the_same_history_as_the_files(standin, hub_data, tmp_path, snapshot_dir):
+def test_the_weekly_revisions_become_the_same_history_as_the_files(standin, hub_data, tmp_path, snapshot_dir):  # noqa: F811
     commits = dataset_commits(hub_data)  # newest first, as the Hub lists them
     assert len(commits) == 15 and commits[0]["id"] == hub_data.dataset_sha
     out = tmp_path / "out"
@@ -66,7 +66,7 @@ def test_the_weekly_revisions_become_the_same_history_as_the_files(standin, hub_
     assert downloads(standin) == []
 
 
-def test_a_hub_error_is_one_line_and_writes_nothing(standin, tmp_path):
+def test_a_hub_error_is_one_line_and_writes_nothing(standin, tmp_path):  # noqa: F811
     standin.queue_fault("404", DATASET_REPO)  # the commit listing
     done = preprocess(standin, tmp_path, "--out", str(tmp_path / "out"))
     assert done.returncode == 1
