@@ -146,33 +146,56 @@ def run(*, board: str, source: Path | None, enrich: str, out: Path, hub_records:
         elif dry_run:
             print(f"dry run: --enrich {enrich} makes no Hub API requests", file=sys.stderr)
             return None
-        progress.step("normalizing, removing flagged models, keeping the best entry per repository")
-        models, pairs, counts = prepare.build(loaded.frame, board, hub_frame, commit_frame)
-        progress.done(f"({counts.written:,} models)")
-        _check_kept(models, counts, board, Path(out), loaded.source, allow_shrink)
-        count_dict = {
-            "loaded": counts.loaded,
-            "flagged_removed": counts.flagged_removed,
-            "duplicates_removed": counts.duplicates_removed,
-            "written": counts.written,
-            "enriched": counts.enriched,
-            "commit_author_pairs": 0 if pairs is None else int(len(pairs)),
-            **counts.extra,
-        }
-        manifest = store.build_manifest(source=loaded.source, revision=loaded.revision,
-                                        file_sha256=loaded.file_sha256, counts=count_dict,
-                                        enrichment=enrichment)
-        progress.step(f"writing {Path(out) / board}")
-        path = store.write_snapshot(out, board, models, pairs, manifest, keep=keep)
-        progress.done()
-        with open(path / store.MANIFEST_FILE, encoding="utf-8") as fh:
-            manifest = json.load(fh)
+        built = build_snapshot(loaded, board, out, hub_frame=hub_frame, commit_frame=commit_frame,
+                               enrichment=enrichment, keep=keep, allow_shrink=allow_shrink,
+                               progress=progress)
     except (sources.SourceError, store.SnapshotError) as exc:
         progress.done("(failed)")
         raise PipelineError(str(exc)) from None
     except OSError as exc:
         progress.done("(failed)")
         raise PipelineError(f"{getattr(exc, 'filename', '') or out}: {exc.strerror or exc}") from None
+    return built
+
+
+def build_snapshot(loaded: sources.Loaded, board: str, out: Path, *, hub_frame=None, commit_frame=None,
+                   enrichment: dict | None = None, keep: int | None = None, as_of: str | None = None,
+                   make_current: bool = True, extra_manifest: dict | None = None, allow_shrink: bool = False,
+                   progress: TerminalProgress | None = None) -> Result:
+    """Prepare a loaded (validated) leaderboard and write it as a snapshot of ``board``.
+
+    The one preparation every build goes through, the current snapshot's and each dated
+    snapshot of a history (``as_of``, ``make_current=False``) alike. The manifest records
+    the flagged repositories by name (``flagged_ids``), so that a history can tell a
+    model that was flagged from one that left the board, and ``extra_manifest``.
+    A snapshot made current must keep enough models (:func:`_check_kept`, unless
+    ``allow_shrink``); a dated one of a history may be smaller than the current one.
+    Errors are raised as they come (``run`` and ``history`` turn them into one line).
+    """
+    progress = progress or TerminalProgress(enabled=False)
+    progress.step("normalizing, removing flagged models, keeping the best entry per repository")
+    models, pairs, counts = prepare.build(loaded.frame, board, hub_frame, commit_frame)
+    progress.done(f"({counts.written:,} models)")
+    _check_kept(models, counts, board, Path(out), loaded.source, allow_shrink or not make_current)
+    count_dict = {
+        "loaded": counts.loaded,
+        "flagged_removed": counts.flagged_removed,
+        "duplicates_removed": counts.duplicates_removed,
+        "written": counts.written,
+        "enriched": counts.enriched,
+        "commit_author_pairs": 0 if pairs is None else int(len(pairs)),
+        **counts.extra,
+    }
+    manifest = store.build_manifest(source=loaded.source, revision=loaded.revision,
+                                    file_sha256=loaded.file_sha256, counts=count_dict,
+                                    enrichment=enrichment or {"method": "none"}, as_of=as_of)
+    manifest["flagged_ids"] = counts.flagged_ids
+    manifest.update(extra_manifest or {})
+    progress.step(f"writing {Path(out) / board}")
+    path = store.write_snapshot(out, board, models, pairs, manifest, keep=keep, make_current=make_current)
+    progress.done()
+    with open(path / store.MANIFEST_FILE, encoding="utf-8") as fh:
+        manifest = json.load(fh)
     return Result(board=board, path=path, counts=count_dict, manifest=manifest)
 
 

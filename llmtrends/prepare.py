@@ -33,6 +33,7 @@ class Counts:
     written: int = 0
     enriched: int = 0
     extra: dict[str, int] = field(default_factory=dict)
+    flagged_ids: list[str] = field(default_factory=list)  # the flagged repositories, sorted
 
 
 # --------------------------------------------------------------------------- labels
@@ -339,6 +340,8 @@ def build(raw: pd.DataFrame, board: str, hub_records: pd.DataFrame | None = None
     counts = Counts(loaded=len(raw))
     models = normalize(raw, board)
     counts.extra["type_missing"] = int(models["type"].isna().sum())
+    # kept by name: a history tells a model that was flagged from one that left the board
+    counts.flagged_ids = sorted(set(models.loc[models["flagged"].astype(bool), "repo_id"]))
     models, counts.flagged_removed = remove_flagged(models)
     models, counts.duplicates_removed = deduplicate(models)
     models, pairs, counts.enriched = enrich(models, hub_records, commit_records)

@@ -138,6 +138,10 @@ class SourceSchema:
     boolean: tuple[str, ...]
     dates: tuple[str, ...]
     benchmarks: dict[str, str]  # raw column -> processed column
+    # Required columns the source gained over time: a dated (historical) revision may lack
+    # them, and they are then missing for that date (never made up); a current build still
+    # needs them. See sources.validate_leaderboard(dated=True).
+    added_later: tuple[str, ...] = ()
 
 
 V1_BENCHMARKS = {
@@ -182,6 +186,7 @@ V2 = SourceSchema(
     boolean=("Merged", "MoE", "Flagged", "Official Providers"),
     dates=("Upload To Hub Date", "Submission Date"),
     benchmarks=V2_BENCHMARKS,
+    added_later=("Official Providers",),  # in the dataset since January 2025
 )
 
 SOURCE_SCHEMAS = {"v1": V1, "v2": V2}

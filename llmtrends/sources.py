@@ -227,14 +227,18 @@ def coerce_date(frame: pd.DataFrame, column: str, where: str) -> pd.Series:
     return values.astype("datetime64[ns]")
 
 
-def validate_leaderboard(frame: pd.DataFrame, board: str, where: str, sep: str | None = None) -> pd.DataFrame:
+def validate_leaderboard(frame: pd.DataFrame, board: str, where: str, sep: str | None = None,
+                         dated: bool = False) -> pd.DataFrame:
     """Check a raw leaderboard against its source schema and coerce typed columns.
 
     Returns a copy whose numeric, boolean and date columns have usable dtypes; the
-    column names are the source's own (emoji included).
+    column names are the source's own (emoji included). ``dated``: the table is the board
+    as it was on some earlier day (a history), which may lack the columns the source
+    gained later (``SourceSchema.added_later``); those stay absent (see :func:`missing_later`).
     """
     spec = schema.SOURCE_SCHEMAS[board]
-    _check_columns(frame, spec.required, where, sep)
+    absent = set(missing_later(frame, board)) if dated else set()
+    _check_columns(frame, tuple(c for c in spec.required if c not in absent), where, sep)
     out = frame.copy()
     out.attrs["row_base"] = frame.attrs.get("row_base", 2 if sep else 1)
     names = out["fullname"].astype("string").str.strip()
@@ -249,14 +253,23 @@ def validate_leaderboard(frame: pd.DataFrame, board: str, where: str, sep: str |
     if avg.isna().all():
         raise SourceError(f"{where}: column 'Average ⬆️': no scores at all")
     for col in spec.boolean:
-        out[col] = coerce_bool(out, col, where)
+        if col not in absent:
+            out[col] = coerce_bool(out, col, where)
     for col in spec.dates:
-        out[col] = coerce_date(out, col, where)
+        if col not in absent:
+            out[col] = coerce_date(out, col, where)
     return out
 
 
-def read_leaderboard_file(path: str | Path, board: str) -> Loaded:
-    """Read a leaderboard file: v1 a semicolon CSV, v2 a parquet or comma CSV."""
+def missing_later(frame: pd.DataFrame, board: str) -> list[str]:
+    """The columns a board's source gained over time (``added_later``) that ``frame`` lacks."""
+    return [c for c in schema.SOURCE_SCHEMAS[board].added_later if c not in frame.columns]
+
+
+def read_leaderboard_file(path: str | Path, board: str, dated: bool = False) -> Loaded:
+    """Read a leaderboard file: v1 a semicolon CSV, v2 a parquet or comma CSV.
+
+    ``dated``: the file is the board on an earlier day (see :func:`validate_leaderboard`)."""
     path = Path(path)
     if board not in schema.BOARDS:
         raise SourceError(f"unknown board {board!r}; expected one of {', '.join(schema.BOARDS)}")
@@ -264,7 +277,7 @@ def read_leaderboard_file(path: str | Path, board: str) -> Loaded:
     if path.suffix.lower() not in (".parquet", ".pq"):
         sep = ";" if board == "v1" else ","
     frame = _read_table(path, sep)
-    frame = validate_leaderboard(frame, board, str(path), sep)
+    frame = validate_leaderboard(frame, board, str(path), sep, dated=dated)
     return Loaded(frame=frame, source=str(path), revision=None, file_sha256=file_sha256(path))
 
 
@@ -290,6 +303,39 @@ def load_v2_from_hub(revision: str | None = None) -> tuple[pd.DataFrame, str | N
             "use --source FILE to read a local copy"
         ) from None
     return frame, sha
+
+
+# The files of the dataset's ``train`` split, as its card declares them (``data/train-*``).
+V2_TRAIN_FILES = "data/train-*.parquet"
+
+
+def load_v2_revision(revision: str, cache_dir: str | Path | None = None) -> pd.DataFrame:
+    """The v2 dataset's ``train`` split at one revision (a commit sha), raw and unvalidated.
+
+    The split's parquet files at that revision are fetched with ``hf_hub_download``, which
+    keeps them in the Hub cache (``cache_dir``, default the user's): a revision is
+    downloaded once, however often a history is rebuilt. Honours ``HF_ENDPOINT``.
+    """
+    where = f"hub:{V2_DATASET}@{revision[:12]}"
+    try:
+        from fnmatch import fnmatch
+
+        from huggingface_hub import HfApi, hf_hub_download
+
+        files = sorted(f for f in HfApi().list_repo_files(V2_DATASET, repo_type="dataset", revision=revision)
+                       if fnmatch(f, V2_TRAIN_FILES))
+        if not files:
+            raise SourceError(f"{where}: no file matches {V2_TRAIN_FILES}")
+        frames = [pd.read_parquet(hf_hub_download(V2_DATASET, f, repo_type="dataset", revision=revision,
+                                                  cache_dir=cache_dir)) for f in files]
+    except SourceError:
+        raise
+    except Exception as exc:  # noqa: BLE001 -- network, auth and format errors alike
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SourceError(f"{where}: cannot load the revision ({type(exc).__name__}: {first})") from None
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    frame.attrs["row_base"] = 1
+    return frame
 
 
 def read_leaderboard_hub(revision: str | None = None) -> Loaded:

@@ -9,6 +9,7 @@ from . import author_activity, score_trends
 from . import architecture_popularity, releases
 from . import params_score, moe, co2, official
 from . import compare, explorer
+from . import changes
 
 MODULES = {
     "type_popularity": type_popularity,
@@ -23,4 +24,5 @@ MODULES = {
     "official": official,
     "compare": compare,
     "explorer": explorer,
+    "changes": changes,
 }

@@ -7,6 +7,8 @@ Examples::
     python scripts/preprocess.py --board v2 --source contents.parquet --out data
     python scripts/preprocess.py --board v1 --source leaderboard.csv \\
         --enrich files --hub-records open-llm-leaderboard-v1 --out data
+    python scripts/preprocess.py --board v2 --history contents-history/ --out data   # dated files
+    python scripts/preprocess.py --board v2 --history-hub --out data                 # dataset revisions
 
 Exit code 0 on success, 1 on bad input (one-line message on stderr), 2 on bad usage.
 """
@@ -20,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from llmtrends import pipeline  # noqa: E402
+from llmtrends import history, pipeline  # noqa: E402
 
 
 def request_budget(text: str) -> int:
@@ -52,6 +54,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                           "tier: 500 anonymous, 1,000 with a token; 0 = no limit)")
     hub.add_argument("--refresh", action="store_true", help="refetch every repository, ignoring the cache")
     hub.add_argument("--dry-run", action="store_true", help="print how many requests a run would make, then stop")
+    hist = p.add_argument_group("history: dated snapshots beside the current one (no enrichment)")
+    hist.add_argument("--history", type=Path, metavar="DIR",
+                      help="store every file of DIR named YYYY-MM-DD.parquet (or .csv) as the board on that day")
+    hist.add_argument("--history-hub", action="store_true",
+                      help="v2: store the Hub dataset's revisions (HfApi.list_repo_commits), one per --every")
+    hist.add_argument("--every", choices=history.EVERY, default="week",
+                      help="with --history-hub: keep the last revision of each ISO week (default) or of each day")
     p.add_argument("--keep", type=int, default=None, metavar="N",
                    help="keep at most N snapshots of the board (its history; default: all)")
     p.add_argument("--allow-shrink", action="store_true",
@@ -62,6 +71,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.history is not None or args.history_hub:
+        return _history(args)
     if args.enrich == "files" and args.hub_records is None:
         print("error: --enrich files needs --hub-records DIR", file=sys.stderr)
         return 2
@@ -74,25 +85,60 @@ def main(argv: list[str] | None = None) -> int:
     if args.keep is not None and args.keep < 1:
         print("error: --keep must be at least 1", file=sys.stderr)
         return 2
-    started = time.perf_counter()
     progress = pipeline.TerminalProgress(enabled=not args.quiet)
-    try:
+
+    def build(started: float) -> str | None:
         result = pipeline.run(
             board=args.board, source=args.source, enrich=args.enrich, hub_records=args.hub_records,
             out=args.out, cache=args.cache, workers=args.workers,
             max_requests_per_5min=args.max_requests_per_5min, refresh=args.refresh,
             dry_run=args.dry_run, keep=args.keep, allow_shrink=args.allow_shrink, progress=progress,
         )
+        return None if result is None else pipeline.summary(result, time.perf_counter() - started)
+
+    return _run(build, "interrupted: the previous snapshot (if any) is untouched")
+
+
+def _run(build, interrupted: str) -> int:
+    """Run ``build(started)``; print the summary it returns (None: a dry run, nothing to say),
+    or the error in one line (exit 1), or ``interrupted`` (130)."""
+    started = time.perf_counter()
+    try:
+        text = build(started)
     except pipeline.PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("interrupted: the previous snapshot (if any) is untouched", file=sys.stderr)
+        print(interrupted, file=sys.stderr)
         return 130
-    if result is None:  # dry run
-        return 0
-    print(pipeline.summary(result, time.perf_counter() - started))
+    if text is not None:
+        print(text)
     return 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    """``--history DIR`` / ``--history-hub``: the board's dated snapshots."""
+    if args.history is not None and args.history_hub:
+        print("error: give either --history DIR or --history-hub, not both", file=sys.stderr)
+        return 2
+    if args.history_hub and args.board != "v2":
+        print("error: --history-hub reads the v2 dataset's revisions; use --board v2", file=sys.stderr)
+        return 2
+    conflicting = [name for name, given in (("--source", args.source is not None), ("--enrich", args.enrich != "none"),
+                                            ("--dry-run", args.dry_run), ("--keep", args.keep is not None)) if given]
+    if conflicting:
+        print(f"error: {', '.join(conflicting)} do(es) not apply to a history build", file=sys.stderr)
+        return 2
+    progress = pipeline.TerminalProgress(enabled=not args.quiet)
+
+    def build(started: float) -> str:
+        if args.history_hub:
+            built = history.build_from_hub(args.out, every=args.every, progress=progress)
+        else:
+            built = history.build_from_folder(args.history, args.board, args.out, progress=progress)
+        return history.summary(built, time.perf_counter() - started)
+
+    return _run(build, "interrupted: the dated snapshots written so far are kept; a rerun skips them")
 
 
 if __name__ == "__main__":

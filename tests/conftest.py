@@ -16,9 +16,13 @@ Fixtures (reuse them, don't rebuild snapshots in your own tests):
     ``OUT/v2`` from the parquet (no enrichment) and ``OUT/v1`` from ``leaderboard.csv``
     enriched with the study's Hub records (``--enrich files``). Read it with
     ``llmtrends.store.read_snapshot(snapshot_dir, "v1")``. Treat it as read-only.
+    v2 also has its history: the 14 weekly files of ``open-llm-leaderboard-contents-history/``
+    stored as dated snapshots (:func:`llmtrends.history.build_from_folder`; the current
+    snapshot stays the one built from the parquet); v1 has a single snapshot.
 
 Helpers (plain functions, importable as ``from tests.conftest import ...``):
-``shared_data_dir()``, ``v1_leaderboard(data)``, ``v1_records(data)``, ``v2_parquet(data)``.
+``shared_data_dir()``, ``v1_leaderboard(data)``, ``v1_records(data)``, ``v2_parquet(data)``,
+``v2_history(data)``.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ ENV_VAR = "LLMTRENDS_SHARED_DATA"
 # The files the real-data tests need, relative to the shared data folder.
 REQUIRED_FILES = (
     "open-llm-leaderboard-contents.parquet",
+    "open-llm-leaderboard-contents-history/2024-12-15.parquet",
     "open-llm-leaderboard-v1/leaderboard.csv",
     "open-llm-leaderboard-v1/hub_models.csv",
     "open-llm-leaderboard-v1/repo_commits.csv",
@@ -62,6 +67,11 @@ def v2_parquet(data: Path) -> Path:
     return data / "open-llm-leaderboard-contents.parquet"
 
 
+def v2_history(data: Path) -> Path:
+    """The folder of the v2 board's 14 weekly snapshots (``YYYY-MM-DD.parquet``)."""
+    return data / "open-llm-leaderboard-contents-history"
+
+
 def v1_records(data: Path) -> Path:
     """The folder of the study's v1 files (leaderboard.csv, hub_models.csv, repo_commits.csv)."""
     return data / "open-llm-leaderboard-v1"
@@ -88,12 +98,13 @@ def snapshot_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) ->
     ``OUT/v2``: the v2 parquet, ``--enrich none``; ``OUT/v1``: the v1 CSV with
     ``--enrich files --hub-records <shared>/open-llm-leaderboard-v1``.
     """
-    from llmtrends import pipeline
+    from llmtrends import history, pipeline
 
     out = tmp_path_factory.mktemp("snapshot")
     pipeline.run(board="v2", source=v2_parquet(shared_data), enrich="none", out=out)
     pipeline.run(board="v1", source=v1_leaderboard(shared_data), enrich="files",
                  hub_records=v1_records(shared_data), out=out)
+    history.build_from_folder(v2_history(shared_data), "v2", out)
     return out
 
 

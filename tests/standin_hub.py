@@ -19,6 +19,10 @@ with the real records the original study fetched from the Hub:
   ``tree``, ``paths-info`` and ``/datasets/.../resolve/...`` (GET and HEAD, byte ranges),
   serving ``open-llm-leaderboard-contents.parquet`` as ``data/train-00000-of-00001.parquet``
   under one fixed revision sha, with a README whose YAML declares the ``train`` split.
+* The dataset's history: ``/api/datasets/.../commits/main`` (``list_repo_commits``, newest
+  first, paginated) lists one revision per file of ``open-llm-leaderboard-contents-history/``
+  (committed at noon UTC of the file's day) and, last, the current file's revision; each
+  revision's info, tree and files are served at its sha (see "dataset history" below).
 
 Faults can be injected at a rate (seeded RNG) or queued per request: latency, 429 with
 ``Retry-After``, 500/503, a hung connection, 404, 401 (gated), 403, malformed JSON.
@@ -116,6 +120,7 @@ class HubData:
     commits: dict[str, list[dict]]  # name -> commits JSON, newest first
     parquet: bytes
     dataset_sha: str
+    history: list | None = None  # the dataset's earlier revisions, read on first use (dataset history)
 
     @classmethod
     def load(cls, data_dir: Path | None = None) -> "HubData":
@@ -423,8 +428,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------------ dataset repo
     def _dataset_files(self) -> dict[str, bytes]:
-        return {"README.md": README.encode(), DATASET_FILE: self.server.state.data.parquet,
-                ".gitattributes": b"*.parquet filter=lfs diff=lfs merge=lfs -text\n"}
+        return dataset_files(self.server.state.data.parquet)
 
     def _file_entry(self, path: str, blob: bytes) -> dict:
         entry = {"type": "file", "oid": hashlib.sha1(blob).hexdigest(), "size": len(blob), "path": path}
@@ -441,9 +445,11 @@ class _Handler(BaseHTTPRequestHandler):
         head = method == "HEAD"
         if path.startswith(prefix_resolve):
             rev, _, fpath = path[len(prefix_resolve):].partition("/")
-            if rev not in ("main", sha):
+            found = revision_files(data, rev)
+            if found is None:
                 self._error(404, "RevisionNotFound", "Revision not found")
                 return 404
+            sha, files = found
             blob = files.get(fpath)
             if blob is None:
                 self._error(404, "EntryNotFound", "Entry not found")
@@ -466,10 +472,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(404, "RepoNotFound", "Repository not found")
             return 404
         rest = path[len(prefix_api):].lstrip("/")
-        if rest in ("", "revision/main", f"revision/{sha}"):
+        if rest.startswith("commits/"):
+            return self._page(path, query, dataset_commits(data), COMMITS_PAGE_SIZE)
+        if rest.startswith("revision/") and revision_files(data, rest[len("revision/"):]) is not None:
+            sha, files = revision_files(data, rest[len("revision/"):])
+            rest = ""
+        if rest == "":
             doc = {
                 "_id": "stand-in-contents", "id": DATASET_REPO, "author": "open-llm-leaderboard",
-                "sha": sha, "lastModified": "2025-03-20T00:00:00.000Z", "createdAt": "2024-06-01T00:00:00.000Z",
+                "sha": sha, "lastModified": MAIN_COMMIT_DATE, "createdAt": "2024-06-01T00:00:00.000Z",
                 "private": False, "gated": False, "disabled": False, "downloads": 0, "likes": 0,
                 "tags": [], "cardData": {"license": "apache-2.0"},
                 "siblings": [{"rfilename": p} for p in files],
@@ -477,9 +488,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, doc, head=head)
             return 200
         m = re.match(r"^(tree|paths-info)/([^/]+)/?(.*)$", rest)
-        if not m or m.group(2) not in ("main", sha):
+        found = revision_files(data, m.group(2)) if m else None
+        if found is None:
             self._error(404, "RevisionNotFound" if m else None, "Not found")
             return 404
+        files = found[1]
         op, _, sub = m.groups()
         if op == "paths-info":
             fields = parse_qs(body.decode()) if body else {}
@@ -524,6 +537,65 @@ class _Handler(BaseHTTPRequestHandler):
             if recursive or len(parts) == 1:
                 out.append(self._file_entry(f, blob))
         return out
+
+
+# --------------------------------------------------------------------------- dataset history
+# The dataset's revisions (issue 24): one per shared history file, plus the current file's.
+
+HISTORY_DIR = "open-llm-leaderboard-contents-history"
+# The current file's revision is the dataset's last commit (the board was retired in March 2025).
+MAIN_COMMIT_DATE = "2025-03-21T18:00:00.000Z"
+
+
+@dataclass(frozen=True)
+class DatasetRevision:
+    """One earlier revision of the dataset: its sha, commit time and parquet file."""
+
+    sha: str
+    date: str  # the Hub's ISO format
+    title: str
+    parquet: bytes
+
+
+def dataset_files(parquet: bytes) -> dict[str, bytes]:
+    """The files of the dataset repository at a revision whose train split is ``parquet``."""
+    return {"README.md": README.encode(), DATASET_FILE: parquet,
+            ".gitattributes": b"*.parquet filter=lfs diff=lfs merge=lfs -text\n"}
+
+
+def history_revisions(data_dir: Path | None = None) -> list[DatasetRevision]:
+    """One revision per ``YYYY-MM-DD.parquet`` of the shared history, committed at noon UTC of
+    its day, oldest first; a missing folder is an error, never a silent skip."""
+    folder = (data_dir or shared_data_dir()) / HISTORY_DIR
+    files = sorted(folder.glob("????-??-??.parquet"))
+    if not files:
+        raise FileNotFoundError(f"stand-in Hub: no dated parquet files in {folder} (set LLMTRENDS_SHARED_DATA)")
+    return [DatasetRevision(_fake_sha("dataset revision", f.stem), f"{f.stem}T12:00:00.000Z",
+                            f"Update the leaderboard ({f.stem})", f.read_bytes()) for f in files]
+
+
+def _history(data: HubData) -> list[DatasetRevision]:
+    if data.history is None:
+        data.history = history_revisions()
+    return data.history
+
+
+def dataset_commits(data: HubData) -> list[dict]:
+    """The dataset's commits as ``GET /api/datasets/{id}/commits/main`` lists them (newest first)."""
+    rows = [(r.sha, r.title, r.date) for r in _history(data)]
+    rows.append((data.dataset_sha, "Final state of the leaderboard", MAIN_COMMIT_DATE))
+    return [{"id": sha, "title": title, "message": "", "authors": [{"user": "open-llm-leaderboard-bot", "avatar": None}],
+             "date": date} for sha, title, date in reversed(rows)]
+
+
+def revision_files(data: HubData, rev: str) -> tuple[str, dict[str, bytes]] | None:
+    """(sha, files) of a revision asked for by name (``main``) or sha; None when unknown."""
+    if rev in ("main", data.dataset_sha):
+        return data.dataset_sha, dataset_files(data.parquet)
+    for r in _history(data) if re.fullmatch(r"[0-9a-f]{40}", rev) else ():
+        if r.sha == rev:
+            return r.sha, dataset_files(r.parquet)
+    return None
 
 
 def _classify(path: str) -> tuple[str, str | None]:

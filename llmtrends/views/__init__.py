@@ -11,6 +11,7 @@ from . import author_activity, score_trends
 from . import architecture_popularity, releases
 from . import params_score, moe, co2, official
 from . import compare, explorer
+from . import changes
 
 VIEWS = [
     type_popularity,
@@ -25,6 +26,7 @@ VIEWS = [
     official,
     compare,
     explorer,
+    changes,
 ]
 
 
