@@ -312,7 +312,7 @@ def test_forged_inputs_rejected(raw):
 def test_inputs_valid_and_empty():
     snap = snap_of(STAIR_ROWS)
     p = view.Params.from_inputs({"bases": ["a/d2", "org/base"], "labels": False}, snap)
-    assert p == view.Params(bases=("org/base", "a/d2"), labels=False)  # in the choices' order
+    assert p == view.Params(bases=("a/d2", "org/base"), labels=False)  # the user's order (the legend's)
     with pytest.raises(c.InvalidInput):  # no control sends a choice twice: more values than choices
         view.Params.from_inputs({"bases": ["org/base", "a/d2", "org/base"]}, snap)
     assert view.Params.from_inputs({"bases": "org/base"}, snap).bases == ("org/base",)
