@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import prepare, sources, store
+from . import prepare, schema, sources, store
 
 
 class PipelineError(RuntimeError):
@@ -51,6 +51,7 @@ class Result:
     path: Path
     counts: dict
     manifest: dict
+    hub: object | None = None  # the hub board's build (hubboard.HubBuild)
 
 
 def _load(board: str, source: Path | None) -> sources.Loaded:
@@ -76,14 +77,20 @@ def _enrich_hub(repo_ids: list[str], *, cache: Path, workers: int, max_requests_
 def run(*, board: str, source: Path | None, enrich: str, out: Path, hub_records: Path | None = None,
         cache: Path | None = None, workers: int = 8, max_requests_per_5min: int | None = None,
         refresh: bool = False, dry_run: bool = False, keep: int | None = None,
-        progress: TerminalProgress | None = None) -> Result | None:
+        progress: TerminalProgress | None = None, tasks: list[str] | None = None,
+        since: str | None = None, page_size: int | None = None) -> Result | None:
     """Build one board's snapshot into ``out/<board>``; None for a dry run.
 
     Every expected failure is raised as :class:`PipelineError` with a one-line message;
     nothing is written unless the whole build succeeded. The board's earlier snapshots are
-    kept as its history (``keep``: at most this many, the oldest removed first).
+    kept as its history (``keep``: at most this many, the oldest removed first). The hub
+    board (``tasks``, ``since``, ``page_size``) is built by :mod:`llmtrends.hubboard`.
     """
     progress = progress or TerminalProgress(enabled=False)
+    if board == schema.HUB_BOARD:
+        return _run_hub(source=source, out=out, cache=cache, workers=workers,
+                        max_requests_per_5min=max_requests_per_5min, refresh=refresh, keep=keep,
+                        progress=progress, tasks=tasks, since=since, page_size=page_size)
     try:
         progress.step(f"loading the {board} leaderboard from {source or 'the Hub dataset'}")
         loaded = _load(board, source)
@@ -139,8 +146,28 @@ def run(*, board: str, source: Path | None, enrich: str, out: Path, hub_records:
     return Result(board=board, path=path, counts=count_dict, manifest=manifest)
 
 
+def _run_hub(*, source, out, cache, workers, max_requests_per_5min, refresh, keep, progress, tasks, since,
+             page_size) -> Result:
+    from . import hubboard
+
+    try:
+        build = hubboard.run(out=out, source=source, cache=cache, workers=workers,
+                             max_requests_per_5min=max_requests_per_5min, refresh=refresh, keep=keep,
+                             progress=progress, tasks=tasks or hubboard.DEFAULT_TASKS,
+                             since=since or hubboard.DEFAULT_SINCE, page_size=page_size)
+    except hubboard.HubBoardError as exc:
+        progress.done("(failed)")
+        raise PipelineError(str(exc)) from None
+    return Result(board=schema.HUB_BOARD, path=build.path, counts=build.counts, manifest=build.manifest,
+                  hub=build)
+
+
 def summary(result: Result, seconds: float) -> str:
     """The one-paragraph end-of-run summary."""
+    if result.hub is not None:
+        from . import hubboard
+
+        return hubboard.summary(result.hub, seconds)
     c = result.counts
     text = (f"{result.board}: loaded {c['loaded']:,} rows from {result.manifest['source']}; "
             f"removed {c['flagged_removed']:,} flagged and {c['duplicates_removed']:,} duplicate entries "

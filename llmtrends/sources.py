@@ -209,8 +209,8 @@ def validate_leaderboard(frame: pd.DataFrame, board: str, where: str, sep: str |
 def read_leaderboard_file(path: str | Path, board: str) -> Loaded:
     """Read a leaderboard file: v1 a semicolon CSV, v2 a parquet or comma CSV."""
     path = Path(path)
-    if board not in schema.BOARDS:
-        raise SourceError(f"unknown board {board!r}; expected one of {', '.join(schema.BOARDS)}")
+    if board not in schema.SOURCE_SCHEMAS:  # the hub board has no leaderboard file (hubboard.py)
+        raise SourceError(f"unknown board {board!r}; expected one of {', '.join(schema.SOURCE_SCHEMAS)}")
     sep = None
     if path.suffix.lower() not in (".parquet", ".pq"):
         sep = ";" if board == "v1" else ","
