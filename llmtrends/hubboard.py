@@ -343,9 +343,10 @@ def merge_results(rows: list[dict], bench: bench_mod.Benchmark,
     sign = -1.0 if bench.higher_is_better else 1.0
     frame = frame.assign(
         _v=frame["value"] * sign, _ver=~frame["verified"], _pr=frame["pull_request"].notna(),
-        _d=pd.to_datetime(frame["date"], utc=True, errors="coerce", format="mixed"),
+        # as nanoseconds, an unknown date (NaT) being the smallest: the latest known date first
+        _d=pd.to_datetime(frame["date"], utc=True, errors="coerce", format="mixed").dt.tz_localize(None)
+        .to_numpy("datetime64[ns]").astype("int64"),
         _r=frame["rank"].fillna(np.inf), _f=frame["filename"].fillna(""))
-    frame["_d"] = frame["_d"].fillna(pd.Timestamp.min.tz_localize("UTC"))
     frame = frame.sort_values(["_key", "_v", "_ver", "_pr", "_d", "_r", "_f"],
                               ascending=[True, True, True, True, False, True, True], kind="mergesort")
     best = frame.drop_duplicates("_key", keep="first").set_index("_key")

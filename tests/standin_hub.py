@@ -775,7 +775,6 @@ class SyntheticListing:
         task_of = np.array([self.templates[t]["pipeline_tag"] for t in self.template])
         self.by_task = {t: np.flatnonzero(task_of == t) for t in tasks}
         self.cutoff = None
-        self.evals: dict[str, list] = {}
 
     def set_cutoff(self, cutoff) -> None:
         self.cutoff = None if cutoff is None else pd.Timestamp(cutoff).value // 10**9
@@ -837,7 +836,7 @@ class _LazyDocs:
         return len(self.positions)
 
     def __getitem__(self, sl: slice) -> list[dict]:
-        return [_expand(self.owner.with_evals(self.owner.listing.doc(p)), self.expand) for p in self.positions[sl]]
+        return [_expand(self.owner.served(self.owner.listing.doc(p)), self.expand) for p in self.positions[sl]]
 
 
 _LEADERBOARD_RE = re.compile(r"^/api/datasets/(?P<ds>[^/]+/[^/]+)/leaderboard$")
@@ -877,7 +876,7 @@ class _HubBoardHandler(_Handler):
         if kind == "model_info":
             with board.lock:
                 doc = board.listing.find(repo_id) or board.extra.get(repo_id.lower())
-                doc = board.with_evals(doc) if doc is not None else None
+                doc = board.served(doc) if doc is not None else None
             if doc is not None:
                 self._json(200, _expand(doc, qs.get("expand")), head=method == "HEAD")
                 return 200
@@ -907,6 +906,7 @@ class HubBoardStandin(StandinHub):
         self.extra: dict[str, dict] = {}
         self.leaderboards: dict[str, list[dict]] = {}
         self.evals: dict[str, list[dict]] = {}
+        self.patches: dict[str, dict] = {}
         self.lock = threading.RLock()
         self._state.board = self
 
@@ -954,8 +954,16 @@ class HubBoardStandin(StandinHub):
                     self.evals.setdefault(r["model"].lower(), []).append(result)
             self.leaderboards[dataset_id] = entries
 
-    def with_evals(self, doc: dict) -> dict:
-        results = self.evals.get(doc["id"].lower())
+    def patch_model(self, repo_id: str, **fields) -> None:
+        """Serve a model with these fields changed (made-up values a test adds, e.g. safetensors)."""
+        with self.lock:
+            self.patches.setdefault(repo_id.lower(), {}).update(fields)
+
+    def served(self, doc: dict) -> dict:
+        """A model's document as served: with the fields patched in and its eval results."""
+        key = doc["id"].lower()
+        results = self.evals.get(key)
+        doc = {**doc, **self.patches.get(key, {})}
         return {**doc, "evalResults": results} if results else doc
 
     def declares_base(self, repo_id: str) -> bool:
