@@ -80,10 +80,15 @@ RECORD_FIELDS: tuple[str, ...] = ("id", "author", "created_at", "last_modified",
                                   "library", "pipeline_tag", "tags", "params_total", "eval_results")
 
 
+_HUB_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z")
+
+
 def _iso(value: Any) -> str | None:
     """A datetime or ISO string as ``YYYY-MM-DDTHH:MM:SSZ`` (UTC); None when not a date."""
     if value is None:
         return None
+    if isinstance(value, str) and _HUB_TIME.fullmatch(value):  # the Hub's own form: no parsing needed
+        return value[:19] + "Z"
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -184,9 +189,6 @@ class TagFacts:
     invalid_base: bool = False   # a base_model tag whose id is not a repository id
 
 
-_NO_FACTS = TagFacts((), False, None, None, None, None, False)
-
-
 def split_tags(tags: Iterable[str]) -> tuple[list[str], bool]:
     """The complete tags and whether the list was cut: a last tag ending in "…" is partial
     (the tags after it are lost) and is dropped, never completed."""
@@ -242,6 +244,8 @@ def read_tags(tags: Iterable[str]) -> TagFacts:
     relation = base = license_ = None
     declared = invalid = False
     for tag in complete:
+        if tag[:1] not in ("b", "l"):  # neither a base model nor a licence: most tags
+            continue
         if tag.startswith("base_model:"):
             declared = True
             head, sep, tail = tag[len("base_model:"):].partition(":")
@@ -257,7 +261,7 @@ def read_tags(tags: Iterable[str]) -> TagFacts:
             license_ = tag[len("license:"):] or None
     if relation is None and not declared and not truncated:
         relation = schema.RELATION_BASE
-    chat = any(t in CHAT_TAGS for t in complete)
+    chat = not CHAT_TAGS.isdisjoint(complete)
     return TagFacts(tuple(complete), truncated, relation, base, license_, architecture_of(complete), chat,
                     invalid and base is None)
 
@@ -361,73 +365,133 @@ def merge_results(rows: list[dict], bench: bench_mod.Benchmark,
     return out
 
 
-# --------------------------------------------------------------------------- normalization
-def normalize(records: list[dict], listed: list[bool], outcomes: list[str],
-              scores: list[pd.DataFrame], repo_ids: list[str] | None = None,
-              family_min_models: int = schema.FAMILY_MIN_MODELS) -> tuple[pd.DataFrame, dict[str, int]]:
-    """The processed table of the hub board from its records (one per repository).
+# --------------------------------------------------------------------------- facts
+# What the build needs of a model, its tags read once (when it is listed) by read_tags: the
+# columns of the board's cache and of the frame :func:`normalize` takes. The tags as listed are
+# ``complete_tags`` (joined by TAG_JOIN) plus ``cut_tag``, the partial last tag of a list cut
+# short; RULES_VERSION names the reading rules, so that stored facts are read again (from the
+# stored tags, without a request) when the rules change.
+RULES_VERSION = 1
+TAG_JOIN = "\x1f"
+FACT_COLUMNS: tuple[str, ...] = (
+    "id", "created_at", "last_modified", "author", "downloads", "likes", "library", "pipeline_tag",
+    "params_total", "eval_results", "complete_tags", "cut_tag", "truncated", "relation", "base_model", "license",
+    "architecture", "chat", "invalid_base",
+)
+# What normalize reads (the cut tag and the eval results are not needed for every model).
+BUILD_COLUMNS: tuple[str, ...] = tuple(c for c in FACT_COLUMNS if c not in ("eval_results", "cut_tag"))
 
-    ``listed`` says which came from the task listing, ``outcomes`` the Hub's answer for each
-    (``ok`` for listed models), ``scores`` the merged results of each benchmark
-    (:func:`merge_results`), ``repo_ids`` the ids to write (default: the records' ids; a
-    leaderboard's spelling for a model asked by ``model_info``). Returns the table and counts.
+
+def fact_row(rec: dict) -> tuple:
+    """A record and what its tags say, in the order of :data:`FACT_COLUMNS`."""
+    f = read_tags(rec["tags"])
+    return (rec["id"], rec["created_at"], rec["last_modified"], rec["author"], rec["downloads"], rec["likes"],
+            rec["library"], rec["pipeline_tag"], rec["params_total"],
+            json.dumps(rec["eval_results"]) if rec["eval_results"] else None, TAG_JOIN.join(f.tags),
+            rec["tags"][-1] if f.truncated else None, *_facts(f))
+
+
+def _facts(f: TagFacts) -> tuple:
+    """The columns of :data:`FACT_COLUMNS` the reading rules give (from ``truncated`` on)."""
+    return (int(f.truncated), f.relation, f.base_model, f.license, f.architecture, int(f.chat), int(f.invalid_base))
+
+
+def _listed_tags(complete: str | None, cut: str | None) -> list[str]:
+    """The tags as listed, from the stored ``complete_tags`` and ``cut_tag``."""
+    return (complete.split(TAG_JOIN) if complete else []) + ([cut] if cut else [])
+
+
+def facts_frame(records: list[dict]) -> pd.DataFrame:
+    """Records as a frame of :data:`FACT_COLUMNS` (what the cache holds)."""
+    return pd.DataFrame([fact_row(r) for r in records], columns=list(FACT_COLUMNS))
+
+
+def _eval_results(value: Any) -> list[dict]:
+    return json.loads(value) if isinstance(value, str) and value else []
+
+
+def _mapped(values: pd.Series, fn) -> list:
+    """``fn`` applied to each distinct value only (few architectures, relations, tasks)."""
+    memo: dict = {}
+    return [memo[v] if v in memo else memo.setdefault(v, fn(v)) for v in values]
+
+
+# --------------------------------------------------------------------------- normalization
+def normalize(frame: pd.DataFrame, listed: list[bool], outcomes: list[str], scores: list[pd.DataFrame],
+              repo_ids: list[str] | None = None,
+              family_min_models: int = schema.FAMILY_MIN_MODELS) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The processed table of the hub board from its facts (:data:`FACT_COLUMNS`, one row per
+    repository), vectorized: the per-model reading was done by :func:`read_tags`.
+
+    ``listed`` says which rows came from the task listing, ``outcomes`` the Hub's answer for each
+    (``ok`` for listed models; a model it did not answer for has nothing to read: all unknown),
+    ``scores`` the merged results of each benchmark (:func:`merge_results`), ``repo_ids`` the ids
+    to write (default: the rows' ids; a leaderboard's spelling for a model asked by
+    ``model_info``). Returns the table and counts.
     """
-    n = len(records)
-    ids = [r.get("id") for r in records] if repo_ids is None else list(repo_ids)
-    # a model the Hub did not answer for (404, gated ...) has no tags to read: all unknown
-    facts = [read_tags(r.get("tags") or []) if o in ("ok", "renamed") else _NO_FACTS for r, o in zip(records, outcomes)]
-    pipeline_tags = [r.get("pipeline_tag") for r in records]
-    out = pd.DataFrame({"repo_id": pd.Series(ids, dtype=object)})
-    out["namespace"] = out["repo_id"].str.split("/", n=1).str[0]
-    out["model_name"] = out["repo_id"].str.split("/", n=1).str[-1]
-    relation = [f.relation for f in facts]
-    out["type"] = [type_of(rel, f.chat, p) for rel, f, p in zip(relation, facts, pipeline_tags)]
-    out["architecture"] = pd.Series([f.architecture for f in facts], dtype=object)
-    params = pd.Series([r.get("params_total") for r in records], dtype="float64") / 1e9
+    frame = frame.reset_index(drop=True)
+    n = len(frame)
+    ok = pd.Series(outcomes, dtype=object).isin(["ok", "renamed"]).to_numpy()
+
+    def known(col: str) -> pd.Series:
+        values = frame[col].astype(object)
+        return values.where(values.notna() & ok, None)
+
+    relation, architecture, pipeline_tags = known("relation"), known("architecture"), known("pipeline_tag")
+    chat = frame["chat"].fillna(0).astype(bool).to_numpy() & ok
+    truncated = frame["truncated"].fillna(0).astype(bool).to_numpy() & ok
+    ids = frame["id"].astype(object) if repo_ids is None else pd.Series(list(repo_ids), dtype=object)
+    out = pd.DataFrame({"repo_id": ids})
+    parts = out["repo_id"].str.split("/", n=1)
+    out["namespace"] = parts.str[0]
+    out["model_name"] = parts.str[-1]
+    types = {}
+    out["type"] = [types.setdefault(k, type_of(*k)) if k not in types else types[k]
+                   for k in zip(relation, chat, pipeline_tags)]
+    out["architecture"] = architecture
+    params = pd.to_numeric(frame["params_total"], errors="coerce").astype("float64") / 1e9
     out["params_b"] = params.where(params > 0)
     out["average"] = np.nan  # never an average over different benchmark subsets: views choose a benchmark
-    out["moe"] = pd.array([schema.is_moe_architecture(f.architecture) for f in facts], dtype="boolean")
-    out["merged"] = pd.array([None if rel is None else rel == "merge" for rel in relation], dtype="boolean")
+    out["moe"] = pd.array(_mapped(architecture, schema.is_moe_architecture), dtype="boolean")
+    out["merged"] = pd.array([None if r is None else r == "merge" for r in relation], dtype="boolean")
     out["official"] = pd.array([pd.NA] * n, dtype="boolean")  # views look namespaces up (providers.py)
-    out["license"] = pd.Series([f.license for f in facts], dtype=object)
-    out["likes"] = pd.Series([r.get("likes") for r in records], dtype="float64")
+    out["license"] = known("license")
+    out["likes"] = pd.to_numeric(frame["likes"], errors="coerce").astype("float64")
     out["co2_kg"] = np.nan
-    created = pd.to_datetime(pd.Series([r.get("created_at") for r in records], dtype=object),
-                             utc=True, errors="coerce", format="ISO8601").dt.tz_localize(None)
+    created = pd.to_datetime(frame["created_at"], utc=True, errors="coerce", format="ISO8601").dt.tz_localize(None)
     out["created_at"] = created.astype("datetime64[ns]")
     out["created_at_source"] = np.where(created.notna(), "hub", None)
-    out["created_at_placeholder"] = created.dt.strftime("%Y-%m-%d").eq(schema.HUB_PLACEHOLDER_DATE).fillna(False)
+    out["created_at_placeholder"] = (created.dt.strftime("%Y-%m-%d") == schema.HUB_PLACEHOLDER_DATE).fillna(False)
     out["submitted_at"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
-    out["base_model"] = pd.Series([f.base_model for f in facts], dtype=object)
+    out["base_model"] = known("base_model")
     out["generation"] = np.nan
-    out["hub_id"] = pd.Series([r.get("id") if o in ("ok", "renamed") else None
-                               for r, o in zip(records, outcomes)], dtype=object)
+    out["hub_id"] = frame["id"].astype(object).where(ok, None)
     out["hub_outcome"] = pd.Series(outcomes, dtype=object)
-    out["author"] = pd.Series([r.get("author") for r in records], dtype=object)
-    out["downloads"] = pd.Series([r.get("downloads") for r in records], dtype="float64")
-    out["library"] = pd.Series([r.get("library") for r in records], dtype=object)
-    out["tags"] = pd.Series([list(f.tags) for f in facts], dtype=object)
-    out["datasets"] = pd.Series([[t[len("dataset:"):] for t in f.tags if t.startswith("dataset:")]
-                                 for f in facts], dtype=object)
+    out["author"] = known("author")
+    out["downloads"] = pd.to_numeric(frame["downloads"], errors="coerce").astype("float64")
+    out["library"] = known("library")
+    # the complete tags (the cut last one dropped)
+    complete = frame["complete_tags"].astype(object).where(ok & frame["complete_tags"].notna().to_numpy(), "")
+    tags = [text.split(TAG_JOIN) if text else [] for text in complete]
+    out["tags"] = pd.Series(tags, dtype=object)
+    out["datasets"] = pd.Series([[t[8:] for t in ts if t.startswith("dataset:")] if "dataset:" in text else []
+                                 for ts, text in zip(tags, complete)], dtype=object)
     out["language"] = pd.Series([[] for _ in range(n)], dtype=object)
+    out["last_modified"] = pd.to_datetime(frame["last_modified"], utc=True, errors="coerce",
+                                          format="ISO8601").dt.tz_localize(None).astype("datetime64[ns]")
     out["num_commits"] = np.nan  # the hub board lists no commit histories
     out["num_commit_authors"] = np.nan
     out["first_commit"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
     out["last_commit"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
-    out["last_modified"] = pd.to_datetime(pd.Series([r.get("last_modified") for r in records], dtype=object),
-                                          utc=True, errors="coerce", format="ISO8601").dt.tz_localize(None)
-    out["last_modified"] = out["last_modified"].astype("datetime64[ns]")
     key = out["repo_id"].str.lower()
     for merged in scores:
         for col in merged.columns:
             out[col] = key.map(merged[col]).to_numpy() if len(merged) else None
-    keys = pd.Series([family_key(f.architecture) for f in facts], dtype=object)
+    keys = pd.Series(_mapped(architecture, family_key), dtype=object)
     out = prepare.assign_families(out, family_min_models, keys=keys)
     out = prepare.assign_size_classes(out)
-    extra = {"relation": pd.Series(relation, dtype=object),
-             "pipeline_tag": pd.Series(pipeline_tags, dtype=object),
-             "listed": pd.Series(listed, dtype="boolean"),
-             "tags_truncated": pd.Series([f.truncated for f in facts], dtype="boolean")}
+    extra = {"relation": relation, "pipeline_tag": pipeline_tags,
+             "listed": pd.Series(listed, dtype="boolean"), "tags_truncated": pd.Series(truncated, dtype="boolean")}
     models = finalize(out, extra)
     counts = {
         "type_missing": int(models["type"].isna().sum()),
@@ -436,7 +500,7 @@ def normalize(records: list[dict], listed: list[bool], outcomes: list[str],
         "params_unknown": int(models["params_b"].isna().sum()),
         "license_unknown": int(models["license"].isna().sum()),
         "tags_truncated": int(models["tags_truncated"].sum()),
-        "base_model_invalid": int(sum(f.invalid_base for f in facts)),
+        "base_model_invalid": int((frame["invalid_base"].fillna(0).astype(bool).to_numpy() & ok).sum()),
         "created_at_placeholder": int(models["created_at_placeholder"].sum()),
         "created_at_missing": int(models["created_at"].isna().sum()),
         **{f"relation_{r}": int((models["relation"] == r).sum()) for r in schema.RELATIONS},
@@ -465,21 +529,11 @@ def finalize(models: pd.DataFrame, extra: dict[str, pd.Series]) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- cache
-_RECORD_SQL_COLUMNS = ("id", "author", "created_at", "last_modified", "downloads", "likes", "library",
-                       "pipeline_tag", "tags", "params_total", "eval_results")
-
-
-def _record_row(rec: dict) -> tuple:
-    return (rec["id"], rec["author"], rec["created_at"], rec["last_modified"], rec["downloads"], rec["likes"],
-            rec["library"], rec["pipeline_tag"], json.dumps(rec["tags"]), rec["params_total"],
-            json.dumps(rec["eval_results"]) if rec["eval_results"] else None)
-
-
 class BoardCache:
-    """The hub board's state between runs (SQLite, WAL): every listed model, the listing runs
-    (with the next-page link of an unfinished one) and the ``model_info`` answers for scored
-    models the listing lacks. One transaction per page or answer: a kill loses at most the
-    page in flight."""
+    """The hub board's state between runs (SQLite, WAL): every listed model with its facts
+    (:data:`FACT_COLUMNS`), the listing runs (with the next-page link of an unfinished one) and
+    the ``model_info`` answers for scored models the listing lacks. One transaction per page or
+    answer: a kill loses at most the page in flight."""
 
     def __init__(self, path: Path) -> None:
         path = Path(path)
@@ -489,30 +543,42 @@ class BoardCache:
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        cols = ", ".join(FACT_COLUMNS[1:])
         try:
             self.db = sqlite3.connect(str(path), timeout=30)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
-            cols = ", ".join(_RECORD_SQL_COLUMNS[1:])
             self.db.executescript(
                 f"CREATE TABLE IF NOT EXISTS listed (id TEXT PRIMARY KEY, {cols}, task TEXT NOT NULL,"
                 " run INTEGER NOT NULL);"
-                "CREATE INDEX IF NOT EXISTS listed_task ON listed (task, run);"
                 f"CREATE TABLE IF NOT EXISTS enriched (asked TEXT PRIMARY KEY, id TEXT, {cols},"
                 " outcome TEXT NOT NULL, error TEXT, fetched_at TEXT NOT NULL);"
                 "CREATE TABLE IF NOT EXISTS runs (run INTEGER PRIMARY KEY AUTOINCREMENT, task TEXT NOT NULL,"
                 " mode TEXT NOT NULL, since TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT,"
                 " next_url TEXT, pages INTEGER NOT NULL DEFAULT 0, models INTEGER NOT NULL DEFAULT 0);"
                 "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);")
-            version = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-            if version is None:
-                self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(CACHE_SCHEMA_VERSION),))
-                self.db.commit()
-            elif version[0] != str(CACHE_SCHEMA_VERSION):
+            meta = dict(self.db.execute("SELECT key, value FROM meta"))
+            if meta.get("schema_version", str(CACHE_SCHEMA_VERSION)) != str(CACHE_SCHEMA_VERSION):
                 raise HubBoardError(f"{path}: written by another version of llmtrends (cache schema "
-                                    f"{version[0]}); remove it or choose another --cache")
+                                    f"{meta['schema_version']}); remove it or choose another --cache")
+            if meta.get("rules_version") != str(RULES_VERSION):
+                self._read_tags_again()
+            with self.db:
+                self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                    [("schema_version", str(CACHE_SCHEMA_VERSION)),
+                                     ("rules_version", str(RULES_VERSION))])
         except sqlite3.DatabaseError as exc:
             raise HubBoardError(f"{path}: not a usable cache ({exc}); remove it or choose another --cache") from None
+
+    def _read_tags_again(self) -> None:
+        """Stored facts come from other rules: read every stored model's tags again (no request)."""
+        facts = FACT_COLUMNS[FACT_COLUMNS.index("truncated"):]
+        sets = ", ".join(f"{c} = ?" for c in facts)
+        for table, key in (("listed", "id"), ("enriched", "asked")):
+            rows = self.db.execute(f"SELECT {key}, complete_tags, cut_tag FROM {table}").fetchall()
+            updates = [(*_facts(read_tags(_listed_tags(tags, cut))), k) for k, tags, cut in rows]
+            with self.db:
+                self.db.executemany(f"UPDATE {table} SET {sets} WHERE {key} = ?", updates)
 
     def close(self) -> None:
         self.db.close()
@@ -530,9 +596,9 @@ class BoardCache:
         return None if row is None else row[0]
 
     def start_run(self, task: str, mode: str, since: str) -> int:
-        cur = self.db.execute("INSERT INTO runs (task, mode, since, started_at) VALUES (?, ?, ?, ?)",
-                              (task, mode, since, _now()))
-        self.db.commit()
+        with self.db:
+            cur = self.db.execute("INSERT INTO runs (task, mode, since, started_at) VALUES (?, ?, ?, ?)",
+                                  (task, mode, since, _now()))
         return int(cur.lastrowid)
 
     def abandon_run(self, run: int) -> None:
@@ -548,12 +614,11 @@ class BoardCache:
                                (repo_id, task, run, created_at)).fetchone() is not None
 
     def add_page(self, run: int, task: str, records: list[dict], next_url: str | None) -> None:
-        """A listed page and the link to the next, in one transaction."""
+        """A listed page (with its facts) and the link to the next, in one transaction."""
+        rows = [(*fact_row(r), task, run) for r in records]
         with self.db:
-            self.db.executemany(
-                f"INSERT OR REPLACE INTO listed ({', '.join(_RECORD_SQL_COLUMNS)}, task, run) VALUES "
-                f"({', '.join('?' * (len(_RECORD_SQL_COLUMNS) + 2))})",
-                [(*_record_row(r), task, run) for r in records])
+            self.db.executemany(f"INSERT OR REPLACE INTO listed ({', '.join(FACT_COLUMNS)}, task, run) VALUES "
+                                f"({', '.join('?' * (len(FACT_COLUMNS) + 2))})", rows)
             self.db.execute("UPDATE runs SET next_url = ?, pages = pages + 1, models = models + ? WHERE run = ?",
                             (next_url, len(records), run))
 
@@ -564,47 +629,41 @@ class BoardCache:
             if mode == "full":
                 self.db.execute("DELETE FROM listed WHERE task = ? AND run != ?", (task, run))
 
-    # records ------------------------------------------------------------------------------
+    # facts --------------------------------------------------------------------------------
     def listed_frame(self, tasks: Iterable[str], since: str) -> pd.DataFrame:
-        """The stored models of the tasks created on or after ``since`` (or of unknown date)."""
+        """The facts of the tasks' stored models created on or after ``since`` (or of unknown date)."""
         tasks = list(tasks)
-        query = (f"SELECT {', '.join(_RECORD_SQL_COLUMNS)} FROM listed WHERE task IN ({', '.join('?' * len(tasks))})"
-                 " AND (created_at IS NULL OR created_at >= ?) ORDER BY created_at DESC, id")
-        return pd.read_sql_query(query, self.db, params=[*tasks, since])
+        rows = self.db.execute(f"SELECT {', '.join(BUILD_COLUMNS)} FROM listed WHERE task IN "
+                               f"({', '.join('?' * len(tasks))}) AND (created_at IS NULL OR created_at >= ?)"
+                               " ORDER BY created_at DESC, id", [*tasks, since]).fetchall()
+        return pd.DataFrame.from_records(rows, columns=list(BUILD_COLUMNS))
 
-    def enriched(self) -> dict[str, dict]:
-        """``asked id -> {"record", "outcome", "error"}`` of every stored model_info answer."""
-        rows = self.db.execute(f"SELECT asked, {', '.join(_RECORD_SQL_COLUMNS)}, outcome, error FROM enriched")
-        return {r[0]: {"record": _row_record(dict(zip(_RECORD_SQL_COLUMNS, r[1:-2]))), "outcome": r[-2],
-                       "error": r[-1]} for r in rows}
+    def eval_results(self, repo_ids: Iterable[str]) -> dict[str, list[dict]]:
+        """The stored eval results of some listed models (lower-cased id -> results)."""
+        ids = list(repo_ids)
+        out: dict[str, list[dict]] = {}
+        for i in range(0, len(ids), 500):  # SQLite's limit on query parameters
+            chunk = ids[i:i + 500]
+            for repo, ev in self.db.execute(f"SELECT id, eval_results FROM listed WHERE id IN "
+                                            f"({', '.join('?' * len(chunk))})", chunk):
+                out[repo.lower()] = _eval_results(ev)
+        return out
+
+    def enriched(self) -> tuple[pd.DataFrame, dict[str, str]]:
+        """The stored model_info answers: their facts (indexed by the asked id; ``id`` is the
+        id the Hub answered for, None after a failure) and each one's outcome."""
+        rows = self.db.execute(f"SELECT asked, outcome, {', '.join(FACT_COLUMNS)} FROM enriched").fetchall()
+        frame = pd.DataFrame.from_records([r[2:] for r in rows], columns=list(FACT_COLUMNS),
+                                          index=[r[0] for r in rows])
+        return frame, {r[0]: r[1] for r in rows}
 
     def put_enriched(self, asked: str, outcome: str, record: dict | None, error: str | None) -> None:
         """Store one model_info answer (a failure stores the asked id and the outcome only)."""
-        rec = record or {"id": None, **{c: None for c in _RECORD_SQL_COLUMNS[1:]}, "tags": [], "eval_results": []}
+        row = fact_row(record) if record is not None else (None,) * len(FACT_COLUMNS)
         with self.db:
-            self.db.execute(
-                f"INSERT OR REPLACE INTO enriched (asked, {', '.join(_RECORD_SQL_COLUMNS)}, outcome, error,"
-                f" fetched_at) VALUES ({', '.join('?' * (len(_RECORD_SQL_COLUMNS) + 4))})",
-                (asked, *_record_row(rec), outcome, error, _now()))
-
-
-def _row_record(row: dict) -> dict:
-    """A cache row as a record (pandas reads an empty column as NaN: missing)."""
-    row = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
-    row["tags"] = json.loads(row["tags"]) if row.get("tags") else []
-    row["eval_results"] = json.loads(row["eval_results"]) if row.get("eval_results") else []
-    for col in ("downloads", "likes", "params_total"):
-        row[col] = None if row.get(col) is None else int(row[col])
-    return row
-
-
-def frame_records(frame: pd.DataFrame) -> list[dict]:
-    """The rows of :meth:`BoardCache.listed_frame` as records."""
-    cols = {c: frame[c].tolist() for c in _RECORD_SQL_COLUMNS}
-    out = []
-    for i in range(len(frame)):
-        out.append(_row_record({c: cols[c][i] for c in _RECORD_SQL_COLUMNS}))
-    return out
+            self.db.execute(f"INSERT OR REPLACE INTO enriched (asked, outcome, error, fetched_at, "
+                            f"{', '.join(FACT_COLUMNS)}) VALUES ({', '.join('?' * (len(FACT_COLUMNS) + 4))})",
+                            (asked, outcome, error, _now(), *row))
 
 
 def _now() -> str:
@@ -796,9 +855,9 @@ def read_leaderboards(sess, benches: tuple[bench_mod.Benchmark, ...]) -> dict[st
 
 @dataclass
 class _Gathered:
-    """What a build read, before normalization: the records (listed first) and their scores."""
+    """What a build read, before normalization: the facts (listed models first) and the scores."""
 
-    records: list[dict]
+    frame: pd.DataFrame
     listed: list[bool]
     outcomes: list[str]
     repo_ids: list[str]
@@ -822,7 +881,7 @@ def _from_file(source: Path, tasks: list[str], since: str, benches, step, done) 
     records = [r for r in records if r["pipeline_tag"] in tasks and (r["created_at"] or "") >= since_iso]
     done(f"({len(records):,} models of {', '.join(tasks)})")
     return _Gathered(
-        records=records, listed=[True] * len(records), outcomes=["ok"] * len(records),
+        frame=facts_frame(records), listed=[True] * len(records), outcomes=["ok"] * len(records),
         repo_ids=[r["id"] for r in records], scores=[merge_results([], b, {}) for b in benches],
         counts={**counts, "listed": len(records)},
         as_of=max((r["created_at"] for r in records if r["created_at"]), default=_now())[:10],
@@ -853,12 +912,14 @@ def _from_hub(cache: BoardCache, tasks: list[str], since: str, benches, *, refre
         step("reading the Community Evals leaderboards")
         boards = read_leaderboards(sess, benches)
         done(f"({', '.join(f'{len(rows):,} {c}' for c, (rows, _) in boards.items())})")
-        listed_records = frame_records(cache.listed_frame(tasks, since))
-        by_key = {r["id"].lower(): r for r in listed_records}
+        step("reading the stored listing")
+        listed = cache.listed_frame(tasks, since)
+        listed_keys = set(listed["id"].str.lower())
         scored = dict.fromkeys(row["model_id"] for rows, _ in boards.values() for row in rows)
-        missing = [m for m in scored if m.lower() not in by_key]
-        stored = cache.enriched()
-        ask = [m for m in missing if refresh or m not in stored or stored[m]["outcome"] == "error"]
+        missing = [m for m in scored if m.lower() not in listed_keys]
+        _, stored = cache.enriched()
+        ask = [m for m in missing if refresh or m not in stored or stored[m] == "error"]
+        done(f"({len(listed):,} models)")
         step(f"asking model_info for {len(ask):,} scored model(s) the listing lacks ({len(missing) - len(ask):,} stored)")
 
         def keep_answer(asked, outcome, info, error):
@@ -867,16 +928,21 @@ def _from_hub(cache: BoardCache, tasks: list[str], since: str, benches, *, refre
         hub.model_infos(sess, ask, workers=workers, on_result=keep_answer)
         done()
         requests = sess.requests
-    stored = cache.enriched()
-    added = [m for m in missing if m in stored]
-    added_records = [{**stored[m]["record"], "id": stored[m]["record"]["id"] or m} for m in added]
-    by_key.update({m.lower(): r for m, r in zip(added, added_records)})
-    outcomes = ["ok"] * len(listed_records) + [stored[m]["outcome"] for m in added]
+    answers, outcomes_of = cache.enriched()
+    added = [m for m in missing if m in outcomes_of]
+    extra = answers.loc[added, list(BUILD_COLUMNS)].reset_index(drop=True)
+    frame = pd.concat([listed, extra], ignore_index=True) if len(extra) else listed
+    repo_ids = [*listed["id"], *added]
+    # the models' own eval results date their leaderboard results (scored models only)
+    scored_keys = {m.lower() for m in scored}
+    evals = cache.eval_results([r for r in listed["id"] if r.lower() in scored_keys])
+    evals.update({m.lower(): _eval_results(answers.at[m, "eval_results"]) for m in added})
+    evals = {k: {"eval_results": v} for k, v in evals.items()}
+    outcomes = ["ok"] * len(listed) + [outcomes_of[m] for m in added]
     return _Gathered(
-        records=listed_records + added_records, listed=[True] * len(listed_records) + [False] * len(added),
-        outcomes=outcomes, repo_ids=[r["id"] for r in listed_records] + added,
-        scores=[merge_results(boards[b.column][0], b, by_key) for b in benches],
-        counts={"listed": len(listed_records), "enriched_asked": len(ask), "enriched": len(added),
+        frame=frame, listed=[True] * len(listed) + [False] * len(added), outcomes=outcomes, repo_ids=repo_ids,
+        scores=[merge_results(boards[b.column][0], b, evals) for b in benches],
+        counts={"listed": len(listed), "enriched_asked": len(ask), "enriched": len(added),
                 **{f"new_{lst.task}": lst.new for lst in listings},
                 **{f"leaderboard_{c}": len(rows) for c, (rows, _) in boards.items()},
                 **{f"leaderboard_{c}_out_of_range": dropped for c, (_, dropped) in boards.items()},
@@ -940,9 +1006,9 @@ def run(*, out: Path, tasks: Iterable[str] = DEFAULT_TASKS, since: str = DEFAULT
         finally:
             board_cache.close()
     step("normalizing")
-    models, norm_counts = normalize(got.records, got.listed, got.outcomes, got.scores, repo_ids=got.repo_ids)
+    models, norm_counts = normalize(got.frame, got.listed, got.outcomes, got.scores, repo_ids=got.repo_ids)
     done(f"({len(models):,} models)")
-    counts = {**got.counts, "loaded": len(got.records), "written": len(models), **norm_counts,
+    counts = {**got.counts, "loaded": len(got.frame), "written": len(models), **norm_counts,
               **{f"scored_{b.column}": int(models[b.column].notna().sum()) for b in benches}}
     manifest = store.build_manifest(source=got.source, revision=None, file_sha256=got.file_sha256, counts=counts,
                                     enrichment=got.enrichment, as_of=got.as_of)

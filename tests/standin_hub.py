@@ -803,14 +803,16 @@ class SyntheticListing:
         return f"{t['author'] or 'user'}{'' if owner == 0 else f'-{owner}'}"
 
     def doc(self, pos: int) -> dict:
+        import numpy as np
+
         pos = int(pos)
         t = self.templates[int(self.template[pos])]
-        name = t["id"].split("/", 1)[-1]
-        repo = f"{self._author(pos)}/{name}-s{pos:06d}"
-        created = pd.Timestamp(int(self.created[pos]), unit="s", tz="UTC")
-        doc = {**t, "_id": f"{pos:024x}", "id": repo, "modelId": repo, "author": self._author(pos),
-               "createdAt": _hub_time(created), "lastModified": _hub_time(created),
-               "downloads": int(t["downloads"] * self.noise[pos]), "likes": int(t["likes"] * self.noise[pos])}
+        author = self._author(pos)
+        repo = f"{author}/{t['id'].split('/', 1)[-1]}-s{pos:06d}"
+        created = f"{np.datetime_as_string(np.datetime64(int(self.created[pos]), 's'))}.000Z"
+        noise = float(self.noise[pos])
+        doc = {**t, "_id": f"{pos:024x}", "id": repo, "modelId": repo, "author": author, "createdAt": created,
+               "lastModified": created, "downloads": int(t["downloads"] * noise), "likes": int(t["likes"] * noise)}
         if "safetensors" in t["tags"]:
             doc["safetensors"] = {"parameters": {"BF16": int(self.params[pos])}, "total": int(self.params[pos])}
         return doc
@@ -1019,8 +1021,10 @@ def synthetic_leaderboards(hub: HubBoardStandin, per_benchmark: int = 3000, unli
                       "author": "made-up-scores", "pipeline_tag": "any-to-any",
                       "createdAt": "2024-06-01T00:00:00.000Z"})
     hub.add_models(extra)
+    # scored models are at least two days old (the scale benchmark's first build stops a day early)
+    first = int(np.searchsorted(-listing.created, -(int(listing.created[0]) - 2 * 86400), side="left"))
     for b in benchmarks.load():
-        picks = rng.choice(listing.n, size=min(per_benchmark, listing.n), replace=False)
+        picks = first + rng.choice(listing.n - first, size=min(per_benchmark, listing.n - first), replace=False)
         results = [{"model": listing.doc(int(p))["id"], "value": round(float(rng.uniform(5, 90)), 1),
                     "verified": bool(rng.random() < 0.1), "source_url": "https://example.org/made-up",
                     "source_name": "made up", "date": "2026-05-01"} for p in picks]

@@ -351,17 +351,19 @@ def test_family_rule_keeps_names_above_fifty_models():
     (made-up records: 51 llama, 50 qwen3_5 of which 1 qwen3_5_text, 3 mistral)."""
     def rec(i, arch):
         return {"id": f"made-up/{arch}-{i}", "tags": ["transformers", arch, "text-generation"],
-                "created_at": "2026-01-01T00:00:00Z", "pipeline_tag": "text-generation"}
+                "created_at": "2026-01-01T00:00:00Z", "pipeline_tag": "text-generation", "last_modified": None,
+                "author": "made-up", "downloads": 0, "likes": 0, "library": None, "params_total": None,
+                "eval_results": []}
 
     records = ([rec(i, "llama") for i in range(51)] + [rec(i, "qwen3_5") for i in range(49)]
                + [rec(0, "qwen3_5_text")] + [rec(i, "mistral") for i in range(3)])
     benches = benchmarks.load()
-    models, _ = hubboard.normalize(records, [True] * len(records), ["ok"] * len(records),
+    models, _ = hubboard.normalize(hubboard.facts_frame(records), [True] * len(records), ["ok"] * len(records),
                                    [hubboard.merge_results([], b, {}) for b in benches])
     fam = models.groupby("architecture")["architecture_family"].agg(set).to_dict()
     assert fam == {"llama": {"LLama"}, "qwen3_5": {"Other"}, "qwen3_5_text": {"Other"}, "mistral": {"Other"}}
     records.append(rec(1, "qwen3_5_text"))  # the 51st model of the Qwen3.5 family
-    models, _ = hubboard.normalize(records, [True] * len(records), ["ok"] * len(records),
+    models, _ = hubboard.normalize(hubboard.facts_frame(records), [True] * len(records), ["ok"] * len(records),
                                    [hubboard.merge_results([], b, {}) for b in benches])
     assert set(models.loc[models["architecture"].str.startswith("qwen3_5"), "architecture_family"]) == {"Qwen3.5"}
 
