@@ -403,7 +403,7 @@ def _listed_tags(complete: str | None, cut: str | None) -> list[str]:
 
 def facts_frame(records: list[dict]) -> pd.DataFrame:
     """Records as a frame of :data:`FACT_COLUMNS` (what the cache holds)."""
-    return pd.DataFrame([fact_row(r) for r in records], columns=list(FACT_COLUMNS))
+    return pd.DataFrame([fact_row(r) for r in records], columns=list(FACT_COLUMNS), dtype=object)
 
 
 def _eval_results(value: Any) -> list[dict]:
@@ -429,68 +429,78 @@ def normalize(frame: pd.DataFrame, listed: list[bool], outcomes: list[str], scor
     to write (default: the rows' ids; a leaderboard's spelling for a model asked by
     ``model_info``). Returns the table and counts.
     """
-    frame = frame.reset_index(drop=True)
     n = len(frame)
-    ok = pd.Series(outcomes, dtype=object).isin(["ok", "renamed"]).to_numpy()
+    ok = np.array([o in ("ok", "renamed") for o in outcomes], dtype=bool)
+    # plain object arrays: iterating pandas' Arrow-backed strings costs seconds at 500,000 rows
+    col = {c: frame[c].to_numpy(dtype=object) for c in BUILD_COLUMNS}
 
-    def known(col: str) -> pd.Series:
-        values = frame[col].astype(object)
-        return values.where(values.notna() & ok, None)
+    def known(name: str) -> np.ndarray:
+        values = col[name].copy()
+        values[~ok | pd.isna(values)] = None
+        return values
+
+    def obj(values) -> pd.Series:
+        return pd.Series(values, dtype=object)
 
     relation, architecture, pipeline_tags = known("relation"), known("architecture"), known("pipeline_tag")
-    chat = frame["chat"].fillna(0).astype(bool).to_numpy() & ok
-    truncated = frame["truncated"].fillna(0).astype(bool).to_numpy() & ok
-    ids = frame["id"].astype(object) if repo_ids is None else pd.Series(list(repo_ids), dtype=object)
-    out = pd.DataFrame({"repo_id": ids})
-    parts = out["repo_id"].str.split("/", n=1)
-    out["namespace"] = parts.str[0]
-    out["model_name"] = parts.str[-1]
-    types = {}
-    out["type"] = [types.setdefault(k, type_of(*k)) if k not in types else types[k]
-                   for k in zip(relation, chat, pipeline_tags)]
-    out["architecture"] = architecture
-    params = pd.to_numeric(frame["params_total"], errors="coerce").astype("float64") / 1e9
+    def flag(name: str) -> np.ndarray:
+        return (pd.to_numeric(obj(col[name]), errors="coerce").fillna(0).to_numpy() != 0) & ok
+
+    chat, truncated = flag("chat"), flag("truncated")
+    ids = col["id"] if repo_ids is None else np.array(list(repo_ids), dtype=object)
+    out = pd.DataFrame({"repo_id": obj(ids)})
+    out["namespace"] = obj([r.split("/", 1)[0] for r in ids])
+    out["model_name"] = obj([r.split("/", 1)[-1] for r in ids])
+    types: dict = {}
+    out["type"] = obj([types[k] if k in types else types.setdefault(k, type_of(*k))
+                       for k in zip(relation, chat.tolist(), pipeline_tags)])
+    out["architecture"] = obj(architecture)
+    params = pd.to_numeric(obj(col["params_total"]), errors="coerce").astype("float64") / 1e9
     out["params_b"] = params.where(params > 0)
     out["average"] = np.nan  # never an average over different benchmark subsets: views choose a benchmark
     out["moe"] = pd.array(_mapped(architecture, schema.is_moe_architecture), dtype="boolean")
     out["merged"] = pd.array([None if r is None else r == "merge" for r in relation], dtype="boolean")
     out["official"] = pd.array([pd.NA] * n, dtype="boolean")  # views look namespaces up (providers.py)
-    out["license"] = known("license")
-    out["likes"] = pd.to_numeric(frame["likes"], errors="coerce").astype("float64")
+    out["license"] = obj(known("license"))
+    out["likes"] = pd.to_numeric(obj(col["likes"]), errors="coerce").astype("float64")
     out["co2_kg"] = np.nan
-    created = pd.to_datetime(frame["created_at"], utc=True, errors="coerce", format="ISO8601").dt.tz_localize(None)
+    created = pd.to_datetime(obj(col["created_at"]), utc=True, errors="coerce", format="ISO8601").dt.tz_localize(None)
     out["created_at"] = created.astype("datetime64[ns]")
-    out["created_at_source"] = np.where(created.notna(), "hub", None)
+    out["created_at_source"] = obj(np.where(created.notna(), "hub", None))
     out["created_at_placeholder"] = (created.dt.strftime("%Y-%m-%d") == schema.HUB_PLACEHOLDER_DATE).fillna(False)
     out["submitted_at"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
-    out["base_model"] = known("base_model")
+    out["base_model"] = obj(known("base_model"))
     out["generation"] = np.nan
-    out["hub_id"] = frame["id"].astype(object).where(ok, None)
-    out["hub_outcome"] = pd.Series(outcomes, dtype=object)
-    out["author"] = known("author")
-    out["downloads"] = pd.to_numeric(frame["downloads"], errors="coerce").astype("float64")
-    out["library"] = known("library")
+    out["hub_id"] = obj(np.where(ok, col["id"], None))
+    out["hub_outcome"] = obj(outcomes)
+    out["author"] = obj(known("author"))
+    out["downloads"] = pd.to_numeric(obj(col["downloads"]), errors="coerce").astype("float64")
+    out["library"] = obj(known("library"))
     # the complete tags (the cut last one dropped)
-    complete = frame["complete_tags"].astype(object).where(ok & frame["complete_tags"].notna().to_numpy(), "")
+    complete = known("complete_tags")
     tags = [text.split(TAG_JOIN) if text else [] for text in complete]
-    out["tags"] = pd.Series(tags, dtype=object)
-    out["datasets"] = pd.Series([[t[8:] for t in ts if t.startswith("dataset:")] if "dataset:" in text else []
-                                 for ts, text in zip(tags, complete)], dtype=object)
-    out["language"] = pd.Series([[] for _ in range(n)], dtype=object)
-    out["last_modified"] = pd.to_datetime(frame["last_modified"], utc=True, errors="coerce",
+    out["tags"] = obj(tags)
+    out["datasets"] = obj([[t[8:] for t in ts if t.startswith("dataset:")] if text and "dataset:" in text else []
+                           for ts, text in zip(tags, complete)])
+    out["language"] = obj([[] for _ in range(n)])
+    out["last_modified"] = pd.to_datetime(obj(col["last_modified"]), utc=True, errors="coerce",
                                           format="ISO8601").dt.tz_localize(None).astype("datetime64[ns]")
     out["num_commits"] = np.nan  # the hub board lists no commit histories
     out["num_commit_authors"] = np.nan
     out["first_commit"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
     out["last_commit"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
-    key = out["repo_id"].str.lower()
+    key = pd.Index([r.lower() for r in ids], dtype=object)
     for merged in scores:
-        for col in merged.columns:
-            out[col] = key.map(merged[col]).to_numpy() if len(merged) else None
+        at = merged.index.get_indexer(key) if len(merged) else np.full(n, -1)
+        for name in merged.columns:
+            values = merged[name].to_numpy(dtype=object)
+            out[name] = obj(np.where(at >= 0, values[np.maximum(at, 0)] if len(values) else None, None))
+    # the study's rules on the two columns they need (each copies the frame it is given)
     keys = pd.Series(_mapped(architecture, family_key), dtype=object)
-    out = prepare.assign_families(out, family_min_models, keys=keys)
-    out = prepare.assign_size_classes(out)
-    extra = {"relation": relation, "pipeline_tag": pipeline_tags,
+    out["architecture_family"] = prepare.assign_families(out[["architecture"]], family_min_models,
+                                                         keys=keys)["architecture_family"]
+    out["size_class"] = prepare.assign_size_classes(out[["params_b"]])["size_class"]
+    extra = {"relation": obj(relation), "pipeline_tag": obj(pipeline_tags),
              "listed": pd.Series(listed, dtype="boolean"), "tags_truncated": pd.Series(truncated, dtype="boolean")}
     models = finalize(out, extra)
     counts = {
@@ -500,7 +510,7 @@ def normalize(frame: pd.DataFrame, listed: list[bool], outcomes: list[str], scor
         "params_unknown": int(models["params_b"].isna().sum()),
         "license_unknown": int(models["license"].isna().sum()),
         "tags_truncated": int(models["tags_truncated"].sum()),
-        "base_model_invalid": int((frame["invalid_base"].fillna(0).astype(bool).to_numpy() & ok).sum()),
+        "base_model_invalid": int(flag("invalid_base").sum()),
         "created_at_placeholder": int(models["created_at_placeholder"].sum()),
         "created_at_missing": int(models["created_at"].isna().sum()),
         **{f"relation_{r}": int((models["relation"] == r).sum()) for r in schema.RELATIONS},
@@ -636,7 +646,7 @@ class BoardCache:
         rows = self.db.execute(f"SELECT {', '.join(BUILD_COLUMNS)} FROM listed WHERE task IN "
                                f"({', '.join('?' * len(tasks))}) AND (created_at IS NULL OR created_at >= ?)"
                                " ORDER BY created_at DESC, id", [*tasks, since]).fetchall()
-        return pd.DataFrame.from_records(rows, columns=list(BUILD_COLUMNS))
+        return pd.DataFrame(rows, columns=list(BUILD_COLUMNS), dtype=object)
 
     def eval_results(self, repo_ids: Iterable[str]) -> dict[str, list[dict]]:
         """The stored eval results of some listed models (lower-cased id -> results)."""
@@ -653,8 +663,8 @@ class BoardCache:
         """The stored model_info answers: their facts (indexed by the asked id; ``id`` is the
         id the Hub answered for, None after a failure) and each one's outcome."""
         rows = self.db.execute(f"SELECT asked, outcome, {', '.join(FACT_COLUMNS)} FROM enriched").fetchall()
-        frame = pd.DataFrame.from_records([r[2:] for r in rows], columns=list(FACT_COLUMNS),
-                                          index=[r[0] for r in rows])
+        frame = pd.DataFrame([r[2:] for r in rows], columns=list(FACT_COLUMNS), index=[r[0] for r in rows],
+                             dtype=object)
         return frame, {r[0]: r[1] for r in rows}
 
     def put_enriched(self, asked: str, outcome: str, record: dict | None, error: str | None) -> None:
