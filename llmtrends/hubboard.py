@@ -558,6 +558,11 @@ class BoardCache:
             self.db = sqlite3.connect(str(path), timeout=30)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
+            # A first listing inserts 500,000 models at random places of the id index: room for it
+            # in memory and fewer, larger checkpoints (an 80 MB WAL) halve the time it takes
+            # (benchmarks/README.md, the hub board at scale).
+            self.db.execute("PRAGMA cache_size=-262144")
+            self.db.execute("PRAGMA wal_autocheckpoint=20000")
             self.db.executescript(
                 f"CREATE TABLE IF NOT EXISTS listed (id TEXT PRIMARY KEY, {cols}, task TEXT NOT NULL,"
                 " run INTEGER NOT NULL);"
@@ -1017,8 +1022,9 @@ def run(*, out: Path, tasks: Iterable[str] = DEFAULT_TASKS, since: str = DEFAULT
             board_cache.close()
     step("normalizing")
     models, norm_counts = normalize(got.frame, got.listed, got.outcomes, got.scores, repo_ids=got.repo_ids)
+    loaded, got.frame = len(got.frame), None  # the facts are in the table now: free them before writing it
     done(f"({len(models):,} models)")
-    counts = {**got.counts, "loaded": len(got.frame), "written": len(models), **norm_counts,
+    counts = {**got.counts, "loaded": loaded, "written": len(models), **norm_counts,
               **{f"scored_{b.column}": int(models[b.column].notna().sum()) for b in benches}}
     manifest = store.build_manifest(source=got.source, revision=None, file_sha256=got.file_sha256, counts=counts,
                                     enrichment=got.enrichment, as_of=got.as_of)
