@@ -452,6 +452,20 @@ def _short_error(exc: BaseException, token: str | None) -> str:
 
 
 # --------------------------------------------------------------------------- cache
+def open_cache(path: Path, filename: str) -> tuple[Path, sqlite3.Connection]:
+    """A cache database (WAL) at ``path``, or ``path/filename`` when ``path`` is a folder."""
+    path = Path(path)
+    if path.is_dir() or path.suffix == "":
+        path.mkdir(parents=True, exist_ok=True)
+        path = path / filename
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(str(path), timeout=30)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    return path, db
+
+
 class HubCache:
     """One row per repository: what was fetched, when, and the outcome (SQLite, WAL).
 
@@ -460,16 +474,7 @@ class HubCache:
     """
 
     def __init__(self, path: Path) -> None:
-        path = Path(path)
-        if path.is_dir() or path.suffix == "":
-            path.mkdir(parents=True, exist_ok=True)
-            path = path / CACHE_FILENAME
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self.db = sqlite3.connect(str(path), timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.path, self.db = open_cache(path, CACHE_FILENAME)
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS repos ("
             " name TEXT PRIMARY KEY, outcome TEXT NOT NULL, fetched_at TEXT NOT NULL,"

@@ -546,18 +546,12 @@ class BoardCache:
     answer: a kill loses at most the page in flight."""
 
     def __init__(self, path: Path) -> None:
-        path = Path(path)
-        if path.is_dir() or path.suffix == "":
-            path.mkdir(parents=True, exist_ok=True)
-            path = path / CACHE_FILENAME
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
+        from .hub import open_cache
+
         cols = ", ".join(FACT_COLUMNS[1:])
         try:
-            self.db = sqlite3.connect(str(path), timeout=30)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.path, self.db = open_cache(path, CACHE_FILENAME)
+            path = self.path
             # A first listing inserts 500,000 models at random places of the id index: room for it
             # in memory and fewer, larger checkpoints (an 80 MB WAL) halve the time it takes
             # (benchmarks/README.md, the hub board at scale).
