@@ -899,8 +899,8 @@ def list_model_pages(sess: HubSession, *, params: dict | None = None,
     ``HfApi.list_models`` yields models and keeps the next-page link to itself, yet that link
     is what a listing must save to resume after an interruption; so the pages are walked here,
     with the client's own session, headers and error mapping. Items are the listing's JSON
-    objects (see ``LISTING_EXPAND``): constructing a ``ModelInfo`` for each costs ~36 µs, 18 s
-    for 500,000 models (benchmarks/README.md), and the hub board reads a few fields only.
+    objects (see ``LISTING_EXPAND``): the hub board reads a few fields of each, and constructing
+    a ``ModelInfo`` for each costs about 8 times that (benchmarks/README.md, the hub board).
     """
     from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
