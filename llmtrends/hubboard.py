@@ -19,7 +19,8 @@ The steps (every rule is documented in docs/pipeline.md, "The hub board"):
    the next, so an interrupted listing resumes where it stopped.
 2. :func:`read_leaderboards` and :func:`merge_results` -- one result per repository and
    benchmark, the best, with which one it was (verified, community, source, notes, date).
-3. :func:`normalize` -- the processed contract (``schema.MODEL_COLUMNS``) from the records.
+3. :func:`normalize` -- the processed contract (``schema.MODEL_COLUMNS``) from the models' facts
+   (what :func:`read_tags` read of their tags when they were listed).
 4. ``store.write_snapshot`` -- a new dated snapshot, made current atomically; the previous
    ones stay as the board's history. Nothing is written unless the whole build succeeded.
 """
@@ -76,10 +77,6 @@ class HubBoardError(RuntimeError):
 # strings, UTC), downloads, likes, library, pipeline_tag, tags (as listed), params_total
 # (safetensors) and eval_results (dataset_id, task_id, value, date, source_url, source_name,
 # notes, verified).
-RECORD_FIELDS: tuple[str, ...] = ("id", "author", "created_at", "last_modified", "downloads", "likes",
-                                  "library", "pipeline_tag", "tags", "params_total", "eval_results")
-
-
 _HUB_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z")
 
 
