@@ -851,7 +851,7 @@ def read_leaderboards(sess, benches: tuple[bench_mod.Benchmark, ...]) -> dict[st
         except (HfHubHTTPError, hub.HubTransientError) as exc:
             raise HubBoardError(f"leaderboard of {b.dataset_id} ({b.display_name}) could not be read: "
                                 f"{hub._short_error(exc, sess.token)}; the previous snapshot is kept") from None
-        except TypeError:  # a huggingface_hub without base_model_only
+        except (TypeError, AttributeError):  # a huggingface_hub without (base_model_only of) the method
             raise HubBoardError("huggingface_hub is too old for Community Evals leaderboards with fine-tunes "
                                 "(get_dataset_leaderboard(base_model_only=...)); upgrade it: "
                                 "pip install -U huggingface_hub") from None

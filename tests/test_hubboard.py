@@ -440,12 +440,47 @@ def test_a_repository_created_again_is_new_and_the_listing_goes_on(standin, tmp_
 
 def test_refresh_option_lists_everything_again(standin, tmp_path):
     build(standin, tmp_path / "data", tmp_path / "cache", page_size=50)
+    # a model deleted from the Hub meanwhile: an incremental refresh cannot see it go, a full one does
+    gone = next(d for d in standin.listing.docs if d["pipeline_tag"] == "text-generation")
+    standin.listing.docs.remove(gone)
     standin.clear_requests()
     again = build(standin, tmp_path / "data", tmp_path / "cache", page_size=50, refresh=True)
-    now = sample_models()
+    now = sample_models().drop(gone["id"])
     pages = sum(math.ceil((now["task"] == t).sum() / 50) for t in TASKS)
     assert kinds(standin) == {"list_models": pages, "leaderboard": 3}
     assert [lst.mode for lst in again.listings] == ["full", "full"]
+    models = store.read_snapshot(tmp_path / "data", "hub").models
+    assert sorted(models["repo_id"]) == sorted(now.index[now["task"].isin(TASKS)])
+
+
+def test_stored_facts_are_read_again_when_the_rules_change(standin, tmp_path):
+    """The cache keeps each model's tag facts; facts from other rules are read again from the
+    stored tags when the cache is opened (no request)."""
+    first = build(standin, tmp_path / "data", tmp_path / "cache")
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "cache" / hubboard.CACHE_FILENAME) as db:
+        db.execute("UPDATE listed SET relation = 'merge', license = 'made-up'")
+        db.execute("UPDATE meta SET value = '0' WHERE key = 'rules_version'")
+    standin.clear_requests()
+    time.sleep(1.05)  # snapshot ids have a one-second resolution
+    second = build(standin, tmp_path / "data", tmp_path / "cache")
+    a = pd.read_parquet(first.path / "models.parquet")
+    b = pd.read_parquet(second.path / "models.parquet")
+    pd.testing.assert_frame_equal(a, b)
+    assert kinds(standin) == {"list_models": 2, "leaderboard": 3}  # the refresh's pages only
+
+
+def test_a_client_without_base_model_only_is_a_one_line_error(standin, tmp_path, monkeypatch):
+    from huggingface_hub import HfApi
+
+    def older(self, repo_id, *, token=None, timeout=None):  # the signature before base_model_only
+        raise AssertionError("never called with these arguments")
+
+    monkeypatch.setattr(HfApi, "get_dataset_leaderboard", older)
+    with pytest.raises(hubboard.HubBoardError, match="huggingface_hub is too old"):
+        build(standin, tmp_path / "data", tmp_path / "cache")
+    assert store.snapshot_path(tmp_path / "data", "hub") is None
 
 
 def test_faults_are_retried_and_change_nothing(standin, tmp_path):
