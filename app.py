@@ -24,7 +24,7 @@ if not DEFER_WORKERS:
 
 from shiny import App, reactive, ui  # noqa: E402
 
-from llmtrends import sendqueue, store  # noqa: E402
+from llmtrends import schema, sendqueue, store  # noqa: E402
 from llmtrends.views import VIEWS  # noqa: E402
 from llmtrends.views import common as vc  # noqa: E402
 from modules import MODULES  # noqa: E402
@@ -66,7 +66,7 @@ def _page() -> ui.Tag:
     # session's first message carries their values and its plots need no extra round trip
     initial = SNAPSHOTS[DEFAULT_BOARD]
     panels = [ui.nav_panel(view.TITLE, MODULES[view.ID].view_ui(view.ID, initial), value=view.ID) for view in VIEWS]
-    switch = ui.input_radio_buttons("board", None, choices={b: f"Leaderboard {b}" for b in BOARDS},
+    switch = ui.input_radio_buttons("board", None, choices={b: schema.BOARD_LABELS.get(b, b) for b in BOARDS},
                                     selected=DEFAULT_BOARD, inline=True)
     return ui.page_navbar(
         *panels,

@@ -3,7 +3,8 @@
 
 * ``run``  -- create ``.venv``, install llmtrends, build the snapshots if ``data/`` has none
   (from local files in ``LLMTRENDS_SHARED_DATA`` / ``../shared/data`` when present, else the
-  v2 board from the Hub dataset), then serve the app on http://127.0.0.1:8000.
+  v2 board from the Hub dataset and the hub board from the live Hub), then serve the app on
+  http://127.0.0.1:8000.
 * ``test`` -- create ``.venv``, install llmtrends with its test extras, install Debian's
   chromium and nginx when missing (browser and proxy tests need them), run the whole
   test suite with pytest. Extra arguments go to pytest (``python3 dev.py test -k hub``).
@@ -74,7 +75,8 @@ def has_snapshot(data: Path, board: str) -> bool:
 
 
 def build_snapshots(data: Path) -> None:
-    """Build data/v1 and data/v2 from local files when available, else v2 from the Hub."""
+    """Build data/v1 and data/v2 from local files when available, else v2 from the Hub; and the
+    hub board from the local listing sample when available, else from the live Hub."""
     shared = shared_data()
     pre = [str(PY), "scripts/preprocess.py"]
     v1 = shared / "open-llm-leaderboard-v1"
@@ -88,6 +90,17 @@ def build_snapshots(data: Path) -> None:
         else:
             say("no local copy of the v2 leaderboard; loading it from the Hub")
             sh(*pre, "--board", "v2", "--out", str(data))
+    if not has_snapshot(data, "hub"):
+        listings = sorted((shared / "hub-new-models").glob("*.csv"))
+        if listings:  # a local listing in the sample's format: its models, no scores
+            sh(*pre, "--board", "hub", "--source", str(listings[-1]), "--out", str(data))
+        else:
+            say("no local listing of the Hub's models; listing them live (text-generation and "
+                "image-text-to-text since 2023: a few minutes within the Hub's rate limit, resumable)")
+            done = subprocess.run([*pre, "--board", "hub", "--out", str(data)], cwd=ROOT)
+            if done.returncode != 0:  # v1 and v2 are served anyway; run it again to resume
+                say("the hub board could not be built now; serving the other boards "
+                    f"(build it later: {' '.join(pre[1:])} --board hub --out {data})")
 
 
 def cmd_run(args: list[str]) -> None:

@@ -19,11 +19,25 @@ Prints the numbers and writes ``benchmarks/results/scale-<time>.json``.
 
     .venv/bin/python benchmarks/scale.py                    # 100×, 10 reps
     .venv/bin/python benchmarks/scale.py --factor 10 --reps 10 --open-reps 3
+
+``--board hub`` (issue 20) builds the hub board instead, of ``--models`` (default 500,000)
+synthetic models with the listing sample's distributions (``tests/standin_hub.py``:
+``SyntheticListing``, generated seeded in the stand-in Hub's own process, never stored):
+
+1. **Full build** through the stand-in Hub, listing everything up to a day before the end of
+   the synthetic listing, with made-up leaderboards (3,000 results per benchmark and 30 scored
+   models the listing lacks): wall time, peak memory, requests by kind (the stand-in's count).
+2. **A day later**: the refresh lists only the day's new models; wall time and requests.
+3. ``--views``: every view's latency on the hub board (``benchmarks/views.py``).
+
+    .venv/bin/python benchmarks/scale.py --board hub                 # 500,000 models
+    .venv/bin/python benchmarks/scale.py --board hub --models 50000 --views
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -125,14 +139,94 @@ def preprocess(source: Path, out: Path) -> dict:
     return {"wall_s": round(wall, 2), "peak_rss_mb": round(peak, 1), "stdout_tail": proc.stdout[-500:]}
 
 
+class _Standin:
+    """The stand-in Hub with a synthetic listing, in its own process (so that serving does not
+    share this process's interpreter lock with the build)."""
+
+    def __init__(self, models: int, cutoff: str | None) -> None:
+        code = ("import sys; sys.path.insert(0, %r); from tests.standin_hub import serve_hub_board; "
+                "serve_hub_board(%d, cutoff=%r)" % (str(d.REPO), models, cutoff))
+        self.proc = subprocess.Popen([sys.executable, "-c", code], cwd=d.REPO, stdout=subprocess.PIPE, text=True)
+        self.endpoint = self.proc.stdout.readline().strip()
+        if not self.endpoint.startswith("http://"):
+            raise SystemExit(f"the stand-in Hub did not start: {self.endpoint!r}")
+
+    def stop(self) -> dict:
+        """Stop it; the requests it answered, by kind."""
+        self.proc.terminate()
+        out, _ = self.proc.communicate(timeout=60)
+        return json.loads(out.strip().splitlines()[-1])
+
+
+def _hub_build(endpoint: str, out: Path, cache: Path, tmp: Path) -> dict:
+    """``preprocess.py --board hub`` against the stand-in: wall time, peak RSS, manifest counts."""
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HF_HUB_OFFLINE")}
+    env.update({"HF_ENDPOINT": endpoint, "HF_HOME": str(tmp / "hf_home")})
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.monotonic()
+    proc = subprocess.run([sys.executable, "scripts/preprocess.py", "--board", "hub", "--out", str(out), "--cache",
+                           str(cache), "--max-requests-per-5min", "0", "--quiet"], cwd=d.REPO, env=env,
+                          capture_output=True, text=True, timeout=3600)
+    wall = time.monotonic() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"hub build failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    counts = store.current_manifest(out, "hub")["counts"]
+    return {"wall_s": round(wall, 2), "peak_rss_mb": round(peak, 1), "summary": proc.stdout.strip()[-600:],
+            "counts": {k: counts[k] for k in ("written", "listed", "enriched", "requests", "new_text-generation",
+                                               "new_image-text-to-text") if k in counts}}
+
+
+def hub_board(args) -> int:
+    """The hub board at scale (module docstring, ``--board hub``)."""
+    tmp = Path(tempfile.mkdtemp(prefix="llmtrends-scale-hub-"))
+    result: dict = {"board": "hub", "models": args.models, "machine": d.machine(), "tmp": str(tmp),
+                    "probe_ms_before": d.cpu_probe_ms()}
+    end = pd.Timestamp("2026-09-28T04:22:08Z")  # the synthetic listing's newest creation
+    out, cache = tmp / "data", tmp / "cache"
+    try:
+        # the first build sees the listing as it was a day before its end; the refresh, a day later
+        for phase, cutoff in (("full", (end - pd.Timedelta(days=1)).isoformat()), ("day", None)):
+            standin = _Standin(args.models, cutoff)
+            try:
+                result[phase] = _hub_build(standin.endpoint, out, cache, tmp)
+            finally:
+                result.setdefault(phase, {})["standin_requests"] = standin.stop()
+            r, c = result[phase], result[phase]["counts"]
+            print(f"hub board, {'full build' if phase == 'full' else 'a day later'}: "
+                  f"{c.get('new_text-generation', 0):,} + {c.get('new_image-text-to-text', 0):,} new models, "
+                  f"{c['written']:,} in all, in {r['wall_s']} s (target <= 60 s), peak {r['peak_rss_mb']:.0f} MB; "
+                  f"requests {r['standin_requests']}", flush=True)
+        result["probe_ms_after"] = d.cpu_probe_ms()
+        print(f"cpu probe {result['probe_ms_before']} ms before, {result['probe_ms_after']} ms after "
+              "(see benchmarks/README.md: ~100 ms on an idle machine)", flush=True)
+        if args.views:
+            res = views.run(out, args.reps, args.open_reps, None, label="scale-hub", boards=["hub"])
+            result["views"] = res
+            views.print_table(res)
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(f"wrote {d.write_json('scale-hub', result)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--board", choices=["v2", "hub"], default="v2",
+                    help="v2: the 100x leaderboard (default); hub: a synthetic hub board (--models)")
+    ap.add_argument("--models", type=int, default=500_000, help="--board hub: synthetic models (default 500,000)")
+    ap.add_argument("--views", action="store_true", help="--board hub: also time every view on it")
     ap.add_argument("--factor", type=int, default=100)
     ap.add_argument("--reps", type=int, default=10)
     ap.add_argument("--open-reps", type=int, default=3)
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (printed)")
     ap.add_argument("--skip-views", action="store_true", help="generate and preprocess only")
     args = ap.parse_args(argv)
+    if args.board == "hub":
+        if not 1_000 <= args.models <= 999_999:
+            ap.error("--models must be 1,000..999,999")
+        return hub_board(args)
     if not 1 <= args.factor <= 200:
         ap.error("--factor must be 1..200")
     tmp = Path(tempfile.mkdtemp(prefix="llmtrends-scale-"))

@@ -3,7 +3,7 @@
 | variable | meaning | default |
 |---|---|---|
 | ``LLMTRENDS_DATA`` | folder with the processed snapshots (``<board>/models.parquet``) | ``./data`` |
-| ``LLMTRENDS_BOARD`` | board shown first (``v1`` or ``v2``) | ``v2`` if present, else ``v1`` |
+| ``LLMTRENDS_BOARD`` | board shown first (``v1``, ``v2`` or ``hub``) | ``v2`` if present, else ``v1``, else ``hub`` |
 | ``LLMTRENDS_LOG_LEVEL`` | Python logging level | ``INFO`` |
 | ``LLMTRENDS_HOST`` / ``LLMTRENDS_PORT`` | where ``scripts/serve.py`` listens | ``127.0.0.1`` / ``8000`` |
 | ``LLMTRENDS_RENDER_WORKERS`` | processes rendering figures (``0``: in the app process) | CPUs, at most 4 |
@@ -27,11 +27,12 @@ def data_dir(app_dir: Path) -> Path:
 
 
 def default_board(boards: list[str]) -> str | None:
-    """``LLMTRENDS_BOARD`` when it has a snapshot, else v2, else v1."""
+    """``LLMTRENDS_BOARD`` when it has a snapshot, else v2, else v1, else hub (whose views are
+    not all ready yet: it is shown first only when asked for or alone)."""
     wanted = os.environ.get("LLMTRENDS_BOARD")
     if wanted in boards:
         return wanted
-    for board in ("v2", "v1"):
+    for board in ("v2", "v1", "hub"):
         if board in boards:
             return board
     return None

@@ -45,7 +45,7 @@ import sys
 import threading
 import time
 from collections import Counter, deque
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -502,6 +502,25 @@ def _decode(row: tuple) -> dict:
     return rec
 
 
+def open_cache(path: Path, filename: str) -> tuple[Path, sqlite3.Connection]:
+    """A cache database (WAL) at ``path``, or ``path/filename`` when ``path`` is a folder."""
+    path = Path(path)
+    if path.is_dir() or path.suffix == "":
+        path.mkdir(parents=True, exist_ok=True)
+        path = path / filename
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return path, _connect(path)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """A connection in WAL mode: readers never wait for the writer, a kill loses nothing committed."""
+    db = sqlite3.connect(str(path), timeout=30)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    return db
+
+
 class HubCache:
     """One row per repository: what was fetched, when, and the outcome (SQLite, WAL).
 
@@ -527,9 +546,7 @@ class HubCache:
         self._open_or_set_aside()
 
     def _open(self) -> None:
-        self.db = sqlite3.connect(str(self.path), timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db = _connect(self.path)
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS repos ("
             " name TEXT PRIMARY KEY, outcome TEXT NOT NULL, fetched_at TEXT NOT NULL,"
@@ -947,3 +964,134 @@ def enrich_from_hub(repo_ids: list[str], *, cache_path: Path, workers: int = 8,
                              from_cache=len(names) - len(todo))
     finally:
         cache.close()
+
+
+# --------------------------------------------------------------------------- hub board
+# The hub board (issue 20, llmtrends.hubboard) lists the Hub's models and reads Community
+# Evals leaderboards through the same transport: every request is rate limited, retried and
+# counted by the policy above.
+
+# What a listing asks of each model: what the hub board normalizes, nothing more.
+LISTING_EXPAND = [
+    "author", "createdAt", "lastModified", "downloads", "likes", "library_name", "pipeline_tag",
+    "tags", "safetensors", "evalResults",
+]
+# Models per listing request: the most the Hub's /api/models answers with in one page.
+LISTING_PAGE_SIZE = 1000
+
+
+@dataclass
+class HubSession:
+    """A client whose requests go through the polite transport, for one run."""
+
+    api: Any
+    limiter: RateLimiter
+    transport: PoliteTransport
+    token: str | None
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests sent so far (retries included)."""
+        return self.limiter.sent
+
+    def call(self, fn, *args, **kwargs):
+        """``fn(*args, **kwargs)`` with cut or non-JSON answers retried (bounded)."""
+        return _Fetcher(self.api, SETTINGS, self.token)._call(fn, *args, **kwargs)
+
+
+@contextmanager
+def session(*, endpoint: str | None = None, token: str | None = None,
+            max_requests_per_5min: int | None = AUTO_LIMIT) -> Iterator[HubSession]:
+    """A :class:`HubSession` for the duration of a ``with`` block (see :func:`enrich_from_hub`
+    for ``max_requests_per_5min``; the token is never logged or stored)."""
+    from huggingface_hub import HfApi
+
+    httpx_log = logging.getLogger("httpx2")
+    if httpx_log.level == logging.NOTSET:
+        httpx_log.setLevel(logging.WARNING)
+    limiter = RateLimiter(_resolve_limit(max_requests_per_5min, token), SETTINGS.window_seconds)
+    api = HfApi(endpoint=endpoint, token=token, library_name="llmtrends")
+    transport = PoliteTransport(limiter, SETTINGS, hub_url=api.endpoint)
+    try:
+        with _hub_client(transport):
+            yield HubSession(api, limiter, transport, token)
+    finally:
+        transport.close()
+
+
+def listing_params(task: str, page_size: int = LISTING_PAGE_SIZE) -> dict[str, Any]:
+    """The query of ``HfApi.list_models(pipeline_tag=task, sort="created_at",
+    expand=LISTING_EXPAND, limit=page_size)``, newest first (``direction=-1``, the Hub's
+    default for this sort, said explicitly)."""
+    return {"pipeline_tag": task, "sort": "createdAt", "direction": -1,
+            "expand": list(LISTING_EXPAND), "limit": int(page_size)}
+
+
+def list_model_pages(sess: HubSession, *, params: dict | None = None,
+                     url: str | None = None) -> Iterator[tuple[list[dict], str | None]]:
+    """The Hub's model listing one page at a time: ``(items, next_page_url)``.
+
+    Starts at ``/api/models?<params>``, or at ``url``, a next-page link a previous run saved.
+    ``HfApi.list_models`` yields models and keeps the next-page link to itself, yet that link
+    is what a listing must save to resume after an interruption; so the pages are walked here,
+    with the client's own session, headers and error mapping. Items are the listing's JSON
+    objects (see ``LISTING_EXPAND``): the hub board reads a few fields of each, and constructing
+    a ``ModelInfo`` for each costs about 8 times that (benchmarks/README.md, the hub board).
+    """
+    from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+
+    headers = build_hf_headers(token=sess.token, library_name="llmtrends")
+    next_url = url or f"{sess.api.endpoint}/api/models"
+    query = None if url else params
+
+    def fetch(page_url: str, page_query: dict | None):
+        response = get_session().get(page_url, params=page_query, headers=headers,
+                                     timeout=SETTINGS.read_timeout)
+        hf_raise_for_status(response)
+        items = response.json()  # a cut answer raises ValueError: retried by sess.call
+        if not isinstance(items, list):
+            raise ValueError("the model listing did not answer with a list")
+        return items, response.links.get("next", {}).get("url")
+
+    while next_url:
+        items, following = sess.call(fetch, next_url, query)
+        yield items, following
+        next_url, query = following, None
+
+
+def dataset_leaderboard(sess: HubSession, dataset_id: str) -> list:
+    """Every result on a benchmark's leaderboard, fine-tunes included (``base_model_only=False``:
+    by default the Hub leaves out every model that declares a base model)."""
+    return sess.call(sess.api.get_dataset_leaderboard, dataset_id, base_model_only=False,
+                     timeout=SETTINGS.read_timeout)
+
+
+def model_infos(sess: HubSession, repo_ids: list[str], *, expand: list[str] | None = None,
+                workers: int = 8, on_result=None) -> dict[str, tuple[str, Any, str | None]]:
+    """``model_info(id, expand=...)`` for each repository, concurrently: ``id -> (outcome,
+    ModelInfo or None, error)``, the outcome one of :data:`OUTCOMES`. ``on_result(id, outcome,
+    info, error)`` is called as each answer arrives, from the calling thread (to store it at
+    once). Never raises for a Hub-side failure."""
+    from huggingface_hub.errors import HfHubHTTPError
+
+    fields = list(expand or LISTING_EXPAND)
+
+    def one(repo_id: str) -> tuple[str, Any, str | None]:
+        try:
+            info = sess.call(sess.api.model_info, repo_id, expand=fields, timeout=SETTINGS.read_timeout)
+        except (HfHubHTTPError, HubTransientError) as exc:
+            return outcome_of(exc), None, _short_error(exc, sess.token)
+        return ("renamed" if str(info.id).lower() != repo_id.lower() else "ok"), info, None
+
+    out: dict[str, tuple[str, Any, str | None]] = {}
+    todo = list(dict.fromkeys(repo_ids))
+    if not todo:
+        return out
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="hub") as pool:
+        futures = {pool.submit(one, r): r for r in todo}
+        for fut in as_completed(futures):
+            repo_id = futures[fut]
+            out[repo_id] = fut.result()
+            if on_result is not None:
+                on_result(repo_id, *out[repo_id])
+    return out

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import prepare, sources, store
+from . import prepare, schema, sources, store
 
 
 class PipelineError(RuntimeError):
@@ -57,6 +57,7 @@ class Result:
     path: Path
     counts: dict
     manifest: dict
+    hub: object | None = None  # the hub board's build (hubboard.HubBuild)
 
 
 def _load(board: str, source: Path | None) -> sources.Loaded:
@@ -88,6 +89,15 @@ def _check_kept(models, counts: prepare.Counts, board: str, out: Path, source: s
     if len(models) == 0:
         raise PipelineError(f"{source}: no model left ({counts.loaded:,} rows loaded, {counts.flagged_removed:,} "
                             f"flagged, {counts.duplicates_removed:,} duplicates); nothing written")
+    check_not_gutted(len(models), board, out, source, allow_shrink)
+
+
+def check_not_gutted(kept: int, board: str, out: Path, source: str, allow_shrink: bool) -> None:
+    """Refuse (PipelineError) a build of ``kept`` models that loses most of the board: no
+    model, or (unless ``allow_shrink``) fewer than ``MIN_SHARE_OF_PREVIOUS`` of the models
+    of the board's current snapshot in ``out``. Every board's build goes through it."""
+    if kept == 0:
+        raise PipelineError(f"{source}: no model left; nothing written")
     if allow_shrink:
         return
     written = ((store.current_manifest(out, board) or {}).get("counts") or {}).get("written")
@@ -98,8 +108,8 @@ def _check_kept(models, counts: prepare.Counts, board: str, out: Path, source: s
             previous = len(store.read_snapshot(out, board).models)
         except store.SnapshotError:  # no previous snapshot (or none readable): nothing to protect
             return
-    if len(models) < MIN_SHARE_OF_PREVIOUS * previous:
-        raise PipelineError(f"{source}: this build keeps {len(models):,} models, fewer than "
+    if kept < MIN_SHARE_OF_PREVIOUS * previous:
+        raise PipelineError(f"{source}: this build keeps {kept:,} models, fewer than "
                             f"{MIN_SHARE_OF_PREVIOUS:.0%} of the {previous:,} of the previous {board} snapshot "
                             "(kept); rerun with --allow-shrink to replace it anyway")
 
@@ -107,7 +117,8 @@ def _check_kept(models, counts: prepare.Counts, board: str, out: Path, source: s
 def run(*, board: str, source: Path | None, enrich: str, out: Path, hub_records: Path | None = None,
         cache: Path | None = None, workers: int = 8, max_requests_per_5min: int | None = None,
         refresh: bool = False, dry_run: bool = False, keep: int | None = None, allow_shrink: bool = False,
-        progress: TerminalProgress | None = None) -> Result | None:
+        progress: TerminalProgress | None = None, tasks: list[str] | None = None,
+        since: str | None = None, page_size: int | None = None) -> Result | None:
     """Build one board's snapshot into ``out/<board>``; None for a dry run.
 
     Every expected failure is raised as :class:`PipelineError` with a one-line message;
@@ -115,11 +126,17 @@ def run(*, board: str, source: Path | None, enrich: str, out: Path, hub_records:
     fewer than ``MIN_SHARE_OF_PREVIOUS`` of the previous snapshot's (unless
     ``allow_shrink``), fails and leaves the previous snapshot as it was.
     The board's earlier snapshots are kept as its history (``keep``: at most this many,
-    the oldest removed first).
+    the oldest removed first). The hub board (``tasks``, ``since``, ``page_size``) is built
+    by :mod:`llmtrends.hubboard`.
     """
     progress = progress or TerminalProgress(enabled=False)
     if max_requests_per_5min is not None and max_requests_per_5min < 0:
         raise PipelineError(f"--max-requests-per-5min must be 0 (no limit) or more, not {max_requests_per_5min}")
+    if board == schema.HUB_BOARD:
+        return _run_hub(source=source, out=out, cache=cache, workers=workers,
+                        max_requests_per_5min=max_requests_per_5min, refresh=refresh, keep=keep,
+                        allow_shrink=allow_shrink, progress=progress, tasks=tasks, since=since,
+                        page_size=page_size)
     try:
         progress.step(f"loading the {board} leaderboard from {source or 'the Hub dataset'}")
         loaded = _load(board, source)
@@ -199,8 +216,28 @@ def build_snapshot(loaded: sources.Loaded, board: str, out: Path, *, hub_frame=N
     return Result(board=board, path=path, counts=count_dict, manifest=manifest)
 
 
+def _run_hub(*, source, out, cache, workers, max_requests_per_5min, refresh, keep, allow_shrink, progress, tasks,
+             since, page_size) -> Result:
+    from . import hubboard
+
+    try:
+        build = hubboard.run(out=out, source=source, cache=cache, workers=workers,
+                             max_requests_per_5min=max_requests_per_5min, refresh=refresh, keep=keep,
+                             allow_shrink=allow_shrink, progress=progress, tasks=tasks or hubboard.DEFAULT_TASKS,
+                             since=since or hubboard.DEFAULT_SINCE, page_size=page_size)
+    except hubboard.HubBoardError as exc:
+        progress.done("(failed)")
+        raise PipelineError(str(exc)) from None
+    return Result(board=schema.HUB_BOARD, path=build.path, counts=build.counts, manifest=build.manifest,
+                  hub=build)
+
+
 def summary(result: Result, seconds: float) -> str:
     """The one-paragraph end-of-run summary."""
+    if result.hub is not None:
+        from . import hubboard
+
+        return hubboard.summary(result.hub, seconds)
     c = result.counts
     text = (f"{result.board}: loaded {c['loaded']:,} rows from {result.manifest['source']}; "
             f"removed {c['flagged_removed']:,} flagged and {c['duplicates_removed']:,} duplicate entries "

@@ -293,15 +293,17 @@ def enrich(models: pd.DataFrame, hub_records: pd.DataFrame | None,
     return out, pairs, enriched
 
 
-def assign_families(models: pd.DataFrame, min_models: int = schema.FAMILY_MIN_MODELS) -> pd.DataFrame:
+def assign_families(models: pd.DataFrame, min_models: int = schema.FAMILY_MIN_MODELS,
+                    keys: pd.Series | None = None) -> pd.DataFrame:
     """``architecture_family``: architectures with more than ``min_models`` models, else Other.
 
     This is the study's rule, applied to the deduplicated table: the key is the
     lower-cased architecture class without its head suffix, counted over the board's own
-    models; unknown architectures (``?``, ``unknown``) are always Other.
+    models; unknown architectures (``?``, ``unknown``) are always Other. ``keys`` gives the
+    family key of each row instead (the hub board's model types, see ``hubboard.family_key``).
     """
     out = models.copy()
-    keys = out["architecture"].map(architecture_key)
+    keys = out["architecture"].map(architecture_key) if keys is None else pd.Series(list(keys), index=out.index)
     counts = keys.value_counts()
     big = set(counts[counts > min_models].index)
     out["architecture_family"] = [family_display(k) if k in big else schema.FAMILY_OTHER for k in keys]

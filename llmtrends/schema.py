@@ -6,13 +6,21 @@ Two kinds of schema live here:
   dataset ``open-llm-leaderboard/contents``), i.e. the raw column names with their emoji;
 * the *processed* schema: the snake_case columns of ``data/<board>/models.parquet`` that
   the views read (the contract between the pipeline and the app).
+
+The third board, ``hub``, has no source schema: it is built from the Hub's model listing and
+its Community Evals leaderboards (:mod:`llmtrends.hubboard`); its benchmarks come from
+``llmtrends/benchmarks.csv`` (:mod:`llmtrends.benchmarks`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-BOARDS = ("v1", "v2")
+BOARDS = ("v1", "v2", "hub")
+# The board built from the Hub as it is today (listing + Community Evals), not a leaderboard file.
+HUB_BOARD = "hub"
+# How the app's board switch names each board.
+BOARD_LABELS = {"v1": "Leaderboard v1", "v2": "Leaderboard v2", HUB_BOARD: "Hub today"}
 # Each board's processed snapshot is data/<board>/models.parquet (+ commit_authors.parquet)
 # and this manifest, which says where it came from and the hash of its content.
 MANIFEST_FILE = "manifest.json"
@@ -74,6 +82,19 @@ FAMILY_DISPLAY: dict[str, str] = {
     "falcon": "Falcon",
     "bloom": "Bloom",
     "qwen2moe": "Qwen2MoE",
+    # the hub board's keys are the Hub's model-type tags (config ``model_type``), see below
+    "gpt_neox": "GPT-NeoX",
+    "qwen2_moe": "Qwen2MoE",
+    "qwen3": "Qwen3",
+    "qwen3_moe": "Qwen3-MoE",
+    "qwen3_next": "Qwen3-Next",
+    "qwen3_5": "Qwen3.5",
+    "qwen3_5_moe": "Qwen3.5-MoE",
+    "gemma3": "Gemma3",
+    "gemma4": "Gemma4",
+    "gpt_oss": "GPT-OSS",
+    "deepseek_v3": "DeepSeek-V3",
+    "llama4": "Llama4",
 }
 FAMILY_OTHER = "Other"
 # Mixture-of-experts architectures, by family key (the architecture class lower-cased, its
@@ -113,6 +134,85 @@ ARCH_SUFFIXES: tuple[str, ...] = (
 )
 # Architecture values that mean "not known" in the sources.
 UNKNOWN_ARCHITECTURES = frozenset({"", "?", "unknown", "nan", "none"})
+
+# Mixture-of-experts architectures, written compactly (lower-case, without ``_`` or ``-``) so
+# that one list serves a leaderboard's class (``Qwen2MoeForCausalLM`` -> key ``qwen2moe``) and
+# the Hub's model-type tag (``qwen2_moe``); see :func:`is_moe_architecture`. Each entry is an
+# architecture whose every checkpoint routes tokens to experts (model cards and configs of the
+# architecture's reference models); a dense architecture with MoE variants under another name
+# (``qwen3`` / ``qwen3_moe``) is listed by the MoE name only.
+MOE_ARCHITECTURES = frozenset({
+    "mixtral", "qwen2moe", "qwen3moe", "qwen3next", "qwen35moe", "qwen35moetext", "qwen3vlmoe",
+    "deepseekv2", "deepseekv3", "deepseekv32", "dbrx", "jamba", "olmoe", "granitemoe",
+    "granitemoehybrid", "granitemoeshared", "phimoe", "gptoss", "glm4moe", "ernie45moe",
+    "hunyuanv1moe", "llama4", "llama4text", "bailingmoe", "minimax", "minimaxm2", "arctic",
+    "grok1", "switchtransformers", "nllbmoe", "dots1", "longcatflash",
+})
+
+
+def is_moe_architecture(key: str | None) -> bool | None:
+    """Whether an architecture (class key or Hub model type) is mixture-of-experts; None
+    when the architecture is unknown."""
+    if key is None or str(key).strip().lower() in UNKNOWN_ARCHITECTURES:
+        return None
+    return str(key).lower().replace("_", "").replace("-", "") in MOE_ARCHITECTURES
+
+
+# --------------------------------------------------------------------------- the Hub's tags
+# The Hub's task ids (``pipeline_tag``), as its model pages and listing filters name them.
+# A model lists its task among its tags; the hub board reads which tags are tasks from here.
+HUB_PIPELINE_TAGS = frozenset({
+    "text-classification", "token-classification", "table-question-answering",
+    "question-answering", "zero-shot-classification", "translation", "summarization",
+    "feature-extraction", "text-generation", "text2text-generation", "fill-mask",
+    "sentence-similarity", "text-ranking", "text-to-speech", "text-to-audio",
+    "automatic-speech-recognition", "audio-to-audio", "audio-classification",
+    "audio-text-to-text", "voice-activity-detection", "depth-estimation",
+    "image-classification", "object-detection", "image-segmentation", "text-to-image",
+    "image-to-text", "image-to-image", "image-to-video", "unconditional-image-generation",
+    "video-classification", "reinforcement-learning", "robotics", "tabular-classification",
+    "tabular-regression", "tabular-to-text", "table-to-text", "multiple-choice",
+    "text-retrieval", "time-series-forecasting", "text-to-video", "image-text-to-text",
+    "image-text-to-image", "image-text-to-video", "visual-question-answering",
+    "document-question-answering", "zero-shot-image-classification", "graph-ml",
+    "mask-generation", "zero-shot-object-detection", "text-to-3d", "image-to-3d",
+    "image-feature-extraction", "video-text-to-text", "keypoint-detection",
+    "visual-document-retrieval", "any-to-any", "video-to-video", "other",
+})
+# Tags the Hub puts first: the library and the weight formats. The model-type tag follows them.
+HUB_FORMAT_TAGS = frozenset({
+    "transformers", "safetensors", "pytorch", "gguf", "mlx", "peft", "onnx", "diffusers",
+    "tensorboard", "sentence-transformers", "jax", "tf", "keras", "tflite", "coreml",
+    "openvino", "timm", "open_clip", "adapter-transformers", "setfit", "litert", "nemo",
+    "transformers.js", "optimum", "ctranslate2", "exl2", "exl3", "mlx-lm", "llama.cpp",
+    "onnxruntime", "ggml", "bitsandbytes", "rust", "flax", "tensorrt",
+})
+# Model types (a config's ``model_type``, which the Hub lists as a tag) the hub board knows by
+# name. A repository whose first tag is ``transformers`` also has any other tag spelled like a
+# model type taken at that place (see hubboard.architecture_of), so that a new architecture
+# shows up without an edit here; this list covers the repositories of other libraries (GGUF,
+# MLX), whose tags are not read that way.
+HUB_MODEL_TYPES = frozenset({
+    "llama", "llama4", "llama4_text", "mistral", "mistral3", "ministral", "mixtral",
+    "qwen2", "qwen2_moe", "qwen2_vl", "qwen2_5_vl", "qwen3", "qwen3_moe", "qwen3_next",
+    "qwen3_vl", "qwen3_vl_moe", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text",
+    "gemma", "gemma2", "gemma3", "gemma3_text", "gemma3n", "gemma4", "gemma4_text", "phi",
+    "phi3", "phimoe", "gpt2", "gpt_neox", "gptj", "gpt_oss", "gpt_bigcode", "opt", "falcon",
+    "falcon_h1", "bloom", "mpt", "stablelm", "starcoder2", "deepseek_v2", "deepseek_v3",
+    "glm", "glm4", "glm4_moe", "chatglm", "cohere", "cohere2", "granite", "granitemoe",
+    "granitemoehybrid", "olmo", "olmo2", "olmo3", "olmoe", "mamba", "mamba2", "jamba",
+    "zamba2", "exaone", "exaone4", "internlm2", "minicpm", "baichuan", "smollm3", "lfm2",
+    "ernie4_5", "ernie4_5_moe", "hunyuan_v1_dense", "hunyuan_v1_moe", "seed_oss", "apertus",
+    "bailing_moe", "minimax", "minimax_m2", "dots1", "llava", "llava_llama", "idefics3",
+    "smolvlm", "paligemma", "t5", "mt5", "bart", "bert", "roberta", "xlm-roberta",
+    "distilbert", "modernbert", "deberta-v2", "electra", "whisper", "wav2vec2", "m2m_100",
+    "marian", "vit", "clip", "siglip", "siglip2",
+})
+# Model relations of the Hub's model tree, as in its ``base_model:<relation>:<id>`` tags; a
+# model that declares no base model is a ``base`` (a root of the tree).
+RELATION_BASE = "base"
+HUB_RELATIONS: tuple[str, ...] = ("finetune", "adapter", "merge", "quantized")
+RELATIONS: tuple[str, ...] = (RELATION_BASE, *HUB_RELATIONS)
 
 # --------------------------------------------------------------------------- sizes
 SIZE_SMALL = "Small"
@@ -266,11 +366,36 @@ COMMIT_RECORD_COLUMNS: tuple[str, ...] = (
 )
 
 
+# Columns only the hub board has (after the contract's columns and its benchmarks).
+HUB_COLUMNS: tuple[str, ...] = (
+    "relation",           # base / finetune / adapter / merge / quantized (model tree), None if unknown
+    "pipeline_tag",       # the Hub's task of the model
+    "listed",             # True: from the task listing; False: added because a leaderboard scored it
+    "tags_truncated",     # True when the tag list was cut short (its partial last tag dropped)
+)
+# Per benchmark of the hub board, which result was kept (``<column>_<suffix>``): verified by
+# the Hub, from an open pull request (community), its source, its notes and its date.
+RESULT_SUFFIXES: tuple[str, ...] = ("verified", "community", "source", "notes", "date")
+
+
 def benchmark_columns(board: str) -> list[str]:
     """Processed benchmark column names of a board, in the leaderboard's order."""
+    if board == HUB_BOARD:
+        from . import benchmarks
+
+        return [b.column for b in benchmarks.load()]
     return list(SOURCE_SCHEMAS[board].benchmarks.values())
 
 
 def benchmark_labels(board: str) -> dict[str, str]:
     """Processed benchmark column -> the leaderboard's display name."""
+    if board == HUB_BOARD:
+        from . import benchmarks
+
+        return {b.column: b.display_name for b in benchmarks.load()}
     return {v: k for k, v in SOURCE_SCHEMAS[board].benchmarks.items()}
+
+
+def result_columns(column: str) -> list[str]:
+    """The hub board's columns saying which result of a benchmark was kept."""
+    return [f"{column}_{suffix}" for suffix in RESULT_SUFFIXES]

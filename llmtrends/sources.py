@@ -271,8 +271,8 @@ def read_leaderboard_file(path: str | Path, board: str, dated: bool = False) -> 
 
     ``dated``: the file is the board on an earlier day (see :func:`validate_leaderboard`)."""
     path = Path(path)
-    if board not in schema.BOARDS:
-        raise SourceError(f"unknown board {board!r}; expected one of {', '.join(schema.BOARDS)}")
+    if board not in schema.SOURCE_SCHEMAS:  # the hub board has no leaderboard file (hubboard.py)
+        raise SourceError(f"unknown board {board!r}; expected one of {', '.join(schema.SOURCE_SCHEMAS)}")
     sep = None
     if path.suffix.lower() not in (".parquet", ".pq"):
         sep = ";" if board == "v1" else ","

@@ -9,6 +9,8 @@ Examples::
         --enrich files --hub-records open-llm-leaderboard-v1 --out data
     python scripts/preprocess.py --board v2 --history contents-history/ --out data   # dated files
     python scripts/preprocess.py --board v2 --history-hub --out data                 # dataset revisions
+    python scripts/preprocess.py --board hub --out data    # the Hub today; again: only what is new
+    python scripts/preprocess.py --board hub --source new-models.csv --out data   # a local listing
 
 Exit code 0 on success, 1 on bad input (one-line message on stderr), 2 on bad usage.
 """
@@ -22,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from llmtrends import history, pipeline  # noqa: E402
+from llmtrends import history, pipeline, schema  # noqa: E402
 
 
 def request_budget(text: str) -> int:
@@ -39,9 +41,11 @@ def request_budget(text: str) -> int:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--board", required=True, choices=["v1", "v2"], help="which leaderboard")
-    p.add_argument("--source", type=Path, help="local leaderboard file (v1: semicolon CSV; v2: parquet or CSV). "
-                   "Omitted: the Hub dataset open-llm-leaderboard/contents (v2 only)")
+    p.add_argument("--board", required=True, choices=list(schema.BOARDS),
+                   help="which board: the leaderboards v1, v2, or hub (the Hub as it is today)")
+    p.add_argument("--source", type=Path, help="local leaderboard file (v1: semicolon CSV; v2: parquet or CSV; "
+                   "hub: a listing CSV like ../shared/data/hub-new-models). Omitted: the Hub dataset "
+                   "open-llm-leaderboard/contents (v2), the live Hub (hub)")
     p.add_argument("--enrich", choices=["none", "files", "hub"], default="none",
                    help="Hub enrichment: none, the study's record files (--hub-records), or the live Hub API")
     p.add_argument("--hub-records", type=Path, help="folder with hub_models.csv and repo_commits.csv (--enrich files)")
@@ -52,7 +56,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     hub.add_argument("--max-requests-per-5min", type=request_budget, default=None,
                      help="request budget per 5-minute window (default: the Hub's published limit for your "
                           "tier: 500 anonymous, 1,000 with a token; 0 = no limit)")
-    hub.add_argument("--refresh", action="store_true", help="refetch every repository, ignoring the cache")
+    hub.add_argument("--refresh", action="store_true", help="refetch every repository, ignoring the cache "
+                     "(--board hub: list every model again instead of only the new ones)")
     hub.add_argument("--dry-run", action="store_true", help="print how many requests a run would make, then stop")
     hist = p.add_argument_group("history: dated snapshots beside the current one (no enrichment)")
     hist.add_argument("--history", type=Path, metavar="DIR",
@@ -61,6 +66,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                       help="v2: store the Hub dataset's revisions (HfApi.list_repo_commits), one per --every")
     hist.add_argument("--every", choices=history.EVERY, default="week",
                       help="with --history-hub: keep the last revision of each ISO week (default) or of each day")
+    board = p.add_argument_group("the hub board (--board hub)")
+    board.add_argument("--task", action="append", metavar="TASK", dest="tasks",
+                       help="a Hub task (pipeline tag) to list; repeat for several (default: text-generation "
+                            "and image-text-to-text, where many 2026 LLMs are listed)")
+    board.add_argument("--since", default=None, metavar="YYYY-MM-DD",
+                       help="models created on or after this day (default 2023-01-01)")
+    board.add_argument("--page-size", type=int, default=None, metavar="N",
+                       help="models per listing request (default 1000, the most the Hub answers with)")
     p.add_argument("--keep", type=int, default=None, metavar="N",
                    help="keep at most N snapshots of the board (its history; default: all)")
     p.add_argument("--allow-shrink", action="store_true",
@@ -73,6 +86,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.history is not None or args.history_hub:
         return _history(args)
+    if args.board == "hub":
+        if args.enrich != "none" or args.hub_records is not None or args.dry_run:
+            print("error: --board hub is enriched through the Hub API by itself; --enrich, --hub-records and "
+                  "--dry-run are for v1 and v2", file=sys.stderr)
+            return 2
+        if args.page_size is not None and not 1 <= args.page_size <= 1000:
+            print("error: --page-size must be 1..1000", file=sys.stderr)
+            return 2
+    elif args.tasks or args.since or args.page_size:
+        print("error: --task, --since and --page-size are for --board hub", file=sys.stderr)
+        return 2
     if args.enrich == "files" and args.hub_records is None:
         print("error: --enrich files needs --hub-records DIR", file=sys.stderr)
         return 2
@@ -93,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
             out=args.out, cache=args.cache, workers=args.workers,
             max_requests_per_5min=args.max_requests_per_5min, refresh=args.refresh,
             dry_run=args.dry_run, keep=args.keep, allow_shrink=args.allow_shrink, progress=progress,
+            tasks=args.tasks, since=args.since, page_size=args.page_size,
         )
         return None if result is None else pipeline.summary(result, time.perf_counter() - started)
 

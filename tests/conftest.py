@@ -11,10 +11,11 @@ Fixtures (reuse them, don't rebuild snapshots in your own tests):
     which raises RuntimeError and so fails the run at collection.
 
 ``snapshot_dir`` (session, ``Path``)
-    A temporary ``OUT`` folder holding both processed boards, built once per test session
+    A temporary ``OUT`` folder holding the three processed boards, built once per test session
     from the local files with :func:`llmtrends.pipeline.run`:
-    ``OUT/v2`` from the parquet (no enrichment) and ``OUT/v1`` from ``leaderboard.csv``
-    enriched with the study's Hub records (``--enrich files``). Read it with
+    ``OUT/v2`` from the parquet (no enrichment), ``OUT/v1`` from ``leaderboard.csv``
+    enriched with the study's Hub records (``--enrich files``) and ``OUT/hub`` from the real
+    listing sample ``hub-new-models/`` (``--source``: no scores). Read it with
     ``llmtrends.store.read_snapshot(snapshot_dir, "v1")``. Treat it as read-only.
     v2 also has its history: the 14 weekly files of ``open-llm-leaderboard-contents-history/``
     stored as dated snapshots (:func:`llmtrends.history.build_from_folder`; the current
@@ -22,7 +23,7 @@ Fixtures (reuse them, don't rebuild snapshots in your own tests):
 
 Helpers (plain functions, importable as ``from tests.conftest import ...``):
 ``shared_data_dir()``, ``v1_leaderboard(data)``, ``v1_records(data)``, ``v2_parquet(data)``,
-``v2_history(data)``.
+``v2_history(data)``, ``hub_listing(data)``.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ REQUIRED_FILES = (
     "open-llm-leaderboard-v1/leaderboard.csv",
     "open-llm-leaderboard-v1/hub_models.csv",
     "open-llm-leaderboard-v1/repo_commits.csv",
+    "hub-new-models/new-models-2026-09-24-to-28.csv",
 )
 
 
@@ -77,6 +79,11 @@ def v1_records(data: Path) -> Path:
     return data / "open-llm-leaderboard-v1"
 
 
+def hub_listing(data: Path) -> Path:
+    """The real listing sample of the Hub's new models (2026-09-24 ... 28)."""
+    return data / "hub-new-models" / "new-models-2026-09-24-to-28.csv"
+
+
 def v1_leaderboard(data: Path) -> Path:
     """The v1 leaderboard (semicolon CSV) in the shared data folder."""
     return v1_records(data) / "leaderboard.csv"
@@ -93,10 +100,11 @@ def shared_data() -> Path:
 
 @pytest.fixture(scope="session")
 def snapshot_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An ``OUT`` folder with both boards built from the local files (read-only for tests).
+    """An ``OUT`` folder with the three boards built from the local files (read-only for tests).
 
     ``OUT/v2``: the v2 parquet, ``--enrich none``; ``OUT/v1``: the v1 CSV with
-    ``--enrich files --hub-records <shared>/open-llm-leaderboard-v1``.
+    ``--enrich files --hub-records <shared>/open-llm-leaderboard-v1``; ``OUT/hub``: the
+    listing sample (``--source``, no scores).
     """
     from llmtrends import history, pipeline
 
@@ -105,6 +113,7 @@ def snapshot_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) ->
     pipeline.run(board="v1", source=v1_leaderboard(shared_data), enrich="files",
                  hub_records=v1_records(shared_data), out=out)
     history.build_from_folder(v2_history(shared_data), "v2", out)
+    pipeline.run(board="hub", source=hub_listing(shared_data), enrich="none", out=out)
     return out
 
 

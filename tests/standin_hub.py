@@ -272,6 +272,8 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # keep-alive answers must not wait for delayed ACKs
     server: "_Server"
+    # request kinds that get faults drawn at the fault rate (queued faults go to any kind)
+    RATE_FAULT_KINDS = ("model_info", "commits", "list_models")
 
     def log_message(self, *args) -> None:  # keep test output clean
         pass
@@ -314,7 +316,7 @@ class _Handler(BaseHTTPRequestHandler):
         arrival = time.monotonic()
         split = urlsplit(self.path)
         path = unquote(split.path)
-        kind, repo_id = _classify(path)
+        kind, repo_id = self._classify(path)
         fault = self._pick_fault(kind, repo_id)
         record = RequestRecord(arrival, method, path, split.query, repo_id, kind, 0, fault,
                                self.headers.get("Authorization"))
@@ -341,7 +343,7 @@ class _Handler(BaseHTTPRequestHandler):
                     del state.queued[i]
                     return fkind
             f = state.faults
-            if f.rate <= 0 or (f.only_api and kind not in ("model_info", "commits", "list_models")):
+            if f.rate <= 0 or (f.only_api and kind not in self.RATE_FAULT_KINDS):
                 return None
             if state.rng.random() < f.rate:
                 return state.rng.choice(f.kinds)
@@ -511,6 +513,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(200, entries)
         return 200
 
+    @staticmethod
+    def _classify(path: str) -> tuple[str, str | None]:
+        return _classify(path)
+
     def _info(self, p: str, files: dict) -> dict | None:
         p = p.strip("/")
         if p in files:
@@ -629,6 +635,8 @@ class _Server(ThreadingHTTPServer):
 class StandinHub:
     """A running stand-in Hub: ``with StandinHub() as hub: ... hub.endpoint ...``."""
 
+    handler_class: type = _Handler
+
     def __init__(self, data: HubData | None = None, faults: Faults | None = None) -> None:
         self.data = data or HubData.load()
         self._state = _State(self.data, faults or Faults())
@@ -639,7 +647,7 @@ class StandinHub:
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> "StandinHub":
         """Listen on a random free port of 127.0.0.1 in a background thread."""
-        server = _Server(("127.0.0.1", 0), _Handler)
+        server = _Server(("127.0.0.1", 0), self.handler_class)
         server.state = self._state
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -711,6 +719,389 @@ class StandinHub:
                 lo += 1
             best = max(best, hi - lo + 1)
         return best
+
+
+# ==================================================================== the hub board (issue 20)
+# The Hub as it is today for the hub board (llmtrends.hubboard): the model listing of
+# ``HfApi.list_models(pipeline_tag=..., sort="created_at", expand=[...])`` and Community Evals
+# leaderboards (``get_dataset_leaderboard``), served by :class:`HubBoardStandin`.
+#
+# * ``GET /api/models`` serves a listing: the real records of ``hub-new-models/`` in the shared
+#   data (:class:`SampleListing`) or a seeded synthetic one (:class:`SyntheticListing`), newest
+#   first for ``sort=createdAt`` (``direction=1``: oldest first; also ``downloads``, ``likes``),
+#   filtered by ``pipeline_tag`` and ``author``, ``limit`` models a page (at most 1,000) with
+#   ``Link: <...>; rel="next"`` pagination, only the ``expand``-ed properties. A visibility
+#   cutoff (:meth:`HubBoardStandin.set_cutoff`) hides models created after it, so that a test
+#   can let time pass: a repository created again under the same id (54 rows of the sample)
+#   shows its latest creation up to the cutoff.
+# * ``GET /api/models/{id}`` (``model_info``) answers for the listing's models, models added
+#   with :meth:`HubBoardStandin.add_models` (models a listing lacks) and the v1 records.
+# * ``GET /api/datasets/{id}/leaderboard`` answers in the shape ``DatasetLeaderboardEntry``
+#   parses; without ``base_model=false`` it leaves out every model whose tags declare a base
+#   model, as the Hub does. Leaderboard values are made up by the tests that set them; a result
+#   that is not from an open pull request also appears in its model's ``evalResults``.
+#
+# The sample's records carry no task field: a model's task is the first of its (complete) tags
+# that is a Hub task (``schema.HUB_PIPELINE_TAGS``); the ~1,000 models with none are in no task
+# listing. The sample has no ``library_name``, ``lastModified``, ``safetensors`` or scores; the
+# synthetic listing adds made-up ``safetensors`` counts (it says so below).
+
+HUB_SAMPLE_DIR = "hub-new-models"
+HUB_SAMPLE_FILE = "new-models-2026-09-24-to-28.csv"
+HUB_TAG_SEPARATOR = "; "
+
+
+def hub_sample_path(data_dir: Path | None = None) -> Path:
+    """The real listing sample; raises if it is missing (never skip silently)."""
+    path = Path(data_dir or os.environ.get("LLMTRENDS_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
+    path = path / HUB_SAMPLE_DIR / HUB_SAMPLE_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"stand-in Hub: the hub listing sample is missing: {path} (set LLMTRENDS_SHARED_DATA)")
+    return path
+
+
+def _hub_tasks() -> frozenset[str]:
+    from llmtrends import schema
+
+    return schema.HUB_PIPELINE_TAGS
+
+
+def _task_of(tags: list[str]) -> str | None:
+    """The first tag that is a Hub task; a cut last tag ("…") is never one."""
+    tasks = _hub_tasks()
+    return next((t for t in tags if t in tasks and not t.endswith("…")), None)
+
+
+def _hub_time(ts) -> str:
+    return pd.Timestamp(ts).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+class SampleListing:
+    """The real sample as the Hub would list it (see the section comment)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        raw = pd.read_csv(path or hub_sample_path(), keep_default_na=False)
+        raw["_t"] = pd.to_datetime(raw["created_at"], utc=True)
+        self.rows = raw.sort_values(["_t", "model"]).reset_index(drop=True)
+        self.docs: list[dict] = []
+        self._by_key: dict[str, dict] = {}
+        self.set_cutoff(None)
+
+    def set_cutoff(self, cutoff) -> None:
+        """Show each repository's latest creation on or before ``cutoff`` (None: all)."""
+        rows = self.rows if cutoff is None else self.rows[self.rows["_t"] <= pd.Timestamp(cutoff)]
+        rows = rows.drop_duplicates("model", keep="last")
+        docs = [self._doc(r) for r in rows.to_dict("records")]
+        docs.sort(key=lambda d: (d["createdAt"], d["id"]), reverse=True)
+        self.docs = docs
+        self._by_key = {d["id"].lower(): d for d in docs}
+
+    @staticmethod
+    def _doc(rec: dict) -> dict:
+        tags = [t for t in str(rec["tags"]).split(HUB_TAG_SEPARATOR) if t] if rec["tags"] else []
+        return {
+            "_id": _fake_sha("hub", rec["model"], rec["created_at"])[:24],
+            "id": rec["model"], "modelId": rec["model"], "author": rec["author"] or None,
+            "createdAt": _hub_time(rec["_t"]), "downloads": int(rec["downloads"]), "likes": int(rec["likes"]),
+            "private": False, "gated": False, "disabled": False,
+            "pipeline_tag": _task_of(tags), "tags": tags,
+        }
+
+    def select(self, pipeline_tag: str | None, author: str | None) -> list[int]:
+        return [i for i, d in enumerate(self.docs)
+                if (pipeline_tag is None or d["pipeline_tag"] == pipeline_tag)
+                and (author is None or d["author"] == author)]
+
+    def doc(self, pos: int) -> dict:
+        return self.docs[pos]
+
+    def find(self, repo_id: str) -> dict | None:
+        return self._by_key.get(repo_id.lower())
+
+
+class SyntheticListing:
+    """A listing of ``n`` made-up models with the sample's distributions, generated (seeded) on
+    the fly, never stored: each model copies the tags, task, author and counts of a random
+    sample model of the given tasks (so relations, architectures, licences and cut tag lists
+    keep the sample's shares), gets a unique id, a creation time between ``start`` and ``end``
+    (growing like the Hub, exp(3·t)), and -- made up, the sample has none -- a ``safetensors``
+    parameter count (log-normal around 4B) when its tags say safetensors."""
+
+    def __init__(self, n: int = 500_000, seed: int = 20, tasks=("text-generation", "image-text-to-text"),
+                 start: str = "2023-01-01", end: str = "2026-09-28T04:22:08Z", sample: Path | None = None) -> None:
+        import numpy as np
+
+        base = SampleListing(sample)
+        self.templates = [d for d in base.docs if d["pipeline_tag"] in tasks]
+        rng = np.random.default_rng(seed)
+        self.n = n
+        t0, t1 = pd.Timestamp(start, tz="UTC").value // 10**9, pd.Timestamp(end).value // 10**9
+        k = 3.0
+        u = rng.random(n)
+        times = t0 + (t1 - t0) * np.log1p(u * np.expm1(k)) / k
+        self.created = np.sort(times.astype(np.int64))[::-1].copy()  # position 0 = newest
+        self.template = rng.integers(0, len(self.templates), n)
+        self.owner = np.where(rng.random(n) < 0.3, 0, rng.geometric(0.002, n))
+        self.params = np.exp(rng.normal(np.log(4e9), 1.2, n)).clip(1e7, 1e12).astype(np.int64)
+        self.noise = np.exp(rng.normal(0, 0.5, n))
+        task_of = np.array([self.templates[t]["pipeline_tag"] for t in self.template])
+        self.by_task = {t: np.flatnonzero(task_of == t) for t in tasks}
+        self.cutoff = None
+
+    def set_cutoff(self, cutoff) -> None:
+        self.cutoff = None if cutoff is None else pd.Timestamp(cutoff).value // 10**9
+
+    def _visible(self, positions):
+        import numpy as np
+
+        if self.cutoff is None:
+            return positions
+        first = int(np.searchsorted(-self.created, -self.cutoff, side="left"))
+        return positions[positions >= first]
+
+    def select(self, pipeline_tag: str | None, author: str | None):
+        import numpy as np
+
+        positions = self.by_task.get(pipeline_tag, np.array([], dtype=np.int64)) if pipeline_tag else \
+            np.arange(self.n)
+        positions = self._visible(positions)
+        if author is not None:
+            positions = np.array([p for p in positions if self._author(int(p)) == author], dtype=np.int64)
+        return positions
+
+    def _author(self, pos: int) -> str:
+        t = self.templates[int(self.template[pos])]
+        owner = int(self.owner[pos])
+        return f"{t['author'] or 'user'}{'' if owner == 0 else f'-{owner}'}"
+
+    def doc(self, pos: int) -> dict:
+        import numpy as np
+
+        pos = int(pos)
+        t = self.templates[int(self.template[pos])]
+        author = self._author(pos)
+        repo = f"{author}/{t['id'].split('/', 1)[-1]}-s{pos:06d}"
+        created = f"{np.datetime_as_string(np.datetime64(int(self.created[pos]), 's'))}.000Z"
+        noise = float(self.noise[pos])
+        doc = {**t, "_id": f"{pos:024x}", "id": repo, "modelId": repo, "author": author, "createdAt": created,
+               "lastModified": created, "downloads": int(t["downloads"] * noise), "likes": int(t["likes"] * noise)}
+        if "safetensors" in t["tags"]:
+            doc["safetensors"] = {"parameters": {"BF16": int(self.params[pos])}, "total": int(self.params[pos])}
+        return doc
+
+    def find(self, repo_id: str) -> dict | None:
+        m = re.search(r"-s(\d{6})$", repo_id)
+        if not m or int(m.group(1)) >= self.n:
+            return None
+        pos = int(m.group(1))
+        doc = self.doc(pos)
+        if doc["id"].lower() != repo_id.lower() or (self.cutoff is not None and self.created[pos] > self.cutoff):
+            return None
+        return doc
+
+
+class _LazyDocs:
+    """Listing positions as documents, built only for the page asked (``_page`` slices it)."""
+
+    def __init__(self, owner: "HubBoardStandin", positions, expand) -> None:
+        self.owner, self.positions, self.expand = owner, positions, expand
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def __getitem__(self, sl: slice) -> list[dict]:
+        return [_expand(self.owner.served(self.owner.listing.doc(p)), self.expand) for p in self.positions[sl]]
+
+
+_LEADERBOARD_RE = re.compile(r"^/api/datasets/(?P<ds>[^/]+/[^/]+)/leaderboard$")
+
+
+class _HubBoardHandler(_Handler):
+    RATE_FAULT_KINDS = ("model_info", "commits", "list_models", "leaderboard")
+
+    @staticmethod
+    def _classify(path: str) -> tuple[str, str | None]:
+        m = _LEADERBOARD_RE.match(path)
+        if m:
+            return "leaderboard", m.group("ds")
+        return _classify(path)
+
+    def _route(self, method: str, path: str, query: str, kind: str, repo_id: str | None, body: bytes) -> int:
+        board: HubBoardStandin = self.server.state.board
+        qs = parse_qs(query)
+        if kind == "list_models":
+            sort = (qs.get("sort") or ["createdAt"])[0]
+            direction = (qs.get("direction") or ["-1"])[0]
+            if sort not in ("createdAt", "downloads", "likes") or direction not in ("-1", "1"):
+                self._error(400, None, f"Invalid sort {sort!r} / direction {direction!r}")
+                return 400
+            limit = (qs.get("limit") or [str(MODELS_PAGE_SIZE)])[0]
+            if not limit.isdigit() or int(limit) < 1:
+                self._error(400, None, "Invalid limit")
+                return 400
+            with board.lock:
+                positions = board.listing.select((qs.get("pipeline_tag") or [None])[0], (qs.get("author") or [None])[0])
+                if sort != "createdAt":
+                    positions = sorted(positions, key=lambda p: (-board.listing.doc(p)[sort], p))
+                if direction == "1":
+                    positions = positions[::-1]
+                return self._page(path, query, _LazyDocs(board, positions, qs.get("expand")),
+                                  min(int(limit), MODELS_PAGE_SIZE))
+        if kind == "model_info":
+            with board.lock:
+                doc = board.listing.find(repo_id) or board.extra.get(repo_id.lower())
+                doc = board.served(doc) if doc is not None else None
+            if doc is not None:
+                self._json(200, _expand(doc, qs.get("expand")), head=method == "HEAD")
+                return 200
+        if kind == "leaderboard":
+            with board.lock:
+                entries = board.leaderboards.get(repo_id)
+                if entries is None:
+                    self._error(404, "RepoNotFound", "Dataset not found or has no leaderboard")
+                    return 404
+                fine_tunes = (qs.get("base_model") or ["true"])[0].lower() == "false"
+                served = [e for e in entries if fine_tunes or not board.declares_base(e["modelId"])]
+            served = sorted(served, key=lambda e: -e["value"])
+            self._json(200, [{**e, "rank": i + 1} for i, e in enumerate(served)])
+            return 200
+        return super()._route(method, path, query, kind, repo_id, body)
+
+
+class HubBoardStandin(StandinHub):
+    """The stand-in Hub with a model listing and Community Evals leaderboards (see the section
+    comment). ``listing``: a :class:`SampleListing` (default) or :class:`SyntheticListing`."""
+
+    handler_class = _HubBoardHandler
+
+    def __init__(self, listing=None, data: HubData | None = None, faults: Faults | None = None) -> None:
+        super().__init__(data or HubData({}, {}, b"", "0" * 40), faults)
+        self.listing = listing if listing is not None else SampleListing()
+        self.extra: dict[str, dict] = {}
+        self.leaderboards: dict[str, list[dict]] = {}
+        self.evals: dict[str, list[dict]] = {}
+        self.patches: dict[str, dict] = {}
+        self.lock = threading.RLock()
+        self._state.board = self
+
+    def set_cutoff(self, cutoff) -> None:
+        """Models created after ``cutoff`` (a timestamp; None: none) are not there yet."""
+        with self.lock:
+            self.listing.set_cutoff(cutoff)
+
+    def add_models(self, docs: list[dict]) -> None:
+        """Models ``model_info`` knows but no listing holds (e.g. a scored model of another task)."""
+        with self.lock:
+            for d in docs:
+                self.extra[d["id"].lower()] = d
+
+    def set_leaderboard(self, dataset_id: str, task_id: str, results: list[dict]) -> None:
+        """A benchmark's results: dicts with ``model``, ``value`` and optionally ``verified``,
+        ``pull_request``, ``source_url``, ``source_name``, ``notes``, ``date``, ``filename``
+        (tests make the values up and say so). A result not from an open pull request is
+        also one of its model's ``evalResults``."""
+        entries = []
+        with self.lock:
+            for r in results:
+                ns = r["model"].split("/", 1)[0]
+                entry = {"modelId": r["model"], "value": r["value"], "verified": bool(r.get("verified")),
+                         "filename": r.get("filename") or f".eval_results/{task_id}.yaml",
+                         "author": {"name": ns, "fullname": ns, "type": "user", "avatarUrl": ""}}
+                if r.get("source_url"):
+                    entry["source"] = {"url": r["source_url"], "name": r.get("source_name"), "isExternal": True}
+                if r.get("pull_request") is not None:
+                    entry["pullRequest"] = r["pull_request"]
+                if r.get("notes"):
+                    entry["notes"] = r["notes"]
+                entries.append(entry)
+                if r.get("pull_request") is None:
+                    result = {"dataset": {"id": dataset_id, "task_id": task_id}, "value": r["value"]}
+                    if r.get("date"):
+                        result["date"] = r["date"]
+                    if r.get("source_url"):
+                        result["source"] = {"url": r["source_url"], **({"name": r["source_name"]}
+                                                                       if r.get("source_name") else {})}
+                    if r.get("notes"):
+                        result["notes"] = r["notes"]
+                    if r.get("verified"):
+                        result["verifyToken"] = "made-up-token"
+                    self.evals.setdefault(r["model"].lower(), []).append(result)
+            self.leaderboards[dataset_id] = entries
+
+    def patch_model(self, repo_id: str, **fields) -> None:
+        """Serve a model with these fields changed (made-up values a test adds, e.g. safetensors)."""
+        with self.lock:
+            self.patches.setdefault(repo_id.lower(), {}).update(fields)
+
+    def served(self, doc: dict) -> dict:
+        """A model's document as served: with the fields patched in and its eval results."""
+        key = doc["id"].lower()
+        results = self.evals.get(key)
+        doc = {**doc, **self.patches.get(key, {})}
+        return {**doc, "evalResults": results} if results else doc
+
+    def declares_base(self, repo_id: str) -> bool:
+        doc = self.listing.find(repo_id) or self.extra.get(repo_id.lower())
+        return bool(doc) and any(t.startswith("base_model:") for t in doc.get("tags") or [])
+
+    def count(self, kind: str) -> int:
+        """Requests of one kind seen so far (list_models, model_info, leaderboard ...)."""
+        return sum(1 for r in self.requests if r.kind == kind)
+
+
+def serve_hub_board(n: int, seed: int = 20, cutoff: str | None = None, latency: float = 0.0) -> None:  # pragma: no cover
+    """Serve a synthetic listing of ``n`` models in the foreground (benchmarks/scale.py runs
+    this in its own process): prints the endpoint, then the request counts by kind when
+    stopped (SIGTERM or Ctrl+C)."""
+    import signal
+    import sys
+
+    hub = HubBoardStandin(SyntheticListing(n, seed), faults=Faults(latency=latency))
+    if cutoff:
+        hub.set_cutoff(cutoff)
+    synthetic_leaderboards(hub)
+    hub.start()
+    print(hub.endpoint, flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *a: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    counts = {}
+    for r in hub.requests:
+        counts[r.kind] = counts.get(r.kind, 0) + 1
+    hub.stop()
+    print(json.dumps(counts), flush=True)
+    sys.exit(0)
+
+
+def synthetic_leaderboards(hub: HubBoardStandin, per_benchmark: int = 3000, unlisted: int = 30, seed: int = 20) -> None:
+    """Made-up leaderboards for a synthetic listing: ``per_benchmark`` results on random listed
+    models plus ``unlisted`` models only ``model_info`` knows (values made up, uniform in a
+    plausible range)."""
+    import numpy as np
+
+    from llmtrends import benchmarks
+
+    listing: SyntheticListing = hub.listing
+    rng = np.random.default_rng(seed)
+    extra = []
+    for i in range(unlisted):
+        t = listing.templates[i % len(listing.templates)]
+        extra.append({**t, "id": f"made-up-scores/unlisted-{i}", "modelId": f"made-up-scores/unlisted-{i}",
+                      "author": "made-up-scores", "pipeline_tag": "any-to-any",
+                      "createdAt": "2024-06-01T00:00:00.000Z"})
+    hub.add_models(extra)
+    # scored models are at least two days old (the scale benchmark's first build stops a day early)
+    first = int(np.searchsorted(-listing.created, -(int(listing.created[0]) - 2 * 86400), side="left"))
+    for b in benchmarks.load():
+        picks = first + rng.choice(listing.n - first, size=min(per_benchmark, listing.n - first), replace=False)
+        results = [{"model": listing.doc(int(p))["id"], "value": round(float(rng.uniform(5, 90)), 1),
+                    "verified": bool(rng.random() < 0.1), "source_url": "https://example.org/made-up",
+                    "source_name": "made up", "date": "2026-05-01"} for p in picks]
+        results += [{"model": d["id"], "value": round(float(rng.uniform(5, 90)), 1)} for d in extra]
+        hub.set_leaderboard(b.dataset_id, b.task_id, results)
 
 
 def main() -> None:  # pragma: no cover - manual use

@@ -196,7 +196,7 @@ def test_the_first_tab_marker_is_for_this_code_board_and_data(tmp_path, monkeypa
 
 def test_manifest_versions_are_the_snapshots_versions(snapshot_dir, tmp_path):
     got = figstore.manifest_versions(snapshot_dir)
-    assert got == {b: store.read_snapshot(snapshot_dir, b).version for b in ("v1", "v2")}
+    assert got == {b: store.read_snapshot(snapshot_dir, b).version for b in ("v1", "v2", "hub")}
     assert all(len(v) == 12 for v in got.values())
     for board, text in (("v1", "{not json"), ("v2", '{"models_sha256": "0123456789abcdef"}')):
         folder = tmp_path / board / "snapshots" / "20250101T000000Z-0123456789ab"

@@ -1,5 +1,5 @@
 """The README's quick start, as a newcomer runs it: in a clean clone, ``python3 dev.py run``
-sets up its own virtual environment, builds both snapshots from the local files and
+sets up its own virtual environment, builds the three snapshots from the local files and
 serves the app."""
 
 from __future__ import annotations
@@ -59,10 +59,15 @@ def test_dev_run_in_a_clean_clone_serves_the_app(tmp_path):
         output = (tmp_path / "run.log").read_text(errors="replace")
         assert page is not None, f"the app never answered; dev.py run said:\n{output[-3000:]}"
         assert "Model Type Popularity" in page and "Leaderboard v1" in page and "Leaderboard v2" in page
+        assert "Hub today" in page
         assert (clone / ".venv").is_dir()
         for board, rows in (("v1", "6,170"), ("v2", "4,494")):
             assert (store.snapshot_path(clone / "data", board) / "models.parquet").is_file()
             assert f"wrote {rows} models" in output
+        # the hub board from the listing sample: its 179 text-generation / image-text-to-text
+        # models (one per repository), which tests/test_hubboard.py recomputes from the CSV
+        assert (store.snapshot_path(clone / "data", "hub") / "models.parquet").is_file()
+        assert "hub: 179 models" in output
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:

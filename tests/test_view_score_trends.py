@@ -160,7 +160,8 @@ def test_fidelity_v1_study_defaults(real):
     assert tbl.attrs["models_shown"] == len(m)
 
 
-@pytest.mark.parametrize("board", schema.BOARDS)
+# The hub board has no average (its score views are to choose a benchmark): it says so in one line.
+@pytest.mark.parametrize("board", [b for b in schema.BOARDS if b != schema.HUB_BOARD])
 @pytest.mark.parametrize("which", view.FIGURES)
 def test_figures_render_and_change(real, board, which):
     snap = real[board]
@@ -170,6 +171,12 @@ def test_figures_render_and_change(real, board, which):
     for png in pngs:
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
     assert pngs[0] != pngs[1]
+
+
+def test_hub_board_without_scores_says_so(real):
+    snap = real[schema.HUB_BOARD]
+    with pytest.raises(vc.EmptySelection, match="has a score"):
+        view.table(snap, view.Params.defaults(snap))
 
 
 def test_scores_figure_has_a_loess_layer(real):

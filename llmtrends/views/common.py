@@ -884,7 +884,7 @@ def provenance(snap_manifest: Mapping, board: str, models_total: int, models_sho
     enrich = (snap_manifest.get("enrichment") or {}).get("method", "none")
     built = str(snap_manifest.get("built_at", "?")).replace("T", " ").replace("Z", " UTC")
     part = f"{models_shown:,} of {models_total:,} models shown" if models_shown is not None else f"{models_total:,} models"
-    return f"Leaderboard {board} · source {src} · enrichment {enrich} · snapshot built {built} · {part}"
+    return f"{schema.BOARD_LABELS.get(board, board)} · source {src} · enrichment {enrich} · snapshot built {built} · {part}"
 
 
 # A text cell starting with one of these is a formula to a spreadsheet (OWASP "CSV
