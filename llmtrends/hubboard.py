@@ -456,6 +456,7 @@ def normalize(frame: pd.DataFrame, listed: list[bool], outcomes: list[str], scor
     out["params_b"] = params.where(params > 0)
     out["average"] = np.nan  # never an average over different benchmark subsets: views choose a benchmark
     out["moe"] = pd.array(_mapped(architecture, schema.is_moe_architecture), dtype="boolean")
+    out["moe_architecture"] = out["moe"]  # no flag on the Hub: both of the MoE view's rules read the architecture
     out["merged"] = pd.array([None if r is None else r == "merge" for r in relation], dtype="boolean")
     out["official"] = pd.array([pd.NA] * n, dtype="boolean")  # views look namespaces up (providers.py)
     out["license"] = obj(known("license"))

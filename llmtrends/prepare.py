@@ -75,8 +75,8 @@ def architecture_key(architecture: object) -> str | None:
 def moe_by_architecture(architectures: pd.Series) -> pd.Series:
     """Whether each model's architecture is a mixture of experts (``schema.MOE_ARCHITECTURES``);
     missing where the architecture is unknown."""
-    keys = architectures.map(architecture_key)
-    return keys.isin(schema.MOE_ARCHITECTURES).astype("boolean").where(keys.notna(), pd.NA)
+    return pd.Series([schema.is_moe_architecture(architecture_key(a)) for a in architectures],
+                     index=architectures.index, dtype="boolean")
 
 
 def family_display(key: str) -> str:

@@ -97,32 +97,6 @@ FAMILY_DISPLAY: dict[str, str] = {
     "llama4": "Llama4",
 }
 FAMILY_OTHER = "Other"
-# Mixture-of-experts architectures, by family key (the architecture class lower-cased, its
-# head suffix removed: ``MixtralForCausalLM`` -> ``mixtral``). Every model of one of these
-# is MoE, every model of another known architecture dense: the leaderboards' own ``MoE``
-# flag disagrees for some (v1 flags dense ``LlamaForCausalLM`` models such as 01-ai/Yi-6B,
-# v2 leaves ``DbrxForCausalLM`` unflagged). The pipeline writes ``moe_architecture`` from
-# this list and counts the disagreements in the manifest; the MoE view offers both rules.
-MOE_ARCHITECTURES: frozenset[str] = frozenset({
-    "mixtral",          # Mixtral 8x7B / 8x22B and mergekit-moe merges
-    "qwen2moe",         # Qwen1.5-MoE, Qwen2-57B-A14B
-    "qwen3moe",         # Qwen3-30B-A3B, Qwen3-235B-A22B
-    "deepseek",         # DeepSeekMoE 16B (DeepSeek LLM 7B/67B are LlamaForCausalLM)
-    "deepseekv2",       # DeepSeek-V2 (-Lite)
-    "deepseekv3",       # DeepSeek-V3, R1
-    "dbrx",             # Databricks DBRX
-    "jamba",            # AI21 Jamba (MoE layers in a hybrid)
-    "olmoe",            # AllenAI OLMoE
-    "granitemoe",       # IBM Granite 3.0 1B/3B-A*
-    "phimoe",           # Phi-3.5-MoE
-    "jetmoe",           # JetMoE
-    "arctic",           # Snowflake Arctic
-    "grok",             # Grok-1
-    "aria",             # Rhymes Aria
-    "llama4",           # Llama 4 Scout / Maverick
-    "switchtransformers",  # Google Switch Transformers
-    "nllbmoe",          # NLLB-MoE
-})
 # An architecture family needs strictly more than this many models (the study's rule).
 FAMILY_MIN_MODELS = 50
 # Suffixes stripped from an architecture class name to get its family key; longest first.
@@ -136,17 +110,35 @@ ARCH_SUFFIXES: tuple[str, ...] = (
 UNKNOWN_ARCHITECTURES = frozenset({"", "?", "unknown", "nan", "none"})
 
 # Mixture-of-experts architectures, written compactly (lower-case, without ``_`` or ``-``) so
-# that one list serves a leaderboard's class (``Qwen2MoeForCausalLM`` -> key ``qwen2moe``) and
-# the Hub's model-type tag (``qwen2_moe``); see :func:`is_moe_architecture`. Each entry is an
-# architecture whose every checkpoint routes tokens to experts (model cards and configs of the
-# architecture's reference models); a dense architecture with MoE variants under another name
-# (``qwen3`` / ``qwen3_moe``) is listed by the MoE name only.
-MOE_ARCHITECTURES = frozenset({
-    "mixtral", "qwen2moe", "qwen3moe", "qwen3next", "qwen35moe", "qwen35moetext", "qwen3vlmoe",
-    "deepseekv2", "deepseekv3", "deepseekv32", "dbrx", "jamba", "olmoe", "granitemoe",
-    "granitemoehybrid", "granitemoeshared", "phimoe", "gptoss", "glm4moe", "ernie45moe",
-    "hunyuanv1moe", "llama4", "llama4text", "bailingmoe", "minimax", "minimaxm2", "arctic",
-    "grok1", "switchtransformers", "nllbmoe", "dots1", "longcatflash",
+# that one list serves a leaderboard's architecture class (``Qwen2MoeForCausalLM`` -> family key
+# ``qwen2moe``) and the Hub's model-type tag (``qwen2_moe``); see :func:`is_moe_architecture`.
+# Every model of one of these is MoE, every model of another known architecture dense (model
+# cards and configs of each architecture's reference models); a dense architecture with MoE
+# variants under another name (``qwen3`` / ``qwen3_moe``) is listed by the MoE name only. The
+# leaderboards' own ``MoE`` flag disagrees for some (v1 flags dense ``LlamaForCausalLM`` models
+# such as 01-ai/Yi-6B, v2 leaves ``DbrxForCausalLM`` unflagged): the pipeline writes
+# ``moe_architecture`` from this list and counts the disagreements in the manifest, and the
+# MoE view offers both rules.
+MOE_ARCHITECTURES: frozenset[str] = frozenset({
+    "mixtral",          # Mixtral 8x7B / 8x22B and mergekit-moe merges
+    "qwen2moe", "qwen3moe", "qwen3next", "qwen35moe", "qwen35moetext", "qwen3vlmoe",  # Qwen MoE lines
+    "deepseek",         # DeepSeekMoE 16B (DeepSeek LLM 7B/67B are LlamaForCausalLM)
+    "deepseekv2", "deepseekv3", "deepseekv32",  # DeepSeek-V2 (-Lite), V3 / R1, V3.2
+    "dbrx",             # Databricks DBRX
+    "jamba",            # AI21 Jamba (MoE layers in a hybrid)
+    "olmoe",            # AllenAI OLMoE
+    "granitemoe", "granitemoehybrid", "granitemoeshared",  # IBM Granite MoE
+    "phimoe",           # Phi-3.5-MoE
+    "jetmoe",           # JetMoE
+    "arctic",           # Snowflake Arctic
+    "grok", "grok1",    # Grok-1
+    "aria",             # Rhymes Aria
+    "llama4", "llama4text",  # Llama 4 Scout / Maverick
+    "gptoss",           # OpenAI gpt-oss
+    "glm4moe", "ernie45moe", "hunyuanv1moe", "bailingmoe", "minimax", "minimaxm2", "dots1",
+    "longcatflash",
+    "switchtransformers",  # Google Switch Transformers
+    "nllbmoe",          # NLLB-MoE
 })
 
 
