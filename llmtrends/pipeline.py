@@ -70,7 +70,10 @@ def _enrich_hub(repo_ids: list[str], *, cache: Path, workers: int, max_requests_
     kwargs = dict(cache_path=cache, workers=workers, refresh=refresh, progress=progress, dry_run=dry_run)
     if max_requests_per_5min is not None:  # None: the Hub's limit for the caller's tier
         kwargs["max_requests_per_5min"] = max_requests_per_5min or None  # 0: no limit
-    return hub.enrich_from_hub(repo_ids, **kwargs)
+    try:
+        return hub.enrich_from_hub(repo_ids, **kwargs)
+    except hub.HubSetupError as exc:
+        raise PipelineError(str(exc)) from None
 
 
 def run(*, board: str, source: Path | None, enrich: str, out: Path, hub_records: Path | None = None,
