@@ -8,6 +8,7 @@
 | ``LLMTRENDS_HOST`` / ``LLMTRENDS_PORT`` | where ``scripts/serve.py`` listens | ``127.0.0.1`` / ``8000`` |
 | ``LLMTRENDS_RENDER_WORKERS`` | processes rendering figures (``0``: in the app process) | CPUs, at most 4 |
 | ``LLMTRENDS_FIGURE_STORE`` | folder keeping the default figures between runs (``0``: none) | ``<data>/.figures`` |
+| ``LLMTRENDS_SPEEDUPS`` | same-result shortcuts into pandas, matplotlib, py-shiny and the page's figure reuse (``0``: none, the libraries' own code only) | ``1`` |
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ def default_board(boards: list[str]) -> str | None:
     return None
 
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"  # the app's and its figure workers'
+
+
 def log_level() -> int:
     """``LLMTRENDS_LOG_LEVEL`` as a logging level (INFO when unset or unknown)."""
     level = logging.getLevelName(os.environ.get("LLMTRENDS_LOG_LEVEL", "INFO").upper())
@@ -51,9 +55,21 @@ def port() -> int:
         return 8000
 
 
+def _switch(name: str) -> bool:
+    """An on/off variable, on unless ``0`` / ``false`` / ``no`` / ``off``."""
+    return os.environ.get(name, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
 def prewarm() -> bool:
     """``LLMTRENDS_PREWARM``: render every view's default figures at start (on unless ``0``)."""
-    return os.environ.get("LLMTRENDS_PREWARM", "1").strip().lower() not in ("0", "false", "no", "off")
+    return _switch("LLMTRENDS_PREWARM")
+
+
+def speedups() -> bool:
+    """``LLMTRENDS_SPEEDUPS``: use the same-result shortcuts into libraries' internals
+    (``llmtrends.speedups``, ``modules.shiny_speedups``, the explorer's pre-serialized grid,
+    the page's figure reuse); on unless ``0``."""
+    return _switch("LLMTRENDS_SPEEDUPS")
 
 
 def render_workers() -> int:

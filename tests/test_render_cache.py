@@ -387,36 +387,13 @@ def test_string_isin_by_hand():
     assert s.isin([]).tolist() == [False] * 4
 
 
-@pytest.mark.parametrize("board", ["v1", "v2"])
-def test_figures_are_byte_identical_with_and_without_the_figure_shortcuts(snapshots, board):
-    """Every default figure, drawn with the fonts' tables read once and object string
-    columns (as a figure worker draws it) and with matplotlib's and pandas' own code."""
-    def draw_all():
-        return [render.figure_bytes(view.figure(tbl, params, which))
-                for view, params, tbl in _views_at_defaults(snapshots[board]) for which in view.FIGURES]
-
-    render.pyplot()  # installs the font shortcut, as any render does
-    try:
-        assert speedups.use_object_strings(True)
-        assert pd.Series(["a"]).dtype == object
-        ours = draw_all()
-    finally:
-        speedups.use_object_strings(False)
-    speedups.uninstall_figures()
-    try:
-        assert pd.Series(["a"]).dtype != object
-        theirs = draw_all()
-    finally:
-        speedups.install_figures()
-    assert len(ours) >= 16
-    differ = [i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b]
-    assert not differ, f"{board}: figures {differ} differ with the shortcuts"
-
-
-def test_a_fonts_tables_are_read_once_and_equal_its_own():
+def test_a_fonts_tables_are_read_once_and_equal_its_own(monkeypatch):
+    # the shortcut around matplotlib's own font loader (matplotlib.text.get_font where it
+    # has one, 3.11 on; font_manager.get_font is the same function and exists in every version)
     from matplotlib import font_manager
 
-    render.pyplot()
+    monkeypatch.setattr(speedups, "_ORIGINAL_GET_FONT", font_manager.get_font)
+    speedups._font_tables.cache_clear()
     path = font_manager.fontManager.findfont(font_manager.FontProperties(family="DejaVu Sans"))
     font = speedups.text_get_font([path])
     own = font_manager.get_font([path])
@@ -426,8 +403,7 @@ def test_a_fonts_tables_are_read_once_and_equal_its_own():
     assert font.get_sfnt_table("OS/2") is font.get_sfnt_table("OS/2")  # read once
     assert speedups.text_get_font([path]) is font
     assert font.family_name == own.family_name == "DejaVu Sans"  # anything else: the font's own
-    import matplotlib.text as mtext
-    assert mtext.get_font is speedups.text_get_font
+    speedups._font_tables.cache_clear()
 
 
 def test_rendering_here_leaves_pandas_string_inference_alone(snapshots):
@@ -435,7 +411,8 @@ def test_rendering_here_leaves_pandas_string_inference_alone(snapshots):
     params, tbl = _defaults(view, snapshots["v2"])
     before = pd.Series(["a"]).dtype
     render.figure_bytes(view.figure(tbl, params, "counts"))
-    assert pd.Series(["a"]).dtype == before and before != object
+    assert pd.Series(["a"]).dtype == before
+    assert (before == object) == (int(pd.__version__.split(".")[0]) < 3)  # pandas' own: str from pandas 3
 
 
 def test_per_board_memo_counts_a_board_by_its_models_table():
