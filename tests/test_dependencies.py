@@ -149,3 +149,10 @@ def test_dev_py_installs_the_pinned_set_or_the_floors(monkeypatch, tmp_path):
     assert installs("test") == [["install", *both, "--upgrade", "pip"], ["install", *both, "-e", ".[test]"]]
     assert installs("test", ["floors.txt"])[1] == ["install", "-c", "floors.txt", "-e", ".[test]"]
     assert all((REPO / c).is_file() for cs in dev.PINNED.values() for c in cs)
+
+
+def test_the_tests_the_floor_run_leaves_out_exist():
+    dev = _load(REPO / "dev.py")
+    for node in dev.FLOORS_DESELECT:
+        path, name = node.split("::")
+        assert f"def {name}(" in (REPO / path).read_text(encoding="utf-8"), node
