@@ -133,12 +133,14 @@ def cmd_test(args: list[str]) -> None:
     sys.exit(result.returncode)
 
 
-# Left out of the floor run (CI time): dev.py run in a clean clone installs the pinned set,
-# not the floors; the other two compare this code's cache and workers with itself, which
-# tests/test_speedups.py's figures with and without the shortcuts also cover at the floors.
+# Left out of the floor run, for CI time: dev.py run in a clean clone installs the pinned set,
+# not the floors; two compare this code's cache and workers with itself, which
+# tests/test_speedups.py's figures with and without the shortcuts cover at the floors too; and
+# the script's v2 run, whose formats and views its two v1 runs cover.
 FLOORS_DESELECT = ["tests/test_quickstart.py::test_dev_run_in_a_clean_clone_serves_the_app",
                    "tests/test_render_cache.py::test_cached_figures_are_byte_identical_to_fresh_renders",
-                   "tests/test_workers.py::test_worker_renders_equal_in_process_renders"]
+                   "tests/test_workers.py::test_worker_renders_equal_in_process_renders",
+                   "tests/test_figures.py::test_v2_run"]
 
 
 def cmd_floors(args: list[str]) -> None:
