@@ -10,7 +10,7 @@ import gc
 import logging
 from pathlib import Path
 
-from llmtrends import config, workers
+from llmtrends import config, speedups, workers
 
 DATA_DIR = config.data_dir(Path(__file__).parent)
 # Start the figure workers first: their fork server imports and warms up on the other core
@@ -31,16 +31,20 @@ from modules import MODULES  # noqa: E402
 from modules import common as modules_common  # noqa: E402
 from modules import shiny_speedups  # noqa: E402
 
-shiny_speedups.install()  # py-shiny's per-session introspection, once per place (see module)
-
-logging.basicConfig(level=config.log_level(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+logging.basicConfig(level=config.log_level(), format=config.LOG_FORMAT)
+# Same-result shortcuts into pandas and py-shiny, each checked against the installed library
+# first (one log line and the library's own code when it is not as expected; off with
+# LLMTRENDS_SPEEDUPS=0; see the modules).
+speedups.install()  # pandas' string isin
+shiny_speedups.install()  # py-shiny's per-session introspection, once per place
 
 SNAPSHOTS, LOAD_ERRORS = store.load_snapshots(DATA_DIR)
 BOARDS = list(SNAPSHOTS)
 TABS = tuple(MODULES)  # the tabs a session can open (each starts its module)
 DEFAULT_BOARD = config.default_board(BOARDS)
 CSS = Path(__file__).parent / "www" / "app.css"
-JS = Path(__file__).parent / "www" / "app.js"  # figures a page holds are not sent again (see the file)
+# figures a page holds are not sent again (see the file); LLMTRENDS_SPEEDUPS=0: always sent in full
+JS = Path(__file__).parent / "www" / "app.js" if config.speedups() else None
 WORKERS_AFTER_TAB_S = 1.0  # deferred workers: start this long after the first tab opens,
 WORKERS_AT_THE_LATEST_S = 5.0  # or this long after start without a visitor
 # The modules and both boards live as long as the process: keep them out of the garbage
@@ -74,7 +78,7 @@ def _page() -> ui.Tag:
         ui.nav_control(switch),
         title="llmtrends",
         id="tab",
-        header=ui.TagList(ui.include_css(CSS), ui.include_js(JS, method="inline")),
+        header=ui.TagList(ui.include_css(CSS), ui.include_js(JS, method="inline") if JS else None),
         fillable=False,
         window_title="llmtrends — open LLM leaderboard trends",
     )

@@ -8,6 +8,13 @@
 * ``test`` -- create ``.venv``, install llmtrends with its test extras, install Debian's
   chromium and nginx when missing (browser and proxy tests need them), run the whole
   test suite with pytest. Extra arguments go to pytest (``python3 dev.py test -k hub``).
+* ``floors`` -- create ``.venv-floors`` with the oldest versions pyproject.toml allows
+  (``scripts/floors.py``) and run the non-browser tests there (CI does, after ``test``).
+
+``run`` and ``test`` install the tested pinned set: ``requirements.txt`` (and for ``test``
+``requirements-test.txt``) as pip constraints, the same versions the Dockerfile and the
+rsconnect manifest install; ``scripts/write_manifest.py --requirements-only`` regenerates
+both from an environment the tests passed in.
 
 Only the standard library is used here, so it runs before anything is installed.
 """
@@ -23,7 +30,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-PY = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+FLOORS_VENV = ROOT / ".venv-floors"
+PINNED = {"": ["requirements.txt"], "test": ["requirements.txt", "requirements-test.txt"]}  # constraints per extras
+
+
+def python_of(venv_dir: Path) -> Path:
+    return venv_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+PY = python_of(VENV)
 SYSTEM_PACKAGES = {"chromium": "/usr/bin/chromium", "nginx": "/usr/sbin/nginx"}
 
 
@@ -43,15 +58,20 @@ def shared_data() -> Path:
     return Path(os.environ.get("LLMTRENDS_SHARED_DATA", ROOT.parent / "shared" / "data")).resolve()
 
 
-def ensure_venv(extras: str = "") -> None:
-    """Create .venv and install the project (editable) with the given extras."""
-    if not PY.exists():
-        say(f"creating {VENV}")
-        venv.EnvBuilder(with_pip=True).create(VENV)
-    say("installing llmtrends" + (f" [{extras}]" if extras else "") + " (pip)")
-    sh(str(PY), "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+def ensure_venv(extras: str = "", venv_dir: Path = VENV, constraints: list[str] | None = None) -> Path:
+    """Create ``venv_dir`` and install the project (editable) with the given extras, held to
+    ``constraints`` (default: the pinned set of :data:`PINNED`); its Python."""
+    py = python_of(venv_dir)
+    if not py.exists():
+        say(f"creating {venv_dir}")
+        venv.EnvBuilder(with_pip=True).create(venv_dir)
+    constraints = PINNED[extras] if constraints is None else constraints
+    say("installing llmtrends" + (f" [{extras}]" if extras else "") + f" with {' + '.join(constraints)} (pip)")
+    held = [a for c in constraints for a in ("-c", c)]
+    sh(str(py), "-m", "pip", "install", "--quiet", *held, "--upgrade", "pip")  # pinned too, where it is
     target = f".[{extras}]" if extras else "."
-    sh(str(PY), "-m", "pip", "install", "--quiet", "-e", target)
+    sh(str(py), "-m", "pip", "install", "--quiet", *held, "-e", target)
+    return py
 
 
 def ensure_system_packages() -> None:
@@ -113,12 +133,17 @@ def cmd_run(args: list[str]) -> None:
     os.execv(str(PY), [str(PY), "-m", "shiny", "run", "--host", host, "--port", port, "app.py", *args])
 
 
-def cmd_test(args: list[str]) -> None:
+def require_shared_data() -> Path:
     shared = shared_data()
     if not (shared / "open-llm-leaderboard-contents.parquet").exists():
         say(f"the real leaderboard data is missing: {shared} (set LLMTRENDS_SHARED_DATA); "
             "the tests need it and do not skip")
         sys.exit(1)
+    return shared
+
+
+def cmd_test(args: list[str]) -> None:
+    shared = require_shared_data()
     ensure_venv("test")
     ensure_system_packages()
     env = dict(os.environ, LLMTRENDS_SHARED_DATA=str(shared))
@@ -126,11 +151,37 @@ def cmd_test(args: list[str]) -> None:
     sys.exit(result.returncode)
 
 
+# Left out of the floor run, for CI time: dev.py run in a clean clone installs the pinned set,
+# not the floors; two compare this code's cache and workers with itself, which
+# tests/test_speedups.py's figures with and without the shortcuts cover at the floors too; and
+# the script's v2 run, whose formats and views its two v1 runs cover.
+FLOORS_DESELECT = ["tests/test_quickstart.py::test_dev_run_in_a_clean_clone_serves_the_app",
+                   "tests/test_render_cache.py::test_cached_figures_are_byte_identical_to_fresh_renders",
+                   "tests/test_workers.py::test_worker_renders_equal_in_process_renders",
+                   "tests/test_figures.py::test_v2_run"]
+
+
+def cmd_floors(args: list[str]) -> None:
+    shared = require_shared_data()
+    FLOORS_VENV.mkdir(exist_ok=True)
+    floors = FLOORS_VENV / "floors.txt"
+    sh(sys.executable, "scripts/floors.py", "--out", str(floors))
+    say("the declared floors: " + ", ".join(floors.read_text(encoding="utf-8").split()))
+    py = ensure_venv("test", FLOORS_VENV, [str(floors)])
+    env = dict(os.environ, LLMTRENDS_SHARED_DATA=str(shared))
+    deselect = [a for t in FLOORS_DESELECT for a in ("--deselect", t)]
+    result = subprocess.run([str(py), "-m", "pytest", "-m", "not browser", *deselect, *args], cwd=ROOT, env=env)
+    sys.exit(result.returncode)
+
+
+COMMANDS = {"run": cmd_run, "test": cmd_test, "floors": cmd_floors}
+
+
 def main() -> None:
-    if len(sys.argv) < 2 or sys.argv[1] not in ("run", "test"):
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
         print(__doc__)
         sys.exit(2)
-    {"run": cmd_run, "test": cmd_test}[sys.argv[1]](sys.argv[2:])
+    COMMANDS[sys.argv[1]](sys.argv[2:])
 
 
 if __name__ == "__main__":

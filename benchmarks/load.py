@@ -130,6 +130,8 @@ class Session:
         data = {"board": self.board, "tab": v, f"{v}-controls_board": self.board, f"{v}-figure_format": "png",
                 ".clientdata_pixelratio": 1, ".clientdata_url_search": ""}
         data.update({f".clientdata_output_{o}_hidden": False for o in visible})
+        # as www/app.js says once it kept a figure: seen figures may come as their keys alone
+        data.update({f"{v}-plot_{w}_reuse": True for w in self.view.FIGURES})
         if self.in_page:  # as the browser: the page's controls are bound before the first message
             data.update({wire_name(cid, c): c["value"] for cid, c in self.in_page.items()})
         await self.ws.send(json.dumps({"method": "init", "data": data}))

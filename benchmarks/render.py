@@ -68,6 +68,7 @@ def figures(data_dir: Path, boards: list[str] | None, only: list[str] | None) ->
 def timed(items: list[tuple], reps: int) -> list[dict]:
     from llmtrends import render, speedups
 
+    speedups.install()  # as in a figure worker (installed there, no longer by importing render)
     speedups.use_object_strings()  # as in a figure worker (tables were made before, as in the app)
     for _, view, which, params, tbl in items:  # imports, font caches: as a worker's warm-up
         render.figure_bytes(view.figure(tbl, params, which))
@@ -95,6 +96,7 @@ import gc, sys
 from pathlib import Path
 from llmtrends import render, speedups, store
 from llmtrends.views import by_id
+speedups.install()  # as in the app and its workers
 snap = store.read_snapshot(Path(sys.argv[1]), sys.argv[2])
 view = by_id(sys.argv[3])
 params = view.Params.defaults(snap)

@@ -10,9 +10,12 @@ every object's header and unshare them).
 from __future__ import annotations
 
 import gc
+import logging
 
-from . import render, speedups, views  # noqa: F401
+from . import config, render, speedups, views  # noqa: F401
 
+logging.basicConfig(level=config.log_level(), format=config.LOG_FORMAT)  # to the app's stderr
+speedups.install()  # checked here once: the workers inherit the result (see speedups)
 speedups.use_object_strings()  # a figure process only: same figures, faster (see speedups)
 render.warm_up()
 gc.freeze()

@@ -10,6 +10,7 @@
 | ``LLMTRENDS_FIGURE_STORE`` | folder keeping the default figures between runs (``0``: none) | ``<data>/.figures`` |
 | ``LLMTRENDS_WS_QUEUE`` | each browser's messages go through its own queue, so a client that stops reading never holds up the others (``0``: off, py-shiny sends directly) | ``1`` |
 | ``LLMTRENDS_WS_STALL_S`` | seconds a browser may take no message before it is disconnected (with the queue) | ``30`` |
+| ``LLMTRENDS_SPEEDUPS`` | same-result shortcuts into pandas, matplotlib, py-shiny and the page's figure reuse (``0``: none, the libraries' own code only) | ``1`` |
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ def default_board(boards: list[str]) -> str | None:
     return None
 
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"  # the app's and its figure workers'
+
+
 def log_level() -> int:
     """``LLMTRENDS_LOG_LEVEL`` as a logging level (INFO when unset or unknown)."""
     level = logging.getLevelName(os.environ.get("LLMTRENDS_LOG_LEVEL", "INFO").upper())
@@ -55,14 +59,14 @@ def port() -> int:
         return 8000
 
 
+def _switch(name: str) -> bool:
+    """An on/off variable, on unless ``0`` / ``false`` / ``no`` / ``off``."""
+    return os.environ.get(name, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
 def prewarm() -> bool:
     """``LLMTRENDS_PREWARM``: render every view's default figures at start (on unless ``0``)."""
     return _switch("LLMTRENDS_PREWARM")
-
-
-def _switch(name: str) -> bool:
-    """An on/off variable, on unless ``0``, ``false``, ``no`` or ``off``."""
-    return os.environ.get(name, "1").strip().lower() not in ("0", "false", "no", "off")
 
 
 def ws_queue() -> bool:
@@ -85,6 +89,13 @@ def ws_stall_s() -> float:
         logging.getLogger("llmtrends.config").warning("LLMTRENDS_WS_STALL_S=%r is not a positive number; using %g",
                                                       value[:20], DEFAULT_STALL_S)
     return DEFAULT_STALL_S
+
+
+def speedups() -> bool:
+    """``LLMTRENDS_SPEEDUPS``: use the same-result shortcuts into libraries' internals
+    (``llmtrends.speedups``, ``modules.shiny_speedups``, the explorer's pre-serialized grid,
+    the page's figure reuse); on unless ``0``."""
+    return _switch("LLMTRENDS_SPEEDUPS")
 
 
 def render_workers() -> int:

@@ -43,7 +43,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import render, store
+from . import render, speedups, store
 from .views import VIEWS
 from .views import common as vc
 
@@ -193,6 +193,7 @@ _WORKER_SNAPSHOT: store.Snapshot | None = None
 
 def _worker_init(snap: store.Snapshot) -> None:
     global _WORKER_SNAPSHOT
+    speedups.install()  # as in the process that started the workers (scripts/figures.py)
     _WORKER_SNAPSHOT = snap
 
 

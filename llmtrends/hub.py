@@ -298,32 +298,85 @@ class PoliteTransport(httpx2.BaseTransport):
         self.inner.close()
 
 
+class HubSetupError(RuntimeError):
+    """The installed huggingface_hub cannot send its requests through the polite transport."""
+
+
+@dataclass(frozen=True)
+class _ClientHooks:
+    set_factory: Any  # huggingface_hub.utils.set_client_factory
+    get_session: Any  # huggingface_hub.utils.get_session
+    request_hook: Any  # what huggingface_hub's own clients run on every request
+    previous: Any  # the factory to restore after the run
+
+
+def _hub_version() -> str:
+    from importlib.metadata import version
+
+    return version("huggingface_hub")
+
+
+def _client_hooks() -> _ClientHooks:
+    """What routing huggingface_hub's requests through :class:`PoliteTransport` needs,
+    checked before any request: ``set_client_factory``, ``get_session`` and the request
+    hook, in an HTTP module built on httpx2 (huggingface_hub 2.x; 1.x uses httpx). Without
+    them enrichment stops with :class:`HubSetupError` rather than run unlimited and
+    unretried. Only the factory to restore is read from a private name
+    (``_GLOBAL_CLIENT_FACTORY``); without it the run restores the default factory."""
+    try:
+        from huggingface_hub.utils import _http as hf_http
+        from huggingface_hub.utils import get_session, set_client_factory
+    except ImportError as exc:
+        why = f"{type(exc).__name__}: {exc}"
+    else:
+        hook = getattr(hf_http, "hf_request_event_hook", None)
+        missing = [name for name, found in (("set_client_factory", set_client_factory), ("get_session", get_session),
+                                            ("hf_request_event_hook", hook)) if not callable(found)]
+        why = (f"it has no {', '.join(missing)}" if missing else
+               None if getattr(hf_http, "httpx2", None) is httpx2 else "its HTTP client is not httpx2")
+    if why is not None:
+        raise HubSetupError(f"live Hub enrichment needs huggingface_hub 2.x (an httpx2 client set by "
+                            f"set_client_factory); installed huggingface_hub {_hub_version()}: {why}")
+    previous = getattr(hf_http, "_GLOBAL_CLIENT_FACTORY", None)
+    if previous is None:
+        previous = getattr(hf_http, "default_client_factory", None)
+        log.warning("huggingface_hub does not tell its client factory; the default one is restored after the run")
+    if previous is None:
+        raise HubSetupError("live Hub enrichment cannot restore huggingface_hub's client factory after the run "
+                            f"(huggingface_hub {_hub_version()} has no default_client_factory)")
+    return _ClientHooks(set_client_factory, get_session, hook, previous)
+
+
 @contextmanager
-def _hub_client(transport: PoliteTransport) -> Iterator[None]:
+def _hub_client(transport: PoliteTransport, hooks: _ClientHooks) -> Iterator[None]:
     """Route huggingface_hub's shared HTTP client through ``transport`` for a while.
 
     ``HfApi`` has no per-instance client; its requests go through one process-wide client
     made by a factory. We swap the factory for the run and restore the previous one after,
-    so other users of huggingface_hub in the process get their own client back.
+    so other users of huggingface_hub in the process get their own client back. Before any
+    request, its shared client must be the one our factory made (HubSetupError otherwise).
     """
-    from huggingface_hub.utils import _http as hf_http
-    from huggingface_hub.utils import set_client_factory
-
-    previous = hf_http._GLOBAL_CLIENT_FACTORY
+    made: list[httpx2.Client] = []
 
     def factory() -> httpx2.Client:
-        return httpx2.Client(
+        client = httpx2.Client(
             transport=transport,
-            event_hooks={"request": [hf_http.hf_request_event_hook]},
+            event_hooks={"request": [hooks.request_hook]},
             follow_redirects=True,
             timeout=None,
         )
+        made.append(client)
+        return client
 
-    set_client_factory(factory)
+    hooks.set_factory(factory)
     try:
+        session = hooks.get_session()  # made by our factory now, if huggingface_hub uses it
+        if not made or session is not made[-1]:
+            raise HubSetupError(f"huggingface_hub {_hub_version()} does not use the client set by set_client_factory; "
+                                "live Hub enrichment would not be rate-limited")
         yield
     finally:
-        set_client_factory(previous)
+        hooks.set_factory(hooks.previous)
 
 
 # --------------------------------------------------------------------------- parsing
@@ -898,6 +951,7 @@ def enrich_from_hub(repo_ids: list[str], *, cache_path: Path, workers: int = 8,
             hub, com = build_frames([], {})
             return HubEnrichment(hub, com, {}, 0, planned_requests=planned, dry_run=True,
                                  from_cache=len(names) - len(todo))
+        hooks = _client_hooks() if todo else None  # before any request (HubSetupError)
         limit = _resolve_limit(max_requests_per_5min, token)
         settings = SETTINGS
         limiter = RateLimiter(limit, settings.window_seconds)
@@ -911,7 +965,7 @@ def enrich_from_hub(repo_ids: list[str], *, cache_path: Path, workers: int = 8,
         if todo:
             fetcher = _Fetcher(api, settings, token)
             bar = _progress_bar(len(todo), progress)
-            with _hub_client(transport), ThreadPoolExecutor(max_workers=workers,
+            with _hub_client(transport, hooks), ThreadPoolExecutor(max_workers=workers,
                                                             thread_name_prefix="hub") as pool:
                 listings, singles = plan_batches(todo, batch)
                 # Work items: ("list", namespace, names) first, then ("repo", name, info).

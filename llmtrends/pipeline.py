@@ -79,7 +79,7 @@ def _enrich_hub(repo_ids: list[str], *, cache: Path, workers: int, max_requests_
         kwargs["max_requests_per_5min"] = max_requests_per_5min or None  # 0: no limit
     try:
         return hub.enrich_from_hub(repo_ids, **kwargs)
-    except hub.HubCacheError as exc:
+    except (hub.HubSetupError, hub.HubCacheError) as exc:
         raise PipelineError(str(exc)) from None
 
 

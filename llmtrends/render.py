@@ -22,7 +22,6 @@ from .cache import BoundedLRU
 if TYPE_CHECKING:
     from plotnine import ggplot
 
-speedups.install()  # same results, less overhead in pandas' string isin (see module)
 # No display: whoever imports matplotlib first (plotnine, in a view's figure) gets Agg.
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -38,7 +37,7 @@ def pyplot():
     matplotlib.use("Agg")  # must precede the first pyplot import
     import matplotlib.pyplot as plt
 
-    speedups.install_figures()  # same figures, fonts' metrics tables read once (see module)
+    speedups.install_figures()  # same figures, fonts' metrics tables read once (checked, see module)
     return plt
 
 

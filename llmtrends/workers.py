@@ -29,6 +29,7 @@ def _init_worker(app_pid: int) -> None:
     # every render (about 15 % of a render's time).
     from . import speedups, views  # noqa: F401 -- import the views once, not on the first render
 
+    speedups.install()  # (checked once, in the fork server) same answers, faster
     speedups.use_object_strings()  # (inherited from the fork server too) same figures, faster
     gc.freeze()
     threading.Thread(target=_exit_with, args=(app_pid,), name="llmtrends-watch-app", daemon=True).start()

@@ -19,7 +19,7 @@ from shiny import module, reactive, render, ui
 from shiny.types import SilentCancelOutputException, SilentException
 
 from llmtrends import cache as lcache
-from llmtrends import figstore, workers
+from llmtrends import config, figstore, workers
 from llmtrends import render as lrender
 from llmtrends.views import common as vc
 
@@ -351,17 +351,20 @@ def controls_tab(view, build: Callable, names: Sequence[str]) -> tuple[Callable,
 # figure the server counts on; one it lacks all the same, it asks for again
 # through the input ``<output id>_missing``). Going back to a selection seen before then
 # costs a message of a few hundred bytes instead of 50-300 kB of base64 to encode,
-# compress, send, parse and decode.
+# compress, send, parse and decode. Only to a page that said it can (the input
+# ``<output id>_reuse``, which app.js sets once it kept a figure and saw Shiny draw it),
+# and never with LLMTRENDS_SPEEDUPS=0 (app.js is then not in the page).
 PAGE_KEEPS = 12
 
 
-def _plot_img(view, which: str, png: bytes, key: tuple, sent: lcache.ValueCache) -> ui.Tag:
-    """The figure as an image; as its key alone (``data-reuse``) when ``sent`` says the
-    page holds it already (and then counts it as used again), else in full (counted in)."""
+def _plot_img(view, which: str, png: bytes, key: tuple, sent: lcache.ValueCache, reuse: bool = True) -> ui.Tag:
+    """The figure as an image; as its key alone (``data-reuse``) when ``reuse`` is allowed and
+    ``sent`` says the page holds it already (and then counts it as used again), else in full
+    (counted in)."""
     page_key = str(abs(hash(key)))  # what the page knows the figure by
     attrs = {"alt": f"{view.TITLE}: {which}", "class_": "llmtrends-plot", "style": "max-width:100%;height:auto;",
              "data-key": page_key}
-    if sent.get(page_key) is not None:
+    if reuse and sent.get(page_key) is not None:
         return ui.img(**attrs, **{"data-reuse": "1"})
     sent.put(page_key, True)
     return ui.img(src="data:image/png;base64," + base64.b64encode(png).decode("ascii"), **attrs)
@@ -437,6 +440,17 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
     def make_plot(which: str):
         sent = lcache.ValueCache(max_items=PAGE_KEEPS)  # figures this session's page holds
 
+        def page_reuses() -> bool:
+            """Whether the page puts back figures it kept (see PAGE_KEEPS); read without
+            depending on it: saying so redraws nothing."""
+            if not config.speedups():
+                return False
+            with reactive.isolate():
+                try:
+                    return input[f"plot_{which}_reuse"]() is True
+                except SilentException:  # not said (yet)
+                    return False
+
         async def fn():
             try:  # the page lacks a figure it was sent (see _plot_img): send it in full
                 sent.discard(str(input[f"plot_{which}_missing"]()))
@@ -447,7 +461,7 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
                 key = _figure_key(view, which, params, snap())
                 png = FIGURES.get(key)
                 if png is not None:
-                    return _plot_img(view, which, png, key, sent)
+                    return _plot_img(view, which, png, key, sent, page_reuses())
             params, tbl, message = result()
             if message is not None:
                 # one message, under the first plot's slot
@@ -466,7 +480,7 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
                 log.exception("figure %s/%s failed", view.ID, which)
                 return ui.div("This figure could not be drawn (the error was logged).",
                               class_="alert alert-warning llmtrends-message", role="status")
-            return _plot_img(view, which, png, _figure_key(view, which, params, s), sent)
+            return _plot_img(view, which, png, _figure_key(view, which, params, s), sent, page_reuses())
         fn.__name__ = f"plot_{which}"
         return render.ui(fn)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from shiny import module, reactive, render, req, ui
 
+from llmtrends import speedups
 from llmtrends.views import common as vc
 from llmtrends.views import compare
 from llmtrends.views import explorer as view
@@ -44,7 +45,7 @@ class SerializedGrid(render.DataGrid):
     payload is built from the frame's first row only (columns, type hints, options) and
     the rows are put in; ``data`` stays the whole frame, so cell selection and
     ``data_view`` work as usual. tests/test_view_explorer.py checks the payload equals the
-    stock one.
+    stock one; :func:`data_grid` uses it only where it does (see there).
     """
 
     def __init__(self, data, rows: list[list], **kwargs):
@@ -60,6 +61,23 @@ class SerializedGrid(render.DataGrid):
             self.data = data
         payload["data"] = self._rows
         return payload
+
+
+PROBE_ROWS = 3
+
+
+def data_grid(frame, rows: list[list], **kwargs) -> render.DataGrid:
+    """The grid for ``frame``: a :class:`SerializedGrid` when speedups are on and, checked once
+    per process on the first rows of the first grid drawn, py-shiny's own payload of those
+    rows equals the pre-serialized one; otherwise py-shiny's own grid (one log line)."""
+    def check():
+        head, head_rows = frame.iloc[:PROBE_ROWS], rows[:PROBE_ROWS]
+        if SerializedGrid(head, head_rows, **kwargs).to_payload() != render.DataGrid(head, **kwargs).to_payload():
+            raise speedups.Unsupported("py-shiny's DataGrid payload differs from the pre-serialized one")
+
+    if speedups.checked("shiny DataGrid.to_payload", check):
+        return SerializedGrid(frame, rows, **kwargs)
+    return render.DataGrid(frame, **kwargs)
 
 
 @module.server
@@ -112,8 +130,7 @@ def view_server(input, output, session, snap, page_board=None):
         g = shown()
         if g is None or not g.rows:
             return None
-        return SerializedGrid(g.frame, g.rows, filters=True, selection_mode="rows", width="100%",
-                              height="640px")
+        return data_grid(g.frame, g.rows, filters=True, selection_mode="rows", width="100%", height="640px")
 
     last_sent: list = [None]
 

@@ -23,24 +23,30 @@ per place and then remembered:
 Both keep the originals' answers (tests/test_shiny_speedups.py compares them) and fall
 back to the originals for anything without a code object. Nothing in ``llmtrends/``
 imports shiny; this lives with the Shiny wiring and is installed by ``app.py``.
+
+Like ``llmtrends.speedups`` (same switch, ``LLMTRENDS_SPEEDUPS``, and same checks), each
+shortcut is installed only if what it replaces is there, takes the expected arguments and
+answers a probe as the shortcut does; otherwise py-shiny is left alone, with one log line
+(a py-shiny before 1.6 has no ``shiny.otel``: nothing to shorten there).
 """
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import sys
 import threading
 from collections.abc import Callable
 
-from shiny.otel import _attributes
-from shiny.reactive import _reactives
+from llmtrends import speedups
+from llmtrends.speedups import Unsupported
 
 MAX_ENTRIES = 4096  # distinct functions / call stacks remembered (a few hundred in this app)
 
-_ORIGINAL_SOURCE_REF = _attributes.extract_source_ref
-_ORIGINAL_INFER_NAME = _reactives.Value._try_infer_name
 # the modules that imported extract_source_ref by name (each holds its own reference)
 _SOURCE_REF_USERS = ("shiny.reactive._reactives", "shiny.reactive._extended_task", "shiny.session._session")
+_ORIGINAL_SOURCE_REF: Callable | None = None  # py-shiny's own, once its check passed
+_ORIGINAL_INFER_NAME: Callable | None = None
 
 _lock = threading.Lock()
 _source_refs: dict[tuple, dict] = {}
@@ -94,24 +100,88 @@ def infer_name(self) -> str | None:
     return found
 
 
-def _use(source_ref_now: Callable, source_ref_next: Callable, infer: Callable) -> None:
-    """Point py-shiny (and the modules that imported ``extract_source_ref``) at these."""
-    _attributes.extract_source_ref = source_ref_next
+def _module(name: str):
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        raise Unsupported(f"py-shiny has no {name} ({exc})") from None
+
+
+def _probe_function():
+    return None
+
+
+def _check_source_ref() -> None:
+    global _ORIGINAL_SOURCE_REF
+    attributes = _module("shiny.otel._attributes")
+    current = getattr(attributes, "extract_source_ref", None)
+    current = _ORIGINAL_SOURCE_REF if current is source_ref else current
+    speedups.expect_parameters(current, ["func"], "shiny.otel._attributes.extract_source_ref")
+    expected = current(_probe_function)
+    saved, _ORIGINAL_SOURCE_REF = _ORIGINAL_SOURCE_REF, current
+    try:
+        if not isinstance(expected, dict) or [source_ref(_probe_function) for _ in range(2)] != [expected] * 2:
+            raise Unsupported("extract_source_ref answers otherwise than its shortcut")
+    except BaseException:
+        _ORIGINAL_SOURCE_REF = saved
+        raise
+    with _lock:
+        _source_refs.clear()
+
+
+def _probe_name(Value) -> str | None:  # noqa: N803 -- the name py-shiny looks for in the line below
+    probe_value = Value(0)
+    return probe_value._name
+
+
+def _check_infer_name() -> None:
+    global _ORIGINAL_INFER_NAME
+    value_class = getattr(_module("shiny.reactive._reactives"), "Value", None)
+    current = getattr(value_class, "_try_infer_name", None)
+    current = _ORIGINAL_INFER_NAME if current is infer_name else current
+    speedups.expect_parameters(current, ["self"], "shiny.reactive.Value._try_infer_name")
+    value_class._try_infer_name = current
+    expected = _probe_name(value_class)
+    saved, _ORIGINAL_INFER_NAME = _ORIGINAL_INFER_NAME, current
+    value_class._try_infer_name = infer_name
+    try:
+        if expected != "probe_value" or [_probe_name(value_class) for _ in range(2)] != [expected] * 2:
+            raise Unsupported(f"Value._try_infer_name answers {expected!r} where its shortcut is checked")
+    except BaseException:
+        _ORIGINAL_INFER_NAME = saved
+        raise
+    finally:
+        value_class._try_infer_name = current
+        with _lock:
+            _names.clear()
+
+
+def _point_source_ref(now: Callable | None, next_: Callable) -> None:
+    """Point py-shiny (and the modules that imported ``extract_source_ref``) at ``next_``."""
+    sys.modules["shiny.otel._attributes"].extract_source_ref = next_
     for name in _SOURCE_REF_USERS:
         module = sys.modules.get(name)
-        if module is not None and getattr(module, "extract_source_ref", None) is source_ref_now:
-            module.extract_source_ref = source_ref_next
-    _reactives.Value._try_infer_name = infer
+        if module is not None and getattr(module, "extract_source_ref", None) is now:
+            module.extract_source_ref = next_
 
 
-def install() -> None:
-    """Use the shortcuts (idempotent)."""
-    _use(_ORIGINAL_SOURCE_REF, source_ref, infer_name)
+def install() -> dict[str, bool]:
+    """Use the shortcuts that pass their checks (idempotent); which are in use."""
+    used = {"extract_source_ref": speedups.checked("shiny extract_source_ref", _check_source_ref),
+            "_try_infer_name": speedups.checked("shiny Value._try_infer_name", _check_infer_name)}
+    if used["extract_source_ref"]:
+        _point_source_ref(_ORIGINAL_SOURCE_REF, source_ref)
+    if used["_try_infer_name"]:
+        sys.modules["shiny.reactive._reactives"].Value._try_infer_name = infer_name
+    return used
 
 
 def uninstall() -> None:
     """Back to py-shiny's own code (tests compare both)."""
-    _use(source_ref, _ORIGINAL_SOURCE_REF, _ORIGINAL_INFER_NAME)
+    if _ORIGINAL_SOURCE_REF is not None:
+        _point_source_ref(source_ref, _ORIGINAL_SOURCE_REF)
+    if _ORIGINAL_INFER_NAME is not None:
+        sys.modules["shiny.reactive._reactives"].Value._try_infer_name = _ORIGINAL_INFER_NAME
     with _lock:
         _source_refs.clear()
         _names.clear()

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from llmtrends import figures, store  # noqa: E402
+from llmtrends import figures, speedups, store  # noqa: E402
 
 
 def _csv_list(text: str) -> list[str]:
@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     show = not args.quiet and sys.stderr.isatty()
     progress = (lambda msg: print(msg, file=sys.stderr, flush=True)) if show else None
     started = time.perf_counter()
+    speedups.install()  # same tables, faster (checked; LLMTRENDS_SPEEDUPS=0: off)
     try:
         snap = store.read_snapshot(args.data, args.board)
         record = figures.reproduce(snap, args.out, formats=args.format, dpi=args.dpi,

@@ -69,11 +69,12 @@ def _wait_until_up(server: AppServer) -> None:
                        f"{server.log_text()[-3000:]}")
 
 
-def start_server(data_dir: Path, log_dir: Path) -> AppServer:
-    """Start the app on a free port of 127.0.0.1 and wait until its page loads."""
+def start_server(data_dir: Path, log_dir: Path, env: dict[str, str] | None = None) -> AppServer:
+    """Start the app on a free port of 127.0.0.1 and wait until its page loads (``env``: more
+    environment variables for it)."""
     port = free_port()
     log_path = log_dir / f"app-{port}.log"
-    env = dict(os.environ, LLMTRENDS_DATA=str(data_dir), PYTHONUNBUFFERED="1")
+    env = dict(os.environ, LLMTRENDS_DATA=str(data_dir), PYTHONUNBUFFERED="1", **(env or {}))
     env.pop("LLMTRENDS_BOARD", None)
     log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 -- closed in stop_server
     proc = subprocess.Popen(

@@ -4,7 +4,7 @@ The app (``tests/appserver.py``) sets up a session's tabs lazily: the first tab'
 server at once, every other one when the browser first reports it open (input ``tab``).
 A session that opens one tab gets no output of the others, even ones it reports visible.
 A figure a session was sent before is sent again as its key alone (``www/app.js`` puts the
-image back), and in full when the page says it lost it.
+image back) once the page said it can, and in full when the page says it lost it.
 """
 
 from __future__ import annotations
@@ -46,8 +46,10 @@ SRC = re.compile(r'src="(data:image/png;base64,[^"]+)"')
 
 def test_a_figure_the_page_holds_is_sent_again_as_its_key_alone(app_server, snapshot_dir):  # noqa: F811
     """Back to a selection this session was sent: the plot's value names the figure (its
-    key, ``data-reuse``) without its bytes; a page that lost it asks for it again
-    (``<output>_missing``) and is sent the same figure in full."""
+    key, ``data-reuse``) without its bytes, once the page said it puts kept figures back
+    (``<output>_reuse``, as www/app.js does); a page that lost it asks for it again
+    (``<output>_missing``) and is sent the same figure in full. A page that never said so
+    is sent every figure in full."""
     types = sorted(pd.read_parquet(store.snapshot_path(snapshot_dir, "v1") / "models.parquet", columns=["type"])["type"].dropna().unique())
     plot = "type_popularity-plot_counts"
     inputs = {"board": "v1", "tab": "type_popularity",
@@ -64,6 +66,15 @@ def test_a_figure_the_page_holds_is_sent_again_as_its_key_alone(app_server, snap
         wire.update({"type_popularity-aggregation": "week"})
         by_week = DATA_KEY.search(wire.wait_for(plot, is_full_plot)).group(1)
         assert by_week != by_month
+
+        wire.forget(plot)
+        wire.update({"type_popularity-aggregation": "month"})  # seen, but the page never said it keeps figures
+        assert SRC.search(wire.wait_for(plot, is_plot)).group(1) == month_png
+
+        wire.update({f"{plot}_reuse": True})  # as app.js says once Shiny drew a kept figure
+        wire.forget(plot)
+        wire.update({"type_popularity-aggregation": "week"})
+        assert DATA_KEY.search(wire.wait_for(plot, is_plot)).group(1) == by_week
 
         wire.forget(plot)
         wire.update({"type_popularity-aggregation": "month"})  # seen: sent as its key alone

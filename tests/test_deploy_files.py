@@ -124,7 +124,8 @@ def test_dockerfile_shape():
         assert cmd[cmd.index("--host") + 1] == "0.0.0.0" and cmd[cmd.index("--port") + 1] == "8000"
     envs = " ".join(rest for s, w, rest in instrs if w == "ENV")
     assert "LLMTRENDS_DATA=/data" in envs
-    assert any(w == "RUN" and "requirements.txt" in rest for _, w, rest in instrs)
+    # the tested pinned set and nothing else (dev.py and CI install the same, as constraints)
+    assert [rest for _, w, rest in instrs if w == "RUN" and "pip install" in rest] == ["pip install -r requirements.txt"]
 
 
 def test_image_content_runs_the_app(image_app, snapshot_dir, tmp_path):

@@ -80,7 +80,8 @@ def imported_files(root: Path, start: Path) -> set[Path]:
 def bundle(snapshot_dir, tmp_path_factory) -> tuple[Path, dict]:
     project = tmp_path_factory.mktemp("bundle") / "llmtrends"
     shutil.copytree(REPO, project, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "data", "__pycache__", ".pytest_cache", "manifest.json", "requirements.txt"))
+        ".git", ".venv", ".venv-floors", "data", "__pycache__", ".pytest_cache", "manifest.json",
+        "requirements.txt", "requirements-test.txt"))
     (project / "data").mkdir()
     for board in ("v1", "v2"):
         shutil.copytree(snapshot_dir / board, project / "data" / board)
@@ -124,6 +125,7 @@ def test_manifest_leaves_out_tests_and_tooling(bundle):
         top = name.split("/")[0]
         assert top not in {"tests", "benchmarks", ".venv", ".git", "docs", "deploy", "scripts", ".pytest_cache"}, name
         assert not name.endswith(".pyc"), name
+    assert "requirements-test.txt" not in manifest["files"]  # the test tools stay out of the deployment
     assert manifest["metadata"] == {"appmode": "python-shiny", "entrypoint": "app:app"}
     assert manifest["python"]["package_manager"]["package_file"] == "requirements.txt"
     assert manifest["python"]["version"] == ".".join(map(str, sys.version_info[:3]))
@@ -143,6 +145,13 @@ def test_requirements_pin_the_runtime_dependencies(bundle):
     # the closure: what shiny and plotnine need at run time is pinned too
     for sub in ("starlette", "uvicorn", "mizani", "htmltools"):
         assert sub in pins, sub
+    # the test extras, pinned beside it: what requirements.txt does not pin already
+    test_lines = [ln for ln in (project / "requirements-test.txt").read_text().splitlines()
+                  if ln and not ln.startswith("#")]
+    test_pins = {Requirement(ln).name.lower().replace("_", "-"): ln.split("==")[1] for ln in test_lines}
+    for tool in ("pytest", "playwright", "rsconnect-python", "pytest-timeout"):
+        assert test_pins[tool] == metadata.version(tool), tool
+    assert not test_pins.keys() & pins.keys()
 
 
 def test_plain_rsconnect_command_works(bundle, tmp_path):

@@ -279,6 +279,54 @@ def test_rate_limit_is_never_exceeded(standin, names, tmp_path, monkeypatch, exp
     assert standin.max_in_window(window, kinds=("model_info", "commits")) <= limit
 
 
+def test_without_the_private_factory_name_enrichment_still_goes_through_the_transport(
+        standin, names, tmp_path, expected_hub, expected_commits, monkeypatch, caplog):
+    """The factory to restore is the only private name read; without it the run still
+    routes (and counts) every request and puts huggingface_hub's default factory back."""
+    from huggingface_hub.utils import _http as hf_http
+
+    monkeypatch.delattr(hf_http, "_GLOBAL_CLIENT_FACTORY")
+    subset = names[:20]
+    with caplog.at_level("WARNING", logger="llmtrends.hub"):
+        result = run(standin, subset, tmp_path / "cache", workers=4)
+    check_tables(result, subset, expected_hub, expected_commits)
+    assert result.requests_made == len(api_requests(standin)) > 0  # each one through the limiter
+    assert hf_http._GLOBAL_CLIENT_FACTORY is hf_http.default_client_factory
+    assert [r.getMessage() for r in caplog.records if "client factory" in r.getMessage()] == [
+        "huggingface_hub does not tell its client factory; the default one is restored after the run"]
+
+
+@pytest.mark.parametrize("change", ["no set_client_factory", "an httpx client", "the factory unused"])
+def test_a_huggingface_hub_that_cannot_take_the_transport_stops_before_any_request(
+        standin, names, tmp_path, monkeypatch, change):
+    import huggingface_hub.utils
+    from huggingface_hub.utils import _http as hf_http
+
+    from llmtrends import pipeline
+
+    if change == "no set_client_factory":  # (a lazy module: None stands for a name it lacks)
+        monkeypatch.setattr(huggingface_hub.utils, "set_client_factory", None)
+    elif change == "an httpx client":  # huggingface_hub 1.x: httpx, which the transport cannot serve
+        monkeypatch.delattr(hf_http, "httpx2")
+    else:  # a huggingface_hub whose shared client no longer comes from the factory
+        monkeypatch.setattr(huggingface_hub.utils, "get_session", hf_http.default_client_factory)
+    with pytest.raises(hub.HubSetupError) as err:
+        run(standin, names[:5], tmp_path / "cache")
+    message = str(err.value)
+    assert "\n" not in message and "huggingface_hub" in message
+    assert {"no set_client_factory": "it has no set_client_factory",
+            "an httpx client": "its HTTP client is not httpx2",
+            "the factory unused": "does not use the client set by set_client_factory"}[change] in message
+    assert api_requests(standin) == []
+    assert hub.HubCache(tmp_path / "cache").load() == {}  # nothing written
+    assert hf_http._GLOBAL_CLIENT_FACTORY is hf_http.default_client_factory  # huggingface_hub's own again
+    # the pipeline turns it into its one-line error (the CLI prints "error: ...", exit 1)
+    with pytest.raises(pipeline.PipelineError, match="huggingface_hub"):
+        pipeline.run(board="v2", source=V1.parent / "open-llm-leaderboard-contents.parquet", enrich="hub",
+                     out=tmp_path / "out", cache=tmp_path / "cache", max_requests_per_5min=0)
+    assert not (tmp_path / "out" / "v2").exists() and api_requests(standin) == []
+
+
 def test_default_limit_follows_the_published_tier(monkeypatch):
     monkeypatch.delenv("HF_TOKEN", raising=False)
     monkeypatch.setattr("huggingface_hub.get_token", lambda: None)

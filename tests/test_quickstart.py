@@ -20,6 +20,10 @@ from tests.conftest import shared_data_dir
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def canon(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -32,7 +36,8 @@ def test_readme_quick_start_commands_are_the_ones_tested():
     commands = [line.split("#", 1)[0].strip() for line in block.strip().splitlines()]
     assert commands == ["python3 dev.py run", "python3 dev.py test"]
     ci = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert re.search(r"^exec python3 dev\.py test$", ci, re.M)
+    assert re.search(r"^python3 dev\.py test$", ci, re.M)
+    assert re.search(r"^python3 dev\.py floors$", ci, re.M)  # then the declared floors
 
 
 def test_dev_run_in_a_clean_clone_serves_the_app(tmp_path):
@@ -61,6 +66,15 @@ def test_dev_run_in_a_clean_clone_serves_the_app(tmp_path):
         assert "Model Type Popularity" in page and "Leaderboard v1" in page and "Leaderboard v2" in page
         assert "Hub today" in page
         assert (clone / ".venv").is_dir()
+        # the environment is the tested pinned set: every pin of requirements.txt, as pinned
+        listed = subprocess.run([str(clone / ".venv" / "bin" / "python"), "-c",
+                                 "import importlib.metadata as m\n"
+                                 "for d in m.distributions(): print(d.metadata['Name'], d.version)"],
+                                capture_output=True, text=True, check=True).stdout.split("\n")
+        installed = {canon(n): v for n, v in (ln.split(" ") for ln in listed if ln)}
+        pins = {canon(ln.split("==")[0]): ln.split("==")[1]
+                for ln in (clone / "requirements.txt").read_text().splitlines() if ln and not ln.startswith("#")}
+        assert len(pins) > 40 and {n: installed.get(n) for n in pins} == pins
         for board, rows in (("v1", "6,170"), ("v2", "4,494")):
             assert (store.snapshot_path(clone / "data", board) / "models.parquet").is_file()
             assert f"wrote {rows} models" in output

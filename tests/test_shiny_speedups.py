@@ -2,25 +2,50 @@
 
 Each case is asked of py-shiny's own code (uninstalled) and of the shortcuts (installed);
 the answers must be equal, and a second ask must not run py-shiny's code again.
+
+The shortcuts replace what py-shiny 1.6 and later have (``shiny.otel``); on an older
+py-shiny (the declared floor is older) there is nothing to replace: each test then checks
+that installing leaves py-shiny alone, which is the shortcuts' contract there.
+tests/test_speedups.py takes each replaced piece away and checks the same on any version.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 
 import pytest
 from shiny import reactive
-from shiny.otel import _attributes
 from shiny.reactive import _reactives
 
+from llmtrends import speedups
 from modules import shiny_speedups as sp
+
+try:
+    _attributes = importlib.import_module("shiny.otel._attributes")
+except ImportError:  # py-shiny before 1.6: no OpenTelemetry source references
+    _attributes = None
+HAS_SOURCE_REF = _attributes is not None and hasattr(_attributes, "extract_source_ref")
+HAS_INFER_NAME = hasattr(_reactives.Value, "_try_infer_name")
 
 
 @pytest.fixture
 def originals():
     sp.uninstall()
+    speedups.forget_checks()
     yield
     sp.uninstall()
+    speedups.forget_checks()
+
+
+def test_each_shortcut_is_used_exactly_where_py_shiny_has_what_it_replaces(originals):
+    own_infer = _reactives.Value.__dict__.get("_try_infer_name")
+    used = sp.install()
+    assert used == {"extract_source_ref": HAS_SOURCE_REF, "_try_infer_name": HAS_INFER_NAME}
+    if not HAS_INFER_NAME:  # nothing was added to py-shiny
+        assert "_try_infer_name" not in _reactives.Value.__dict__
+    else:
+        assert _reactives.Value.__dict__["_try_infer_name"] is not own_infer
 
 
 def plain():
@@ -51,6 +76,10 @@ CASES = [plain, decorated, _make_renamed("plot_counts"), _make_renamed("plot_sha
 
 
 def test_source_refs_equal_py_shinys(originals):
+    if not sp.install()["extract_source_ref"]:
+        assert not HAS_SOURCE_REF  # this py-shiny has none: nothing to compare
+        return
+    sp.uninstall()
     expected = [_attributes.extract_source_ref(fn) for fn in CASES]
     assert expected[0]["code.function.name"] == "plain" and "code.line.number" in expected[0]
     assert expected[2]["code.function.name"] != expected[3]["code.function.name"]
@@ -61,6 +90,9 @@ def test_source_refs_equal_py_shinys(originals):
 
 
 def test_a_remembered_source_ref_is_not_computed_again(originals, monkeypatch):
+    if not sp.install()["extract_source_ref"]:
+        assert not HAS_SOURCE_REF
+        return
     calls = []
     real = sp._ORIGINAL_SOURCE_REF
     monkeypatch.setattr(sp, "_ORIGINAL_SOURCE_REF", lambda fn: calls.append(fn) or real(fn))
@@ -93,6 +125,10 @@ def _values():
 
 
 def test_inferred_names_equal_py_shinys(originals):
+    if not sp.install()["_try_infer_name"]:
+        assert not HAS_INFER_NAME  # this py-shiny infers no names: nothing to compare
+        return
+    sp.uninstall()
     expected = _values()
     assert expected[:2] == ["counter", "other"] and expected[4] == "held" and expected[5] == "given"
     sp.install()
@@ -101,6 +137,9 @@ def test_inferred_names_equal_py_shinys(originals):
 
 
 def test_a_remembered_name_is_not_inferred_again(originals, monkeypatch):
+    if not sp.install()["_try_infer_name"]:
+        assert not HAS_INFER_NAME
+        return
     calls = []
     real = sp._ORIGINAL_INFER_NAME
 

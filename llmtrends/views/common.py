@@ -772,14 +772,16 @@ def smooth(**kwargs) -> geom_smooth:
     return geom_smooth(**kwargs)
 
 
-def linear_trend(data: pd.DataFrame, xseq, params) -> pd.DataFrame:
-    """A straight line fitted by least squares, as a ``geom_smooth`` method.
+def linear_trend(data: pd.DataFrame, xseq, params=None, **kwargs) -> pd.DataFrame:
+    """A straight line fitted by least squares, as a ``geom_smooth`` method (plotnine 0.15
+    passes the stat's parameters as one dict, 0.14 as keywords).
 
     The same line as plotnine's ``method="lm"`` without a confidence band (ordinary least
     squares of ``y`` on ``x`` with an intercept; that method ignores the weights too), but
     fitted with numpy: ``"lm"`` imports ``statsmodels.api`` and with it most of scipy,
     about a second of a figure worker's start and tens of MB, for two coefficients.
     """
+    params = kwargs if params is None else params
     if params.get("se"):
         raise ValueError("linear_trend draws no confidence band: use se=False")
     x = data["x"].to_numpy(dtype=float)

@@ -201,8 +201,9 @@ IMAGES_JS = ("v => [...__llm.pane(v).querySelectorAll('img.llmtrends-plot')].map
 @pytest.mark.parametrize("forget", [False, True])
 def test_going_back_shows_the_figures_the_page_holds(app_page, forget):
     """Back to a selection seen before, the page shows its figures again from what it kept
-    (www/app.js; the server sends their keys only): the very images of the first time,
-    drawn. A page that lost them (``forget``) asks for them and gets them in full."""
+    (www/app.js; the server sends their keys only, once the page said it keeps them): the
+    very images of the first time, drawn. A page that lost them (``forget``) asks for them
+    and gets them in full."""
     page, view_id = app_page, "type_popularity"
     ui.open_view(page, "v1", view_id)
     first = page.evaluate(IMAGES_JS, view_id)
@@ -214,6 +215,10 @@ def test_going_back_shows_the_figures_the_page_holds(app_page, forget):
     ui.quiesce(page, view_id)
     if forget:
         page.evaluate("() => window.llmtrends.forgetFigures()")
+    # what the server sends, as it arrives at each plot (before app.js, bound on the document, sees it)
+    page.evaluate("v => { window.__sent = []; __llm.pane(v).querySelectorAll('img.llmtrends-plot').forEach("
+                  "i => jQuery(i.closest('.shiny-html-output')).on('shiny:value', e => window.__sent.push("
+                  "e.value.html.includes('data-reuse=\"1\"') ? 'key' : 'full'))); }", view_id)
     page.check(f'input[name="{view_id}-aggregation"][value="{aggregation}"]')
     page.wait_for_function("([v, keys]) => { const now = [...__llm.pane(v).querySelectorAll('img.llmtrends-plot')];"
                            " return now.length === keys.length && now.every((i, k) => i.dataset.key === keys[k]"
@@ -222,4 +227,7 @@ def test_going_back_shows_the_figures_the_page_holds(app_page, forget):
     page.wait_for_function(f"v => ({IMAGES_JS})(v).every(i => i.drawn)", arg=view_id)
     again = page.evaluate(IMAGES_JS, view_id)
     assert [i["src"] for i in again] == [i["src"] for i in first]
+    sent = page.evaluate("() => window.__sent")
+    assert sent.count("key") == 2  # both figures named by their keys alone
+    assert sent.count("full") == (2 if forget else 0)  # and sent again only to a page that lost them
     ui.assert_clean(page, f"{view_id}: back to {aggregation}" + (" after forgetting" if forget else ""))
