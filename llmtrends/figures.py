@@ -24,7 +24,9 @@ weeks from Sunday, the study's smoothers, its author ranking, the base models' s
 over the base), so that the study's figures and llmtrends' can be put side by side.
 
 Views whose defaults select nothing (``EmptySelection``, e.g. CO₂ on v1, which has no
-emissions) are recorded as ``"status": "skipped"`` with the reason, not as errors.
+emissions) are recorded as ``"status": "skipped"`` with the reason, not as errors; so is a
+single figure its view says has nothing to draw (``empty_figure``, e.g. the base models'
+staircase on a board without scores), its table written all the same.
 Every file is written to a temporary name and renamed, so an interrupted run never leaves
 a half-written file behind.
 """
@@ -173,6 +175,12 @@ def _render_figure(view, snap: store.Snapshot, which: str | None, formats: tuple
     csv_name = f"{view.ID}.csv"
     if write_csv:
         _write_atomic(out / csv_name, csv_bytes)
+    table_info = {"file": csv_name, "sha256": _sha256(csv_bytes), "rows": int(len(tbl)),
+                  "models_shown": to_jsonable(tbl.attrs.get("models_shown"))}
+    empty = getattr(view, "empty_figure", None)
+    why = empty(tbl, params, which) if empty is not None and which is not None else None
+    if why is not None:  # this figure alone has nothing to draw (the view's others have): its reason
+        return {**entry, "status": "skipped", "reason": why, "files": [], "table": table_info}
     files = []
     for fmt in (formats if which is not None else ()):
         try:
@@ -182,8 +190,6 @@ def _render_figure(view, snap: store.Snapshot, which: str | None, formats: tuple
         name = f"{view.ID}_{which}.{fmt}"
         _write_atomic(out / name, data)
         files.append({"file": name, "format": fmt, "sha256": _sha256(data), "bytes": len(data)})
-    table_info = {"file": csv_name, "sha256": _sha256(csv_bytes), "rows": int(len(tbl)),
-                  "models_shown": to_jsonable(tbl.attrs.get("models_shown"))}
     return {**entry, "status": "ok", "files": files, "table": table_info,
             "_seconds": time.perf_counter() - t0}
 

@@ -299,10 +299,9 @@ class History:
 
 
 def score_columns(board: str) -> list[str]:
-    """The scores a history keeps: the average and the board's benchmarks (when it has a
-    source schema; a board without one keeps the average only)."""
-    spec = schema.SOURCE_SCHEMAS.get(board)
-    return ["average", *(spec.benchmarks.values() if spec else ())]
+    """The scores a history keeps: the average and the board's benchmarks (the hub board's
+    Community Evals columns included: its What Changed tab compares one of them)."""
+    return ["average", *schema.benchmark_columns(board)]
 
 
 def compact(models: pd.DataFrame, board: str) -> pd.DataFrame:

@@ -2,8 +2,8 @@
 
 The CSV is data, not code (one source of truth for release dates): one row per release with
 ``model``, ``date`` (YYYY-MM-DD, the vendor's announcement of open weights), ``organization``,
-``board_relevance`` (``v1``, ``v2`` or ``both``: on which leaderboard's charts the release is
-drawn by default) and ``source_url`` (the announcement or model card the date was checked
+``board_relevance`` (on which boards' charts the release is drawn: ``v1``, ``v2``, ``hub``, or
+several joined by ``;`` such as ``v2;hub``; ``both`` is ``v1;v2``) and ``source_url`` (the announcement or model card the date was checked
 against). :func:`load_releases` validates every row, so a typo in the file fails loudly with
 the file, the row and the column instead of silently dropping a line from a chart.
 """
@@ -20,7 +20,10 @@ import pandas as pd
 
 RELEASES_FILE = Path(__file__).with_name("releases.csv")
 RELEASE_COLUMNS: tuple[str, ...] = ("model", "date", "organization", "board_relevance", "source_url")
-RELEVANCE = ("v1", "v2", "both")
+RELEVANCE = ("v1", "v2", "hub", "both")
+RELEVANCE_SEPARATOR = ";"
+# ``both``: the two leaderboards (the file's word from before the hub board)
+_BOTH = ("v1", "v2")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -83,9 +86,10 @@ def _check_row(path: Path, line: int, rec: dict, seen: dict[str, int]) -> dict:
         dt.date.fromisoformat(vals["date"])
     except ValueError:
         raise ReleasesError(f"{where}: date {vals['date']!r} is not a real day") from None
-    if vals["board_relevance"] not in RELEVANCE:
+    boards = vals["board_relevance"].split(RELEVANCE_SEPARATOR)
+    if any(b.strip() not in RELEVANCE for b in boards) or len(set(boards)) != len(boards):
         raise ReleasesError(f"{where}: board_relevance {vals['board_relevance']!r} is not one of "
-                            f"{', '.join(RELEVANCE)}")
+                            f"{', '.join(RELEVANCE)} (or several joined by {RELEVANCE_SEPARATOR!r})")
     if not re.match(r"^https?://\S+$", vals["source_url"]):
         raise ReleasesError(f"{where}: source_url {vals['source_url']!r} is not an http(s) URL")
     key = vals["model"].casefold()
@@ -95,9 +99,18 @@ def _check_row(path: Path, line: int, rec: dict, seen: dict[str, int]) -> dict:
     return vals
 
 
+def relevant_boards(value: str) -> frozenset[str]:
+    """The boards a ``board_relevance`` value names (``both``: v1 and v2)."""
+    out: set[str] = set()
+    for part in str(value).split(RELEVANCE_SEPARATOR):
+        part = part.strip()
+        out.update(_BOTH if part == "both" else (part,))
+    return frozenset(out)
+
+
 def releases_for(releases: pd.DataFrame, board: str, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Releases relevant to ``board`` whose date lies in [start, end] (both edges included)."""
-    keep = releases["board_relevance"].isin([board, "both"])
+    keep = releases["board_relevance"].map(lambda v: board in relevant_boards(v)).astype(bool)
     day = releases["date"].dt.normalize()
     keep &= (day >= pd.Timestamp(start)) & (day <= pd.Timestamp(end))
     return releases.loc[keep].reset_index(drop=True)

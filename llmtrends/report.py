@@ -139,7 +139,7 @@ def write_every_week(snap: store.Snapshot, out: str | Path, dpi: int = DEFAULT_D
     days = view.history_of(snap).days
     pairs = weekly_pairs(days)
     if not pairs:
-        raise ReportError(view.SINGLE.format(board=snap.board, day=days[-1]))
+        raise ReportError(view.single_message(snap.board, days[-1]))
     out = Path(out)
     runs = []
     for n, (start, end) in enumerate(pairs, start=1):

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 BOARDS = ("v1", "v2", "hub")
 # The board built from the Hub as it is today (listing + Community Evals), not a leaderboard file.
 HUB_BOARD = "hub"
+# The boards whose ``average`` is comparable from model to model (every model scored on the
+# same benchmarks). The hub board has none: its models are scored on different benchmarks.
+AVERAGE_BOARDS = ("v1", "v2")
 # How the app's board switch names each board.
 BOARD_LABELS = {"v1": "Leaderboard v1", "v2": "Leaderboard v2", HUB_BOARD: "Hub today"}
 # Each board's processed snapshot is data/<board>/models.parquet (+ commit_authors.parquet)

@@ -15,7 +15,7 @@ from . import common
 
 
 def _controls(d, s):
-    return [common.dates_control(d), common.aggregation_control(d)]
+    return [common.dates_control(d), common.aggregation_control(d), common.score_control(d, s, "Score (bottom plot)")]
 
 
 def _picker(choices):
@@ -47,5 +47,5 @@ def view_server(input, output, session, snap, page_board=None):
     def note():
         return ui.p(view.author_note(snap()), class_="small text-muted mb-2 llmtrends-note")
 
-    common.serve_with_controls(view, snap, input, _controls, ("dates", "aggregation"), extra=("authors",),
+    common.serve_with_controls(view, snap, input, _controls, ("dates", "aggregation", "score"), extra=("authors",),
                                page_board=page_board)

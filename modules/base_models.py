@@ -1,4 +1,5 @@
-"""Evolution of Popular Base Models tab: base models (multi-select), labels toggle, y axis."""
+"""Evolution of Popular Base Models tab: base models (multi-select), the staircase's score,
+labels toggle and y axis (hidden on a board without scores, whose staircase says why it is blank)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ from . import common
 
 
 def _controls(d, s):
+    staircase = ui.div(common.score_control(d, s, "Score (staircase)"),
+                       ui.input_checkbox("labels", "Show model names", value=d.labels),
+                       ui.input_radio_buttons("y_axis", "Y axis (staircase)", choices=view.Y_AXES, selected=d.y_axis))
+    if d.score is None:  # nothing to draw a staircase of: its controls would change nothing
+        staircase.attrs["style"] = "display:none"
     return [
         ui.input_selectize("bases", "Base models (derivatives)", choices=view.base_choices(s),
                            selected=list(d.bases), multiple=True, options={"plugins": ["remove_button"]}),
-        ui.input_checkbox("labels", "Show model names", value=d.labels),
-        ui.input_radio_buttons("y_axis", "Y axis", choices=view.Y_AXES, selected=d.y_axis),
+        staircase,
     ]
 
 
@@ -28,7 +33,7 @@ def view_ui(initial=None):
 
 @module.server
 def view_server(input, output, session, snap, page_board=None):
-    result = common.serve_with_controls(view, snap, input, _controls, ("bases", "labels", "y_axis"))
+    result = common.serve_with_controls(view, snap, input, _controls, ("bases", "score", "labels", "y_axis"))
 
     @render.ui
     def note():

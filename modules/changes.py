@@ -13,7 +13,8 @@ from . import common
 def _controls(d, s):
     choices = view.date_choices(s)
     return [ui.input_select("first", "Compare the board on", choices=choices, selected=d.start.isoformat()),
-            ui.input_select("second", "with the board on", choices=choices, selected=d.end.isoformat())]
+            ui.input_select("second", "with the board on", choices=choices, selected=d.end.isoformat()),
+            common.score_control(d, s, "Score (leaders, movers, best)")]
 
 
 @module.ui
@@ -24,7 +25,8 @@ def view_ui(initial=None):
 
 @module.server
 def view_server(input, output, session, snap, page_board=None):
-    result = common.serve_with_controls(view, snap, input, _controls, ("first", "second"), page_board=page_board)
+    result = common.serve_with_controls(view, snap, input, _controls, ("first", "second", "score"),
+                                        page_board=page_board)
 
     @render.ui
     def summary():

@@ -298,6 +298,17 @@ def types_control(d) -> ui.Tag:
     return ui.input_checkbox_group("types", "Model types", choices=list(d.types), selected=list(d.types))
 
 
+def score_control(d, s, label: str = "Score") -> ui.Tag:
+    """The ``score`` select: the scores of the board ``s`` (its average first, then each
+    benchmark, with the number of models scored), the view's default ``d.score`` selected.
+    On a board without any score it is there but hidden, so that the view reads a value all
+    the same: the view says in one line why it has nothing to score."""
+    choices = vc.score_choices(s)
+    if not choices:
+        return ui.div(ui.input_select("score", label, choices={"": "none"}, selected=""), style="display:none")
+    return ui.input_select("score", label, choices=choices, selected=d.score)
+
+
 def aggregation_control(d, label: str = "Aggregation") -> ui.Tag:
     """The ``aggregation`` radio buttons (day / week / month)."""
     return ui.input_radio_buttons("aggregation", label, choices=list(vc.AGGREGATIONS),

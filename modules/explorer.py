@@ -86,8 +86,12 @@ def view_server(input, output, session, snap, page_board=None):
     def controls():
         s = snap()
         d = view.Params.defaults(s)
+        minimum = ui.div(ui.input_slider("min_score", "Minimum score", min=0, max=100, value=d.min_score, step=1),
+                         common.score_control(d, s, "Minimum score on"))
+        if d.score is None:  # a board without scores: a minimum would only empty the grid
+            minimum.attrs["style"] = "display:none"
         return ui.TagList(
-            ui.input_slider("min_score", "Minimum average score", min=0, max=100, value=d.min_score, step=1),
+            minimum,
             common.types_control(d),
             ui.input_checkbox_group("sizes", "Size classes", choices=list(d.sizes), selected=list(d.sizes),
                                     inline=True),
@@ -103,7 +107,7 @@ def view_server(input, output, session, snap, page_board=None):
         )
 
     result = common.serve_view(view, snap, lambda: {
-        "min_score": input.min_score(), "types": input.types(), "sizes": input.sizes(),
+        "min_score": input.min_score(), "score": input.score(), "types": input.types(), "sizes": input.sizes(),
         "licenses": input.licenses(), "moe": input.moe(), "official": input.official(),
         "dates": input.dates(), "undated": input.undated(),
     }, input)
@@ -139,7 +143,7 @@ def view_server(input, output, session, snap, page_board=None):
         # Runs when MoE / provider / minimum score change and whenever the browser reports the
         # grid's column filters (also after each redraw, which clears them): sends the
         # sidebar's part when the grid's filters differ from it.
-        params = sidebar_params(("moe", "official", "min_score"))
+        params = sidebar_params(("moe", "official", "min_score", "score"))
         if params is None or shown() is None:
             return
         current = grid.filter()

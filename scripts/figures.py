@@ -7,6 +7,7 @@ Examples::
     python scripts/figures.py --board v2 --data data --out figures/v2 --format png --dpi 150 \\
         --views type_popularity
     python scripts/figures.py --board v1 --data data --out figures/v1-study --study-way
+    python scripts/figures.py --board hub --data data --out figures/hub
 
 Writes ``<view>_<which>.<fmt>``, ``<view>.csv``, ``figures.json`` (the reproducible record)
 and ``run.json`` (run time) into OUT; see docs/figures.md.
@@ -22,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from llmtrends import figures, speedups, store  # noqa: E402
+from llmtrends import figures, schema, speedups, store  # noqa: E402
 
 
 def _csv_list(text: str) -> list[str]:
@@ -32,7 +33,8 @@ def _csv_list(text: str) -> list[str]:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--board", required=True, choices=["v1", "v2"], help="which leaderboard")
+    p.add_argument("--board", required=True, choices=list(schema.BOARDS),
+                   help="which board: leaderboard v1 or v2, or the Hub today (hub)")
     p.add_argument("--data", type=Path, default=Path("data"),
                    help="snapshot folder holding <board>/models.parquet (default: data)")
     p.add_argument("--out", type=Path, required=True, help="output folder (created if missing)")

@@ -55,7 +55,8 @@ STAIR_ROWS = [
 
 def test_staircase_by_hand():
     snap = snap_of(STAIR_ROWS)
-    tbl = view.table(snap, view.Params(bases=("org/base",)))
+    full = view.table(snap, view.Params(bases=("org/base",)))
+    tbl = view.steps(full)
     # worked out by hand: day 0 = 2024-01-01 (org/base on the Hub)
     assert tbl["repo_id"].tolist() == ["a/d1", "a/d4", "a/d6"]
     assert tbl["days_since_release"].tolist() == [4, 19, 60]
@@ -69,8 +70,16 @@ def test_staircase_by_hand():
     assert set(tbl["base_average"]) == {50.0}
     # compared: d1 d2 d3 d4 d5 d6 (not the merge, the pretrained, the undated, the unscored)
     assert set(tbl["derivatives"]) == {6}
-    assert tbl.attrs["models_shown"] == 6
-    assert list(tbl.columns) == list(view.CSV_COLUMNS)
+    # shown: every dated derivative of any relation (d1-d6, m1, p1, d8; not the undated d7)
+    assert full.attrs["models_shown"] == 9
+    assert list(full.columns) == list(view.CSV_COLUMNS)
+    # derivatives per day, by hand: one model a day except none on 01-20 (two, d3 and d4); m1 a merge
+    days = view.derivative_rows(full)
+    assert days[["created_at", "relation", "new_derivatives"]].astype(str).values.tolist() == [
+        ["2024-01-02", "finetune", "1"], ["2024-01-05", "finetune", "1"], ["2024-01-10", "finetune", "1"],
+        ["2024-01-15", "merge", "1"], ["2024-01-16", "finetune", "1"], ["2024-01-20", "finetune", "2"],
+        ["2024-02-01", "finetune", "1"], ["2024-03-01", "finetune", "1"]]
+    assert days["days_since_release"].tolist() == [1, 4, 9, 14, 15, 19, 31, 60]
 
 
 def test_staircase_function_strictly_higher():
@@ -100,7 +109,7 @@ def test_merge_exclusion_is_transitive():
     lineage = lin.analyze(snap.models, bases=())
     merge = dict(zip(snap.models["repo_id"], lineage.frame["is_merge"]))
     assert {k for k, v in merge.items() if v} == {"a/m1", "a/c1", "a/c3", "a/c2", "a/c4", "a/c5"}
-    tbl = view.table(snap, view.Params(bases=("org/base",)))
+    tbl = view.steps(view.table(snap, view.Params(bases=("org/base",))))
     assert tbl["repo_id"].tolist() == ["a/ok", "a/ok2"]
     assert set(tbl["derivatives"]) == {2}
 
@@ -238,7 +247,7 @@ def test_release_day_never_the_placeholder():
         ("mistralai/Mistral-7B-v0.1", PRE, 60.0, "2022-03-02", None, False, 7.24, "MistralForCausalLM", True),
         ("u/ft", FT, 61.0, "2023-10-01", "mistralai/Mistral-7B-v0.1", False, 7.24, "MistralForCausalLM"),
     ]
-    tbl = view.table(snap_of(rows), view.Params(bases=("mistral_7b",)))
+    tbl = view.steps(view.table(snap_of(rows), view.Params(bases=("mistral_7b",))))
     assert set(tbl["release_day"]) == {pd.Timestamp("2023-09-27")}  # base_models.csv
     assert tbl["release_source"].iloc[0] == "release_date:https://mistral.ai/news/announcing-mistral-7b"
     assert tbl["days_since_release"].tolist() == [4]
@@ -250,7 +259,7 @@ def test_release_day_rules():
         ("mistralai/Mistral-7B-v0.1", PRE, 60.0, "2023-09-20 13:00", None, False, 7.24, "MistralForCausalLM"),
         ("u/ft", FT, 61.0, "2023-10-01", "mistralai/Mistral-7B-v0.1", False, 7.24, "MistralForCausalLM"),
     ]
-    tbl = view.table(snap_of(rows), view.Params(bases=("mistral_7b",)))
+    tbl = view.steps(view.table(snap_of(rows), view.Params(bases=("mistral_7b",))))
     assert (tbl["release_day"].iloc[0], tbl["release_source"].iloc[0]) == (
         pd.Timestamp("2023-09-20"), "hub:mistralai/Mistral-7B-v0.1")
     assert tbl["days_since_release"].tolist() == [11]
@@ -259,11 +268,11 @@ def test_release_day_rules():
         ("huggyllama/llama-7b", PRE, 46.0, "2023-04-03", None, False, 6.7, "LlamaForCausalLM"),
         ("u/ft", FT, 47.0, "2023-04-10", "huggyllama/llama-7b", False, 6.7, "LlamaForCausalLM"),
     ]
-    tbl = view.table(snap_of(rows), view.Params(bases=("llama1_7b",)))
+    tbl = view.steps(view.table(snap_of(rows), view.Params(bases=("llama1_7b",))))
     assert tbl["release_day"].iloc[0] == pd.Timestamp("2023-02-24")
     # a declared base outside the board and not in the table: the first derivative
     rows = [("u/ft1", FT, 47.0, "2023-05-10 10:00", "z/outside"), ("u/ft2", FT, 48.0, "2023-05-20", "z/outside")]
-    tbl = view.table(snap_of(rows), view.Params(bases=("z/outside",)))
+    tbl = view.steps(view.table(snap_of(rows), view.Params(bases=("z/outside",))))
     assert (tbl["release_day"].iloc[0], tbl["release_source"].iloc[0]) == (pd.Timestamp("2023-05-10"),
                                                                            view.SOURCE_FIRST)
     assert tbl["days_since_release"].tolist() == [0, 10]
@@ -276,7 +285,7 @@ def test_derivatives_before_release_day_are_left_out():
         ("u/early", FT, 70.0, "2023-09-01", "mistralai/Mistral-7B-v0.1", False, 7.24, "MistralForCausalLM"),
         ("u/ft", FT, 61.0, "2023-10-01", "mistralai/Mistral-7B-v0.1", False, 7.24, "MistralForCausalLM"),
     ]
-    tbl = view.table(snap_of(rows), view.Params(bases=("mistral_7b",)))
+    tbl = view.steps(view.table(snap_of(rows), view.Params(bases=("mistral_7b",))))
     assert tbl["repo_id"].tolist() == ["u/ft"]
 
 
@@ -284,13 +293,26 @@ def test_derivatives_before_release_day_are_left_out():
 
 
 def test_empty_and_skipped_bases():
-    snap = snap_of(STAIR_ROWS + [("q/undated", FT, 1.0, None, "z/only-undated")])
-    with pytest.raises(c.EmptySelection):
+    snap = snap_of(STAIR_ROWS + [("q/undated", FT, 1.0, None, "z/only-undated"),
+                                 ("q/unscored", FT, np.nan, "2024-05-01", "z/no-score")])
+    with pytest.raises(c.EmptySelection, match="dated derivative on Leaderboard v1"):
         view.table(snap, view.Params(bases=("z/only-undated",)))
     tbl = view.table(snap, view.Params(bases=("org/base", "z/only-undated")))
-    assert tbl.attrs["skipped"] == ["z/only-undated"]
+    assert tbl.attrs["no_derivatives"] == ["z/only-undated"] and tbl.attrs["skipped"] == []
     assert "z/only-undated" in view.note(tbl)
     assert view.note(view.table(snap, view.Params(bases=("org/base",)))) is None
+    # a base whose derivatives have no score: counted per day, no staircase (named in the note)
+    tbl = view.table(snap, view.Params(bases=("org/base", "z/no-score")))
+    assert tbl.attrs["skipped"] == ["z/no-score"] and "z/no-score" in view.note(tbl)
+    days = view.derivative_rows(tbl)
+    assert days.loc[days["base_key"] == "z/no-score", ["days_since_release", "new_derivatives"]].values.tolist() \
+        == [[0, 1]]
+    assert set(view.steps(tbl)["base_key"]) == {"org/base"}
+    # only that base: the derivatives are drawn, the staircase says why it is blank
+    tbl = view.table(snap, view.Params(bases=("z/no-score",)))
+    assert view.steps(tbl).empty and len(view.derivative_rows(tbl)) == 1
+    assert view.empty_figure(tbl, view.Params(bases=("z/no-score",)), "derivatives") is None
+    assert "Average score" in view.empty_figure(tbl, view.Params(bases=("z/no-score",)), "evolution")
 
 
 @pytest.mark.parametrize("raw", [
@@ -472,7 +494,7 @@ def test_fidelity_v1_study_defaults(v1):
     params = view.Params.defaults(v1)
     assert params.bases == V1_DEFAULTS
     assert params.labels is True
-    got = view.table(v1, params)[["base_key", "repo_id", "days_since_release", "average"]]
+    got = view.steps(view.table(v1, params))[["base_key", "repo_id", "days_since_release", "average"]]
     want = _independent_staircases(v1.models, V1_DEFAULTS)
     assert len(want) >= 20
     pd.testing.assert_frame_equal(got.reset_index(drop=True), want, check_dtype=False)
@@ -484,7 +506,7 @@ def test_fidelity_v1_study_defaults(v1):
 def test_v2_defaults_and_choices(v2):
     params = view.Params.defaults(v2)
     assert params.bases == V2_DEFAULTS
-    tbl = view.table(v2, params)
+    tbl = view.steps(view.table(v2, params))
     assert set(tbl["base_key"]) == set(V2_DEFAULTS)
     assert not tbl["release_day"].eq(pd.Timestamp(schema.HUB_PLACEHOLDER_DATE)).any()
     assert (tbl["days_since_release"] >= 0).all()

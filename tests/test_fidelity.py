@@ -64,7 +64,7 @@ def test_1_base_model_staircases_hold_no_merge(v1, shared_data):
                 tagged.add(row["name"].lower())
     assert len(tagged) > 1000
     params = base_models.Params.defaults(v1)
-    tbl = base_models.table(v1, params)
+    tbl = base_models.steps(base_models.table(v1, params))
     steps = {r.lower() for r in tbl["repo_id"]}
     assert not steps & tagged, steps & tagged
     assert not [r for r in steps if "merge" in r]
@@ -83,7 +83,7 @@ def test_2_each_family_draws_its_base_score_and_the_gain_axis(v1, shared_data):
     best = leaderboard_best(shared_data)
     params = base_models.Params.defaults(v1)
     assert params.y_axis == "score"
-    tbl = base_models.table(v1, params)
+    tbl = base_models.steps(base_models.table(v1, params))
     bases = tbl.drop_duplicates("base_key").set_index("base_key")
     assert bases.loc["mistral_7b", "base_average"] == best["mistralai/Mistral-7B-v0.1"] == 60.97
     # Llama 2 70B itself is not on v1: its re-upload stands in, and is no derivative
@@ -101,7 +101,7 @@ def test_2_each_family_draws_its_base_score_and_the_gain_axis(v1, shared_data):
     mistral = tbl.loc[tbl["base_key"] == "mistral_7b"]
     below = (mistral["average"] < 60.97).to_numpy()
     assert below[:3].all() and not below[3:].any()
-    gain = base_models.table(v1, base_models.Params(bases=params.bases, y_axis="gain"))
+    gain = base_models.steps(base_models.table(v1, base_models.Params(bases=params.bases, y_axis="gain")))
     g = gain.loc[gain["base_key"] == "mistral_7b", "gain_over_base"].to_numpy()
     assert g[0] == pytest.approx(54.96 - 60.97) and (g[:3] < 0).all()
     assert base_models.Params.from_inputs({"y_axis": "gain"}, v1).y_axis == "gain"
@@ -120,7 +120,7 @@ def test_2_a_reupload_of_the_base_is_not_a_derivative():
         "base_model": [None, "org/Base-7B-hf", "org/Base-7B-hf", "org/Base-7B-hf"],
     })
     snap = store.Snapshot(board="v2", models=models, commit_authors=None, manifest={})
-    tbl = base_models.table(snap, base_models.Params(bases=("org/base-7b-hf",)))
+    tbl = base_models.steps(base_models.table(snap, base_models.Params(bases=("org/base-7b-hf",))))
     assert tbl["repo_id"].tolist() == ["tuner/Base-7B-chat"]
     assert tbl["derivatives"].tolist() == [1] and tbl["base_average"].tolist() == [50.0]
 
@@ -208,7 +208,7 @@ def test_5_partial_periods_by_hand():
 
 def test_6_step_labels_are_unambiguous(v1):
     params = base_models.Params.defaults(v1)
-    tbl = base_models.table(v1, params)
+    tbl = base_models.steps(base_models.table(v1, params))
     assert tbl["label"].is_unique
     for repo, label in zip(tbl["repo_id"], tbl["label"]):
         name = repo if "/" in label else repo.split("/", 1)[1]

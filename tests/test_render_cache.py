@@ -91,11 +91,11 @@ def test_figures_from_what_a_worker_is_sent_are_the_same(snapshots, board):
             assert (render.figure_bytes(view.figure(part, params, which), "png")
                     == render.figure_bytes(view.figure(tbl, params, which), "png")), f"{board}/{view.ID}/{which}"
             sent.append(f"{view.ID}/{which}")
-    # every plot of the four per-model views (co2: v2 only) and What Changed's history plots
-    # (v2 only: v1 has a single snapshot)
+    # every plot of the four per-model views (co2: v2 only), the base models' two series and
+    # What Changed's history plots (v2 only: v1 has a single snapshot)
     per_model = ["score_trends/scores", "score_trends/totals", "params_score/per_billion", "params_score/scatter",
-                 "moe/distribution", "moe/scatter"] + (["co2/cost", "co2/efficiency", "changes/board_size",
-                                                        "changes/frontier"] if board == "v2" else [])
+                 "moe/distribution", "moe/scatter", "base_models/evolution", "base_models/derivatives"]
+    per_model += ["co2/cost", "co2/efficiency", "changes/board_size", "changes/frontier"] if board == "v2" else []
     assert sorted(sent) == sorted(per_model)
 
 

@@ -127,7 +127,7 @@ def client(snapshot_dir):
 
 
 def _inputs(first: str, second: str, board: str = "v2") -> dict:
-    return {f"{NS}-first": first, f"{NS}-second": second, f"{NS}-figure_format": "png",
+    return {f"{NS}-first": first, f"{NS}-second": second, f"{NS}-score": "average", f"{NS}-figure_format": "png",
             f"{NS}-controls_board": board}
 
 

@@ -61,7 +61,7 @@ def test_packaged_file_loads_and_has_the_study_and_v2_releases():
                       ("Llama 3", "2024-04-18"), ("Phi-3", "2024-04-23"), ("Qwen2.5", "2024-09-19"),
                       ("DeepSeek-R1", "2025-01-20"), ("Gemma 3", "2025-03-12")]:
         assert by_name[name] == day
-    assert set(table["board_relevance"]) == {"v1", "v2", "both"}
+    assert set(table["board_relevance"]) == {"v1", "both;hub", "v2;hub", "hub"}
     assert table["source_url"].str.startswith("https://").all()
 
 
@@ -138,8 +138,8 @@ def test_view_release_lines_at_the_edges_of_the_packaged_list():
 
 def test_label_layout_merges_same_day_and_never_overlaps():
     lines = rel.load_releases()
-    lines = lines[lines["board_relevance"].isin(["v2", "both"])]
     start, end = dt.date(2023, 1, 1), dt.date(2025, 3, 13)
+    lines = rel.releases_for(lines, "v2", start, end)
     layout = view.label_layout(lines, start, end)
     assert layout["date"].is_unique and len(layout) == lines["date"].nunique()
     for _, level in layout.groupby("level"):
@@ -274,7 +274,8 @@ def test_fidelity_on_v1_study_defaults(snapshot_dir):
 
     with open(rel.RELEASES_FILE, encoding="utf-8", newline="") as fh:
         wanted = {r["model"] for r in csv.DictReader(fh)
-                  if r["board_relevance"] in ("v1", "both") and "2023-01-01" <= r["date"] <= params.end.isoformat()}
+                  if ({"v1", "both"} & set(r["board_relevance"].split(";")))
+                  and "2023-01-01" <= r["date"] <= params.end.isoformat()}
     shown = {name for cell in tbl["releases"] if cell for name in cell.split("; ")}
     assert shown == wanted and "LLaMA" in shown and "Llama 3" not in shown
 

@@ -16,7 +16,9 @@ range, i.e. all-time repositories x repositories in the range; ``Params.rules = 
 
 The table has one row per (author, period, type) of the selected authors: the timeline draws
 one tile per row (the author's row split between the types of that period), and the score
-plot reads the per-(author, period) columns repeated on each row of the period.
+plot reads the per-(author, period) columns repeated on each row of the period. The score is
+the board's average or the benchmark chosen (``Params.score``); on a board without any score
+the timeline is drawn all the same and the score plot says why it is blank.
 """
 
 from __future__ import annotations
@@ -39,8 +41,8 @@ from . import common as c
 ID = "author_activity"
 TITLE = "Author Activity"
 DESCRIPTION = ("The ten authors with the most repositories created in the date range: when they "
-               "published models, by type (top), and the mean average score of the models each "
-               "published per period (bottom). Models without a real creation date (missing, or the "
+               "published models, by type (top), and the mean score (the board's average, or the benchmark "
+               "chosen in the sidebar) of the models each published per period (bottom). Models without a real creation date (missing, or the "
                "Hub's 2022-03-02 placeholder) are left out of the counts.")
 FIGURES = ("timeline", "scores")
 TOP_N = 10
@@ -54,9 +56,9 @@ CSV_COLUMNS = {
     "period": "first day of the period (ISO date; weeks start on Monday)",
     "type": f"model type (the leaderboard's label without emoji; '{NO_TYPE}' when the leaderboard has none)",
     "models": "the author's models of this type created in the period",
-    "type_average": "mean average score of those models",
+    "type_average": "mean score of those models (the score chosen: the board's average by default on v1 and v2)",
     "period_models": "all the author's models created in the period (repeated on each type row)",
-    "period_average": "mean average score of all the author's models of the period (the score plot)",
+    "period_average": "mean score of all the author's models of the period (the score plot)",
 }
 
 
@@ -184,12 +186,15 @@ class Params:
     authors: tuple[str, ...]
     aggregation: str = c.DEFAULT_AGGREGATION
     rules: str = c.RULES_OURS  # the study's rules only from scripts/figures.py --study-way
+    score: str | None = c.SCORE_AVERAGE  # the score plot's (common.score_choices; None: the board has none)
+    board: str = "v1"  # whose scores (for the score plot's message); from the snapshot, never from the browser
 
     @classmethod
     @c.per_board
     def defaults(cls, snap) -> "Params":
         start, end = c.date_bounds(snap.models)
-        return cls(start=start, end=end, authors=tuple(top_authors(snap, start, end)))
+        return cls(start=start, end=end, authors=tuple(top_authors(snap, start, end)), score=c.default_score(snap),
+                   board=snap.board)
 
     @classmethod
     def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
@@ -202,18 +207,20 @@ class Params:
         bounds = c.date_bounds(snap.models)
         start, end = c.parse_board_range(c.raw_get(raw, "dates", bounds), bounds)
         agg = c.parse_aggregation(c.raw_get(raw, "aggregation", c.DEFAULT_AGGREGATION))
+        # the timeline needs no score: on a board without any, the score plot says why it is blank
+        score = c.parse_score(raw.get("score"), snap, required=False)
         top = top_authors(snap, start, end)
         if not top:
             raise c.EmptySelection("No models with a known creation date were created in this date range.")
         given = raw.get("authors")
         if given is None:
-            return cls(start=start, end=end, authors=tuple(top), aggregation=agg)
+            return cls(start=start, end=end, authors=tuple(top), aggregation=agg, score=score, board=snap.board)
         known = known_authors(snap)
         given = c.parse_choices(given, known, "authors", empty_message="Tick at least one author.")
         authors = tuple(a for a in top if a in given)
         if not authors:
             raise c.EmptySelection("None of the ticked authors is among the top 10 of this date range.")
-        return cls(start=start, end=end, authors=authors, aggregation=agg)
+        return cls(start=start, end=end, authors=authors, aggregation=agg, score=score, board=snap.board)
 
 
 def study_params(snap, params: Params) -> Params:
@@ -242,14 +249,16 @@ def table(snap, params: Params) -> pd.DataFrame:
     # the models of the range that are those authors' repositories (only those are joined)
     theirs = np.isin(row_repo, np.unique(pair_repo[chosen])) & (row_repo >= 0)
     models = c.rows(snap.models, c.range_mask(snap.models, params.start, params.end).to_numpy() & theirs,
-                    ("repo_id", "type", "created_at", "average"))
+                    ("repo_id", "type", "created_at", *([params.score] if params.score else [])))
+    # the score plot's column: the chosen score, or none at all on a board without scores
+    models = models.assign(_score=models[params.score] if params.score in models.columns else np.nan)
     data = pairs.merge(models, on="repo_id", how="inner")
     data["period"] = c.period_start(data["created_at"], params.aggregation, c.week_start(params.rules))
     data["type"] = data["type"].fillna(NO_TYPE)
     per_type = (data.groupby(["author", "period", "type"], sort=False)
-                .agg(models=("repo_id", "size"), type_average=("average", "mean")).reset_index())
+                .agg(models=("repo_id", "size"), type_average=("_score", "mean")).reset_index())
     per_period = (data.groupby(["author", "period"], sort=False)
-                  .agg(period_models=("repo_id", "size"), period_average=("average", "mean")).reset_index())
+                  .agg(period_models=("repo_id", "size"), period_average=("_score", "mean")).reset_index())
     out = (per_type.merge(per_period, on=["author", "period"])
            .merge(ranked[["author", "author_rank", "author_models", "rank_score"]], on="author"))
     type_order = {t: i for i, t in enumerate((*schema.TYPE_LABELS, NO_TYPE))}
@@ -282,6 +291,18 @@ def _tiles(tbl: pd.DataFrame, authors: list[str], aggregation: str) -> pd.DataFr
     return data
 
 
+def empty_figure(tbl: pd.DataFrame, params: Params, which: str) -> str | None:
+    """Why figure ``which`` has nothing to draw for this table (None when it has): the score
+    plot needs a score (the timeline is there whenever the table is)."""
+    if which != "scores":
+        return None
+    if params.score is None:
+        return c.no_scores_message(params.board)
+    if tbl["period_average"].isna().all():
+        return f"None of these authors' models of this date range has a score ({c.score_label(params.score)})."
+    return None
+
+
 def figure(tbl: pd.DataFrame, params: Params, which: str = "timeline") -> ggplot:
     """``timeline``: tiles per author and period by type; ``scores``: mean score lines per author."""
     from plotnine import (aes, element_blank, geom_line, geom_point, geom_tile, ggplot, labs,
@@ -304,9 +325,12 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "timeline") -> ggplot
     if which == "scores":
         data = tbl.drop_duplicates(["author", "period"]).assign(
             author=lambda d: pd.Categorical(d["author"], categories=authors))
+        if (why := empty_figure(tbl, params, which)) is not None:
+            return c.message_figure(why, "Score of the top authors' models")
+        label = c.score_label(params.score)
         return ggplot(data, aes("period", "period_average", color="author", group="author")) + [
             geom_line(alpha=0.7), geom_point(size=1.6),
             scale_color_manual(values=c.color_map(authors), name="Author", guide=c.legend_guide(authors, "Author")),
             xaxis, c.theme_study(),
-            labs(x="", y=f"Mean average score ({word})", title="Average score of the top authors' models")]
+            labs(x="", y=f"Mean {c.score_label(params.score, lower=True)} ({word})", title=f"{label} of the top authors' models")]
     raise c.InvalidInput(f"figure: unknown plot {which!r}")

@@ -1,15 +1,32 @@
-"""Evolution of Popular Base Models: the staircase of derivatives that beat every earlier one.
+"""Evolution of Popular Base Models: how fast a base model gathered derivatives, and the
+staircase of derivatives that beat every earlier one.
 
-For each chosen base model, its derivatives (fine-tunes and chat models; merges excluded
-transitively, see :mod:`llmtrends.lineage`) are ordered by the day their repository was
-created; a derivative is a *step* when its average score is higher than that of every
-earlier derivative. Steps are plotted against the days since the base model's release.
+Two series in one table (``series``):
+
+* ``derivatives`` -- for each chosen base model, its derivatives created on each day since
+  the base's release, counted by their relation to it. On the hub board the relation is the
+  Hub's model tree (``relation``: ``finetune``, ``adapter``, ``merge``, ``quantized``;
+  ``unknown`` where the tags were cut before saying it) and a derivative is every model whose
+  chain of declared base models (``base_model``) reaches the base. The leaderboards (v1, v2)
+  have no model tree: their relation is what the lineage tells (:mod:`llmtrends.lineage`):
+  ``merge`` for merges and the models built on them, ``adapter`` for v2's adapter weights,
+  ``finetune`` for the others; re-uploads of the base are not derivatives there.
+* ``step`` -- the staircase: the derivatives (fine-tunes and chat models; merges excluded
+  transitively, see :mod:`llmtrends.lineage`; on the hub board fine-tunes and adapters) ordered
+  by the day their repository was created; a derivative is a *step* when its score is higher
+  than that of every earlier derivative. Steps are plotted against the days since the base
+  model's release. The score is the board's average or the benchmark chosen (``Params.score``);
+  a board without scores draws the derivatives and says why the staircase is blank.
 
 As in the study, the staircase is the running maximum of the *derivatives'* scores: the
 base model's own score is not its first step. It is drawn beside them as each family's
 reference (a dashed line; ``base_average`` in the CSV), so that a step below the base does
-not read as progress; the y axis is either the average score or, as in the study, the
-score gained over the base (``Params.y_axis``).
+not read as progress; the y axis is either the score or, as in the study, the score gained
+over the base (``Params.y_axis``).
+
+Base models offered: on v1 and v2 the known bases of ``llmtrends/base_models.csv`` and every
+declared base with a derivative; on the hub board the roots of the model tree (the furthest
+declared ancestors on the board) with the most derivatives.
 """
 
 from __future__ import annotations
@@ -27,61 +44,101 @@ if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the 
     from plotnine import ggplot
 
 from .. import lineage as lin
+from .. import schema
 from . import common as c
 
 ID = "base_models"
 TITLE = "Evolution of Popular Base Models"
 DESCRIPTION = ("For each base model, the derivatives (fine-tunes and chat models; merges — by type, flag, the "
                "Hub tags merge/mergekit or 'merge' in the name —, models built on merges, and re-uploads of "
-               "the base excluded) that scored a higher average than every earlier derivative, by days since "
-               "the base model's release, with the base model's own score as a reference. Lineage follows the "
-               "declared base models, else the study's name-pattern and size rule. Models without a real "
-               "creation date (the Hub's 2022-03-02 placeholder) are left out.")
-FIGURES = ("evolution",)
-# The y axis: the average score itself, or the score gained over the base model (the study's).
+               "the base excluded) that scored higher (the board's average, or the benchmark chosen) than every "
+               "earlier derivative, by days since the base model's release, with the base model's own score as "
+               "a reference (top); and the derivatives created each day since the release, by their relation to "
+               "the base (bottom; on the hub board the Hub's model tree: fine-tunes, adapters, merges, quantized "
+               "copies). Lineage follows the declared base models, else (v1, v2) the study's name-pattern and "
+               "size rule. Models without a real creation date (the Hub's 2022-03-02 placeholder) are left out.")
+FIGURES = ("evolution", "derivatives")
+SERIES = ("step", "derivatives")
+# The y axis: the score itself, or the score gained over the base model (the study's).
 Y_SCORE, Y_GAIN = "score", "gain"
-Y_AXES = {Y_SCORE: "Average score", Y_GAIN: "Score gained over the base model (the study's)"}
+Y_AXES = {Y_SCORE: "Score", Y_GAIN: "Score gained over the base model (the study's)"}
+# How a derivative relates to its base, in the legend's order (the Hub's words; ``unknown``
+# where the Hub's tags were cut before the relation).
+RELATION_UNKNOWN = "unknown"
+RELATIONS = (*schema.HUB_RELATIONS, RELATION_UNKNOWN)
+RELATION_COLORS = dict(zip(RELATIONS, (c.PAIRED[1], c.PAIRED[3], c.PAIRED[5], c.PAIRED[7], "#BDBDBD")))
+# At most this many roots of the hub board's model tree are offered (the most derivatives first).
+MAX_HUB_BASES = 500
+DEFAULT_HUB_BASES = 3
 CSV_COLUMNS = {
-    "base_key": "the base model's id (a key of llmtrends/base_models.csv, or its repository id)",
+    "series": "step (the staircase: one row per step) or derivatives (one row per base, day and relation)",
+    "base_key": "the base model's id (a key of llmtrends/base_models.csv, or its repository id, lower-cased)",
     "base_label": "the base model's name in the legend",
     "release_day": "the family's day 0 (ISO date)",
     "release_source": "where day 0 comes from: hub:<repo> (creation on the Hub), release_date:<url> "
                       "(documented release) or first_derivative (earliest derivative, no other evidence)",
-    "base_average": "the base model's own average score on this board: its repository's, or where that is "
-                    "not on the board the best of its re-uploads' (empty when neither is)",
-    "base_repo": "the repository base_average is the score of (empty when none)",
-    "step": "1, 2, ... : the derivative's rank on the staircase",
-    "repo_id": "the derivative's repository",
-    "label": "the name on the plot: the repository name without its namespace, cut in the middle past "
+    "base_average": "steps: the base model's own score on this board (the score chosen): its repository's, or "
+                    "where that is not on the board the best of its re-uploads' (empty when neither is)",
+    "base_repo": "steps: the repository base_average is the score of (empty when none)",
+    "step": "steps: 1, 2, ... : the derivative's rank on the staircase",
+    "repo_id": "steps: the derivative's repository",
+    "label": "steps: the name on the plot: the repository name without its namespace, cut in the middle past "
              "28 characters; whole where two repositories would share a label (with the namespace where "
              "even the names are the same)",
-    "type": "the derivative's type",
-    "lineage": "how it was tied to the base: declared (base model chain) or name pattern (the study's rule)",
-    "created_at": "the derivative's repository creation on the Hub (ISO date)",
+    "type": "steps: the derivative's type",
+    "lineage": "steps: how it was tied to the base: declared (base model chain) or name pattern (the study's rule)",
+    "created_at": "steps: the derivative's repository creation on the Hub; derivatives: the day counted (ISO dates)",
     "days_since_release": "created_at - release_day, in whole days",
-    "average": "the derivative's average score",
-    "previous_best": "the best average of earlier derivatives (empty for the first step)",
-    "gain": "average - previous_best (empty for the first step)",
-    "gain_over_base": "average - base_average: the study's y axis (empty without a base score)",
-    "derivatives": "how many dated derivatives of this base were compared",
+    "average": "steps: the derivative's score, the column named after the score chosen: average (the board's "
+               "average, the default on v1 and v2) or a benchmark's column such as ce_mmlu_pro",
+    "previous_best": "steps: the best score of earlier derivatives (empty for the first step)",
+    "gain": "steps: the score - previous_best (empty for the first step)",
+    "gain_over_base": "steps: the score - base_average: the study's y axis (empty without a base score)",
+    "derivatives": "steps: how many dated derivatives of this base with a score were compared",
+    "relation": "derivatives: finetune, adapter, merge, quantized or unknown (see docs/views.md)",
+    "new_derivatives": "derivatives: the base's derivatives of that relation created that day",
 }
 LABEL_MAX_CHARS = 28
 SOURCE_HUB, SOURCE_RELEASE, SOURCE_FIRST = "hub", "release_date", "first_derivative"
 
+
+def _hub(snap) -> bool:
+    return snap.board == schema.HUB_BOARD
+
+
 @c.per_board
 def lineage_of(snap) -> lin.Lineage:
-    """The board's lineage, computed once per board (``common.per_board``)."""
-    return lin.analyze(snap.models)
+    """The board's lineage, computed once per board (``common.per_board``). The hub board's is
+    its model tree alone: no known base is matched by name there (its tree says what a model
+    derives from)."""
+    return lin.analyze(snap.models, bases=() if _hub(snap) else None)
+
+
+@c.per_board
+def hub_roots(snap) -> pd.Series:
+    """The hub board's roots (lower-cased ids, the furthest declared ancestors on the board)
+    by their number of derivatives of any relation, most first (ties by id)."""
+    f = lineage_of(snap).frame
+    roots = f.loc[f["chain"].map(len) > 0, "root"]
+    counts = roots.value_counts()
+    order = sorted(counts.index, key=lambda k: (-int(counts[k]), k))
+    return counts.reindex(order)
 
 
 @c.per_board
 def base_choices(snap) -> dict[str, str]:
-    """Every base model with at least one non-merge derivative: key -> 'label (n derivatives)'.
+    """The base models a board offers: key -> 'label (n derivatives)'.
 
-    Known bases (``base_models.csv``) first in the table's order, then other declared bases
-    by number of derivatives.
+    v1, v2: every base model with at least one non-merge derivative, known bases
+    (``base_models.csv``) first in the table's order, then other declared bases by number of
+    derivatives. Hub board: the roots of the model tree by number of derivatives (any
+    relation), at most ``MAX_HUB_BASES``.
     """
     lineage = lineage_of(snap)
+    if _hub(snap):
+        roots = hub_roots(snap).head(MAX_HUB_BASES)
+        return {k: f"{lineage.display_id(k)} ({int(n):,} derivative{'s' if n != 1 else ''})"
+                for k, n in roots.items()}
     counts = lin.derivative_counts(snap.models, lineage)
     known = {b.key: b.label for b in lineage.bases}
     out = {k: f"{known[k]} ({counts[k]})" for k in known if k in counts}
@@ -95,19 +152,31 @@ class Params:
     bases: tuple[str, ...]
     labels: bool = True
     y_axis: str = Y_SCORE
+    score: str | None = c.SCORE_AVERAGE  # the staircase's (common.score_choices; None: the board has none)
+    board: str = "v1"  # whose scores (for the staircase's message); from the snapshot, never from the browser
 
     @classmethod
     @c.per_board
     def defaults(cls, snap) -> "Params":
-        """The study's bases for this board that have dated derivatives to plot."""
+        """The study's bases for this board that have dated derivatives to plot; on the hub
+        board the ``DEFAULT_HUB_BASES`` roots with the most dated derivatives."""
         lineage = lineage_of(snap)
+        score = c.default_score(snap)
+        if _hub(snap):
+            keys = []
+            for key in hub_roots(snap).index:
+                if len(keys) == DEFAULT_HUB_BASES:
+                    break
+                if base_derivatives(snap, key) is not None:
+                    keys.append(key)
+            return cls(bases=tuple(keys), score=score, board=snap.board)
         keys = []
         for b in lineage.bases:
             if b.default_on(snap.board):
                 mask = lin.derivative_mask(snap.models, lineage, b.key)
-                if not _dated_scored(snap.models.loc[mask]).empty:
+                if not _dated_scored(snap.models.loc[mask], score or c.SCORE_AVERAGE).empty:
                     keys.append(b.key)
-        return cls(bases=tuple(keys))
+        return cls(bases=tuple(keys), score=score, board=snap.board)
 
     @classmethod
     def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
@@ -118,7 +187,9 @@ class Params:
         bases = tuple(dict.fromkeys((values,) if isinstance(values, str) else values))
         labels = c.parse_bool(c.raw_get(raw, "labels", d.labels), "labels")
         y_axis = c.parse_choice(c.raw_get(raw, "y_axis", d.y_axis), tuple(Y_AXES), "y axis")
-        return cls(bases=bases, labels=labels, y_axis=y_axis)
+        # the derivatives need no score: on a board without any, the staircase says why it is blank
+        score = c.parse_score(raw.get("score"), snap, required=False)
+        return cls(bases=bases, labels=labels, y_axis=y_axis, score=score, board=snap.board)
 
 
 def study_params(snap, params: Params) -> Params:
@@ -126,10 +197,10 @@ def study_params(snap, params: Params) -> Params:
     return dataclasses.replace(params, y_axis=Y_GAIN)
 
 
-def _dated_scored(models: pd.DataFrame) -> pd.DataFrame:
-    """Models with a real creation date and a score."""
+def _dated_scored(models: pd.DataFrame, score: str) -> pd.DataFrame:
+    """Models with a real creation date and a ``score``."""
     frame = c.dated(models)
-    return frame.loc[frame["average"].notna()]
+    return frame.loc[frame[score].notna()] if score in frame.columns else frame.iloc[:0]
 
 
 def release_day(snap, lineage: lin.Lineage, key: str, derivatives: pd.DataFrame) -> tuple[dt.date, str]:
@@ -138,7 +209,8 @@ def release_day(snap, lineage: lin.Lineage, key: str, derivatives: pd.DataFrame)
     The earliest of the base repositories' real creation dates on the Hub (never the
     2022-03-02 placeholder) and the documented release date of ``base_models.csv``
     (a re-upload such as huggyllama's Llama 1 is later than the release); without either,
-    the first derivative's creation date.
+    the first derivative's creation date (``derivatives``: every dated derivative, of any
+    relation).
     """
     known = {b.key: b for b in lineage.bases}
     repos = {r.lower() for r in known[key].repo_ids} if key in known else {key}
@@ -154,64 +226,127 @@ def release_day(snap, lineage: lin.Lineage, key: str, derivatives: pd.DataFrame)
     return derivatives["created_at"].min().date(), SOURCE_FIRST
 
 
-def staircase(derivatives: pd.DataFrame) -> pd.DataFrame:
-    """The derivatives that beat every earlier one, in creation order.
+def staircase(derivatives: pd.DataFrame, score: str = c.SCORE_AVERAGE) -> pd.DataFrame:
+    """The derivatives that beat every earlier one on ``score``, in creation order.
 
     Ordered by creation time; among models created at the same moment the best comes
-    first, so a tie in time gives one step. A step needs a strictly higher average.
+    first, so a tie in time gives one step. A step needs a strictly higher score.
     """
-    ordered = derivatives.sort_values(["created_at", "average", "repo_id"], ascending=[True, False, True],
+    ordered = derivatives.sort_values(["created_at", score, "repo_id"], ascending=[True, False, True],
                                       kind="mergesort")
-    previous = ordered["average"].cummax().shift(1)
-    keep = previous.isna() | (ordered["average"] > previous)
+    previous = ordered[score].cummax().shift(1)
+    keep = previous.isna() | (ordered[score] > previous)
     out = ordered.loc[keep].copy()
     out["previous_best"] = previous.loc[keep]
     return out
 
 
-def base_score(snap, lineage: lin.Lineage, key: str) -> tuple[float, str | None]:
-    """The base model's own average score on the board and the repository it is of: the
-    best of the base's repositories, else (the base is not on the board) the best of its
-    re-uploads (``TheBloke/Llama-2-70B-fp16`` for Llama 2 70B on v1); NaN and None when
-    neither is on the board."""
+def base_score(snap, lineage: lin.Lineage, key: str, score: str = c.SCORE_AVERAGE) -> tuple[float, str | None]:
+    """The base model's own ``score`` on the board and the repository it is of: the best of
+    the base's repositories, else (the base is not on the board) the best of its re-uploads
+    (``TheBloke/Llama-2-70B-fp16`` for Llama 2 70B on v1); NaN and None when neither is on
+    the board."""
     known = {b.key: b for b in lineage.bases}
     repos = {r.lower() for r in known[key].repo_ids} if key in known else {key}
-    scored = snap.models["average"].notna()
+    scored = snap.models[score].notna()
     for mask in (lineage.frame["repo_key"].isin(repos), lin.reupload_mask(lineage, key)):
         rows = snap.models.loc[mask & scored]
         if not rows.empty:
-            best = rows.sort_values(["average", "repo_id"], ascending=[False, True], kind="mergesort").iloc[0]
-            return float(best["average"]), str(best["repo_id"])
+            best = rows.sort_values([score, "repo_id"], ascending=[False, True], kind="mergesort").iloc[0]
+            return float(best[score]), str(best["repo_id"])
     return float("nan"), None
 
 
-@c.per_board
-def base_steps(snap, key: str) -> pd.DataFrame | None:
-    """The staircase rows of one base model (``CSV_COLUMNS`` but ``gain``), with its number of
-    dated, scored derivatives in ``derivatives``; None when it has none to plot.
-
-    Computed once per board and base (``common.per_board``), so adding a base to the
-    selection computes only that one; callers must not change the frame.
-    """
-    lineage = lineage_of(snap)
-    models = snap.models
+def base_label(lineage: lin.Lineage, key: str) -> str:
+    """A base model's name in the legend: its label in ``base_models.csv``, else its id."""
     known = {b.key: b for b in lineage.bases}
-    label = known[key].label if key in known else lineage.display_id(key)
-    mask = lin.derivative_mask(models, lineage, key)
-    ders = _dated_scored(models.loc[mask])
+    return known[key].label if key in known else lineage.display_id(key)
+
+
+def descendant_mask(snap, lineage: lin.Lineage, key: str) -> pd.Series:
+    """Every model deriving from a base (a CSV key or a lower-cased repo id), of any relation:
+    on the hub board every model with the base on its chain; on v1 and v2 the models the
+    lineage ties to it (its own repositories and its re-uploads left out)."""
+    f = lineage.frame
+    known = {b.key: b for b in lineage.bases}
+    if key in known:
+        own = {r.lower() for r in known[key].repo_ids}
+        hit = f["base_key"].eq(key) & ~f["repo_key"].isin(own)
+    else:
+        hit = pd.Series([key in chain for chain in f["chain"]], index=f.index)
+    return hit if _hub(snap) else hit & ~f["is_reupload"]
+
+
+def relations(snap, lineage: lin.Lineage, rows: pd.Index) -> pd.Series:
+    """The relation of each model (``rows``: index labels of the board) to its base: the Hub's
+    on the hub board (unknown where its tags did not say), the lineage's on v1 and v2."""
+    models = snap.models
+    if _hub(snap):
+        return models.loc[rows, "relation"].astype(object).where(models.loc[rows, "relation"].notna(),
+                                                                 RELATION_UNKNOWN)
+    merge = lineage.frame.loc[rows, "is_merge"].to_numpy(dtype=bool)
+    adapter = (models.loc[rows, "weight_type"].astype("string").str.lower() == "adapter").fillna(False) \
+        .to_numpy(dtype=bool) if "weight_type" in models.columns else np.zeros(len(rows), dtype=bool)
+    return pd.Series(np.where(merge, "merge", np.where(adapter, "adapter", "finetune")), index=rows, dtype=object)
+
+
+@c.per_board
+def base_derivatives(snap, key: str) -> tuple[pd.DataFrame, frozenset] | None:
+    """One base's ``derivatives`` rows (one per day and relation, days from its release, in
+    ``CSV_COLUMNS``' columns that apply) and the models they count (index labels of the
+    board); None when it has no dated derivative. Once per board and base; callers must not
+    change the frame."""
+    lineage = lineage_of(snap)
+    # only the columns read here: a board's rows copy every column they keep
+    ders = c.dated(c.rows(snap.models, descendant_mask(snap, lineage, key),
+                          ("repo_id", "created_at", "created_at_placeholder", "relation", "weight_type")))
     if ders.empty:
         return None
     day0, source = release_day(snap, lineage, key, ders)
     ders = ders.loc[ders["created_at"].dt.normalize() >= pd.Timestamp(day0)]
     if ders.empty:
         return None
-    steps = staircase(ders.assign(lineage=lineage.frame.loc[ders.index, "via"]))
-    base_avg, base_repo = base_score(snap, lineage, key)
+    day = ders["created_at"].dt.normalize()
+    rel = relations(snap, lineage, ders.index)
+    counts = (pd.DataFrame({"created_at": day.to_numpy(), "relation": rel.to_numpy()})
+              .groupby(["created_at", "relation"]).size().rename("new_derivatives").reset_index())
+    counts["_r"] = c.level_codes(counts["relation"], RELATIONS)
+    counts = counts.sort_values(["created_at", "_r"], kind="mergesort").drop(columns="_r").reset_index(drop=True)
+    out = counts.assign(series="derivatives", base_key=key, base_label=base_label(lineage, key),
+                        release_day=pd.Timestamp(day0), release_source=source,
+                        days_since_release=(counts["created_at"] - pd.Timestamp(day0)).dt.days)
+    return out, frozenset(ders.index)
+
+
+@c.per_board
+def base_steps(snap, key: str, score: str) -> pd.DataFrame | None:
+    """The staircase rows of one base model on ``score`` (``CSV_COLUMNS`` but ``gain``), with
+    its number of dated, scored derivatives in ``derivatives``; None when it has none to plot.
+
+    Day 0 is the family's (:func:`base_derivatives`). Computed once per board, base and score
+    (``common.per_board``), so adding a base to the selection computes only that one; callers
+    must not change the frame.
+    """
+    found = base_derivatives(snap, key)
+    if found is None or score not in snap.models.columns:
+        return None
+    family = found[0]
+    lineage = lineage_of(snap)
+    models = snap.models
+    mask = lin.derivative_mask(models, lineage, key)
+    ders = _dated_scored(models.loc[mask], score)
+    day0 = family["release_day"].iloc[0]
+    ders = ders.loc[ders["created_at"].dt.normalize() >= day0]
+    if ders.empty:
+        return None
+    steps = staircase(ders.assign(lineage=lineage.frame.loc[ders.index, "via"]), score)
+    base_avg, base_repo = base_score(snap, lineage, key, score)
     return pd.DataFrame({
+        "series": "step",
         "base_key": key,
-        "base_label": label,
-        "release_day": pd.Timestamp(day0),
-        "release_source": source,
+        "base_label": base_label(lineage, key),
+        "release_day": day0,
+        "release_source": family["release_source"].iloc[0],
         "base_average": base_avg,
         "base_repo": base_repo,
         "step": np.arange(1, len(steps) + 1),
@@ -219,58 +354,78 @@ def base_steps(snap, key: str) -> pd.DataFrame | None:
         "type": steps["type"].to_numpy(),
         "lineage": steps["lineage"].fillna(lin.VIA_DECLARED).to_numpy(),
         "created_at": steps["created_at"].dt.normalize().to_numpy(),
-        "days_since_release": (steps["created_at"].dt.normalize() - pd.Timestamp(day0)).dt.days.to_numpy(),
-        "average": steps["average"].to_numpy(),
+        "days_since_release": (steps["created_at"].dt.normalize() - day0).dt.days.to_numpy(),
+        score: steps[score].to_numpy(),
         "previous_best": steps["previous_best"].to_numpy(),
         "derivatives": len(ders),
     })
 
 
 def table(snap, params: Params) -> pd.DataFrame:
-    """One row per staircase step of every chosen base model (see ``CSV_COLUMNS``)."""
+    """The staircase steps, then the derivatives per day, of every chosen base model (see
+    ``CSV_COLUMNS``)."""
     lineage = lineage_of(snap)
-    known = {b.key: b for b in lineage.bases}
-    parts, compared, skipped = [], 0, []
+    score = params.score if params.score in snap.models.columns else None
+    columns = c.score_columns(CSV_COLUMNS, score or c.SCORE_AVERAGE)
+    families, stair_parts, no_family, no_steps, shown = [], [], [], [], set()
     for key in params.bases:
-        part = base_steps(snap, key)
-        if part is None:
-            skipped.append(known[key].label if key in known else lineage.display_id(key))
+        found = base_derivatives(snap, key)
+        if found is None:
+            no_family.append(base_label(lineage, key))
             continue
-        parts.append(part)
-        compared += int(part["derivatives"].iloc[0])
-    if not parts:
-        raise c.EmptySelection("None of the chosen base models has a dated derivative with a score on this "
-                               "leaderboard.")
-    out = pd.concat(parts, ignore_index=True)  # a new frame: the memoized parts stay as they are
-    if params.y_axis == Y_GAIN:
-        no_base = out["base_average"].isna()
-        skipped_base = list(dict.fromkeys(out.loc[no_base, "base_label"]))
-        out = out.loc[~no_base].reset_index(drop=True)
-        compared -= sum(int(p["derivatives"].iloc[0]) for p in parts if np.isnan(p["base_average"].iloc[0]))
-        if out.empty:
-            raise c.EmptySelection("None of the chosen base models has a score of its own on this leaderboard, "
-                                   "so there is no gain over the base to show: choose the average score.")
+        families.append(found[0])
+        shown |= found[1]
+        part = base_steps(snap, key, score) if score else None
+        if part is None:
+            no_steps.append(base_label(lineage, key))
+        else:
+            stair_parts.append(part)
+    if not families:
+        raise c.EmptySelection(f"None of the chosen base models has a dated derivative on {c.board_name(snap.board)}.")
+    skipped_base = []
+    if stair_parts:
+        stairs = pd.concat(stair_parts, ignore_index=True)  # a new frame: the memoized parts stay as they are
+        if params.y_axis == Y_GAIN:
+            no_base = stairs["base_average"].isna()
+            skipped_base = list(dict.fromkeys(stairs.loc[no_base, "base_label"]))
+            stairs = stairs.loc[~no_base].reset_index(drop=True)
+        stairs["gain"] = stairs[score] - stairs["previous_best"]
+        stairs["gain_over_base"] = stairs[score] - stairs["base_average"]
+        # labels unambiguous over the whole figure: a name shared by two repositories gets its namespace
+        stairs["label"] = c.unique_labels(stairs["repo_id"].tolist(), LABEL_MAX_CHARS)
+        parts = [stairs] if not stairs.empty else []
     else:
-        skipped_base = []
-    out["gain"] = out["average"] - out["previous_best"]
-    out["gain_over_base"] = out["average"] - out["base_average"]
-    # labels unambiguous over the whole figure: a name shared by two repositories gets its namespace
-    out["label"] = c.unique_labels(out["repo_id"].tolist(), LABEL_MAX_CHARS)
-    out = out[list(CSV_COLUMNS)]
-    out.attrs["skipped"] = skipped
+        parts = []
+    out = pd.concat([*parts, *families], ignore_index=True).reindex(columns=columns)
+    for col in ("step", "derivatives", "new_derivatives"):
+        out[col] = out[col].astype("Int64")
+    out.attrs["no_derivatives"] = no_family
+    out.attrs["skipped"] = no_steps if score else []
     out.attrs["skipped_no_base"] = skipped_base
-    return c.shown(out, compared)
+    return c.shown(out, len(shown))
+
+
+def steps(tbl: pd.DataFrame) -> pd.DataFrame:
+    """The staircase rows of the table (``series == "step"``)."""
+    return tbl.loc[tbl["series"] == "step"].reset_index(drop=True)
+
+
+def derivative_rows(tbl: pd.DataFrame) -> pd.DataFrame:
+    """The derivatives-per-day rows of the table (``series == "derivatives"``)."""
+    return tbl.loc[tbl["series"] == "derivatives"].reset_index(drop=True)
 
 
 def note(tbl: pd.DataFrame | None) -> str | None:
     """A sentence naming the chosen bases that had nothing to plot (None when all had)."""
-    skipped = [] if tbl is None else tbl.attrs.get("skipped", [])
-    no_base = [] if tbl is None else tbl.attrs.get("skipped_no_base", [])
+    attrs = {} if tbl is None else tbl.attrs
+    none, skipped, no_base = (attrs.get(k, []) for k in ("no_derivatives", "skipped", "skipped_no_base"))
     parts = []
+    if none:
+        parts.append("No dated derivative on this board for: " + ", ".join(none) + ".")
     if skipped:
-        parts.append("No dated derivative with a score on this leaderboard for: " + ", ".join(skipped) + ".")
+        parts.append("No dated derivative with a score on this board for: " + ", ".join(skipped) + ".")
     if no_base:
-        parts.append("No score of the base model itself (nor of a re-upload) on this leaderboard, so no gain "
+        parts.append("No score of the base model itself (nor of a re-upload) on this board, so no gain "
                      "over the base, for: " + ", ".join(no_base) + ".")
     return " ".join(parts) or None
 
@@ -391,14 +546,100 @@ FIG_SIZE = (11.0, 7.0)
 _PANEL_IN = (9.6, 5.0)  # the plotting area inside FIG_SIZE, for label placement
 
 
+@c.figure_rows
+def step_rows(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """What the staircase draws: the step rows."""
+    return c.drawn(steps(tbl), "")
+
+
+@c.figure_rows
+def family_rows(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """What the derivatives figure draws: the derivatives-per-day rows."""
+    return c.drawn(derivative_rows(tbl), "")
+
+
+# what a figure worker is sent: the rows each plot draws (common.figure_table)
+FIGURE_ROWS = {"evolution": step_rows, "derivatives": family_rows}
+STAIRCASE_TITLE = "Best derivative so far, by days since the base model's release"
+
+
+def empty_staircase(params: Params) -> str:
+    """Why the staircase is blank while the derivatives are not."""
+    if params.score is None:
+        return c.no_scores_message(params.board)
+    label = c.score_label(params.score)
+    if params.y_axis == Y_GAIN:
+        return (f"No gain over the base to draw: none of the chosen base models has both a derivative with a "
+                f"{label} and a {label} of its own on {c.board_name(params.board)}; choose the score axis.")
+    return f"None of the chosen base models has a dated derivative with a {label} on {c.board_name(params.board)}."
+
+
+def empty_figure(tbl: pd.DataFrame, params: Params, which: str) -> str | None:
+    """Why figure ``which`` has nothing to draw for this table (None when it has): the
+    staircase needs scored derivatives; the derivatives are there whenever the table is."""
+    if which == "evolution" and not (tbl["series"] == "step").any():
+        return empty_staircase(params)
+    return None
+
+
 def figure(tbl: pd.DataFrame, params: Params, which: str = "evolution") -> ggplot:
+    """``evolution``: step lines per family, points at each step, each base's own score,
+    optional labels (a figure saying why, :func:`empty_figure`, when it has none);
+    ``derivatives``: derivatives per day since the release, by relation."""
+    if which == "evolution":
+        return _evolution(step_rows(tbl, params), params)
+    if which == "derivatives":
+        return _derivatives(family_rows(tbl, params), params)
+    raise c.InvalidInput(f"figure: unknown plot {which!r}")
+
+
+RELATION_CAPTIONS = {
+    True: "Relation: the Hub's model tree (a quantized model is a copy of its base in fewer bits; unknown: the "
+          "Hub's tags were cut before saying). A derivative of a derivative counts for the base at the root.",
+    False: "Relation as the lineage tells it (this board has no model tree): merge for merges and the models built "
+           "on them, adapter for adapter weights, finetune for the others; re-uploads of the base left out.",
+}
+
+
+def _derivatives(data: pd.DataFrame, params: Params) -> ggplot:
+    """Stacked bars of each base's new derivatives per day since its release, one panel per base."""
+    from plotnine import (aes, element_text, facet_wrap, geom_rect, ggplot, labs, scale_fill_manual,
+                          scale_x_continuous, scale_y_continuous, theme)
+    order = list(dict.fromkeys(data["base_label"]))
+    totals = data.groupby("base_label", sort=False)["new_derivatives"].sum()
+    panel = {b: f"{b} ({int(totals[b]):,} derivative{'s' if int(totals[b]) != 1 else ''})" for b in order}
+    levels = c.kept_levels(RELATIONS, data["relation"])
+    data = data.assign(_x=data["base_label"].astype(str) + "|" + data["days_since_release"].astype(str),
+                       new_derivatives=data["new_derivatives"].astype(float))
+    bars = c.stacked(data, "_x", "new_derivatives", "relation", levels)
+    bars = bars.assign(xmin=bars["days_since_release"] - 0.45, xmax=bars["days_since_release"] + 0.45,
+                       relation=pd.Categorical(bars["relation"], categories=levels),
+                       base_label=pd.Categorical(bars["base_label"].map(panel), categories=[panel[b] for b in order]))
+    x_max = float(max(data["days_since_release"].max(), 1))
+    step = day_breaks(x_max)
+    # one ggplot plus a list: plotnine copies the whole plot on every "+", once for a list
+    return ggplot(bars, aes(xmin="xmin", xmax="xmax", ymin="ymin", ymax="ymax", fill="relation")) + [
+        geom_rect(),
+        facet_wrap("base_label", ncol=1 if len(order) <= 3 else 2, scales="free_y"),
+        scale_fill_manual(values=RELATION_COLORS, name="Relation", breaks=levels),
+        scale_x_continuous(breaks=list(range(0, int(x_max) + step, step)), limits=(-0.5, x_max + 0.5)),
+        scale_y_continuous(expand=(0, 0, 0.08, 0)),
+        labs(x="Days since the base model's release", y="New derivatives per day",
+             title="Derivatives per day since the base model's release, by relation",
+             # the caption starts at the panel's left edge, right of the axis titles
+             caption=c.wrap_text(RELATION_CAPTIONS[params.board == schema.HUB_BOARD], width_in=FIG_SIZE[0] - 1.6)),
+        c.theme_study(),
+        theme(figure_size=FIG_SIZE, axis_text_x=element_text(rotation=0, ha="center"))]
+
+
+def _evolution(tbl: pd.DataFrame, params: Params) -> ggplot:
     """Step lines per family, points at each step, each base's own score, optional labels."""
     from plotnine import (aes, element_text, geom_point, geom_segment, geom_step, geom_text, ggplot,
                           labs, scale_color_manual, scale_x_continuous, scale_y_continuous, theme)
-    if which != "evolution":
-        raise c.InvalidInput(f"figure: unknown plot {which!r}")
+    if tbl.empty:
+        return c.message_figure(empty_staircase(params), STAIRCASE_TITLE, *FIG_SIZE)
     order = list(dict.fromkeys(tbl["base_label"]))
-    y = "gain_over_base" if params.y_axis == Y_GAIN else "average"
+    y = "gain_over_base" if params.y_axis == Y_GAIN else params.score
     data = tbl.assign(base_label=pd.Categorical(tbl["base_label"], categories=order))
     x_max = float(max(tbl["days_since_release"].max(), 1))
     x_hi = x_max * 1.04
@@ -416,8 +657,9 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "evolution") -> ggplo
                            guide=c.legend_guide(order, "Base model", FIG_SIZE[0])),
         scale_x_continuous(breaks=list(range(0, int(x_max) + step, step)),
                            limits=(min(0, float(tbl["days_since_release"].min())), x_hi)),
-        labs(x="Days since the base model's release", y=Y_AXES[params.y_axis].replace(" (the study's)", ""),
-             title="Best derivative so far, by days since the base model's release",
+        labs(x="Days since the base model's release",
+             y=c.score_label(params.score) if params.y_axis == Y_SCORE else "Score gained over the base model",
+             title=STAIRCASE_TITLE,
              caption=c.wrap_text(caption(tbl, params), width_in=FIG_SIZE[0])),
         c.theme_study(),
         theme(figure_size=FIG_SIZE, axis_text_x=element_text(rotation=0, ha="center"))]

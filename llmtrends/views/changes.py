@@ -13,15 +13,20 @@ the pipeline deduplicates them). The table has one row per fact, in sections (``
   source lists it as flagged, ``renamed`` when the very same scores (the average and every
   benchmark) entered under one new id, else ``removed`` (``unknown`` when the later
   snapshot did not record its flagged models); a model that entered is ``new`` or ``renamed``;
-* ``leader`` -- per size class, the best average at each date and who held it;
-* ``mover`` -- the models on the board at both dates whose average changed, by how far they
+* ``leader`` -- per size class, the best score at each date and who held it;
+* ``mover`` -- the models on the board at both dates whose score changed, by how far they
   moved in rank among those models (the biggest first, at most ``MOVERS``), unless the
   board was **re-scored**: when at least ``RESCORE_SHARE`` of the models on the board at
   both dates (and at least ``RESCORE_MIN_MODELS``) changed their average, the change is the
   board's, not the models': it is said once and no mover is listed;
 * ``new_by_type`` -- the new models (entered, renamed ones left out), per type;
 * ``board_size`` and ``frontier`` (the figures) -- at every snapshot of the history, the
-  models per type, and the best average per size class with the model holding it.
+  models per type, and the best score per size class with the model holding it.
+
+The score is the board's average or the benchmark chosen (``Params.score``; the columns
+``average_*`` and ``average`` hold the score chosen): the hub board has no average, its
+models being scored on different benchmarks; a board without any score still shows who
+entered and left, and says why it has no leaders, movers nor frontier.
 
 The summary's bullet list (:func:`summary_lines`) and the tables shown under the plots
 (:func:`section_cells`) are read from this table alone, by the tab and by ``scripts/report.py``.
@@ -51,8 +56,8 @@ TITLE = "What Changed"
 DESCRIPTION = ("What changed on the board between two of its snapshots: models that entered and left, the "
                "leader of each size class, the biggest movers in rank and the new models per type (beside and "
                "under the plots). The plots show the whole history: models on the board per type at every "
-               "snapshot (top) and the best average score of each size class (bottom); dashed lines mark the "
-               "two snapshots compared.")
+               "snapshot (top) and the best score (the board's average, or the benchmark chosen) of each size "
+               "class (bottom); dashed lines mark the two snapshots compared.")
 FIGURES = ("board_size", "frontier")
 SECTIONS = ("summary", "entered", "left", "leader", "mover", "new_by_type", "board_size", "frontier")
 CSV_COLUMNS = {
@@ -68,16 +73,17 @@ CSV_COLUMNS = {
     "size_class": "Small (<= 9B), Medium (9-40B) or Large (> 40B); empty when parameters are unknown",
     "reason": "entered: new or renamed; left: flagged, renamed, removed or unknown; leader: kept, overtaken, "
               "previous leader left, previous leader now <size class>",
-    "average_from": "average score at the earlier date (left, leader, mover)",
-    "average_to": "average score at the later date (entered, leader, mover)",
+    "average_from": "the score chosen (the board's average by default on v1 and v2) at the earlier date "
+                    "(left, leader, mover)",
+    "average_to": "the score chosen at the later date (entered, leader, mover)",
     "average_change": "average_to - average_from (leader: the size class's best score; mover: the model's)",
-    "rank_from": "rank by average at the earlier date, 1 = best: on the whole board (left), among the models "
+    "rank_from": "rank by the score at the earlier date, 1 = best: on the whole board (left), among the models "
                  "on the board at both dates (mover)",
     "rank_to": "rank at the later date: on the whole board (entered), among the models at both dates (mover)",
     "rank_change": "mover: rank_from - rank_to (positive: moved up)",
     "models": "new_by_type: new models of the type (renamed ones left out); board_size: models of the type "
               "on the board",
-    "average": "frontier: the best average of the size class at that snapshot",
+    "average": "frontier: the best score of the size class at that snapshot",
 }
 MOVERS = 10  # movers listed
 # A board-wide re-scoring: at least this share of the models on the board at both dates
@@ -88,7 +94,7 @@ RESCORE_MIN_MODELS = 20
 AVERAGE_TOLERANCE = 1e-6
 UNKNOWN_TYPE = "unknown type"
 ENTERED_SHOWN = 20  # rows of a long section shown in the tab and the report (the CSV has all)
-SINGLE = "Leaderboard {board} has a single snapshot ({day}): there is nothing to compare yet."
+SINGLE = "{board} has a single snapshot ({day}): there is nothing to compare yet."
 
 
 @c.per_board
@@ -102,13 +108,15 @@ class Params:
     start: dt.date  # the earlier of the two snapshots compared
     end: dt.date  # the later one
     history: str  # the history's identity (``History.key``): caches keyed by params never mix histories
+    score: str | None = c.SCORE_AVERAGE  # leaders, movers, frontier (common.score_choices; None: none)
+    board: str = "v1"  # whose scores (for the frontier's message); from the snapshot, never from the browser
 
     @classmethod
     @c.per_board
     def defaults(cls, snap) -> "Params":
         hist = history_of(snap)
         start, end = default_pair(hist.days)
-        return cls(start=start, end=end, history=hist.key)
+        return cls(start=start, end=end, history=hist.key, score=c.default_score(snap), board=snap.board)
 
     @classmethod
     def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
@@ -117,10 +125,13 @@ class Params:
         first = days[c.parse_choice(c.raw_get(raw, "first", d.start.isoformat()), tuple(days), "first snapshot")]
         second = days[c.parse_choice(c.raw_get(raw, "second", d.end.isoformat()), tuple(days), "second snapshot")]
         if len(days) < 2:
-            raise c.EmptySelection(_single(snap.board, d.end))
+            raise c.EmptySelection(single_message(snap.board, d.end))
         if first == second:
             raise c.EmptySelection("Pick two different snapshots to compare.")
-        return cls(start=min(first, second), end=max(first, second), history=d.history)
+        # who entered and left needs no score: a board without any says why it ranks nobody
+        score = c.parse_score(raw.get("score"), snap, required=False)
+        return cls(start=min(first, second), end=max(first, second), history=d.history, score=score,
+                   board=snap.board)
 
 
 def default_pair(days) -> tuple[dt.date, dt.date]:
@@ -142,8 +153,9 @@ def date_choices(snap) -> dict[str, str]:
             for e in hist.entries}
 
 
-def _single(board: str, day: dt.date) -> str:
-    return SINGLE.format(board=board, day=day)
+def single_message(board: str, day: dt.date) -> str:
+    """What the tab and the reports say of a board whose history is a single snapshot."""
+    return SINGLE.format(board=c.board_subject(board), day=day)
 
 
 # --------------------------------------------------------------------------- the table
@@ -157,9 +169,16 @@ def _models(hist: history.History, day: dt.date) -> pd.DataFrame:
         raise c.ViewError(f"The {hist.board} snapshot of {day} could not be read (the error was logged).") from None
 
 
-def _board_ranks(models: pd.DataFrame) -> pd.Series:
-    """Rank by average on the board, 1 = best (ties share the best rank; no score: no rank)."""
-    return models["average"].rank(ascending=False, method="min")
+def _scores(models: pd.DataFrame, score: str | None) -> pd.Series:
+    """Each model's score (NaN for all on a board without the column or without any score)."""
+    if score is None or score not in models.columns:
+        return pd.Series(np.nan, index=models.index, dtype=float)
+    return models[score].astype(float)
+
+
+def _board_ranks(models: pd.DataFrame, score: str | None = c.SCORE_AVERAGE) -> pd.Series:
+    """Rank by the score on the board, 1 = best (ties share the best rank; no score: no rank)."""
+    return _scores(models, score).rank(ascending=False, method="min")
 
 
 def _typed(values: pd.Series) -> pd.Series:
@@ -178,8 +197,10 @@ def _rows(section: str, frame: pd.DataFrame, **values) -> pd.DataFrame:
     return out
 
 
-def _best(models: pd.DataFrame) -> pd.DataFrame:
-    """The best model of each size class (ties: the smallest id): size_class, repo_id, average."""
+def _best(models: pd.DataFrame, score: str | None = c.SCORE_AVERAGE) -> pd.DataFrame:
+    """The best model of each size class on ``score`` (ties: the smallest id): size_class,
+    repo_id, key, average (the score)."""
+    models = models.assign(average=_scores(models, score))
     scored = models.loc[models["average"].notna() & models["size_class"].isin(schema.SIZE_CLASSES),
                         ["size_class", "repo_id", "key", "average"]]
     scored = scored.sort_values(["average", "key"], ascending=[False, True], kind="mergesort")
@@ -187,15 +208,15 @@ def _best(models: pd.DataFrame) -> pd.DataFrame:
 
 
 @c.per_board
-def _timeline(snap) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(board_size, frontier) rows at every snapshot of the history (once per board)."""
+def _timeline(snap, score: str | None = c.SCORE_AVERAGE) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(board_size, frontier) rows at every snapshot of the history (once per board and score)."""
     hist = history_of(snap)
     sizes, fronts = [], []
     for day in hist.days:
         models = _models(hist, day)
         counts = _typed(models["type"]).value_counts()
         sizes.append(pd.DataFrame({"date": pd.Timestamp(day), "type": counts.index, "models": counts.to_numpy()}))
-        best = _best(models)
+        best = _best(models, score)
         fronts.append(pd.DataFrame({"date": pd.Timestamp(day), "size_class": best.index,
                                     "repo_id": best["repo_id"].to_numpy(), "average": best["average"].to_numpy()}))
     size = pd.concat(sizes, ignore_index=True)
@@ -240,14 +261,15 @@ def table(snap, params: Params) -> pd.DataFrame:
     """Every section for the two days of ``params`` (see the module docstring)."""
     hist = history_of(snap)
     if len(hist.days) < 2:
-        raise c.EmptySelection(_single(snap.board, hist.days[-1]))
+        raise c.EmptySelection(single_message(snap.board, hist.days[-1]))
     if params.history != hist.key or params.start not in hist.days or params.end not in hist.days:
         raise c.InvalidInput("the snapshots asked for are not in this board's history")
     if params.start >= params.end:
         raise c.EmptySelection("Pick two different snapshots to compare.")
     a, b = _models(hist, params.start), _models(hist, params.end)
-    a = a.assign(rank=_board_ranks(a))
-    b = b.assign(rank=_board_ranks(b))
+    # the score chosen, under the name the sections give it
+    a = a.assign(average=_scores(a, params.score), rank=_board_ranks(a, params.score))
+    b = b.assign(average=_scores(b, params.score), rank=_board_ranks(b, params.score))
     in_b, in_a = a["key"].isin(b["key"]), b["key"].isin(a["key"])
     day = pd.Timestamp(params.end)
 
@@ -297,7 +319,7 @@ def table(snap, params: Params) -> pd.DataFrame:
     } for size in schema.SIZE_CLASSES]), date=day)
     leader_rows["average_change"] = leader_rows["average_to"] - leader_rows["average_from"]
 
-    sizes, fronts = _timeline(snap)
+    sizes, fronts = _timeline(snap, params.score)
     new_types = _typed(entered.loc[~is_renamed, "type"]).value_counts()
     levels = _type_levels(list(sizes["type"]) + list(new_types.index))
     new_rows = _rows("new_by_type", pd.DataFrame({"type": levels, "models": [int(new_types.get(t, 0)) for t in levels]}),
@@ -309,7 +331,7 @@ def table(snap, params: Params) -> pd.DataFrame:
         "snapshots": len(hist.days), "models_from": len(a), "models_to": len(b),
         "entered": len(entered), "entered_new": int((~is_renamed).sum()), "left": len(left),
         **{f"left_{why}": int((reason == why).sum()) for why in ("flagged", "renamed", "removed", "unknown")},
-        "common": n_common, "average_changed": n_changed,
+        "score": params.score or "", "common": n_common, "average_changed": n_changed,
         "average_changed_share": round(share, 4), "rescored": "yes" if rescored else "no",
         "columns_missing_from": "; ".join(missing_a), "columns_missing_to": "; ".join(missing_b),
     }
@@ -360,9 +382,19 @@ def _score(v: float) -> str:
     return "–" if v is None or pd.isna(v) else f"{v:.2f}"
 
 
+def score_word(tbl: pd.DataFrame) -> str:
+    """How the sentences name the score compared: 'average', 'MMLU-Pro score' ('' on a
+    board without scores)."""
+    score = measures(tbl).get("score", c.SCORE_AVERAGE)
+    if not score:
+        return ""
+    return "average" if score == c.SCORE_AVERAGE else c.score_label(score)
+
+
 def summary_lines(tbl: pd.DataFrame) -> list[str]:
     """What changed, in sentences (the tab's bullet list and the report's)."""
     m = measures(tbl)
+    word = score_word(tbl)
     start, end = m["from_date"], m["to_date"]
     n_from, n_to = int(m["models_from"]), int(m["models_to"])
     lines = [f"From {start} to {end} the board went from {n_from:,} to {_plural(n_to, 'model')} "
@@ -395,6 +427,9 @@ def summary_lines(tbl: pd.DataFrame) -> list[str]:
                  "unknown": "for a reason the snapshots do not record"}
         parts = [f"{int(m['left_' + why]):,} {w}" for why, w in words.items() if int(m["left_" + why])]
         lines.append(f"{_plural(n_left, 'model')} left: {', '.join(parts)}.")
+    if not word:  # a board without scores: nobody leads, nobody moves
+        lines.append("No model of the board has a score, so there are no leaders and no movers.")
+        return lines + _column_lines(m, start)
     for row in section(tbl, "leader").itertuples(index=False):
         label = c.SIZE_LABELS[row.size_class]
         if row.repo_id is None or pd.isna(row.repo_id):
@@ -412,28 +447,33 @@ def summary_lines(tbl: pd.DataFrame) -> list[str]:
                          f"({_score(row.average_from)} → {_score(row.average_to)}, {row.average_change:+.2f}){why}.")
     changed, common = int(m["average_changed"]), int(m["common"])
     if m["rescored"] == "yes":
-        lines.append(f"The board was re-scored: the averages of {changed:,} of the {common:,} models on the board at "
+        lines.append(f"The board was re-scored: the {word}s of {changed:,} of the {common:,} models on the board at "
                      f"both dates changed ({float(m['average_changed_share']):.0%}), so no individual movers are "
                      f"listed.")
     elif changed == 0:
-        lines.append(f"No average changed among the {common:,} models on the board at both dates.")
+        lines.append(f"No {word} changed among the {common:,} models on the board at both dates.")
     else:
         movers = section(tbl, "mover")
         top = movers.iloc[0] if len(movers) else None
-        text = ("The average of 1 model changed (a re-evaluation)" if changed == 1
-                else f"The averages of {changed:,} models changed (re-evaluations)")
+        text = (f"The {word} of 1 model changed (a re-evaluation)" if changed == 1
+                else f"The {word}s of {changed:,} models changed (re-evaluations)")
         if top is not None:
             text += (f"; the biggest move: {top['repo_id']}, #{int(top['rank_from']):,} → #{int(top['rank_to']):,} "
                      f"among the models on the board at both dates ({top['average_change']:+.2f})")
         lines.append(text + ".")
+    return lines + _column_lines(m, start)
+
+
+def _column_lines(m: dict[str, str], start: str) -> list[str]:
+    """The sentence on source columns missing at either date (none when there are none)."""
     gained = [col for col in m["columns_missing_from"].split("; ") if col and col not in m["columns_missing_to"]]
     if gained:
-        lines.append(f"The source gained the column(s) {', '.join(gained)}: at {start} they did not exist yet, "
-                     "so their values there are unknown (not false).")
-    elif m["columns_missing_to"]:
-        lines.append(f"Both snapshots predate the column(s) {m['columns_missing_to'].replace('; ', ', ')}: "
-                     "their values are unknown there.")
-    return lines
+        return [f"The source gained the column(s) {', '.join(gained)}: at {start} they did not exist yet, "
+                "so their values there are unknown (not false)."]
+    if m["columns_missing_to"]:
+        return [f"Both snapshots predate the column(s) {m['columns_missing_to'].replace('; ', ', ')}: "
+                "their values are unknown there."]
+    return []
 
 
 SECTION_TITLES = {
@@ -474,7 +514,9 @@ def section_cells(tbl: pd.DataFrame, name: str, limit: int | None = ENTERED_SHOW
         word = " to " if name == "left" else " from "
         rows = rows.assign(reason=[r if pd.isna(o) else r + word + str(o) for r, o in zip(rows["reason"], rows["renamed"])])
         rows = rows.drop(columns="renamed")
-    header = [_HEADERS[col] for col in rows.columns]
+    word = score_word(tbl)
+    scored = (word[:1].upper() + word[1:]) if word not in ("", "average") else "Average"
+    header = [_HEADERS[col].replace("Average", scored) for col in rows.columns]
     shown = rows if limit is None else rows.head(limit)
     cells = [[_cell(col, v) for col, v in zip(rows.columns, r)] for r in shown.itertuples(index=False)]
     note = ""
@@ -522,9 +564,17 @@ def _half_gap(dates: pd.Series) -> pd.Timedelta:
     return gap * 0.4
 
 
+def empty_figure(tbl: pd.DataFrame, params: Params, which: str) -> str | None:
+    """Why figure ``which`` has nothing to draw for this table (None when it has): the
+    frontier needs a score."""
+    if which == "frontier" and params.score is None:
+        return c.no_scores_message(params.board)
+    return None
+
+
 def figure(tbl: pd.DataFrame, params: Params, which: str = "board_size") -> ggplot:
     """``board_size``: stacked bars of the models per type at every snapshot;
-    ``frontier``: the best average of each size class at every snapshot."""
+    ``frontier``: the best score of each size class at every snapshot."""
     from plotnine import (aes, geom_line, geom_point, geom_rect, ggplot, labs, scale_color_manual,
                           scale_fill_manual, scale_y_continuous)
     if which == "board_size":
@@ -545,6 +595,8 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "board_size") -> ggpl
                  caption=_marked(params)),
             c.theme_study()]
     if which == "frontier":
+        if (why := empty_figure(tbl, params, which)) is not None:
+            return c.message_figure(why, "Best score of each size class at each snapshot")
         data = frontier_rows(tbl, params)
         data = data.assign(size_class=pd.Categorical(data["size_class"], categories=list(schema.SIZE_CLASSES)))
         caption = _marked(params)
@@ -560,7 +612,8 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "board_size") -> ggpl
                                name="Size class", drop=False),
             scale_y_continuous(expand=(0.05, 0, 0.05, 0)),
             c.month_axis(first, last),
-            labs(x="", y="Best average score", title="Best average score of each size class at each snapshot",
+            labs(x="", y=f"Best {c.score_label(params.score, lower=True)}",
+                 title=f"Best {c.score_label(params.score, lower=True)} of each size class at each snapshot",
                  caption=caption),
             c.theme_study()]
     raise c.InvalidInput(f"figure: unknown plot {which!r}")

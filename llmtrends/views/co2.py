@@ -1,14 +1,15 @@
 """CO₂ Cost: what the leaderboard's evaluation emitted, and how much score each kg bought.
 
 Only leaderboard v2 reports a CO₂ cost (``co2_kg``: the estimated emissions of evaluating
-the model); on v1 the table raises :class:`~.common.EmptySelection` with a sentence that
-says so. The table has one row per model with its provider group (official provider or
+the model); on v1 and the hub board (the Hub reports no emissions of evaluations) the table
+raises :class:`~.common.EmptySelection` with a sentence that names the board and says so. The table has one row per model with its provider group (official provider or
 community, see :mod:`llmtrends.providers`) and its score per kg CO₂, with the median of its
 (type, size class) cell broadcast onto it:
 
-* ``cost`` -- average score against CO₂ cost, official providers vs community, each with a
-  linear trend (log x when the log scale is on);
-* ``efficiency`` -- median average score per kg CO₂ for each model type and size class.
+* ``cost`` -- the score (``Params.score``: v2's average, or one of its benchmarks) against
+  CO₂ cost, official providers vs community, each with a linear trend (log x when the log
+  scale is on);
+* ``efficiency`` -- median score per kg CO₂ for each model type and size class.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from . import common as c
 
 ID = "co2"
 TITLE = "CO₂ Cost"
-DESCRIPTION = ("Average score against the CO₂ cost of evaluating each model, for official providers and the "
-               "community, with a linear trend for each (top), and the median average score per kg CO₂ by "
+DESCRIPTION = ("Score (the board's average, or the benchmark chosen in the sidebar) against the CO₂ cost of "
+               "evaluating each model, for official providers and the community, with a linear trend for each "
+               "(top), and the median score per kg CO₂ by "
                "model type and size class (bottom). Only leaderboard v2 reports CO₂ costs. A model is from an "
                "official provider when the leaderboard flags it so (where the flag is missing: when its "
                "namespace is on the curated list of official providers). Models whose size is unknown are "
@@ -41,31 +43,39 @@ CSV_COLUMNS = {
     "provider": "Official provider or Community",
     "official_source": "board (the leaderboard's flag) or provider list (llmtrends/official_providers.csv)",
     "co2_kg": "CO2 cost of the evaluation in kg (the leaderboard's estimate)",
-    "average": "the leaderboard's average score",
-    "score_per_kg": "average / co2_kg",
+    "average": "the model's score, the column named after the score chosen: average (the leaderboard's average, "
+               "the default) or a benchmark's column such as ifeval",
+    "score_per_kg": "the score / co2_kg",
     "cell_models": "models of the same type and size class",
     "cell_median_score_per_kg": "median score_per_kg of the same type and size class",
 }
-NO_CO2 = "This leaderboard has no CO₂ data: CO₂ costs are reported on leaderboard v2 only."
 NO_SIZE = "None of the selected models has a known size class."
+
+
+def no_co2_message(board: str) -> str:
+    """Why the view has nothing to show on a board without CO₂ costs (naming the board)."""
+    return f"{c.board_subject(board)} has no CO₂ data: CO₂ costs are reported on Leaderboard v2 only."
 
 
 @dataclass(frozen=True)
 class Params:
     types: tuple[str, ...]
     log_scale: bool = True
+    score: str | None = c.SCORE_AVERAGE  # a column of common.score_choices (None: the board has none)
 
     @classmethod
     @c.per_board
     def defaults(cls, snap) -> "Params":
-        return cls(types=tuple(c.present_types(snap.models)))
+        return cls(types=tuple(c.present_types(snap.models)), score=c.default_score(snap))
 
     @classmethod
     def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
         d = cls.defaults(snap)
         types = c.parse_types(c.raw_get(raw, "types", d.types), d.types)
         log_scale = c.parse_bool(c.raw_get(raw, "log_scale", d.log_scale), "log scale")
-        return cls(types=types, log_scale=log_scale)
+        if not has_co2(snap.models):  # said before anything about scores: there is nothing to score
+            raise c.EmptySelection(no_co2_message(snap.board))
+        return cls(types=types, log_scale=log_scale, score=c.parse_score(raw.get("score"), snap))
 
 
 def has_co2(models: pd.DataFrame) -> bool:
@@ -74,10 +84,11 @@ def has_co2(models: pd.DataFrame) -> bool:
 
 
 @c.per_board
-def _board_rows(board: pd.DataFrame) -> c.Presorted:
-    """Every scored model with a CO₂ cost, with its columns, in the table's order (once per board)."""
-    models = c.rows(board, board["average"].notna() & (board["co2_kg"] > 0),
-                    ("type", "average", "co2_kg", "size_class", *providers.OFFICIAL_COLUMNS))
+def _board_rows(board: pd.DataFrame, score: str) -> c.Presorted:
+    """Every model with a CO₂ cost and a ``score``, with its columns, in the table's order
+    (once per board and score)."""
+    models = c.rows(board, board[score].notna() & (board["co2_kg"] > 0),
+                    ("type", score, "co2_kg", "size_class", *providers.OFFICIAL_COLUMNS))
     who = providers.resolve_official(models)
     size = models["size_class"] if "size_class" in models.columns else pd.Series(None, index=models.index)
     rows = pd.DataFrame({
@@ -87,9 +98,9 @@ def _board_rows(board: pd.DataFrame) -> c.Presorted:
         "provider": providers.provider_group(who["official"]),
         "official_source": who["official_source"],
         "co2_kg": models["co2_kg"].astype(float),
-        "average": models["average"].astype(float),
+        score: models[score].astype(float),
     }).reset_index(drop=True)
-    rows["score_per_kg"] = rows["average"] / rows["co2_kg"]
+    rows["score_per_kg"] = rows[score] / rows["co2_kg"]
     # a code per (type, size class) cell, a missing size class being a cell of its own
     type_code = pd.factorize(models["type"])[0]
     size_code = pd.factorize(size, use_na_sentinel=False)[0]
@@ -100,8 +111,8 @@ def _board_rows(board: pd.DataFrame) -> c.Presorted:
 def table(snap, params: Params) -> pd.DataFrame:
     """One row per model with a CO₂ cost: provider group, cost, score and score per kg."""
     if not has_co2(snap.models):
-        raise c.EmptySelection(NO_CO2)
-    board = _board_rows(snap.models)
+        raise c.EmptySelection(no_co2_message(snap.board))
+    board = _board_rows(snap.models, c.need_score(params.score, snap.board))
     keep = board.is_in("type", params.types)
     if not keep.any():
         raise c.EmptySelection("No models of the selected types have a CO₂ cost.")
@@ -130,21 +141,13 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "cost") -> ggplot:
     raise c.InvalidInput(f"figure: unknown plot {which!r}")
 
 
-def _message_figure(text: str, title: str) -> ggplot:
-    """A blank figure with a title and one sentence, for a plot with nothing to draw."""
-    from plotnine import annotate, ggplot, labs, theme, theme_void
-    return (ggplot() + annotate("text", x=0, y=0, label=text, size=12, color="#555555")
-            + labs(title=title) + theme_void()
-            + theme(figure_size=(c.FIG_WIDTH_IN, c.FIG_HEIGHT_IN)))
-
-
 @c.figure_rows
 def cost_points(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     """The models the cost plot draws (a sample on a large board) and each provider group's
     count of all of them (the legend's)."""
     groups = list(providers.PROVIDER_GROUPS)
     n = tbl["provider"].value_counts()
-    data, caption = c.thin_points(tbl[["provider", "co2_kg", "average"]])
+    data, caption = c.thin_points(tbl[["provider", "co2_kg", params.score]])
     data = data.assign(provider=pd.Categorical(data["provider"], categories=groups))
     return c.drawn(data, caption, counts={g: int(n.get(g, 0)) for g in groups})
 
@@ -160,7 +163,7 @@ FIGURE_ROWS = {"cost": cost_points, "efficiency": cell_rows}
 
 
 def _cost(tbl: pd.DataFrame, params: Params) -> ggplot:
-    """Average score against CO₂ cost, coloured by provider group, with a linear trend each."""
+    """The score against CO₂ cost, coloured by provider group, with a linear trend each."""
     from plotnine import (aes, element_text, geom_point, ggplot, labs, scale_color_manual,
                           scale_x_continuous, scale_x_log10, theme)
     data = cost_points(tbl, params)
@@ -172,13 +175,14 @@ def _cost(tbl: pd.DataFrame, params: Params) -> ggplot:
     word = " (log scale)" if params.log_scale else ""
     trend = [c.smooth(data=fit, method=c.linear_trend, se=False, size=1.2)] if not fit.empty else []
     # one ggplot plus a list: plotnine copies the whole plot on every "+", once for a list
-    return ggplot(data, aes("co2_kg", "average", color="provider")) + [
+    label = c.score_label(params.score)
+    return ggplot(data, aes("co2_kg", params.score, color="provider")) + [
         geom_point(alpha=0.4, size=1.4),
         x,
         scale_color_manual(values=c.PROVIDER_COLORS, name="Provider (models)",
                            labels=lambda ks: [legend[k] for k in ks], drop=False),
-        labs(x=f"CO₂ cost of the evaluation (kg){word}", y="Average score",
-             title="Average score against CO₂ cost, linear trend per provider group",
+        labs(x=f"CO₂ cost of the evaluation (kg){word}", y=label,
+             title=f"{label} against CO₂ cost, linear trend per provider group",
              caption=caption and caption + c.TRENDS_ON_SAMPLE),
         c.theme_study(), theme(axis_text_x=element_text(rotation=0, ha="center")),
         *trend]
@@ -193,7 +197,7 @@ def _efficiency(tbl: pd.DataFrame, params: Params) -> ggplot:
     if data.empty:
         # the cost plot above still has models to show, so the table is not empty: say why
         # this plot is blank in the figure itself (on the page and in its downloads)
-        return _message_figure(NO_SIZE, "Score per kg CO₂ by model type and size class")
+        return c.message_figure(NO_SIZE, "Score per kg CO₂ by model type and size class")
     types = c.kept_levels(params.types, data["type"])
     sizes = c.kept_levels(schema.SIZE_CLASSES, data["size_class"])
     # coord_flip draws the first level at the bottom: reverse so the legend order reads top-down
@@ -210,6 +214,6 @@ def _efficiency(tbl: pd.DataFrame, params: Params) -> ggplot:
         scale_color_manual(values=c.SIZE_COLORS, labels=lambda ks: [c.SIZE_LABELS[k] for k in ks],
                            name="Size class"),
         guides(color=guide_legend(reverse=True)),
-        labs(x="", y=f"Median average score per kg CO₂{word}",
+        labs(x="", y=f"Median {c.score_label(params.score, lower=True)} per kg CO₂{word}",
              title="Score per kg CO₂ by model type and size class"),
         c.theme_study(), theme(axis_text_x=element_text(rotation=0, ha="center"))]

@@ -9,6 +9,8 @@ A view is a module in this package with:
 * ``table(snap, params) -> DataFrame`` -- the plotted table (``EmptySelection`` when there
   is nothing to plot); ``table.attrs["models_shown"]`` = how many models it covers;
 * ``FIGURES`` -- names of the view's plots, and ``figure(table, params, which) -> ggplot``;
+  optionally ``empty_figure(table, params, which) -> str | None``, why one figure has
+  nothing to draw for a table the others can draw (shown in that figure's place);
 * ``CSV_COLUMNS`` -- the documented columns of the table's CSV export.
 """
 
@@ -211,6 +213,129 @@ def raw_get(raw: Mapping[str, object], key: str, default: object) -> object:
     """``raw[key]`` or the default when the control has not reported yet (None)."""
     value = raw.get(key)
     return default if value is None else value
+
+
+# --------------------------------------------------------------------------- boards and scores
+
+
+def board_name(board: str) -> str:
+    """How a message names a board: 'Leaderboard v1', 'the Hub today board'."""
+    label = schema.BOARD_LABELS.get(board, board)
+    return label if label.lower().startswith("leaderboard") else f"the {label} board"
+
+
+def board_subject(board: str) -> str:
+    """:func:`board_name` at the start of a sentence."""
+    name = board_name(board)
+    return name[:1].upper() + name[1:]
+
+
+# The score a score view plots: the board's average over its benchmarks (v1, v2) or one
+# benchmark's column. The hub board's average is always empty: its models are scored on
+# different subsets of its benchmarks, and an average over different subsets would rank a
+# model by which benchmarks it was run on (docs/views.md, "The score").
+SCORE_AVERAGE = "average"
+
+
+def _score_label(column: str) -> str:
+    # benchmark columns are named apart on every board (arc, ifeval, ce_mmlu_pro, ...)
+    if column == SCORE_AVERAGE:
+        return "Average"
+    for board in schema.BOARDS:
+        label = schema.benchmark_labels(board).get(column)
+        if label is not None:
+            return label
+    return column
+
+
+@per_board
+def score_choices(snap) -> dict[str, str]:
+    """The scores a board's views can plot, column -> label with the number of models scored
+    ('MMLU-Pro (1,234 models)'): the average first where the board has one, then each
+    benchmark in the board's order; a score no model has is left out."""
+    models = snap.models
+    columns = [SCORE_AVERAGE, *schema.benchmark_columns(snap.board)]
+    out = {}
+    for col in columns:
+        if col in models.columns:
+            n = int(pd.to_numeric(models[col], errors="coerce").notna().sum())
+            if n:
+                name = "Average of the benchmarks" if col == SCORE_AVERAGE else _score_label(col)
+                out[col] = f"{name} ({n:,} model{'s' if n != 1 else ''})"
+    return out
+
+
+def default_score(snap) -> str | None:
+    """The score a view plots by default: the board's average where it has one (v1, v2, as
+    before the choice existed), else the benchmark with the most scored models (ties: the
+    board's order); None when no model has a score."""
+    choices = score_choices(snap)
+    if not choices:
+        return None
+    if SCORE_AVERAGE in choices:
+        return SCORE_AVERAGE
+    counts = {col: int(pd.to_numeric(snap.models[col], errors="coerce").notna().sum()) for col in choices}
+    return max(choices, key=lambda col: counts[col])  # max keeps the first of equal counts
+
+
+def no_scores_message(board: str) -> str:
+    """Why a score view has nothing to plot on a board without any score."""
+    names = list(schema.benchmark_labels(board).values())
+    listed = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else "".join(names)
+    return f"{board_subject(board)} has no scores yet: none of its models has a result on {listed}."
+
+
+def parse_score(value: object, snap, required: bool = True) -> str | None:
+    """The chosen score column (None from a control that has not reported: the default).
+
+    On a board without any score: EmptySelection saying so (``required``), or None for a view
+    that has more to show than scores (whatever the control sent: no control offers one).
+    """
+    choices = score_choices(snap)
+    if not choices:
+        if required:
+            raise EmptySelection(no_scores_message(snap.board))
+        return None
+    if value is None:
+        return default_score(snap)
+    return parse_choice(value, tuple(choices), "score")
+
+
+def need_score(score: str | None, board: str) -> str:
+    """``score``, or EmptySelection on a board without scores (parameters made in code)."""
+    if score is None:
+        raise EmptySelection(no_scores_message(board))
+    return score
+
+
+@per_board
+def has_sizes(models: pd.DataFrame) -> bool:
+    """Whether any model of a board has a known parameter count (once per board)."""
+    return bool((pd.to_numeric(models["params_b"], errors="coerce") > 0).any()) if "params_b" in models.columns \
+        else False
+
+
+def no_sized_message(snap, score: str | None = None) -> str:
+    """Why a view of sizes has nothing to plot: the board knows no model's parameter count,
+    or the selection holds none (with a score: none that has one)."""
+    if not has_sizes(snap.models):
+        return (f"{board_subject(snap.board)} knows no model's parameter count (the Hub counts the "
+                "parameters of safetensors weights only, and this snapshot has none).")
+    with_score = f" and a score ({score_label(score)})" if score else ""
+    return f"No models with a known parameter count{with_score} match this selection."
+
+
+def score_label(score: str, lower: bool = False) -> str:
+    """A score's name on an axis: 'Average score', 'MMLU-Pro score' ('average score' with
+    ``lower``: a benchmark's name keeps its capitals)."""
+    name = _score_label(score)
+    return f"{name.lower() if lower and score == SCORE_AVERAGE else name} score"
+
+
+def score_columns(columns: Iterable[str], score: str | None) -> list[str]:
+    """A view's documented columns with ``average`` named after the chosen score (a table
+    names its per-model score column after what it holds: ``average``, ``ce_mmlu_pro``, ...)."""
+    return [score if (c == SCORE_AVERAGE and score) else c for c in columns]
 
 
 # --------------------------------------------------------------------------- data
@@ -467,6 +592,27 @@ class RangeTypesParams:
         types = parse_types(raw_get(raw, "types", d.types), d.types)
         agg = parse_aggregation(raw_get(raw, "aggregation", d.aggregation))
         return cls(start=start, end=end, types=types, aggregation=agg)
+
+
+@dataclass(frozen=True)
+class RangeTypesScoreParams(RangeTypesParams):
+    """:class:`RangeTypesParams` and the score plotted (``score``: a column of
+    :func:`score_choices`, the average unless given; None on a board without scores, where
+    the table says so)."""
+
+    score: str | None = SCORE_AVERAGE
+
+    @classmethod
+    @per_board
+    def defaults(cls, snap) -> "RangeTypesScoreParams":
+        start, end = date_bounds(snap.models)
+        return cls(start=start, end=end, types=tuple(present_types(snap.models)), score=default_score(snap))
+
+    @classmethod
+    def from_inputs(cls, raw: Mapping[str, object], snap) -> "RangeTypesScoreParams":
+        base = RangeTypesParams.from_inputs(raw, snap)
+        score = parse_score(raw.get("score"), snap)
+        return cls(start=base.start, end=base.end, types=base.types, aggregation=base.aggregation, score=score)
 
 
 def typed_in_range(models: pd.DataFrame, start: dt.date, end: dt.date, types: Sequence[str],
@@ -849,6 +995,16 @@ def penalized_spline(data: pd.DataFrame, xseq, params) -> pd.DataFrame:
     xs = np.asarray(xseq, dtype=float)
     ys = BSpline.design_matrix(np.clip(xs, lo, hi), knots, degree).toarray() @ best[1]
     return pd.DataFrame({"x": xs, "y": ys})
+
+
+def message_figure(text: str, title: str, width_in: float = FIG_WIDTH_IN, height_in: float = FIG_HEIGHT_IN):
+    """A blank figure with a title and one sentence, for a plot with nothing to draw while
+    the view's other plot has (the page and the downloads show why it is blank)."""
+    from plotnine import annotate, ggplot, labs, theme, theme_void
+    return (ggplot() + annotate("text", x=0, y=0, label=wrap_text(text, 12.0, width_in * 0.9), size=12,
+                                color="#555555")
+            + labs(title=title) + theme_void()
+            + theme(figure_size=(width_in, height_in)))
 
 
 def month_axis(start: dt.date, end: dt.date, minor: bool = True) -> scale_x_datetime:

@@ -41,8 +41,9 @@ TITLE = "Compare Models"
 DESCRIPTION = ("Up to five models on a radar chart over the board's benchmarks: each spoke is a benchmark "
                "(the first at the top, the others clockwise), each model a polygon whose distance from "
                "the centre is its score (circles at 20, 40, 60, 80 and 100). The numbers are in the table "
-               "beside it. By default the board's three best-scoring models are shown; pick others, or "
-               "select rows in the Model Explorer.")
+               "beside it. By default the board's three best-scoring models are shown (by its average, or on "
+               "the hub board by the benchmark with the most scored models); pick others, or select rows in "
+               "the Model Explorer.")
 FIGURES = ("radar",)
 MAX_MODELS = 5
 DEFAULT_MODELS = 3
@@ -60,7 +61,7 @@ CSV_COLUMNS = {
     "radius": "distance from the centre: the score, 0 when missing",
     "x": "radius * cos(angle)",
     "y": "radius * sin(angle)",
-    "average": "the model's leaderboard average",
+    "average": "the model's leaderboard average (empty on the hub board, which has none)",
     "params_b": "the model's parameters in billions (empty when unknown)",
     "type": "the model's type",
 }
@@ -73,7 +74,7 @@ class Params:
     @classmethod
     @c.per_board
     def defaults(cls, snap) -> "Params":
-        return cls(models=top_models(snap.models, DEFAULT_MODELS))
+        return cls(models=top_models(snap.models, DEFAULT_MODELS, c.default_score(snap) or c.SCORE_AVERAGE))
 
     @classmethod
     def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
@@ -83,10 +84,10 @@ class Params:
         return cls(models=parse_models(value, snap.models))
 
 
-def top_models(models: pd.DataFrame, n: int = DEFAULT_MODELS) -> tuple[str, ...]:
-    """The ``n`` best-scoring models (highest average; ties by repo id)."""
-    ranked = models.loc[models["average"].notna(), ["repo_id", "average"]]
-    ranked = ranked.sort_values(["average", "repo_id"], ascending=[False, True], kind="mergesort")
+def top_models(models: pd.DataFrame, n: int = DEFAULT_MODELS, score: str = c.SCORE_AVERAGE) -> tuple[str, ...]:
+    """The ``n`` best-scoring models (highest ``score``, the average unless given; ties by repo id)."""
+    ranked = models.loc[models[score].notna(), ["repo_id", score]]
+    ranked = ranked.sort_values([score, "repo_id"], ascending=[False, True], kind="mergesort")
     return tuple(ranked["repo_id"].astype(str).head(n))
 
 
@@ -198,8 +199,9 @@ def table(snap, params: Params) -> pd.DataFrame:
 
 
 def numbers(tbl: pd.DataFrame) -> pd.DataFrame:
-    """The table beside the chart: one row per model (picked order) with its average, each
-    benchmark under its leaderboard name, parameters and type (scores to two decimals)."""
+    """The table beside the chart: one row per model (picked order) with its average (left
+    out when none of them has one: the hub board has no average), each benchmark under its
+    leaderboard name, parameters and type (scores to two decimals)."""
     # at most five models by six benchmarks: plain loops, not a pivot (~10 ms of a change)
     model, label = tbl["model"].tolist(), tbl["benchmark_label"].tolist()
     score = tbl["score"].to_numpy(dtype="float64")
@@ -207,6 +209,8 @@ def numbers(tbl: pd.DataFrame) -> pd.DataFrame:
     cell = {(m, b): s for m, b, s in zip(model, label, score)}
     rows = [model.index(m) for m in models]  # each model's first row
     out = {"Model": models, "Average": np.round(tbl["average"].to_numpy(dtype="float64")[rows], 2)}
+    if np.isnan(out["Average"]).all():
+        del out["Average"]
     for lbl in labels:
         out[lbl] = np.round(np.array([cell.get((m, lbl), np.nan) for m in models], dtype="float64"), 2)
     out["Params (B)"] = np.round(tbl["params_b"].to_numpy(dtype="float64")[rows], 2)

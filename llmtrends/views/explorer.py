@@ -8,12 +8,12 @@ in the browser on top of that.
 
 Speed (the v1 board has 6k+ models): the grid is split in two. The sidebar filters that
 are one column's filter in the grid -- **MoE** (the MoE column is ``yes``/``no``),
-**official** (the Official column) and **minimum score** (the lower bound of the Average
-column's range) -- are applied by the grid itself: :func:`grid_filters` gives the grid's
+**official** (the Official column) and **minimum score** (the lower bound of the range of the
+chosen score's column: Average, or a benchmark's) -- are applied by the grid itself: :func:`grid_filters` gives the grid's
 column filters for them, so changing them sends a few bytes, not rows. The others
 (type, size class, license, dates) pick the rows the grid holds (:func:`grid_view`, cut
 from the board's grid built and serialized once per snapshot). :func:`table` (the CSV)
-applies all of them; both sides compare the same values (averages to two decimals, a
+applies all of them; both sides compare the same values (scores to two decimals, a
 missing MoE flag as ``no``), so the grid shows the CSV's rows.
 
 Filters (a model must pass all of them):
@@ -29,8 +29,12 @@ Filters (a model must pass all of them):
 * **created** -- the repository's creation day lies in [start, end] (whole days); models
   without a real creation date (missing, or the Hub's 2022-03-02 placeholder) are kept
   only when "include undated" is ticked, whatever the range;
-* **minimum score** -- ``average >= min_score`` (inclusive), the average to two decimals
-  as the grid shows it; a model without an average passes only when the minimum is 0.
+* **minimum score** -- ``score >= min_score`` (inclusive) on the score chosen (``Params.score``:
+  the board's average, or one of its benchmarks; a board without any score has none), to two
+  decimals as the grid shows it; a model without that score passes only when the minimum is 0.
+
+The hub board has no Average column: its models are scored on different benchmarks, and it
+has no average over them (see :mod:`llmtrends.views.common`, ``SCORE_AVERAGE``).
 """
 
 from __future__ import annotations
@@ -74,7 +78,7 @@ _FIXED_BEFORE = {
     "architecture_family": "architecture family",
     "size_class": "Small (<= 9B), Medium (9-40B), Large (> 40B); empty when the size is unknown",
     "params_b": "parameters in billions (empty when unknown)",
-    "average": "the leaderboard's average score",
+    "average": "the leaderboard's average score (v1 and v2; the hub board has no average and no such column)",
 }
 _FIXED_AFTER = {
     "license": "the repository's license as the Hub reports it (empty when none)",
@@ -88,15 +92,17 @@ _FIXED_AFTER = {
 # ifeval ... mmlu_pro); see csv_columns(board) for one board's exact list.
 CSV_COLUMNS = {
     **_FIXED_BEFORE,
-    **{col: f"{lbl} score (leaderboard {board} only)" for board in schema.BOARDS
+    **{col: f"{lbl} score ({c.board_name(board)} only)" for board in schema.BOARDS
        for col, lbl in schema.benchmark_labels(board).items()},
     **_FIXED_AFTER,
 }
 
 
 def csv_columns(board: str) -> list[str]:
-    """The exact CSV (and :func:`table`) columns of one board."""
-    return [*_FIXED_BEFORE, *schema.benchmark_columns(board), *_FIXED_AFTER]
+    """The exact CSV (and :func:`table`) columns of one board (no ``average`` on a board
+    without one)."""
+    before = [col for col in _FIXED_BEFORE if col != c.SCORE_AVERAGE or board in schema.AVERAGE_BOARDS]
+    return [*before, *schema.benchmark_columns(board), *_FIXED_AFTER]
 
 
 # --------------------------------------------------------------------------- params
@@ -113,13 +119,15 @@ class Params:
     official: str = "all"
     undated: bool = True
     min_score: float = 0.0
+    score: str | None = c.SCORE_AVERAGE  # the minimum's column (common.score_choices; None: the board has none)
 
     @classmethod
     @c.per_board
     def defaults(cls, snap) -> "Params":
         start, end = c.date_bounds(snap.models)
         return cls(start=start, end=end, types=tuple(present_types(snap.models)),
-                   sizes=tuple(present_sizes(snap.models)), licenses=tuple(license_choices(snap.models, TOP_LICENSES)))
+                   sizes=tuple(present_sizes(snap.models)), licenses=tuple(license_choices(snap.models, TOP_LICENSES)),
+                   score=c.default_score(snap))
 
     @classmethod
     def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
@@ -136,7 +144,8 @@ class Params:
         undated = c.parse_bool(c.raw_get(raw, "undated", d.undated), "include undated")
         return cls(start=start, end=end, types=types, sizes=sizes, licenses=licenses, moe=moe,
                    official=official, undated=undated,
-                   min_score=parse_score(c.raw_get(raw, "min_score", d.min_score)))
+                   min_score=parse_score(c.raw_get(raw, "min_score", d.min_score)),
+                   score=c.parse_score(raw.get("score"), snap, required=False))
 
 
 def parse_score(value: object, name: str = "minimum score") -> float:
@@ -252,7 +261,10 @@ def _keep(f: pd.DataFrame, params: Params) -> np.ndarray:
     in_range = ((day >= pd.Timestamp(params.start)) & (day <= pd.Timestamp(params.end))).to_numpy(dtype=bool)
     undated = day.isna().to_numpy()
     keep &= in_range | (undated & params.undated)
-    avg = f["average"].round(2).to_numpy()  # as the grid shows and filters it
+    if params.score in f.columns:
+        avg = f[params.score].round(2).to_numpy()  # as the grid shows and filters it
+    else:  # no score on this board: a model passes only when the minimum is 0
+        avg = np.full(len(f), np.nan)
     with np.errstate(invalid="ignore"):
         keep &= (avg >= params.min_score) | (np.isnan(avg) & (params.min_score <= 0))
     return keep
@@ -294,12 +306,20 @@ def link_html(repo_id: str) -> str:
     return f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">Hub ↗</a>'
 
 
+GRID_NAMES = {"repo_id": "Model", "url": "Hub", "type": "Type", "architecture_family": "Family",
+              "size_class": "Size", "params_b": "Params (B)", "average": "Average", "license": "License",
+              "moe": "MoE", "official": "Official", "created_at": "Created", "likes": "Likes",
+              "co2_kg": "CO₂ (kg)"}
+
+
+def grid_name(board: str, column: str) -> str:
+    """A CSV column's name in the data grid (a benchmark under its leaderboard name)."""
+    return GRID_NAMES.get(column) or schema.benchmark_labels(board)[column]
+
+
 def grid_columns(board: str) -> list[str]:
     """The data grid's column names (display names; benchmarks under their leaderboard names)."""
-    labels = schema.benchmark_labels(board)
-    return ["Model", "Hub", "Type", "Family", "Size", "Params (B)", "Average",
-            *[labels[b] for b in schema.benchmark_columns(board)],
-            "License", "MoE", "Official", "Created", "Likes", "CO₂ (kg)"]
+    return [grid_name(board, col) for col in csv_columns(board)]
 
 
 def grid_frame(tbl: pd.DataFrame, board: str, link=None) -> pd.DataFrame:
@@ -325,8 +345,9 @@ def grid_frame(tbl: pd.DataFrame, board: str, link=None) -> pd.DataFrame:
         "Family": tbl["architecture_family"].fillna("").astype(str).to_numpy(),
         "Size": tbl["size_class"].fillna("").astype(str).to_numpy(),
         "Params (B)": tbl["params_b"].round(2).to_numpy(),
-        "Average": tbl["average"].round(2).to_numpy(),
     })
+    if c.SCORE_AVERAGE in tbl.columns:
+        out["Average"] = tbl[c.SCORE_AVERAGE].round(2).to_numpy()
     labels = schema.benchmark_labels(board)
     for b in bench:
         out[labels[b]] = tbl[b].round(2).to_numpy()
@@ -422,12 +443,18 @@ def grid_filters(params: Params, board: str, current: Sequence[Mapping] = ()) ->
     browser reports them, ``{"col": i, "value": ...}``) with the sidebar's part put in.
 
     The sidebar owns the MoE and Official columns' filters (``yes`` / ``no``, none for
-    "all") and the lower bound of the Average column's range (``min_score``, none at 0);
-    the upper bound of Average and every other column's filter are the user's and kept.
+    "all") and the lower bound of the chosen score's column (``min_score`` on ``score``: the
+    Average column, or a benchmark's; none at 0); the upper bound of that column and every
+    other column's filter are the user's and kept -- except, on another score column, a lower
+    bound equal to the minimum: the sidebar's own, left behind when the score chosen changed.
     Result sorted by column.
     """
     cols = grid_columns(board)
-    moe, official, average = cols.index("MoE"), cols.index("Official"), cols.index("Average")
+    moe, official = cols.index("MoE"), cols.index("Official")
+    score_names = {grid_name(board, s) for s in (c.SCORE_AVERAGE, *schema.benchmark_columns(board))}
+    scores = {i for i, name in enumerate(cols) if name in score_names}
+    chosen = grid_name(board, params.score) if params.score else None
+    average = cols.index(chosen) if chosen in cols else None
     out: dict[int, dict] = {}
     user_max = None
     for f in current:
@@ -439,6 +466,10 @@ def grid_filters(params: Params, board: str, current: Sequence[Mapping] = ()) ->
             continue
         if col == average:
             user_max = value[1] if isinstance(value, (list, tuple)) else None
+        elif col in scores and isinstance(value, (list, tuple)) and params.min_score > 0 \
+                and value[0] == params.min_score:
+            if value[1] is not None:  # the sidebar's former minimum goes, the user's maximum stays
+                out[col] = _column_filter(col, [None, value[1]])
         elif col not in (moe, official):
             out[col] = _column_filter(col, value)
     if params.moe != "all":
@@ -446,7 +477,7 @@ def grid_filters(params: Params, board: str, current: Sequence[Mapping] = ()) ->
     if params.official != "all":
         out[official] = _column_filter(official, "yes" if params.official == "official" else "no")
     low = params.min_score if params.min_score > 0 else None
-    if low is not None or user_max is not None:
+    if average is not None and (low is not None or user_max is not None):
         out[average] = _column_filter(average, [low, user_max])
     return [out[k] for k in sorted(out)]
 

@@ -1,12 +1,12 @@
 """Mixture of Experts: do MoE models score differently from dense models of their size?
 
-The table has one row per model (MoE or dense, size class, total parameters, average
-score) with the number of models of its group broadcast onto it, overall and within its
+The table has one row per model (MoE or dense, size class, total parameters, score -- the
+board's average, or the benchmark chosen, ``Params.score``) with the number of models of its group broadcast onto it, overall and within its
 size class, so one table feeds both figures and the CSV:
 
-* ``distribution`` -- boxplots of the average score of MoE and dense models, for all the
+* ``distribution`` -- boxplots of the score of MoE and dense models, for all the
   selected sizes together and for each size class, with the number of models on each box;
-* ``scatter`` -- average score against total parameters (log x), MoE models drawn over
+* ``scatter`` -- the score against total parameters (log x), MoE models drawn over
   the dense ones.
 
 Which models are MoE (``Params.rule``): by default those whose architecture is a mixture of
@@ -34,9 +34,10 @@ from . import common as c
 
 ID = "moe"
 TITLE = "Mixture of Experts"
-DESCRIPTION = ("Average score of mixture-of-experts (MoE) and dense models, for all selected sizes and "
-               "per size class, with the number of models on each box (top), and average score against "
-               "total parameters on a log scale (bottom). MoE by architecture (Mixtral, Qwen2-MoE, DBRX, ...: "
+DESCRIPTION = ("Score (the board's average, or the benchmark chosen in the sidebar) of mixture-of-experts "
+               "(MoE) and dense models, for all selected sizes and per size class, with the number of models "
+               "on each box (top), and the score against total parameters on a log scale (bottom). MoE by "
+               "architecture (Mixtral, Qwen2-MoE, DBRX, ...: "
                "the list in llmtrends/schema.py) or by the leaderboard's MoE flag, which marks some dense "
                "models MoE; the captions say which. An MoE model's size class is that of its total "
                "parameters. Models whose parameter count is unknown, and models without a real repository "
@@ -58,7 +59,8 @@ CSV_COLUMNS = {
                         "empty when the architecture is unknown)",
     "size_class": "Small (<= 9B), Medium (9-40B) or Large (> 40B), from total parameters",
     "params_b": "total parameters in billions",
-    "average": "the leaderboard's average score",
+    "average": "the model's score, the column named after the score chosen: average (the board's average, the "
+               "default on v1 and v2) or a benchmark's column such as ce_mmlu_pro",
     "group_models": "models of this group (MoE or Dense) in the selection",
     "group_class_models": "models of this group within the model's size class",
 }
@@ -71,12 +73,13 @@ class Params:
     end: dt.date
     sizes: tuple[str, ...] = schema.SIZE_CLASSES
     rule: str = RULE_ARCHITECTURE
+    score: str | None = c.SCORE_AVERAGE  # a column of common.score_choices (None: the board has none)
 
     @classmethod
     @c.per_board
     def defaults(cls, snap) -> "Params":
         start, end = c.date_bounds(snap.models)
-        return cls(start=start, end=end)
+        return cls(start=start, end=end, score=c.default_score(snap))
 
     @classmethod
     def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
@@ -84,7 +87,7 @@ class Params:
         start, end = c.parse_board_range(c.raw_get(raw, "dates", (d.start, d.end)), (d.start, d.end))
         sizes = c.parse_sizes(c.raw_get(raw, "sizes", d.sizes))
         rule = c.parse_choice(c.raw_get(raw, "rule", d.rule), tuple(MOE_RULES), "MoE rule")
-        return cls(start=start, end=end, sizes=sizes, rule=rule)
+        return cls(start=start, end=end, sizes=sizes, rule=rule, score=c.parse_score(raw.get("score"), snap))
 
 
 def moe_columns(board: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -100,15 +103,15 @@ def moe_columns(board: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 
 @c.per_board
-def _board_rows(board: pd.DataFrame, rule: str) -> c.Presorted:
-    """Every model the view could show under ``rule``, with its columns, in the table's order
-    (once per board and rule): models the rule cannot classify are left out."""
+def _board_rows(board: pd.DataFrame, rule: str, score: str) -> c.Presorted:
+    """Every model the view could show under ``rule`` on ``score``, with its columns, in the
+    table's order (once per board, rule and score): models the rule cannot classify are left out."""
     flag, arch = moe_columns(board)
     experts = arch if rule == RULE_ARCHITECTURE else flag
-    keep = (c.real_days(board).notna() & board["average"].notna() & experts.notna()
+    keep = (c.real_days(board).notna() & board[score].notna() & experts.notna()
             & (board["params_b"] > 0) & board["size_class"].isin(schema.SIZE_CLASSES))
     models = c.rows(board, keep, columns=(
-        "repo_id", "type", "architecture_family", "size_class", "params_b", "average", "created_at",
+        "repo_id", "type", "architecture_family", "size_class", "params_b", score, "created_at",
         "created_at_placeholder"))
     family = models["architecture_family"] if "architecture_family" in models.columns else pd.Series(
         pd.NA, index=models.index)
@@ -123,7 +126,7 @@ def _board_rows(board: pd.DataFrame, rule: str) -> c.Presorted:
         "moe_architecture": arch.loc[keep],
         "size_class": models["size_class"].astype(str),
         "params_b": models["params_b"].astype(float),
-        "average": models["average"].astype(float),
+        score: models[score].astype(float),
     }).reset_index(drop=True)
     group = np.where(is_moe, 0, 1)
     keys = {"day": c.real_days(models), "size_class": pd.Categorical(models["size_class"]),
@@ -134,21 +137,22 @@ def _board_rows(board: pd.DataFrame, rule: str) -> c.Presorted:
 
 def table(snap, params: Params) -> pd.DataFrame:
     """One row per model: MoE or dense, size class, parameters, score and group counts."""
-    board = _board_rows(snap.models, params.rule)
+    score = c.need_score(params.score, snap.board)
+    board = _board_rows(snap.models, params.rule, score)
     keep = board.in_days(params.start, params.end) & board.is_in("size_class", params.sizes)
     if not keep.any():
-        raise c.EmptySelection("No models with a known parameter count match this selection.")
+        raise c.EmptySelection(c.no_sized_message(snap, score))
     out = board.pick(keep)
     out["group_models"] = c.group_sizes(board.keys["group"].to_numpy()[keep])
     out["group_class_models"] = c.group_sizes(board.keys["group_class"].to_numpy()[keep])
     return c.shown(out, len(out))
 
 
-def _panel_scores(tbl: pd.DataFrame, sizes: tuple[str, ...]):
-    """(panel, group, average scores) for the ``All selected sizes`` panel and each size class."""
+def _panel_scores(tbl: pd.DataFrame, sizes: tuple[str, ...], score: str):
+    """(panel, group, scores) for the ``All selected sizes`` panel and each size class."""
     # masks on the columns, not row selections of the table: a large board's table has
     # hundreds of thousands of rows, and this runs on every change
-    average = tbl["average"].to_numpy(dtype=float)
+    average = tbl[score].to_numpy(dtype=float)
     of_group = {group: (tbl["experts"] == group).to_numpy(dtype=bool) for group in GROUPS}
     for panel in (ALL_SIZES, *sizes):
         in_panel = None if panel == ALL_SIZES else (tbl["size_class"] == panel).to_numpy(dtype=bool)
@@ -156,11 +160,11 @@ def _panel_scores(tbl: pd.DataFrame, sizes: tuple[str, ...]):
             yield panel, group, average[of_group[group] if in_panel is None else of_group[group] & in_panel]
 
 
-def counts(tbl: pd.DataFrame, sizes: tuple[str, ...]) -> pd.DataFrame:
+def counts(tbl: pd.DataFrame, sizes: tuple[str, ...], score: str = c.SCORE_AVERAGE) -> pd.DataFrame:
     """Models per (panel, group): the ``All selected sizes`` panel and one per size class."""
     return pd.DataFrame([{"panel": panel, "experts": group, "models": int(len(y)),
                           "median_average": float(np.median(y)) if len(y) else float("nan")}
-                         for panel, group, y in _panel_scores(tbl, sizes)])
+                         for panel, group, y in _panel_scores(tbl, sizes, score)])
 
 
 def figure(tbl: pd.DataFrame, params: Params, which: str = "distribution") -> ggplot:
@@ -179,15 +183,15 @@ def _panel_labels(sizes: tuple[str, ...]) -> list[str]:
 BOX_WIDTH = 0.6
 
 
-def box_stats(tbl: pd.DataFrame, sizes: tuple[str, ...]) -> pd.DataFrame:
-    """Tukey boxplot statistics of the average score per (panel, group), as the figure draws them.
+def box_stats(tbl: pd.DataFrame, sizes: tuple[str, ...], score: str = c.SCORE_AVERAGE) -> pd.DataFrame:
+    """Tukey boxplot statistics of the score per (panel, group), as the figure draws them.
 
     Quartiles are NumPy's linear percentiles; the whiskers reach the most extreme scores
     within 1.5 × IQR of the box; scores beyond are outliers (a list per row). Groups with
     no models are left out.
     """
     rows = []
-    for panel, group, y in _panel_scores(tbl, sizes):
+    for panel, group, y in _panel_scores(tbl, sizes, score):
         if len(y) == 0:
             continue
         q1, med, q3 = np.percentile(y, (25, 50, 75))
@@ -215,13 +219,13 @@ def _distribution(tbl: pd.DataFrame, params: Params) -> ggplot:
                          x=stats["experts"].map(x_of).astype(float))
     stats = stats.assign(xmin=stats["x"] - BOX_WIDTH / 2, xmax=stats["x"] + BOX_WIDTH / 2)
     outliers = stats[["panel", "experts", "x", "outliers"]].explode("outliers").dropna(subset=["outliers"])
-    outliers = outliers.assign(average=outliers["outliers"].astype(float))
+    outliers = outliers.assign(score=outliers["outliers"].astype(float))
     top = facts["top"]
     n = pd.DataFrame(facts["counts"])
     n = n.assign(panel=pd.Categorical(n["panel"].map(name), categories=panels),
                  x=n["experts"].map(x_of).astype(float), label=[f"n={m:,}" for m in n["models"]], y=top * 1.06)
     line = "#333333"
-    points = ([geom_point(aes("x", "average"), data=outliers, size=0.8, alpha=0.4, color=line)]
+    points = ([geom_point(aes("x", "score"), data=outliers, size=0.8, alpha=0.4, color=line)]
               if not outliers.empty else [])
     # one ggplot plus a list: plotnine copies the whole plot on every "+", once for a list
     return ggplot(stats) + [
@@ -236,7 +240,7 @@ def _distribution(tbl: pd.DataFrame, params: Params) -> ggplot:
                            expand=(0, 0)),  # what the discrete scale gave the boxes
         scale_fill_manual(values=GROUP_COLORS, name="", drop=False),
         scale_y_continuous(expand=(0.02, 0, 0.05, 0)),
-        labs(x="", y="Average score", title="Average score of MoE and dense models",
+        labs(x="", y=c.score_label(params.score), title=f"{c.score_label(params.score)} of MoE and dense models",
              caption=c.wrap_text(facts["caption"])),
         c.theme_study(legend="none"), theme(axis_text_x=element_text(rotation=0, ha="center"))]
 
@@ -261,7 +265,7 @@ def rule_caption(tbl: pd.DataFrame, params: Params) -> str:
 def scatter_points(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     """The dense then the MoE models the scatter plot draws (a sample of each on a board with
     more than ``MAX_POINTS`` of them), and the count of all of each (the legend's)."""
-    part = tbl[["experts", "params_b", "average"]]
+    part = tbl[["experts", "params_b", params.score]]
     dense, moe = part.loc[part["experts"] == DENSE], part.loc[part["experts"] == MOE]
     counts = {MOE: len(moe), DENSE: len(dense)}
     # at most MAX_POINTS models in all, as in every scatter plot: the MoE models (the rarer
@@ -280,8 +284,8 @@ def scatter_points(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
 def distribution_rows(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     """What the boxplots draw: :func:`box_stats`, with the counts on the boxes and the top
     score (where the counts go) of all the models."""
-    return c.drawn(box_stats(tbl, params.sizes), rule_caption(tbl, params),
-                   counts=counts(tbl, params.sizes).to_dict("records"), top=float(tbl["average"].max()))
+    return c.drawn(box_stats(tbl, params.sizes, params.score), rule_caption(tbl, params),
+                   counts=counts(tbl, params.sizes, params.score).to_dict("records"), top=float(tbl[params.score].max()))
 
 
 # what a figure worker is sent: the rows each plot draws (common.figure_table)
@@ -295,12 +299,12 @@ def _scatter(tbl: pd.DataFrame, params: Params) -> ggplot:
     caption, n = facts["caption"], facts["counts"]
     dense, moe = data.loc[data["experts"] == DENSE], data.loc[data["experts"] == MOE]
     legend = {MOE: f"MoE ({n[MOE]:,})", DENSE: f"Dense ({n[DENSE]:,})"}
-    return ggplot(data, aes("params_b", "average", color="experts")) + [
+    return ggplot(data, aes("params_b", params.score, color="experts")) + [
         geom_point(data=dense, alpha=0.35, size=1.3),
         geom_point(data=moe, alpha=0.85, size=1.8),
         scale_x_log10(labels=c.number_labels),
         scale_color_manual(values=GROUP_COLORS, name="Models", labels=lambda ks: [legend[k] for k in ks],
                            drop=False),
-        labs(x="Total parameters (billions, log scale)", y="Average score",
-             title="Average score against total parameters", caption=c.wrap_text(caption)),
+        labs(x="Total parameters (billions, log scale)", y=c.score_label(params.score),
+             title=f"{c.score_label(params.score)} against total parameters", caption=c.wrap_text(caption)),
         c.theme_study(), theme(axis_text_x=element_text(rotation=0, ha="center"))]

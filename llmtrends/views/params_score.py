@@ -1,12 +1,12 @@
 """Parameters and Score: does a bigger model buy proportionally more score?
 
-The table has one row per model (its average score, parameters and score per billion
-parameters) with its size class's summary broadcast onto it (models, median and mean
+The table has one row per model (its score -- the board's average, or the benchmark chosen
+(``Params.score``) --, parameters and score per billion parameters) with its size class's summary broadcast onto it (models, median and mean
 score per billion, median score), so one table feeds both figures and the CSV:
 
-* ``per_billion`` -- bars of the median and mean average score per billion parameters for
+* ``per_billion`` -- bars of the median and mean score per billion parameters for
   each size class: a falling bar from Small to Large is the diminishing return;
-* ``scatter`` -- average score against parameters (log x) with a linear trend of score on
+* ``scatter`` -- the score against parameters (log x) with a linear trend of score on
   log10(parameters) per model type.
 """
 
@@ -27,9 +27,10 @@ from . import common as c
 
 ID = "params_score"
 TITLE = "Parameters and Score"
-DESCRIPTION = ("Average score per billion parameters by size class (top: median and mean, with the "
-               "number of models) and average score against parameters on a log scale with a linear "
-               "trend per model type (bottom). Models whose parameter count is unknown, and models "
+DESCRIPTION = ("Score (the board's average, or the benchmark chosen in the sidebar) per billion parameters "
+               "by size class (top: median and mean, with the number of models) and score against "
+               "parameters on a log scale with a linear trend per model type (bottom). Models whose "
+               "parameter count is unknown, and models "
                "without a real repository creation date (missing, or the Hub's 2022-03-02 placeholder), "
                "are left out. Leaderboard v1 gives parameters in whole billions.")
 FIGURES = ("per_billion", "scatter")
@@ -39,12 +40,13 @@ CSV_COLUMNS = {
     "type": "model type",
     "size_class": "Small (<= 9B), Medium (9-40B) or Large (> 40B)",
     "params_b": "parameters in billions",
-    "average": "the leaderboard's average score",
-    "score_per_b": "average / params_b",
+    "average": "the model's score, the column named after the score chosen: average (the board's average, the "
+               "default on v1 and v2) or a benchmark's column such as ce_mmlu_pro",
+    "score_per_b": "the score / params_b",
     "class_models": "models of the size class in the selection",
     "class_median_score_per_b": "median of score_per_b over the size class",
     "class_mean_score_per_b": "mean of score_per_b over the size class",
-    "class_median_average": "median average score of the size class",
+    "class_median_average": "median score of the size class",
 }
 STATISTICS = {"median": "Median", "mean": "Mean"}
 
@@ -55,12 +57,13 @@ class Params:
     end: dt.date
     types: tuple[str, ...]
     exclude_small: bool = True
+    score: str | None = c.SCORE_AVERAGE  # a column of common.score_choices (None: the board has none)
 
     @classmethod
     @c.per_board
     def defaults(cls, snap) -> "Params":
         start, end = c.date_bounds(snap.models)
-        return cls(start=start, end=end, types=tuple(c.present_types(snap.models)))
+        return cls(start=start, end=end, types=tuple(c.present_types(snap.models)), score=c.default_score(snap))
 
     @classmethod
     def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
@@ -68,24 +71,25 @@ class Params:
         start, end = c.parse_board_range(c.raw_get(raw, "dates", (d.start, d.end)), (d.start, d.end))
         types = c.parse_types(c.raw_get(raw, "types", d.types), d.types)
         exclude = c.parse_bool(c.raw_get(raw, "exclude_small", d.exclude_small), "exclude models under 1B")
-        return cls(start=start, end=end, types=types, exclude_small=exclude)
+        return cls(start=start, end=end, types=types, exclude_small=exclude, score=c.parse_score(raw.get("score"), snap))
 
 
 @c.per_board
-def _board_rows(board: pd.DataFrame) -> c.Presorted:
-    """Every model the view could show, with its columns, in the table's order (once per board)."""
-    models = c.rows(board, c.real_days(board).notna() & board["average"].notna() & (board["params_b"] > 0)
+def _board_rows(board: pd.DataFrame, score: str) -> c.Presorted:
+    """Every model the view could show on ``score``, with its columns, in the table's order
+    (once per board and score)."""
+    models = c.rows(board, c.real_days(board).notna() & board[score].notna() & (board["params_b"] > 0)
                     & board["size_class"].isin(schema.SIZE_CLASSES),
-                    columns=("repo_id", "type", "size_class", "params_b", "average", "created_at",
+                    columns=("repo_id", "type", "size_class", "params_b", score, "created_at",
                              "created_at_placeholder"))
     rows = pd.DataFrame({
         "repo_id": models["repo_id"].astype(str),
         "type": models["type"].astype(str),
         "size_class": models["size_class"].astype(str),
         "params_b": models["params_b"].astype(float),
-        "average": models["average"].astype(float),
+        score: models[score].astype(float),
     }).reset_index(drop=True)
-    rows["score_per_b"] = rows["average"] / rows["params_b"]
+    rows["score_per_b"] = rows[score] / rows["params_b"]
     size = c.level_codes(models["size_class"], schema.SIZE_CLASSES)
     keys = {"day": c.real_days(models), "type": pd.Categorical(models["type"]), "size": size,
             "small": (models["params_b"] < MIN_PARAMS_B).to_numpy()}
@@ -94,19 +98,20 @@ def _board_rows(board: pd.DataFrame) -> c.Presorted:
 
 def table(snap, params: Params) -> pd.DataFrame:
     """One row per model with its score per billion parameters and its size class's summary."""
-    board = _board_rows(snap.models)
+    score = c.need_score(params.score, snap.board)
+    board = _board_rows(snap.models, score)
     keep = board.in_days(params.start, params.end) & board.is_in("type", params.types)
     if params.exclude_small:
         keep &= ~board.keys["small"].to_numpy()
     if not keep.any():
-        raise c.EmptySelection("No models with a known parameter count match this selection.")
+        raise c.EmptySelection(c.no_sized_message(snap, score))
     out = board.pick(keep)
     size = board.keys["size"].to_numpy()[keep]
     by_class = out.groupby(size)
     out["class_models"] = c.group_sizes(size)
     out["class_median_score_per_b"] = by_class["score_per_b"].transform("median")
     out["class_mean_score_per_b"] = by_class["score_per_b"].transform("mean")
-    out["class_median_average"] = by_class["average"].transform("median")
+    out["class_median_average"] = by_class[score].transform("median")
     return c.shown(out, len(out))
 
 
@@ -151,7 +156,7 @@ def _per_billion(tbl: pd.DataFrame, params: Params) -> ggplot:
         scale_fill_manual(values=dict(zip(STATISTICS.values(), (c.PAIRED[1], c.PAIRED[0]))), name="Statistic"),
         scale_x_discrete(labels=lambda xs: [axis[x] for x in xs]),
         scale_y_continuous(expand=(0, 0, 0.08, 0)),
-        labs(x="", y="Average score per billion parameters",
+        labs(x="", y=f"{c.score_label(params.score)} per billion parameters",
              title=f"Score per billion parameters by size class{floor}"),
         c.theme_study(), theme(axis_text_x=element_text(rotation=0, ha="center"))]
 
@@ -160,7 +165,7 @@ def _per_billion(tbl: pd.DataFrame, params: Params) -> ggplot:
 def scatter_points(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     """The models the scatter plot draws (a sample on a large board), types as categories."""
     types = c.kept_levels(params.types, tbl["type"])  # of all the models: a rare type keeps its legend entry
-    data, caption = c.thin_points(tbl[["type", "params_b", "average"]])
+    data, caption = c.thin_points(tbl[["type", "params_b", params.score]])
     return c.drawn(data.assign(type=pd.Categorical(data["type"], categories=types)), caption)
 
 
@@ -182,13 +187,14 @@ def _scatter(tbl: pd.DataFrame, params: Params) -> ggplot:
     # a trend needs a few models spread over more than one size
     fit = data.groupby("type", observed=True).filter(lambda g: len(g) >= 3 and g["params_b"].nunique() >= 2)
     trend = [c.smooth(data=fit, method=c.linear_trend, se=False, size=1.1)] if not fit.empty else []
-    return ggplot(data, aes("params_b", "average", color="type")) + [
+    label = c.score_label(params.score)
+    return ggplot(data, aes("params_b", params.score, color="type")) + [
         geom_point(alpha=0.45, size=1.4),
         scale_x_log10(labels=c.number_labels),
         scale_color_manual(values=c.TYPE_COLORS, name="Model type"),
         guides(color=guide_legend(ncol=3)),
-        labs(x="Parameters (billions, log scale)", y="Average score",
-             title="Average score against parameters, linear trend per type",
+        labs(x="Parameters (billions, log scale)", y=label,
+             title=f"{label} against parameters, linear trend per type",
              caption=caption and caption + c.TRENDS_ON_SAMPLE),
         c.theme_study(), theme(axis_text_x=element_text(rotation=0, ha="center")),
         *trend]

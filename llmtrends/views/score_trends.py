@@ -3,7 +3,8 @@
 Two plots from one long table with a ``series`` column:
 
 * ``series == "model"`` -- one row per model of the selected types created in the range:
-  its creation day and average score. The score plot draws these as points and fits a
+  its creation day and score (``Params.score``: the board's average, or one benchmark on a
+  board whose models are scored on different benchmarks). The score plot draws these as points and fits a
   loess trend per type on the same rows, for the types with at least ``MIN_TREND_MODELS``
   models (a loess through a few dozen models swings with every one of them); the caption
   says which types have a line and which have none.
@@ -33,7 +34,8 @@ from . import common as c
 
 ID = "score_trends"
 TITLE = "Total Models and Average Score"
-DESCRIPTION = ("Each model's average score by the day its repository was created on the Hub, with a "
+DESCRIPTION = ("Each model's score (the board's average, or the benchmark chosen in the sidebar) by the day "
+               "its repository was created on the Hub, with a "
                "loess trend for each type with enough models (top; the caption says which), and the "
                "running total of models per type since the start of the date range (bottom; the "
                "aggregation applies to this plot). Models without a real creation date (missing, or the "
@@ -52,28 +54,31 @@ CSV_COLUMNS = {
     "type": "model type (the leaderboard's label without emoji)",
     "repo_id": "model rows: the model's repository id; empty on cumulative rows",
     "created_at": "model rows: creation of the repository on the Hub (ISO date); empty on cumulative rows",
-    "average": "model rows: the model's average score on the board's benchmarks; empty on cumulative rows",
+    "average": "model rows: the model's score; the column is named after the score chosen: average (the "
+               "board's average over its benchmarks, the default on v1 and v2) or a benchmark's column such as "
+               "ce_mmlu_pro; empty on cumulative rows",
     "period": "cumulative rows: first day of the period (ISO date; weeks start on Monday); empty on model rows",
     "new_models": "cumulative rows: models of the type created in the period",
     "total_models": "cumulative rows: models of the type created from the range's start to the period's end",
 }
 
 
-# date range, types (multi), aggregation
-Params = c.RangeTypesParams
+# date range, types (multi), aggregation, score
+Params = c.RangeTypesScoreParams
 
 
 @c.per_board
-def _board_rows(board: pd.DataFrame) -> c.Presorted:
-    """Every scored model with a real date, as a model row, in the table's order (once per board)."""
-    models = c.rows(board, c.real_days(board).notna() & board["average"].notna(),
-                    columns=("repo_id", "type", "average", "created_at", "created_at_placeholder"))
+def _board_rows(board: pd.DataFrame, score: str) -> c.Presorted:
+    """Every model with a real date and a ``score``, as a model row, in the table's order
+    (once per board and score)."""
+    models = c.rows(board, c.real_days(board).notna() & board[score].notna(),
+                    columns=("repo_id", "type", score, "created_at", "created_at_placeholder"))
     rows = pd.DataFrame({
         "series": "model",
         "type": models["type"].astype(str),
         "repo_id": models["repo_id"].astype(str),
         "created_at": models["created_at"].dt.normalize(),
-        "average": models["average"].astype(float),
+        score: models[score].astype(float),
     }).reset_index(drop=True)
     keys = {"day": c.real_days(models), "type": pd.Categorical(models["type"])}
     return c.presort(rows, keys, rows["created_at"], c.ranks_of(board, models))
@@ -81,17 +86,19 @@ def _board_rows(board: pd.DataFrame) -> c.Presorted:
 
 def table(snap, params: Params) -> pd.DataFrame:
     """The per-model rows and the per-(period, type) running totals, stacked (see module doc)."""
-    board = _board_rows(snap.models)
+    score = c.need_score(params.score, snap.board)
+    board = _board_rows(snap.models, score)
     keep = board.in_days(params.start, params.end) & board.is_in("type", params.types)
     if not keep.any():
         c.typed_in_range(snap.models, params.start, params.end, params.types, columns=())  # raises if none
-        raise c.EmptySelection("No model of the selected types in this date range has a score.")
+        raise c.EmptySelection("No model of the selected types in this date range has a score "
+                               f"({c.score_label(score)}).")
     points = board.pick(keep)
     totals = c.period_counts(points["created_at"], points["type"], params.types,
                              params.start, params.end, params.aggregation, "type", c.week_start(params.rules))
     totals["total_models"] = totals.groupby("type")["new_models"].cumsum()  # rows are in period order
     totals.insert(0, "series", "cumulative")
-    out = pd.concat([points, totals], ignore_index=True)[list(CSV_COLUMNS)]
+    out = pd.concat([points, totals], ignore_index=True)[c.score_columns(CSV_COLUMNS, score)]
     out["new_models"] = out["new_models"].astype("Int64")
     out["total_models"] = out["total_models"].astype("Int64")
     return c.shown(out, len(points))
@@ -100,7 +107,7 @@ def table(snap, params: Params) -> pd.DataFrame:
 @c.figure_rows
 def score_points(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     """The models the score plot draws (a sample on a large board), types as categories."""
-    pts, caption = c.thin_points(tbl.loc[tbl["series"] == "model", ["type", "created_at", "average"]])
+    pts, caption = c.thin_points(tbl.loc[tbl["series"] == "model", ["type", "created_at", params.score]])
     return c.drawn(pts.assign(type=pd.Categorical(pts["type"], categories=list(params.types))), caption)
 
 
@@ -155,9 +162,10 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "scores") -> ggplot:
         trend = [c.smooth(data=smooth, method=method, se=False, size=1.2, span=LOESS_SPAN)] \
             if not smooth.empty else []
         caption = about + (f" {sample}{c.TRENDS_ON_SAMPLE}." if sample else "")
-        return ggplot(pts, aes("created_at", "average", color="type")) + [
+        label = c.score_label(params.score)
+        return ggplot(pts, aes("created_at", params.score, color="type")) + [
             geom_point(alpha=0.4, size=1.1, stroke=0), *trend, colors, xaxis, c.theme_study(),
-            labs(x="", y="Average score", title="Average score of each model, with a trend per type",
+            labs(x="", y=label, title=f"{label} of each model, with a trend per type",
                  caption=c.wrap_text(caption))]
     if which == "totals":
         tot = total_rows(tbl, params)
