@@ -164,6 +164,21 @@ def study_loess(periods: pd.Series, values: pd.Series) -> pd.Series:
     return pd.Series(out, index=values.index)
 
 
+def empty_figure(tbl: pd.DataFrame, params: Params, which: str) -> str | None:
+    """Why figure ``which`` has nothing to draw for this table (None when it has): partial
+    periods take part in no change, so a short range (the hub board's days of new models, a
+    range of two partial weeks) can leave one plot or both without a value."""
+    col = {"vs_previous": "change_vs_previous", "vs_mean": "change_vs_mean"}.get(which)
+    if col is None or tbl[col].notna().any():
+        return None
+    agg = params.aggregation
+    if which == "vs_previous":
+        return (f"No whole {agg} of this range follows another whole {agg} (a {agg} the range covers only in "
+                f"part is left out): widen the range or pick a finer aggregation.")
+    return (f"The range holds no whole {agg} (a {agg} it covers only in part is left out): widen it or pick a "
+            "finer aggregation.")
+
+
 def figure(tbl: pd.DataFrame, params: Params, which: str = "vs_previous") -> ggplot:
     """One small area chart per family (so areas do not hide each other), smoothed change.
 
@@ -180,6 +195,8 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "vs_previous") -> ggp
         col, title = "change_vs_mean_smooth", "New models against the mean over the selected families"
     else:
         raise c.InvalidInput(f"figure: unknown plot {which!r}")
+    if (why := empty_figure(tbl, params, which)) is not None:
+        return c.message_figure(why, title)
     families = list(params.families)
     colors = c.color_map(tbl.attrs.get("family_levels") or families)
     data = tbl.loc[tbl[col].notna(), ["period", "family", col]].rename(columns={col: "value"})

@@ -167,6 +167,8 @@ def radar_grid(labels: Sequence[str]) -> dict[str, pd.DataFrame]:
 
 def table(snap, params: Params) -> pd.DataFrame:
     """One row per (picked model, benchmark) with the radar coordinates (see module doc)."""
+    if not c.score_choices(snap):  # every spoke would be empty: say why instead
+        raise c.EmptySelection(c.no_scores_message(snap.board))
     bench = [b for b in schema.benchmark_columns(snap.board) if b in snap.models.columns]
     label = schema.benchmark_labels(snap.board)
     rows = snap.models.loc[snap.models["repo_id"].isin(params.models)].drop_duplicates("repo_id")

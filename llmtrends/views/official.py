@@ -4,7 +4,7 @@ For official providers and for the community, how many models of each size class
 the board, and how many Small and Medium models there are for each Large one (the ratio to
 the Large class). A community far more skewed to small models than the official providers
 would answer "yes". Who is official comes from :mod:`llmtrends.providers`: the board's own
-flag (v2) or, where it is missing (all of v1), the curated namespace list.
+flag (v2) or, where it is missing (all of v1 and of the hub board), the curated namespace list.
 
 The table has one row per (provider group, size class):
 
@@ -31,8 +31,8 @@ TITLE = "Official vs Community"
 DESCRIPTION = ("Models per size class published by official providers and by the community (top), and "
                "each size class's count divided by the Large count of the same group (bottom): how many "
                "Small and Medium models there are for every Large one. Official means the leaderboard's "
-               "own flag (v2); where a board has no flag (v1) the namespace is looked up in a curated "
-               "list of official providers. Models whose size is unknown are left out.")
+               "own flag (v2); where a board has no flag (v1, the hub board) the namespace is looked up in a "
+               "curated list of official providers. Models whose size is unknown are left out.")
 FIGURES = ("counts", "ratios")
 CSV_COLUMNS = {
     "provider": "Official provider or Community",
@@ -68,7 +68,8 @@ def table(snap, params: Params) -> pd.DataFrame:
     models = c.rows(models, models["type"].isin(params.types) & models["size_class"].isin(schema.SIZE_CLASSES),
                     ("size_class", *providers.OFFICIAL_COLUMNS))
     if models.empty:
-        raise c.EmptySelection("No models of the selected types have a known size.")
+        raise c.EmptySelection(c.no_sized_message(snap) if not c.has_sizes(snap.models)
+                               else "No models of the selected types have a known size.")
     who = providers.resolve_official(models)
     frame = pd.DataFrame({"provider": providers.provider_group(who["official"]),
                           "size_class": models["size_class"].astype(str),

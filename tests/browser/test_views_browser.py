@@ -1,4 +1,4 @@
-"""Every view on both boards in headless Chromium: open, draw, change every control, download.
+"""Every view on every board in headless Chromium: open, draw, change every control, download.
 
 Views come from ``llmtrends.views.VIEWS`` and their controls from the DOM (the bound inputs
 in the tab's ``<view_id>-`` namespace), so views added later are covered without editing
@@ -15,11 +15,13 @@ import pytest
 from PIL import Image
 
 from llmtrends.views import VIEWS
+from llmtrends.views import common as vc
 from tests.browser import ui
 
 pytestmark = pytest.mark.browser
 
-BOARDS = ("v1", "v2")
+# the hub board of the session is the real listing sample: no scores, so its score views say so
+BOARDS = ("v1", "v2", "hub")
 VIEW_IDS = [v.ID for v in VIEWS]
 VIEW_BY_ID = {v.ID: v for v in VIEWS}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -32,6 +34,22 @@ FORMATS = ("png", "svg", "pdf")
 # Controls that legitimately do not change any plot: (view_id, control name) -> why.
 # (The figure format is not listed: it only affects downloads and is exercised there.)
 NO_PLOT_EFFECT: dict[tuple[str, str], str] = {}
+
+
+def score_of(page, view_id: str) -> str | None:
+    """The score the view's sidebar chose (None when it has no score control)."""
+    box = page.locator(f"#{view_id}-score")
+    return box.input_value() if box.count() else None
+
+
+def choices(page, control: dict) -> int | None:
+    """How many choices a checkbox group or a (non-selectize) select offers (None otherwise)."""
+    if control["kind"] == "checkboxgroup":
+        return page.locator(f'input[type="checkbox"][name="{control["id"]}"]').count()
+    if control["kind"] == "select" and not page.evaluate("id => !!document.getElementById(id).selectize",
+                                                         control["id"]):
+        return page.locator(f'#{control["id"]} option').count()
+    return None
 
 
 def screenshot_board(view_id: str) -> str:
@@ -48,14 +66,17 @@ def check_figure_bytes(data: bytes, fmt: str, where: str) -> None:
         assert data[:5] == b"%PDF-", f"{where}: not a PDF"
 
 
-def check_csv(data: bytes, view, board: str, where: str) -> None:
+def check_csv(data: bytes, view, board: str, where: str, score: str | None = None) -> None:
     """The header is the documented ``CSV_COLUMNS`` (in order), or, for a view whose columns
     depend on the board (``csv_columns(board)``, e.g. the explorer's benchmarks), that
-    board's documented subset."""
+    board's documented subset; a per-model score column is named after the ``score`` chosen
+    (``average``, ``ce_mmlu_pro``, ...)."""
     rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
     assert rows, f"{where}: empty CSV"
     documented = list(view.CSV_COLUMNS)
     expected = view.csv_columns(board) if hasattr(view, "csv_columns") else documented
+    if score and not hasattr(view, "csv_columns"):
+        documented = expected = vc.score_columns(documented, score)
     assert [c for c in documented if c in expected] == list(expected), f"{where}: undocumented CSV columns"
     assert rows[0] == list(expected), f"{where}: CSV header {rows[0]} != documented {expected}"
     assert len(rows) > 1, f"{where}: CSV has a header but no rows"
@@ -110,11 +131,12 @@ def test_view_draws_and_every_control_changes_it(app_page, board, view_id):
     assert n_images == len(view.FIGURES), f"{where}: {n_images} images for figures {view.FIGURES}"
 
     _, data = download(page, f"{view_id}-dl_csv")
-    check_csv(data, view, board, f"{where} CSV")
+    check_csv(data, view, board, f"{where} CSV", score_of(page, view_id))
 
     # Each control is changed from the defaults and then put back, so that the changes do
-    # not add up to an empty selection (the explorer's filters would).
-    for control in controls:
+    # not add up to an empty selection (the explorer's filters would). A control with a
+    # single choice (the hub sample's one architecture family) has nothing to change to.
+    for control in (c for c in controls if choices(page, c) != 1):
         before = ui.sig(page, view_id)
         what, undo = ui.change_control(page, control)
         label = f"{where} {control['name']} ({control['kind']}: {what})"
@@ -150,7 +172,7 @@ def test_downloads(app_page, view_id):
             check_figure_bytes(data, fmt, f"{board}/{view_id}/{which}.{fmt}")
     name, data = download(page, f"{view_id}-dl_csv")
     assert name.endswith(".csv"), name
-    check_csv(data, view, board, f"{board}/{view_id} CSV")
+    check_csv(data, view, board, f"{board}/{view_id} CSV", score_of(page, view_id))
     ui.assert_clean(page, f"{board}/{view_id} downloads")
 
 
