@@ -28,8 +28,8 @@ def data_dir(app_dir: Path) -> Path:
 
 
 def default_board(boards: list[str]) -> str | None:
-    """``LLMTRENDS_BOARD`` when it has a snapshot, else v2, else v1, else hub (whose views are
-    not all ready yet: it is shown first only when asked for or alone)."""
+    """``LLMTRENDS_BOARD`` when it has a snapshot, else v2, else v1, else hub (the leaderboards
+    first, as before the hub board existed: it is shown first when asked for or alone)."""
     wanted = os.environ.get("LLMTRENDS_BOARD")
     if wanted in boards:
         return wanted
