@@ -166,3 +166,23 @@ def test_figures_render_and_follow_parameters(snapshot_dir, board):
         b = render.figure_bytes(view.figure(view.table(snap, other), other, which), "png")
         assert a[:8] == b"\x89PNG\r\n\x1a\n" and b[:8] == b"\x89PNG\r\n\x1a\n"
         assert a != b
+
+
+def test_a_single_period_has_counts_but_no_shares():
+    # one day (Jan 3, a/2), aggregated by week: one period, so the shares (areas between
+    # periods) have nothing to draw and say why, while the counts draw their one bar
+    snap = snap_of(ROWS)
+    day = view.Params(start=dt.date(2024, 1, 3), end=dt.date(2024, 1, 3), types=(FT, CHAT))
+    tbl = view.table(snap, day)
+    assert tbl["period"].nunique() == 1 and tbl["new_models"].sum() == 1
+    assert view.empty_figure(tbl, day, "counts") is None
+    why = view.empty_figure(tbl, day, "shares")
+    assert "two weeks" in why and "by day" in why
+    with pytest.raises(vc.EmptySelection, match="two weeks"):
+        view.figure(tbl, day, "shares")
+    assert render.figure_bytes(view.figure(tbl, day, "counts"), "png")[:4] == b"\x89PNG"
+    # two weeks: shares again
+    two = view.Params(start=dt.date(2024, 1, 3), end=dt.date(2024, 1, 8), types=(FT, CHAT))
+    assert view.empty_figure(view.table(snap, two), two, "shares") is None
+    daily = view.Params(start=dt.date(2024, 1, 3), end=dt.date(2024, 1, 3), types=(FT,), aggregation="day")
+    assert "by day" not in view.empty_figure(view.table(snap, daily), daily, "shares")

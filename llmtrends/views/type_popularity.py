@@ -44,6 +44,15 @@ def table(snap, params: Params) -> pd.DataFrame:
     return c.shown(out, len(models))
 
 
+def empty_figure(tbl: pd.DataFrame, params: Params, which: str) -> str | None:
+    """Why figure ``which`` has nothing to draw for this table (None when it has): the
+    shares are areas between periods, so a range of one period has none."""
+    if which == "shares" and tbl["period"].nunique() < 2:
+        return (f"The shares need a range of at least two {params.aggregation}s: widen the range"
+                + (" or aggregate by day." if params.aggregation != "day" else "."))
+    return None
+
+
 def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
     """``counts``: stacked bars of new models; ``shares``: stacked areas of the shares.
 
@@ -62,6 +71,8 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
             *base, geom_rect(aes(xmin="xmin", xmax="xmax", ymin="ymin", ymax="ymax"), data=bars),
             labs(x="", y=f"New models ({word})", title="New models by type")]
     if which == "shares":
+        if (why := empty_figure(tbl, params, which)) is not None:
+            raise c.EmptySelection(why)
         areas = c.stacked(data, "period", "share", "type", params.types)
         return ggplot(mapping=aes(fill="type")) + [
             *base, geom_ribbon(aes(x="period", ymin="ymin", ymax="ymax"), data=areas),
