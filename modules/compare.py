@@ -10,6 +10,8 @@ ignored: its rows are other models here.
 from __future__ import annotations
 
 from shiny import module, reactive, render, ui
+from shiny.bookmark import restore_input
+from shiny.module import resolve_id
 
 from llmtrends.views import compare as view
 
@@ -35,8 +37,13 @@ def view_server(input, output, session, snap, picked=None, page_board=None):
     # server starts when the tab is first opened: rows picked in the explorer before then
     # are the first of them.
     wanted = reactive.value(())
-    if picked is not None:
-        with reactive.isolate():
+    # a link's models (Shiny's bookmarked state; only in the session's first round), else
+    # those picked in the explorer
+    linked = restore_input(resolve_id("models"), None)
+    with reactive.isolate():
+        if linked:
+            wanted.set(view.known_models(snap().models, linked if isinstance(linked, (list, tuple)) else [linked]))
+        elif picked is not None:
             wanted.set(view.known_models(snap().models, picked().on(snap().board)))
 
     def selection() -> tuple[str, ...]:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import logging
 
 from shiny import module, reactive, render, req, ui
+from shiny.bookmark import restore_input
+from shiny.module import resolve_id
 from shiny.types import SilentException
 
 from llmtrends.views import common as vc
@@ -164,6 +166,10 @@ def view_server(input, output, session, snap, page_board=None):
         return ui.tags.style(f"{cells} {{ display: none; }}")
 
     last_sent: list = [None]
+    # a link's column filters and sorting (Shiny's bookmarked state, read in the session's
+    # first round), given to the grid once it is first drawn
+    linked = {"filter": restore_input(resolve_id("grid_column_filter"), None),
+              "sort": restore_input(resolve_id("grid_column_sort"), None)}
 
     @reactive.effect(priority=10)  # before the table (CSV, provenance) is recomputed
     async def _grid_filters():
@@ -174,7 +180,10 @@ def view_server(input, output, session, snap, page_board=None):
         if params is None or shown() is None:
             return
         current = grid.filter()
-        wanted = view.grid_filters(params, snap().board, current)
+        users = current  # the person's own column filters, kept
+        if linked["filter"] is not None:  # the grid's first filters: a link's (checked by grid_filters)
+            users, linked["filter"] = (linked["filter"] if isinstance(linked["filter"], (list, tuple)) else ()), None
+        wanted = view.grid_filters(params, snap().board, users)
         if view.same_filters(current, wanted):
             last_sent[0] = None
             return
@@ -182,6 +191,16 @@ def view_server(input, output, session, snap, page_board=None):
             return  # sent already and the browser reads it differently: do not loop
         last_sent[0] = wanted
         await grid.update_filter(wanted)
+
+    @reactive.effect
+    async def _grid_sort():
+        # once the grid reports its sorting (it is drawn), a link's sorting replaces it
+        if linked["sort"] is None or shown() is None:
+            return
+        grid.sort()
+        wanted, linked["sort"] = view.grid_sort(linked["sort"], snap().board), None
+        if wanted:
+            await grid.update_sort(wanted)
 
     # the models picked in the grid, with the board they were picked on
     picked = reactive.value(view.Selection())

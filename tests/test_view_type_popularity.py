@@ -177,11 +177,13 @@ def test_a_single_period_has_counts_but_no_shares():
     assert tbl["period"].nunique() == 1 and tbl["new_models"].sum() == 1
     assert view.empty_figure(tbl, day, "counts") is None
     why = view.empty_figure(tbl, day, "shares")
-    assert "two weeks" in why and "by day" in why
+    assert "two weeks" in why and "by day" not in why  # one day is one period however counted
     with pytest.raises(vc.EmptySelection, match="two weeks"):
         view.figure(tbl, day, "shares")
     assert render.figure_bytes(view.figure(tbl, day, "counts"), "png")[:4] == b"\x89PNG"
-    # two weeks: shares again
+    # two days of one week: by day, two periods; two weeks: shares again
+    days = view.Params(start=dt.date(2024, 1, 3), end=dt.date(2024, 1, 4), types=(FT, CHAT))
+    assert "by day" in view.empty_figure(view.table(snap, days), days, "shares")
     two = view.Params(start=dt.date(2024, 1, 3), end=dt.date(2024, 1, 8), types=(FT, CHAT))
     assert view.empty_figure(view.table(snap, two), two, "shares") is None
     daily = view.Params(start=dt.date(2024, 1, 3), end=dt.date(2024, 1, 3), types=(FT,), aggregation="day")

@@ -558,6 +558,23 @@ def grid_filters(params: Params, board: str, current: Sequence[Mapping] = ()) ->
     return [out[k] for k in sorted(out)]
 
 
+def grid_sort(value: object, board: str) -> list[dict]:
+    """The grid's sorting from a link (``[{"col": i, "desc": bool}, ...]``, as the grid
+    reports it): the entries that name one of the board's grid columns, each column once;
+    anything else is left out."""
+    if not isinstance(value, (list, tuple)):
+        return []
+    out, seen, ncol = [], set(), len(grid_columns(board))
+    for entry in value:
+        col = entry.get("col") if isinstance(entry, Mapping) else None
+        desc = entry.get("desc") if isinstance(entry, Mapping) else None
+        if isinstance(col, int) and not isinstance(col, bool) and 0 <= col < ncol and isinstance(desc, bool) \
+                and col not in seen:
+            seen.add(col)
+            out.append({"col": col, "desc": desc})
+    return out
+
+
 def same_filters(a: Sequence[Mapping], b: Sequence[Mapping]) -> bool:
     """Whether two lists of column filters are the same (order and list/tuple aside)."""
     def norm(fs):

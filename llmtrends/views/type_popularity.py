@@ -48,8 +48,9 @@ def empty_figure(tbl: pd.DataFrame, params: Params, which: str) -> str | None:
     """Why figure ``which`` has nothing to draw for this table (None when it has): the
     shares are areas between periods, so a range of one period has none."""
     if which == "shares" and tbl["period"].nunique() < 2:
+        by_day = params.aggregation != "day" and params.end > params.start  # days would make two periods
         return (f"The shares need a range of at least two {params.aggregation}s: widen the range"
-                + (" or aggregate by day." if params.aggregation != "day" else "."))
+                + (" or aggregate by day." if by_day else "."))
     return None
 
 
