@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""One entry point for a fresh machine: ``python3 dev.py run`` and ``python3 dev.py test``.
+"""One entry point for a fresh machine: ``python3 dev.py run``, ``test`` and ``screenshots``.
 
 * ``run``  -- create ``.venv``, install llmtrends, build the snapshots if ``data/`` has none
   (from local files in ``LLMTRENDS_SHARED_DATA`` / ``../shared/data`` when present, else the
@@ -7,6 +7,10 @@
 * ``test`` -- create ``.venv``, install llmtrends with its test extras, install Debian's
   chromium and nginx when missing (browser and proxy tests need them), run the whole
   test suite with pytest. Extra arguments go to pytest (``python3 dev.py test -k hub``).
+  The tests take their screenshots into a scratch folder: the tracked ones stay as they are.
+* ``screenshots`` -- as ``test``, but runs only the browser test that pictures every view,
+  writing into ``docs/screenshots`` (the README's pictures); commit them when a view's
+  look changed.
 
 Only the standard library is used here, so it runs before anything is installed.
 """
@@ -108,11 +112,17 @@ def cmd_test(args: list[str]) -> None:
     sys.exit(result.returncode)
 
 
+def cmd_screenshots(args: list[str]) -> None:
+    os.environ["LLMTRENDS_SCREENSHOTS"] = str(ROOT / "docs" / "screenshots")
+    cmd_test(["tests/browser/test_views_browser.py::test_screenshots", *args])
+
+
 def main() -> None:
-    if len(sys.argv) < 2 or sys.argv[1] not in ("run", "test"):
+    commands = {"run": cmd_run, "test": cmd_test, "screenshots": cmd_screenshots}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         sys.exit(2)
-    {"run": cmd_run, "test": cmd_test}[sys.argv[1]](sys.argv[2:])
+    commands[sys.argv[1]](sys.argv[2:])
 
 
 if __name__ == "__main__":
