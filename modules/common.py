@@ -512,13 +512,6 @@ def _filename(view, board: str, which: str, ext: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", f"llmtrends_{board}_{view.ID}_{which}.{ext}")
 
 
-def incomplete_dates(raw: Mapping[str, object]) -> bool:
-    """Whether a date range holds a day its picker could not read yet (someone typing it:
-    the picker sends no date until the text is one)."""
-    value = raw.get("dates")
-    return isinstance(value, (tuple, list)) and len(value) == 2 and any(v is None for v in value)
-
-
 def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, object]], input,
                page_board: str | None = None, csv_table: Callable[[], object] | None = None) -> Callable:
     """Register a view's plot, message, provenance and download outputs.
@@ -537,7 +530,6 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
     # why each figure is not drawn (a message stands in its place), None while it is: the
     # figure downloads follow it
     blocked = {which: reactive.value(None) for which in view.FIGURES}
-    last_good: list = [None]  # the last complete selection (chosen()), kept while a date is typed
 
     @render.ui
     def board_marker():
@@ -570,13 +562,7 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
         # them quietly instead of flashing an "invalid input" message.
         if input.controls_board() != s.board:
             raise SilentException()
-        raw = raw_inputs()
-        if incomplete_dates(raw) and last_good[0] is not None and last_good[0][0] == s.board:
-            return last_good[0][1]  # a date being typed: the plots stay as they are
-        out = guarded(lambda: view.Params.from_inputs(raw, s))
-        if out[1] is None:
-            last_good[0] = (s.board, out)
-        return out
+        return guarded(lambda: view.Params.from_inputs(raw_inputs(), s))
 
     @reactive.calc
     def result():
