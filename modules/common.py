@@ -674,10 +674,11 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
     @render.download_button(filename=lambda: _filename(view, snap().board, "table", "csv"))
     def dl_csv():
         params, tbl, message = result()
-        if message is None and csv_table is not None:
-            tbl = csv_table()
-        # an empty selection downloads the documented header and no rows
-        yield vc.table_csv(tbl) if message is None and tbl is not None else vc.csv_header(view, snap().board)
+        if message is not None:  # an empty selection: the documented header and no rows
+            yield vc.csv_header(view, snap().board)
+            return
+        chosen = csv_table() if csv_table is not None else None
+        yield vc.table_csv(tbl if chosen is None else chosen)
 
     @render.text
     def provenance():

@@ -63,6 +63,13 @@ def type_date(page, view_id: str, which: int, text: str, finish: str | None = "E
         page.keyboard.press(finish)
 
 
+def wait_date(page, view_id: str, which: int, day: str) -> None:
+    """Wait until the start (0) or end (1) of a view's date range is ``day``, then for quiet."""
+    page.wait_for_function("([v, i, d]) => __llm.binding('shiny.dateRangeInput').getValue("
+                           "document.getElementById(v + '-dates'))[i] === d", arg=[view_id, which, day])
+    ui.quiesce(page, view_id)
+
+
 def wait_idle(page) -> None:
     page.wait_for_function("() => !document.documentElement.classList.contains('shiny-busy')"
                            " && !document.querySelector('#explorer-grid.recalculating')")
@@ -185,14 +192,10 @@ def test_dates_outside_the_board_are_clamped_and_said(app_page, snapshot_dir):
     first, last = first_last_days(models(snapshot_dir, "v2"))
     ui.open_view(page, "v2", TP)
     type_date(page, TP, 0, "2023-06-01")
-    page.wait_for_function("v => __llm.binding('shiny.dateRangeInput').getValue(document.getElementById(v + '-dates'))[0]"
-                           " === '2023-06-01'", arg=TP)
-    ui.quiesce(page, TP)
+    wait_date(page, TP, 0, "2023-06-01")
     # before the board's first day: the first day, said so (it used to jump to the last day)
     type_date(page, TP, 0, "2022-01-01")
-    page.wait_for_function("([v, d]) => __llm.binding('shiny.dateRangeInput').getValue("
-                           "document.getElementById(v + '-dates'))[0] === d", arg=[TP, first])
-    ui.quiesce(page, TP)
+    wait_date(page, TP, 0, first)
     assert date_range(page, TP) == [first, last]
     assert "before the board's first day" in date_note(page, TP) and first in date_note(page, TP)
     # after its last day: the last day
@@ -217,18 +220,14 @@ def test_a_board_switch_keeps_a_range_valid_on_both(app_page, snapshot_dir):
     ui.open_view(page, "v2", TP)
     type_date(page, TP, 0, "2023-06-01")
     type_date(page, TP, 1, "2023-12-31")
-    page.wait_for_function("v => __llm.binding('shiny.dateRangeInput').getValue(document.getElementById(v + '-dates'))"
-                           "[1] === '2023-12-31'", arg=TP)
-    ui.quiesce(page, TP)
+    wait_date(page, TP, 1, "2023-12-31")
     ui.open_view(page, "v1", TP)
     assert date_range(page, TP) == ["2023-06-01", "2023-12-31"]
     ui.open_view(page, "v2", TP)
     assert date_range(page, TP) == ["2023-06-01", "2023-12-31"]
     # a range reaching past v1's last day keeps the part v1 has
     type_date(page, TP, 1, "2024-12-31")
-    page.wait_for_function("v => __llm.binding('shiny.dateRangeInput').getValue(document.getElementById(v + '-dates'))"
-                           "[1] === '2024-12-31'", arg=TP)
-    ui.quiesce(page, TP)
+    wait_date(page, TP, 1, "2024-12-31")
     ui.open_view(page, "v1", TP)
     assert date_range(page, TP) == ["2023-06-01", v1_last]
     assert v1_first <= "2023-06-01"
