@@ -471,3 +471,19 @@ def test_figures_for_a_paper(app_page):
     ui.quiesce(page, TP)
     name, svg = ui.download(page, f"{TP}-dl_shares")
     assert name.endswith("_shares_double.svg") and b"<text" in svg and b"Share of new models" in svg
+
+
+def test_a_link_to_nothing_shows_the_default_view(app_page, app_server):
+    # a tab and a board that do not exist, a control's value no control can have
+    page = app_page
+    page.goto(link(app_server.url, tab="<script>x</script>", board="v9", **{f"{TP}-aggregation": "year"}))
+    wait_connected(page)
+    page.wait_for_function("() => Shiny.shinyapp.$inputValues['board'] === 'v2'")  # the default board
+    page.wait_for_function("v => __llm.pane(v)?.classList.contains('active')", arg=TP)  # the first tab
+    ui.quiesce(page, TP)
+    ui.assert_clean(page, "a link to nothing")
+    # the forged aggregation is answered as any forged input, and the page works on
+    page.check(f'input[name="{TP}-aggregation"][value="month"]')
+    page.wait_for_function("v => __llm.sig(v).startsWith('img:')", arg=TP)
+    ui.quiesce(page, TP)
+    assert ui.images(page, TP) == 2 and ui.messages(page, TP) == []
