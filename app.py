@@ -115,17 +115,15 @@ def _restored(name: str, allowed, default):
     return value if isinstance(value, str) and value in allowed else default
 
 
-_DEFAULT_PAGE = None
+# the page of a plain address, drawn once (as at start before links existed)
+DEFAULT_PAGE = contextvars.Context().run(lambda: _page().tagify()) if SNAPSHOTS else None
 
 
 def app_ui(request):
     """The page for a request: the view its address names (a bookmarked state: tab, board,
-    the tab's controls), else the default page (drawn once)."""
-    global _DEFAULT_PAGE
+    the tab's controls), else the default page."""
     if "_inputs_" not in request.url.query:
-        if _DEFAULT_PAGE is None:
-            _DEFAULT_PAGE = contextvars.Context().run(lambda: _page().tagify())
-        return _DEFAULT_PAGE
+        return DEFAULT_PAGE
     return _page(_restored("board", SNAPSHOTS, DEFAULT_BOARD), _restored("tab", MODULES, None))
 
 

@@ -285,7 +285,7 @@ def _theme():
     """The look both figures share: a bottom legend of the models, one per line, and room
     around the title (``theme_void`` leaves no margin at the figure's edge)."""
     from plotnine import element_blank, element_text, theme
-    return theme(figure_size=(8.0, 6.4), legend_position="bottom", legend_direction="vertical",
+    return theme(figure_size=(6.4, 5.6), legend_position="bottom", legend_direction="vertical",
                  legend_title=element_blank(), plot_title=element_text(size=13, weight="bold"),
                  legend_text=element_text(size=9), plot_margin=0.02)
 
