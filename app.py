@@ -2,10 +2,16 @@
 
 Run with ``shiny run app.py`` (see README). The data folder is ``LLMTRENDS_DATA`` or
 ``./data``; without a snapshot the app explains how to build one.
+
+The page's address holds what it shows (Shiny's bookmarking, ``bookmark_store="url"``):
+the tab, the board and the tab's controls, so that a link reproduces a view; each change
+a person makes adds a history entry (``www/history.js``), so the browser's back button
+goes back to the view before, and a reload keeps the view.
 """
 
 from __future__ import annotations
 
+import contextvars
 import gc
 import logging
 from pathlib import Path
@@ -23,6 +29,8 @@ if not DEFER_WORKERS:
     workers.shared().start_background()
 
 from shiny import App, reactive, ui  # noqa: E402
+from shiny.bookmark import restore_input  # noqa: E402
+from shiny.module import ResolvedId  # noqa: E402
 
 from llmtrends import schema, sendqueue, store  # noqa: E402
 from llmtrends.views import VIEWS  # noqa: E402
@@ -45,6 +53,8 @@ DEFAULT_BOARD = config.default_board(BOARDS)
 CSS = Path(__file__).parent / "www" / "app.css"
 # figures a page holds are not sent again (see the file); LLMTRENDS_SPEEDUPS=0: always sent in full
 JS = Path(__file__).parent / "www" / "app.js" if config.speedups() else None
+HISTORY_JS = Path(__file__).parent / "www" / "history.js"  # the view in the address, back and forth
+DATES_JS = Path(__file__).parent / "www" / "dates.js"  # typed dates: complete, inside the board, or said why
 WORKERS_AFTER_TAB_S = 1.0  # deferred workers: start this long after the first tab opens,
 WORKERS_AT_THE_LATEST_S = 5.0  # or this long after start without a visitor
 # The modules and both boards live as long as the process: keep them out of the garbage
@@ -65,26 +75,68 @@ def _missing_page() -> ui.Tag:
     )
 
 
-def _page() -> ui.Tag:
+def _panel(view_id: str, board: str):
+    """A tab's content drawn for ``board``, as Shiny's page would tag it."""
+    return MODULES[view_id].view_ui(view_id, SNAPSHOTS[board])
+
+
+_DEFAULT_PANELS: dict[tuple[str, str], object] = {}
+
+
+def _default_panel(view_id: str, board: str):
+    """A tab's content for ``board`` at its defaults, drawn once: built in a context of its
+    own, so that no request's bookmarked state (a link's values) gets into it."""
+    key = (view_id, board)
+    if key not in _DEFAULT_PANELS:
+        _DEFAULT_PANELS[key] = contextvars.Context().run(lambda: ui.TagList(_panel(view_id, board)).tagify())
+    return _DEFAULT_PANELS[key]
+
+
+def _page(board: str = DEFAULT_BOARD, restored_tab: str | None = None) -> ui.Tag:
     # each tab's controls are drawn into the page for the board it opens on, so that a new
-    # session's first message carries their values and its plots need no extra round trip
-    initial = SNAPSHOTS[DEFAULT_BOARD]
-    panels = [ui.nav_panel(view.TITLE, MODULES[view.ID].view_ui(view.ID, initial), value=view.ID) for view in VIEWS]
+    # session's first message carries their values and its plots need no extra round trip;
+    # the tab a link names is drawn with the link's values (Shiny restores them into the
+    # controls), the others are drawn once per board
+    panels = [ui.nav_panel(view.TITLE, _panel(view.ID, board) if view.ID == restored_tab
+                           else _default_panel(view.ID, board), value=view.ID) for view in VIEWS]
     switch = ui.input_radio_buttons("board", None, choices={b: schema.BOARD_LABELS.get(b, b) for b in BOARDS},
-                                    selected=DEFAULT_BOARD, inline=True)
+                                    selected=board, inline=True)
     return ui.page_navbar(
         *panels,
         ui.nav_spacer(),
         ui.nav_control(switch),
         title="llmtrends",
         id="tab",
-        header=ui.TagList(ui.include_css(CSS), ui.include_js(JS, method="inline") if JS else None),
+        header=ui.TagList(ui.include_css(CSS), ui.include_js(JS, method="inline") if JS else None,
+                          ui.include_js(HISTORY_JS, method="inline"), ui.include_js(DATES_JS, method="inline")),
         fillable=False,
         window_title="llmtrends — open LLM leaderboard trends",
     )
 
 
+def _restored(name: str, allowed, default):
+    """The value a link gives input ``name`` (Shiny's bookmarked state of this request or
+    session), when it is one of ``allowed``; else ``default``."""
+    value = restore_input(ResolvedId(name), default)
+    return value if isinstance(value, str) and value in allowed else default
+
+
+# the page of a plain address, drawn once (as at start before links existed)
+DEFAULT_PAGE = contextvars.Context().run(lambda: _page().tagify()) if SNAPSHOTS else None
+
+
+def app_ui(request):
+    """The page for a request: the view its address names (a bookmarked state: tab, board,
+    the tab's controls), else the default page."""
+    if "_inputs_" not in request.url.query:
+        return DEFAULT_PAGE
+    return _page(_restored("board", SNAPSHOTS, DEFAULT_BOARD), _restored("tab", MODULES, None))
+
+
 def server(input, output, session):
+    # the board the page was drawn for: a link's, else the default one
+    page_board = _restored("board", SNAPSHOTS, DEFAULT_BOARD)
+
     @reactive.calc
     def snap():
         try:  # typed: a forged value (unknown, or not even text) keeps the default board
@@ -103,7 +155,7 @@ def server(input, output, session):
         if view_id not in served:
             takes = getattr(MODULES[view_id], "TAKES", {})
             extra = {kw: serve(giver) for kw, giver in takes.items() if giver in MODULES}
-            served[view_id] = MODULES[view_id].view_server(view_id, snap, page_board=DEFAULT_BOARD, **extra)
+            served[view_id] = MODULES[view_id].view_server(view_id, snap, page_board=page_board, **extra)
         return served[view_id]
 
     @reactive.effect
@@ -116,12 +168,14 @@ def server(input, output, session):
         with reactive.isolate():
             serve(tab)
 
+    modules_common.remember_views(session, input, snap, MODULES, DEFAULT_BOARD)
+
 
 def _missing_server(input, output, session):
     pass
 
 
-app = App(_page(), server) if SNAPSHOTS else App(_missing_page(), _missing_server)
+app = App(app_ui, server, bookmark_store="url") if SNAPSHOTS else App(_missing_page(), _missing_server)
 if config.ws_queue():  # a browser that stops reading must not hold up every session (issue 26)
     sendqueue.install(app, stall_s=config.ws_stall_s())
 if DEFER_WORKERS:  # a figure asked for before then starts them at once

@@ -15,7 +15,7 @@ from . import common
 
 
 def _controls(d, s):
-    return [common.dates_control(d), common.aggregation_control(d)]
+    return [common.dates_control(d, s), common.aggregation_control(d)]
 
 
 def _picker(choices):
