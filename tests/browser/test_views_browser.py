@@ -20,6 +20,7 @@ from PIL import Image
 
 from llmtrends.views import VIEWS
 from tests.browser import ui
+from tests.browser.test_changes_browser import choose as choose_snapshots
 
 pytestmark = pytest.mark.browser
 
@@ -144,7 +145,13 @@ def test_screenshots(app_page, screenshot_dir):
         ui.assert_clean(page, f"{view_id} screenshot")
         path = save_screenshot(page, view_id, screenshot_dir)
         assert path.parent == screenshot_dir and 0 < path.stat().st_size <= SCREENSHOT_MAX_BYTES, path
-    assert sorted(p.stem for p in screenshot_dir.glob("*.png")) == sorted(VIEW_IDS)
+    # What Changed on v2's re-scoring week, which says more than its default (a quiet week)
+    ui.open_view(page, "v2", "changes")
+    choose_snapshots(page, "2025-02-08", "2025-02-16")
+    ui.assert_clean(page, "changes_rescoring screenshot")
+    path = save_screenshot(page, "changes_rescoring", screenshot_dir)
+    assert 0 < path.stat().st_size <= SCREENSHOT_MAX_BYTES, path
+    assert sorted(p.stem for p in screenshot_dir.glob("*.png")) == sorted([*VIEW_IDS, "changes_rescoring"])
     if screenshot_dir != DOCS_SCREENSHOTS.resolve():
         assert _digests(DOCS_SCREENSHOTS) == before, "a test run rewrote docs/screenshots"
 
