@@ -702,7 +702,17 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
                 return None
             return message_box(text)
 
-        return render.download_button(filename=filename)(fn)
+    @render.download_button(filename=lambda: _filename(view, snap().board, "table", "txt" if csv_refused() else "csv"))
+    def dl_csv():
+        params, tbl, message = result()
+        if csv_refused():  # a forged input: the file is the message (named .txt)
+            yield message + "\n"
+            return
+        if message is not None:  # an empty selection: the documented header and no rows
+            yield vc.csv_header(view, snap().board)
+            return
+        chosen = csv_table() if csv_table is not None else None
+        yield vc.table_csv(tbl if chosen is None else chosen)
 
     @render.text
     def provenance():
