@@ -647,9 +647,14 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
         fn.__name__ = f"plot_{which}"
         return render.ui(fn)
 
-    def download_choice(name: str, allowed, label: str) -> str:
-        """A download option's value (``figure_format`` or ``figure_size``), checked."""
-        return vc.parse_choice(input[name](), tuple(allowed), label)
+    def download_choice(name: str, allowed, label: str, unset: str | None = None) -> str:
+        """A download option's value (``figure_format`` or ``figure_size``), checked; ``unset``
+        when the page never sent it."""
+        try:
+            value = input[name]()
+        except SilentException:
+            value = unset
+        return vc.parse_choice(value, tuple(allowed), label)
 
     def figure_download(which: str) -> tuple[object, object, str | None, str | None, str | None]:
         """``(params, table, format, size, None)`` for a figure that can be downloaded, else
@@ -660,7 +665,7 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
         fmt = size = None
         try:
             fmt = download_choice("figure_format", lrender.FORMATS, "figure format")
-            size = download_choice("figure_size", lrender.SIZES, "figure size")
+            size = download_choice("figure_size", lrender.SIZES, "figure size", unset="screen")
         except vc.InvalidInput as exc:
             log.warning("rejected input in %s: %s", view.ID, exc)
             message = message or f"{REJECTED}{exc}"
