@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""One entry point for a fresh machine: ``python3 dev.py run`` and ``python3 dev.py test``.
+"""One entry point for a fresh machine: ``python3 dev.py run``, ``test`` and ``screenshots``.
 
 * ``run``  -- create ``.venv``, install llmtrends, build the snapshots if ``data/`` has none
   (from local files in ``LLMTRENDS_SHARED_DATA`` / ``../shared/data`` when present, else the
@@ -8,6 +8,10 @@
 * ``test`` -- create ``.venv``, install llmtrends with its test extras, install Debian's
   chromium and nginx when missing (browser and proxy tests need them), run the whole
   test suite with pytest. Extra arguments go to pytest (``python3 dev.py test -k hub``).
+  The tests take their screenshots into a scratch folder: the tracked ones stay as they are.
+* ``screenshots`` -- as ``test``, but runs only the browser test that pictures every view,
+  writing into ``docs/screenshots`` (the README's pictures); commit them when a view's
+  look changed.
 * ``floors`` -- create ``.venv-floors`` with the oldest versions pyproject.toml allows
   (``scripts/floors.py``) and run the non-browser tests there (CI does, after ``test``).
 
@@ -174,7 +178,12 @@ def cmd_floors(args: list[str]) -> None:
     sys.exit(result.returncode)
 
 
-COMMANDS = {"run": cmd_run, "test": cmd_test, "floors": cmd_floors}
+def cmd_screenshots(args: list[str]) -> None:
+    os.environ["LLMTRENDS_SCREENSHOTS"] = str(ROOT / "docs" / "screenshots")
+    cmd_test(["tests/browser/test_views_browser.py::test_screenshots", *args])
+
+
+COMMANDS = {"run": cmd_run, "test": cmd_test, "floors": cmd_floors, "screenshots": cmd_screenshots}
 
 
 def main() -> None:

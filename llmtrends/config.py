@@ -10,6 +10,7 @@
 | ``LLMTRENDS_FIGURE_STORE`` | folder keeping the default figures between runs (``0``: none) | ``<data>/.figures`` |
 | ``LLMTRENDS_WS_QUEUE`` | each browser's messages go through its own queue, so a client that stops reading never holds up the others (``0``: off, py-shiny sends directly) | ``1`` |
 | ``LLMTRENDS_WS_STALL_S`` | seconds a browser may take no message before it is disconnected (with the queue) | ``30`` |
+| ``LLMTRENDS_WATCH_S`` | how often (seconds) the app looks for a new snapshot of a board, to serve it to new sessions without a restart (``0``: never; the snapshots of the start are served until a restart) | ``30`` |
 | ``LLMTRENDS_SPEEDUPS`` | same-result shortcuts into pandas, matplotlib, py-shiny and the page's figure reuse (``0``: none, the libraries' own code only) | ``1`` |
 """
 
@@ -89,6 +90,25 @@ def ws_stall_s() -> float:
         logging.getLogger("llmtrends.config").warning("LLMTRENDS_WS_STALL_S=%r is not a positive number; using %g",
                                                       value[:20], DEFAULT_STALL_S)
     return DEFAULT_STALL_S
+
+
+WATCH_S_DEFAULT = 30.0
+
+
+def watch_s() -> float:
+    """``LLMTRENDS_WATCH_S``: seconds between two looks for new snapshots (0: never)."""
+    value = os.environ.get("LLMTRENDS_WATCH_S", "").strip()
+    if not value:
+        return WATCH_S_DEFAULT
+    try:
+        seconds = float(value)
+        if math.isfinite(seconds) and seconds >= 0:
+            return seconds
+    except ValueError:
+        pass
+    logging.getLogger("llmtrends.config").warning("LLMTRENDS_WATCH_S=%r is not a number of seconds; using %g",
+                                                  value[:20], WATCH_S_DEFAULT)
+    return WATCH_S_DEFAULT
 
 
 def speedups() -> bool:

@@ -155,7 +155,7 @@ def study_params(view, snap: store.Snapshot, params):
 
 
 def _render_figure(view, snap: store.Snapshot, which: str | None, formats: tuple[str, ...], dpi: int,
-                   out: Path, write_csv: bool, study_way: bool = False) -> dict:
+                   out: Path, write_csv: bool, study_way: bool = False, size: str = "screen") -> dict:
     """One figure of one view in every format (and the view's CSV when asked): its record entry.
 
     ``which`` None: a view without figures (a table view such as the explorer) -- only its CSV.
@@ -184,10 +184,10 @@ def _render_figure(view, snap: store.Snapshot, which: str | None, formats: tuple
     files = []
     for fmt in (formats if which is not None else ()):
         try:
-            data = render.figure_bytes(view.figure(tbl, params, which), fmt, dpi=dpi)
+            data = render.figure_bytes(view.figure(tbl, params, which), fmt, dpi=dpi, size=size)
         except Exception as exc:  # noqa: BLE001 -- reported with the view's name
             raise FiguresError(f"view {view.ID}, figure {which} ({fmt}): {type(exc).__name__}: {exc}") from None
-        name = f"{view.ID}_{which}.{fmt}"
+        name = f"{view.ID}_{which}.{fmt}" if size == "screen" else f"{view.ID}_{which}_{size}.{fmt}"
         _write_atomic(out / name, data)
         files.append({"file": name, "format": fmt, "sha256": _sha256(data), "bytes": len(data)})
     return {**entry, "status": "ok", "files": files, "table": table_info,
@@ -204,17 +204,21 @@ def _worker_init(snap: store.Snapshot) -> None:
 
 
 def _worker_figure(view_id: str, which: str | None, formats: tuple[str, ...], dpi: int, out: str, write_csv: bool,
-                   study_way: bool) -> dict:
+                   study_way: bool, size: str = "screen") -> dict:
     view = select_views([view_id])[0]
-    return _render_figure(view, _WORKER_SNAPSHOT, which, formats, dpi, Path(out), write_csv, study_way)
+    return _render_figure(view, _WORKER_SNAPSHOT, which, formats, dpi, Path(out), write_csv, study_way, size)
 
 
 def reproduce(snap: store.Snapshot, out: str | Path, *, formats: Sequence[str] = DEFAULT_FORMATS,
               dpi: int = DEFAULT_DPI, views: Sequence[str] | None = None,
-              progress: Progress | None = None, jobs: int = 1, study_way: bool = False) -> dict:
+              progress: Progress | None = None, jobs: int = 1, study_way: bool = False,
+              size: str = "screen") -> dict:
     """Write every selected view's figures, CSV and the ``figures.json`` record into ``out``.
 
     ``study_way``: the study's rules instead of llmtrends' (see :func:`study_params`).
+    ``size``: "screen" (each figure's own size), or a paper's column width, "single"
+    (3.5 in) or "double" (7 in), as ``render.SIZES`` (the files are then named
+    ``<view>_<which>_<size>.<fmt>``).
 
     ``jobs`` > 1 renders figures in that many worker processes (the output is the same
     bytes: each figure is drawn on its own, and the record is assembled in VIEWS order).
@@ -226,6 +230,8 @@ def reproduce(snap: store.Snapshot, out: str | Path, *, formats: Sequence[str] =
         raise FiguresError(f"dpi must be an integer between 10 and 1200, not {dpi!r}")
     if not isinstance(jobs, int) or jobs < 1:
         raise FiguresError(f"jobs must be a positive integer, not {jobs!r}")
+    if size not in render.SIZES:
+        raise FiguresError(f"unknown figure size {size!r}; expected one of {', '.join(render.SIZES)}")
     chosen = select_views(views)
     out = Path(out)
     try:
@@ -253,7 +259,7 @@ def reproduce(snap: store.Snapshot, out: str | Path, *, formats: Sequence[str] =
 
     if jobs == 1 or len(tasks) < 2:
         for i, (view, which, write_csv) in enumerate(tasks):
-            report(i, _render_figure(view, snap, which, formats, dpi, out, write_csv, study_way), i + 1)
+            report(i, _render_figure(view, snap, which, formats, dpi, out, write_csv, study_way, size), i + 1)
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -262,7 +268,8 @@ def reproduce(snap: store.Snapshot, out: str | Path, *, formats: Sequence[str] =
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx,
                                  initializer=_worker_init, initargs=(snap,)) as pool:
-            futures = {pool.submit(_worker_figure, view.ID, which, formats, dpi, str(out), write_csv, study_way): i
+            futures = {pool.submit(_worker_figure, view.ID, which, formats, dpi, str(out), write_csv, study_way,
+                                   size): i
                        for i, (view, which, write_csv) in enumerate(tasks)}
             try:
                 for done, fut in enumerate(as_completed(futures), start=1):
@@ -280,6 +287,7 @@ def reproduce(snap: store.Snapshot, out: str | Path, *, formats: Sequence[str] =
         "formats": list(formats),
         "dpi": dpi,
         "rules": vc.RULES_STUDY if study_way else vc.RULES_OURS,
+        **({} if size == "screen" else {"size": size}),
         "views": [v.ID for v in chosen],
         "figures": entries,
     }

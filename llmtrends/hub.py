@@ -1063,11 +1063,12 @@ def session(*, endpoint: str | None = None, token: str | None = None,
     httpx_log = logging.getLogger("httpx2")
     if httpx_log.level == logging.NOTSET:
         httpx_log.setLevel(logging.WARNING)
+    hooks = _client_hooks()  # before any request (HubSetupError)
     limiter = RateLimiter(_resolve_limit(max_requests_per_5min, token), SETTINGS.window_seconds)
     api = HfApi(endpoint=endpoint, token=token, library_name="llmtrends")
     transport = PoliteTransport(limiter, SETTINGS, hub_url=api.endpoint)
     try:
-        with _hub_client(transport):
+        with _hub_client(transport, hooks):
             yield HubSession(api, limiter, transport, token)
     finally:
         transport.close()

@@ -43,13 +43,13 @@ _TRIMMER: memory.IdleTrimmer | None = None
 TRIM_IDLE_S = 1.0
 
 
-def _draw(view_id: str, which: str, params, tbl, fmt: str, dpi: int) -> bytes:
+def _draw(view_id: str, which: str, params, tbl, fmt: str, dpi: int, size: str = "screen") -> bytes:
     """What a worker runs for a figure: ``render.view_figure_bytes``, marked as work so that
     the worker's heap is trimmed only between figures."""
     from .render import view_figure_bytes
 
     with _TRIMMER.busy() if _TRIMMER is not None else contextlib.nullcontext():
-        return view_figure_bytes(view_id, which, params, tbl, fmt, dpi)
+        return view_figure_bytes(view_id, which, params, tbl, fmt, dpi, size)
 
 
 def _exit_with(app_pid: int, every_s: float = 1.0) -> None:
@@ -148,9 +148,10 @@ class RenderPool:
         thread.start()
         return thread
 
-    def render(self, view_id: str, which: str, params, tbl, fmt: str = "png", dpi: int | None = None) -> bytes:
+    def render(self, view_id: str, which: str, params, tbl, fmt: str = "png", dpi: int | None = None,
+               size: str = "screen") -> bytes:
         """The figure's bytes, exactly as ``render.view_figure_bytes`` in this process makes them
-        (``dpi`` defaults to ``render.SCREEN_DPI``). A figure asked for while the workers still
+        (``dpi`` defaults to ``render.SCREEN_DPI``; ``size`` as there). A figure asked for while the workers still
         start waits for them: rendering it here would load plotnine and matplotlib
         into this process for good (~120 MB), which otherwise never imports them."""
         from .render import SCREEN_DPI, view_figure_bytes  # imports plotnine only when it renders
@@ -164,7 +165,7 @@ class RenderPool:
             if pool is None:
                 break
             try:
-                data = pool.submit(_draw, view_id, which, params, tbl, fmt, dpi).result()
+                data = pool.submit(_draw, view_id, which, params, tbl, fmt, dpi, size).result()
                 self._failures = 0
                 return data
             except BrokenProcessPool:
@@ -175,7 +176,7 @@ class RenderPool:
                 else:
                     log.warning("a figure worker died; restarting the workers")
                 self._reset(pool)
-        return view_figure_bytes(view_id, which, params, tbl, fmt, dpi)  # one at a time (figure_bytes' lock)
+        return view_figure_bytes(view_id, which, params, tbl, fmt, dpi, size)  # one at a time (figure_bytes' lock)
 
     def shutdown(self) -> None:
         with self._lock:

@@ -15,7 +15,7 @@ from . import common
 
 
 def _controls(d, s):
-    return [common.dates_control(d), common.aggregation_control(d), common.score_control(d, s, "Score (bottom plot)")]
+    return [common.dates_control(d, s), common.aggregation_control(d), common.score_control(d, s, "Score (bottom plot)")]
 
 
 def _picker(choices):

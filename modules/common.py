@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import logging
 import re
 import threading
@@ -16,6 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from shiny import module, reactive, render, ui
+from shiny.bookmark import restore_input
+from shiny.module import ResolvedId
 from shiny.types import SilentCancelOutputException, SilentException
 
 from llmtrends import cache as lcache
@@ -51,9 +54,10 @@ def _table(view, s, params):
     return tbl
 
 
-def _figure_key(view, which: str, params, s, fmt: str = "png", dpi: int = lrender.SCREEN_DPI) -> tuple:
+def _figure_key(view, which: str, params, s, fmt: str = "png", dpi: int = lrender.SCREEN_DPI,
+                size: str = "screen") -> tuple:
     # one definition, shared by the plots, downloads and prewarm(), so that all hit the same entries
-    return (view.ID, which, params, s.version, fmt, dpi)
+    return (view.ID, which, params, s.version, fmt, dpi) + (() if size == "screen" else (size,))
 
 
 # Renders under way, by figure key: the outputs (of any session) asking for a figure that
@@ -93,14 +97,15 @@ def _sessions_quiet(seconds: float | None = None, poll_s: float = 0.05, max_wait
         time.sleep(min(pause, max(deadline - now, 0.0)) or poll_s)
 
 
-def _figure_future(view, which: str, params, tbl, s, fmt: str = "png", dpi: int = lrender.SCREEN_DPI) -> asyncio.Future:
+def _figure_future(view, which: str, params, tbl, s, fmt: str = "png", dpi: int = lrender.SCREEN_DPI,
+                   size: str = "screen") -> asyncio.Future:
     """A future of the figure's bytes: cached, under way, or started now in a worker."""
-    key = _figure_key(view, which, params, s, fmt, dpi)
+    key = _figure_key(view, which, params, s, fmt, dpi, size)
     fut = _INFLIGHT.get(key)
     if fut is None:
         loop = asyncio.get_running_loop()
         fut = loop.run_in_executor(_WAIT_POOL, FIGURES.get_or_render, key,
-                                   lambda: RENDERER.render(view.ID, which, params, tbl, fmt, dpi))
+                                   lambda: RENDERER.render(view.ID, which, params, tbl, fmt, dpi, size))
         _INFLIGHT[key] = fut
         _mark_activity()
 
@@ -190,6 +195,9 @@ def prewarm(snapshots: Mapping, views, first_board: str | None = None,
                             continue
                         _sessions_quiet()
                         tbl = _table(view, s, params) if tbl is None else tbl
+                        empty = getattr(view, "empty_figure", None)
+                        if empty is not None and empty(tbl, params, which) is not None:
+                            continue  # the view says it has nothing to draw: no figure to keep
 
                         def fresh(which=which, key=key, tbl=tbl):
                             data = RENDERER.render(view.ID, which, params, tbl, "png")
@@ -211,6 +219,86 @@ def prewarm(snapshots: Mapping, views, first_board: str | None = None,
     thread = threading.Thread(target=work, name="llmtrends-prewarm", daemon=True)
     thread.start()
     return thread
+
+
+# Inputs of a tab that its link leaves out: bookkeeping (the board the controls were drawn
+# for, figures a page lacks) and what the explorer's data grid reports of itself besides
+# its column filters and sorting (the numbers of the rows it shows and has selected, which
+# mean something only for the rows of one snapshot, and the same filters and sorting
+# again under other names). www/history.js knows the same list.
+NOT_IN_LINKS = ("controls_board", "grid_cell_selection", "grid_data_view_indices", "grid_data_view_rows",
+                "grid_filter", "grid_selected_rows", "grid_sort")
+
+
+def link_inputs(names: Sequence[str], tab: str) -> list[str]:
+    """Of the session's input ids ``names``, those a link to the tab ``tab`` holds: the tab,
+    the board and the tab's own inputs (``<tab>-<name>``) but :data:`NOT_IN_LINKS`."""
+    def own(name: str) -> bool:
+        rest = name[len(tab) + 1:]
+        return name.startswith(f"{tab}-") and rest not in NOT_IN_LINKS and not rest.endswith("_missing")
+    return [n for n in names if n in ("tab", "board") or own(n)]
+
+
+def remember_views(session, input, snap: Callable, tabs: Mapping[str, object], default_board: str) -> None:
+    """Keep the view in the page's address with Shiny's URL bookmarking, and restore it.
+
+    The address holds the tab, the board and the open tab's controls
+    (:func:`link_inputs`), so a link reproduces the view. ``www/history.js`` sends
+    ``llmtrends_state`` (the page's address and whether a person acted) once the inputs of
+    the address have settled; a person's change then adds a history entry (``push``), the
+    page's own (controls drawn for another board, the grid's filters) corrects the current
+    one (``replace``), and a page that was opened without a state keeps its plain address
+    until someone changes something. The controls are saved only once they are the ones
+    drawn for the board shown (their board marker says so).
+
+    Restoring is Shiny's: the page is drawn with the link's values, and controls the server
+    draws get them in the session's first round (``restore_input``). After that round the
+    link's values are spent, so controls drawn again later (another board) start from
+    their defaults and not from the link. A link naming a tab or board that does not exist
+    shows the default ones.
+    """
+    step = {"search": "", "user": False}
+
+    @reactive.effect
+    @reactive.event(input.llmtrends_state)
+    async def _save():
+        state = input.llmtrends_state()
+        tab = input.tab()
+        if not isinstance(state, dict) or tab not in tabs:
+            return
+        step["user"] = step["user"] or state.get("user") is True  # kept until saved
+        try:
+            if input[ResolvedId(f"{tab}-controls_board")]() != snap().board:
+                return  # the controls of the board before: their own change comes next
+        except SilentException:  # the tab's controls are not drawn yet
+            return
+        step["search"] = str(state.get("search") or "")
+        names = dir(input)
+        keep = set(link_inputs(names, tab))
+        session.bookmark.exclude[:] = [n for n in names if n not in keep]
+        await session.bookmark()
+
+    @session.bookmark.on_bookmarked
+    async def _to_address(url: str):
+        query = "?" + url.split("?", 1)[1] if "?" in url else ""
+        user, step["user"] = step["user"], False
+        if query == step["search"]:
+            return
+        if user:
+            await session.bookmark.update_query_string(query, mode="push")
+        elif step["search"] not in ("", "?"):
+            await session.bookmark.update_query_string(query, mode="replace")
+
+    @session.bookmark.on_restore
+    def _restore(state):
+        # spend the link's values in this first round (see above)
+        for name in state.input:
+            restore_input(ResolvedId(name), None)
+        tab, board = state.input.get("tab"), state.input.get("board")
+        if tab is not None and tab not in tabs:
+            ui.update_navset("tab", selected=next(iter(tabs)))
+        if board is not None and board != snap().board:
+            ui.update_radio_buttons("board", selected=default_board)
 
 
 def in_page(output_id: str, *children) -> ui.Tag:
@@ -250,11 +338,13 @@ def controls_ui(view, build: Callable, initial=None) -> ui.Tag:
     return in_page("controls", *build(view.Params.defaults(initial), initial))
 
 
-def view_layout(view, controls, *extra_sidebar, aside=None, main=(), initial=None) -> ui.Tag:
+def view_layout(view, controls, *extra_sidebar, aside=None, main=(), initial=None,
+                side_by_side: bool = False) -> ui.Tag:
     """A view's page: controls and downloads in a sidebar, its plots and provenance.
 
     ``aside`` (optional) is shown beside the plots (plots 7/12 of the width, it 5/12);
-    ``main`` is more content under them. A view without figures (``FIGURES`` empty) gets
+    ``side_by_side``: the plots beside each other, in equal columns, rather than one under
+    the other; ``main`` is more content under them. A view without figures (``FIGURES`` empty) gets
     no figure downloads and no format select, and a message slot instead of plots.
     ``initial``: the snapshot of the board the page opens on, whose board marker is then
     drawn into the page (with controls from :func:`controls_ui` for the same snapshot).
@@ -263,9 +353,10 @@ def view_layout(view, controls, *extra_sidebar, aside=None, main=(), initial=Non
     if view.FIGURES:
         downloads.append(ui.input_select("figure_format", "Figure format", choices=list(lrender.FORMATS),
                                          selected="png"))
-    for which in view.FIGURES:
-        label = f"Download {which} figure" if len(view.FIGURES) > 1 else "Download figure"
-        downloads.append(ui.download_button(f"dl_{which}", label, class_="btn-sm w-100 mb-1"))
+        downloads.append(ui.input_select("figure_size", "Figure size", choices=lrender.SIZE_LABELS,
+                                         selected="screen"))
+        # the figure downloads are an output: disabled while the view has no figure to give
+        downloads.append(in_page("figure_downloads", *figure_download_buttons(view)))
     downloads.append(ui.download_button("dl_csv", "Download table (CSV)", class_="btn-sm w-100"))
     # board_marker: a hidden input re-rendered with the controls, naming the board the
     # controls were drawn for (see serve_view)
@@ -274,6 +365,8 @@ def view_layout(view, controls, *extra_sidebar, aside=None, main=(), initial=Non
     plots = [ui.output_ui(f"plot_{which}", class_="llmtrends-plot-box") for which in view.FIGURES]
     if not view.FIGURES:
         plots = [ui.output_ui("message")]
+    if side_by_side and len(plots) > 1:
+        plots = [ui.layout_columns(*plots, col_widths=[12 // len(plots)] * len(plots))]
     if aside is not None:
         plots = [ui.layout_columns(ui.div(*plots), aside, col_widths=(7, 5))]
     return ui.layout_sidebar(
@@ -286,11 +379,45 @@ def view_layout(view, controls, *extra_sidebar, aside=None, main=(), initial=Non
     )
 
 
-def dates_control(d, bounds=None, label: str = "Repository created between") -> ui.Tag:
-    """The date-range picker ``dates``: the view's default range, limited to the board's dates
-    (``bounds``; default: the default range itself)."""
-    first, last = bounds or (d.start, d.end)
+def figure_download_buttons(view, why: Mapping[str, str | None] | None = None) -> list[ui.Tag]:
+    """One download button per figure; a disabled one (its tooltip saying ``why[which]``)
+    for a figure the view cannot draw for the current selection (Shiny's way: a download is
+    an output and cannot be disabled, so a placeholder stands in for it)."""
+    tags = []
+    for which in view.FIGURES:
+        label = f"Download {which} figure" if len(view.FIGURES) > 1 else "Download figure"
+        reason = (why or {}).get(which)
+        if reason is None:
+            tags.append(ui.download_button(f"dl_{which}", label, class_="btn-sm w-100 mb-1"))
+        else:
+            tags.append(ui.tags.button(label, type="button", disabled=True, title=reason,
+                                       class_="btn btn-default btn-sm w-100 mb-1 llmtrends-no-download"))
+    return tags
+
+
+def dates_control(d, s, label: str = "Repository created between") -> ui.Tag:
+    """The date-range picker ``dates``: the range of ``d`` (the view's defaults, or the range
+    carried over from the board shown before: :func:`board_switch_range`), limited to the
+    first and last dates of the board ``s``."""
+    first, last = vc.date_bounds(s.models)
     return ui.input_date_range("dates", label, start=d.start, end=d.end, min=first, max=last)
+
+
+def board_switch_range(view, input, before, s, d):
+    """``d`` (the view's defaults on the snapshot ``s``) with the date range picked on the
+    board shown before (``before``, a snapshot; None: none) where it is valid on this one
+    (:func:`llmtrends.views.common.carried_range`). Read when the controls are drawn again
+    for another board, while the ``dates`` control still holds the range of the one before."""
+    if before is None or before.board == s.board or not hasattr(d, "start"):
+        return d
+    with reactive.isolate():
+        try:
+            picked = vc.parse_date_range(input.dates())
+        except (vc.ViewError, SilentException):
+            return d
+    old = view.Params.defaults(before)
+    start, end = vc.carried_range(picked, (old.start, old.end), vc.date_bounds(s.models), (d.start, d.end))
+    return dataclasses.replace(d, start=start, end=end)
 
 
 def types_control(d) -> ui.Tag:
@@ -326,13 +453,18 @@ def serve_with_controls(view, snap: Callable, input, build: Callable, names: Seq
     (:func:`controls_ui`). Returns serve_view's ``result`` reactive.
     """
     shown_in_page = drawn_in_page(snap, page_board)
+    drawn_for = [None]  # the snapshot the controls were last drawn for
 
     @render.ui
     def controls():
         s = snap()
+        before, drawn_for[0] = drawn_for[0], s
         if shown_in_page():
             raise SilentCancelOutputException()
-        return ui.TagList(*build(view.Params.defaults(s), s))
+        d = view.Params.defaults(s)
+        if "dates" in names:
+            d = board_switch_range(view, input, before, s, d)
+        return ui.TagList(*build(d, s))
 
     ids = tuple(names) + tuple(extra)
     return serve_view(view, snap, lambda: {name: input[name]() for name in ids}, input, page_board)
@@ -394,18 +526,28 @@ def _filename(view, board: str, which: str, ext: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", f"llmtrends_{board}_{view.ID}_{which}.{ext}")
 
 
+# How a message about a forged input starts (what the page shows, and a download's file).
+REJECTED = "Invalid input rejected — "
+
+
 def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, object]], input,
-               page_board: str | None = None) -> Callable:
+               page_board: str | None = None, csv_table: Callable[[], object] | None = None) -> Callable:
     """Register a view's plot, message, provenance and download outputs.
 
     ``snap`` is a reactive returning the current board's Snapshot; ``raw_inputs`` a
     function returning the raw control values (read reactively); ``page_board`` the board
-    whose marker the page already holds (:func:`view_layout`'s ``initial``). Returns the
-    reactive ``result`` -> (params, table, message) for modules that need more outputs.
+    whose marker the page already holds (:func:`view_layout`'s ``initial``); ``csv_table``
+    (optional) what the CSV download exports instead of the view's table (the explorer:
+    the rows its grid shows), read when the download is asked for. Returns the reactive
+    ``result`` -> (params, table, message) for modules that need more outputs.
     """
     marker_in_page = drawn_in_page(snap, page_board)
+    downloads_in_page = drawn_in_page(snap, page_board)
     _mark_activity()  # a session opened this tab: prewarm waits a moment
     TAB_OPENED.set()
+    # why each figure is not drawn (a message stands in its place), None while it is: the
+    # figure downloads follow it
+    blocked = {which: reactive.value(None) for which in view.FIGURES}
 
     @render.ui
     def board_marker():
@@ -420,7 +562,7 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
             return compute(), None
         except vc.InvalidInput as exc:
             log.warning("rejected input in %s: %s", view.ID, exc)
-            return None, f"Invalid input rejected — {exc}"
+            return None, f"{REJECTED}{exc}"
         except vc.ViewError as exc:
             return None, str(exc)
         except SilentException:
@@ -448,6 +590,19 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
         tbl, message = guarded(lambda: _table(view, snap(), params))
         return (None, None, message) if message is not None else (params, tbl, None)
 
+    def csv_refused() -> bool:
+        """Whether the selection was rejected as forged (not merely empty)."""
+        message = result()[2]
+        return message is not None and message.startswith(REJECTED)
+
+    def figure_message(which: str, params, tbl) -> str | None:
+        """Why the view cannot draw figure ``which`` of this table (its ``empty_figure``)."""
+        check = getattr(view, "empty_figure", None)
+        return None if check is None else check(tbl, params, which)
+
+    def message_box(text: str) -> ui.Tag:
+        return ui.div(text, class_="alert alert-info llmtrends-message", role="status")
+
     def make_plot(which: str):
         sent = lcache.ValueCache(max_items=PAGE_KEEPS)  # figures this session's page holds
 
@@ -472,67 +627,108 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
                 key = _figure_key(view, which, params, snap())
                 png = FIGURES.get(key)
                 if png is not None:
+                    blocked[which].set(None)
                     return _plot_img(view, which, png, key, sent, page_reuses())
             params, tbl, message = result()
+            if message is None:
+                message = figure_message(which, params, tbl)
+                if message is not None:  # this figure alone has nothing to draw: said in its place
+                    blocked[which].set(message)
+                    return message_box(message)
             if message is not None:
+                blocked[which].set(message)
                 # one message, under the first plot's slot
-                if which != view.FIGURES[0]:
-                    return None
-                return ui.div(message, class_="alert alert-info llmtrends-message", role="status")
+                return None if which != view.FIGURES[0] else message_box(message)
             s = snap()
             try:
                 # A session's outputs are rendered one after another: start all of the view's
                 # missing figures now, so that they render side by side in the workers, and
                 # wait for this one (shielded: it may be shared).
                 futures = {w: _figure_future(view, w, params, tbl, s) for w in view.FIGURES
-                           if w == which or _figure_key(view, w, params, s) not in FIGURES}
+                           if w == which or (_figure_key(view, w, params, s) not in FIGURES
+                                             and figure_message(w, params, tbl) is None)}
                 png = await asyncio.shield(futures[which])
             except Exception:  # noqa: BLE001
                 log.exception("figure %s/%s failed", view.ID, which)
+                blocked[which].set("This figure could not be drawn.")
                 return ui.div("This figure could not be drawn (the error was logged).",
                               class_="alert alert-warning llmtrends-message", role="status")
+            blocked[which].set(None)
             return _plot_img(view, which, png, _figure_key(view, which, params, s), sent, page_reuses())
         fn.__name__ = f"plot_{which}"
         return render.ui(fn)
 
-    @reactive.calc
-    def figure_format() -> tuple[str | None, str | None]:
-        """``(format, None)``, or ``(None, message)`` for a selection or a format that
-        cannot be downloaded (a forged format gets the message an unknown value gets)."""
-        _, _, message = result()
-        if message is not None:
-            return None, message
-        return guarded(lambda: vc.parse_choice(input.figure_format(), tuple(lrender.FORMATS), "figure format"))
+    def download_choice(name: str, allowed, label: str, unset: str | None = None) -> str:
+        """A download option's value (``figure_format`` or ``figure_size``), checked; ``unset``
+        when the page never sent it."""
+        try:
+            value = input[name]()
+        except SilentException:
+            value = unset
+        return vc.parse_choice(value, tuple(allowed), label)
+
+    def figure_download(which: str) -> tuple[object, object, str | None, str | None, str | None]:
+        """``(params, table, format, size, None)`` for a figure that can be downloaded, else
+        its last item says why not (nothing to draw, or a forged format or size)."""
+        params, tbl, message = result()
+        if message is None:
+            message = figure_message(which, params, tbl)
+        fmt = size = None
+        try:
+            fmt = download_choice("figure_format", lrender.FORMATS, "figure format")
+            size = download_choice("figure_size", lrender.SIZES, "figure size", unset="screen")
+        except vc.InvalidInput as exc:
+            log.warning("rejected input in %s: %s", view.ID, exc)
+            message = message or f"{REJECTED}{exc}"
+        return params, tbl, fmt, size, message
 
     def make_download(which: str):
         async def fn():
-            fmt, message = figure_format()
-            if message is not None:  # the file is the message (named .txt), not an aborted download
+            params, tbl, fmt, size, message = figure_download(which)
+            if message is not None:
+                # the button is disabled while this holds; a click that raced it, or a forged
+                # format, gets the reason as the file (named .txt), not a broken download
                 yield message + "\n"
                 return
-            params, tbl, _ = result()
             # rendered by a worker, like the plots: the event loop keeps serving meanwhile
-            yield await asyncio.shield(_figure_future(view, which, params, tbl, snap(), fmt, DOWNLOAD_DPI))
+            yield await asyncio.shield(_figure_future(view, which, params, tbl, snap(), fmt, DOWNLOAD_DPI, size))
+
+        def filename() -> str:
+            _, _, fmt, size, message = figure_download(which)
+            if message is not None:
+                return _filename(view, snap().board, which, "txt")
+            return _filename(view, snap().board, which if size == "screen" else f"{which}_{size}", fmt)
         fn.__name__ = f"dl_{which}"
-        return render.download(filename=lambda: _filename(view, snap().board, which, figure_format()[0] or "txt"))(fn)
+        return render.download_button(filename=filename)(fn)
 
     plots = [make_plot(w) for w in view.FIGURES]
     downloads = [make_download(w) for w in view.FIGURES]
-    if not view.FIGURES:
+    if view.FIGURES:
+        @render.ui
+        def figure_downloads():
+            why = {w: v() for w, v in blocked.items()}
+            if downloads_in_page() and not any(why.values()):
+                raise SilentCancelOutputException()  # the page holds these buttons
+            return ui.TagList(*figure_download_buttons(view, why))
+    else:
         @render.ui
         def message():
             _, _, text = result()
             if text is None:
                 return None
-            return ui.div(text, class_="alert alert-info llmtrends-message", role="status")
+            return message_box(text)
 
-    @render.download(filename=lambda: _filename(view, snap().board, "table", "txt" if result()[2] else "csv"))
+    @render.download_button(filename=lambda: _filename(view, snap().board, "table", "txt" if csv_refused() else "csv"))
     def dl_csv():
         params, tbl, message = result()
-        if message is not None:  # the file is the message (named .txt), not an aborted download
+        if csv_refused():  # a forged input: the file is the message (named .txt)
             yield message + "\n"
             return
-        yield vc.table_csv(tbl)
+        if message is not None:  # an empty selection: the documented header and no rows
+            yield vc.csv_header(view, snap().board)
+            return
+        chosen = csv_table() if csv_table is not None else None
+        yield vc.table_csv(tbl if chosen is None else chosen)
 
     @render.text
     def provenance():

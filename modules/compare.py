@@ -1,14 +1,17 @@
 """Compare Models tab: up to five models (server-side search over the board's models).
 
-``view_server(id, snap, picked=None)``: ``picked`` is an optional reactive of repo ids
-chosen elsewhere (the Model Explorer's selected rows); when it changes to a non-empty
-selection, the first five of them that are on the board replace the picked models.
+``view_server(id, snap, picked=None)``: ``picked`` is an optional reactive of models chosen
+elsewhere (the Model Explorer's selected rows: a ``Selection`` of repo ids and the board
+they were picked on); when it changes to a non-empty selection on the board shown, the
+first five of them replace the picked models. A selection made on another board is
+ignored: its rows are other models here.
 """
 
 from __future__ import annotations
 
 from shiny import module, reactive, render, ui
-from shiny.types import SilentException
+from shiny.bookmark import restore_input
+from shiny.module import resolve_id
 
 from llmtrends.views import compare as view
 
@@ -23,7 +26,9 @@ def view_ui(initial=None):
     # ``initial`` (the page's board) is not drawn into the page here: this tab's effects
     # (the picker's server-side search / the grid's filters) wait for the server-drawn
     # board marker, so that they run only once the tab is first shown.
-    return common.view_layout(view, ui.output_ui("controls"), aside=ui.output_ui("numbers"))
+    # the radar and the differences side by side, the numbers under them (scrolling sideways
+    # inside their box when wider than the page)
+    return common.view_layout(view, ui.output_ui("controls"), side_by_side=True, main=[ui.output_ui("numbers")])
 
 
 @module.server
@@ -32,12 +37,14 @@ def view_server(input, output, session, snap, picked=None, page_board=None):
     # server starts when the tab is first opened: rows picked in the explorer before then
     # are the first of them.
     wanted = reactive.value(())
-    if picked is not None:
-        with reactive.isolate():
-            try:
-                wanted.set(view.known_models(snap().models, picked() or ()))
-            except SilentException:  # the explorer's grid was never drawn: nothing picked
-                pass
+    # a link's models (Shiny's bookmarked state; only in the session's first round), else
+    # those picked in the explorer
+    linked = restore_input(resolve_id("models"), None)
+    with reactive.isolate():
+        if linked:
+            wanted.set(view.known_models(snap().models, linked if isinstance(linked, (list, tuple)) else [linked]))
+        elif picked is not None:
+            wanted.set(view.known_models(snap().models, picked().on(snap().board)))
 
     def selection() -> tuple[str, ...]:
         """What the picker shows when (re)drawn: the models sent from elsewhere, else the defaults."""
@@ -69,7 +76,7 @@ def view_server(input, output, session, snap, picked=None, page_board=None):
         @reactive.effect
         @reactive.event(picked, ignore_init=True)
         def _picked_elsewhere():
-            ids = view.known_models(snap().models, picked() or ())
+            ids = view.known_models(snap().models, picked().on(snap().board))
             if ids:
                 wanted.set(ids)
                 serve_choices(ids)  # reaches the picker if it is already drawn

@@ -1,15 +1,22 @@
-"""Model Explorer tab: sidebar filters, the data grid (its own column filters and sorting),
-CSV of the filtered table; returns the selected rows' repo ids for Compare Models.
+"""Model Explorer tab: sidebar filters, the data grid (its own column filters and sorting,
+best average first), a column chooser, the CSV of what the grid shows; returns the selected
+rows (a ``Selection``: repo ids and the board they were picked on) for Compare Models.
 
-The grid holds the rows passing the type, size, license and date filters (re-sent when
-they change, pre-serialized by the library); the MoE, provider and minimum-score filters
-are the grid's own column filters, set with ``update_filter`` (see
-:func:`llmtrends.views.explorer.grid_filters`), so changing them sends no rows.
+The grid holds the rows passing the type, size, license, date, parameters and merges
+filters (re-sent when they change, pre-serialized by the library); the MoE, provider and
+minimum-score filters are the grid's own column filters, set with ``update_filter`` (see
+:func:`llmtrends.views.explorer.grid_filters`), so changing them sends no rows; hidden
+columns are hidden by the page's style, so showing one sends no rows either.
 """
 
 from __future__ import annotations
 
+import logging
+
 from shiny import module, reactive, render, req, ui
+from shiny.bookmark import restore_input
+from shiny.module import resolve_id
+from shiny.types import SilentException
 
 from llmtrends import speedups
 from llmtrends.views import common as vc
@@ -18,6 +25,8 @@ from llmtrends.views import explorer as view
 
 from . import common
 
+log = logging.getLogger("llmtrends.app")
+
 
 @module.ui
 def view_ui(initial=None):
@@ -25,8 +34,16 @@ def view_ui(initial=None):
     # (the picker's server-side search / the grid's filters) wait for the server-drawn
     # board marker, so that they run only once the tab is first shown.
     grid = ui.div(ui.output_data_frame("grid"), class_="llmtrends-explorer-grid")
-    nowrap = ui.tags.style(".llmtrends-explorer-grid td { white-space: nowrap; }")
-    return common.view_layout(view, ui.output_ui("controls"), main=[nowrap, ui.output_ui("selection"), grid])
+    # one line per model; a long model name wraps within its column (names run to 70
+    # characters), so that the benchmark columns fit beside it
+    nowrap = ui.tags.style(".llmtrends-explorer-grid td { white-space: nowrap; }"
+                           ".llmtrends-explorer-grid td:first-child { white-space: normal; overflow-wrap: anywhere;"
+                           " min-width: 12rem; max-width: 17rem; }")
+    # which columns the grid shows: the same names on every board (the benchmarks as one)
+    columns = ui.input_checkbox_group("columns", "Columns", choices=list(view.COLUMN_GROUPS),
+                                      selected=list(view.DEFAULT_COLUMNS), inline=True)
+    return common.view_layout(view, ui.output_ui("controls"),
+                              main=[nowrap, columns, ui.output_ui("columns_css"), ui.output_ui("selection"), grid])
 
 
 def _html_cell(text: str) -> dict:
@@ -82,19 +99,26 @@ def data_grid(frame, rows: list[list], **kwargs) -> render.DataGrid:
 
 @module.server
 def view_server(input, output, session, snap, page_board=None):
+    drawn_for = [None]  # the snapshot the controls were last drawn for
+
     @render.ui
     def controls():
         s = snap()
-        d = view.Params.defaults(s)
+        before, drawn_for[0] = drawn_for[0], s
+        d = common.board_switch_range(view, input, before, s, view.Params.defaults(s))
+        ceiling = view.params_ceiling(s.models)
         minimum = ui.div(ui.input_slider("min_score", "Minimum score", min=0, max=100, value=d.min_score, step=1),
                          common.score_control(d, s, "Minimum score on"))
         if d.score is None:  # a board without scores: a minimum would only empty the grid
             minimum.attrs["style"] = "display:none"
         return ui.TagList(
             minimum,
+            ui.input_slider("params_b", "Parameters (billions)", min=0, max=ceiling, value=(0, ceiling), step=1),
             common.types_control(d),
             ui.input_checkbox_group("sizes", "Size classes", choices=list(d.sizes), selected=list(d.sizes),
                                     inline=True),
+            ui.input_checkbox("hide_merges", "Hide merges", value=d.hide_merges),
+            ui.p(view.flagged_note(s), class_="small text-muted llmtrends-flagged"),
             ui.input_checkbox_group("licenses", "Licenses",
                                     choices={k: (view.LICENSE_REST_LABEL if k == view.LICENSE_REST else k)
                                              for k in d.licenses},
@@ -102,15 +126,30 @@ def view_server(input, output, session, snap, page_board=None):
             ui.input_radio_buttons("moe", "Mixture of experts", choices=view.MOE_CHOICES, selected=d.moe,
                                    inline=True),
             ui.input_radio_buttons("official", "Provider", choices=view.OFFICIAL_CHOICES, selected=d.official),
-            common.dates_control(d),
+            common.dates_control(d, s),
             ui.input_checkbox("undated", "Include models without a known creation date", value=d.undated),
         )
+
+    server_side = ("types", "sizes", "licenses", "dates", "undated", "params_b", "hide_merges")
+
+    def shown_rows():
+        """What the CSV exports: the rows the grid shows, after its own search, filters and
+        sorting (None before the grid reported them: the sidebar's table then)."""
+        try:
+            models = grid.data_view()["Model"].tolist()
+        except SilentException:
+            return None
+        except (IndexError, KeyError, ValueError):  # a view of rows the grid no longer holds
+            log.warning("explorer: the grid's view does not match its rows; exporting the sidebar's table")
+            return None
+        return view.table_of(snap(), models)
 
     result = common.serve_view(view, snap, lambda: {
         "min_score": input.min_score(), "score": input.score(), "types": input.types(), "sizes": input.sizes(),
         "licenses": input.licenses(), "moe": input.moe(), "official": input.official(),
-        "dates": input.dates(), "undated": input.undated(),
-    }, input)
+        "dates": input.dates(), "undated": input.undated(), "params_b": input.params_b(),
+        "hide_merges": input.hide_merges(),
+    }, input, csv_table=shown_rows)
 
     def sidebar_params(names: tuple[str, ...]):
         """Params from the named controls only (the others at their defaults); None if invalid
@@ -126,7 +165,7 @@ def view_server(input, output, session, snap, page_board=None):
     @reactive.calc
     def shown():
         """The grid's rows: reads only the controls that pick them (not MoE, provider, score)."""
-        params = sidebar_params(("types", "sizes", "licenses", "dates", "undated"))
+        params = sidebar_params(server_side)
         return None if params is None else view.grid_view(snap(), params, link=_html_cell)
 
     @render.data_frame
@@ -136,7 +175,22 @@ def view_server(input, output, session, snap, page_board=None):
             return None
         return data_grid(g.frame, g.rows, filters=True, selection_mode="rows", width="100%", height="640px")
 
+    @render.ui
+    def columns_css():
+        # hidden columns: hidden by the page's style, so that showing one sends no rows, and
+        # the grid's column numbers (its filters, sorting and view) stay what they are
+        hidden = view.hidden_columns(snap().board, input.columns() or ())
+        if not hidden:
+            return None
+        grid_id = session.ns("grid")
+        cells = ", ".join(f"#{grid_id} tr > :nth-child({i + 1})" for i in hidden)
+        return ui.tags.style(f"{cells} {{ display: none; }}")
+
     last_sent: list = [None]
+    # a link's column filters and sorting (Shiny's bookmarked state, read in the session's
+    # first round), given to the grid once it is first drawn
+    linked = {"filter": restore_input(resolve_id("grid_column_filter"), None),
+              "sort": restore_input(resolve_id("grid_column_sort"), None)}
 
     @reactive.effect(priority=10)  # before the table (CSV, provenance) is recomputed
     async def _grid_filters():
@@ -147,7 +201,10 @@ def view_server(input, output, session, snap, page_board=None):
         if params is None or shown() is None:
             return
         current = grid.filter()
-        wanted = view.grid_filters(params, snap().board, current)
+        users = current  # the person's own column filters, kept
+        if linked["filter"] is not None:  # the grid's first filters: a link's (checked by grid_filters)
+            users, linked["filter"] = (linked["filter"] if isinstance(linked["filter"], (list, tuple)) else ()), None
+        wanted = view.grid_filters(params, snap().board, users)
         if view.same_filters(current, wanted):
             last_sent[0] = None
             return
@@ -156,16 +213,39 @@ def view_server(input, output, session, snap, page_board=None):
         last_sent[0] = wanted
         await grid.update_filter(wanted)
 
-    @reactive.calc
-    def picked() -> tuple[str, ...]:
-        g = shown()
-        if g is None:
-            return ()
-        return g.repo_ids(grid.cell_selection()["rows"])
+    @reactive.effect
+    async def _grid_sort():
+        # once the grid reports its sorting (it is drawn), a link's sorting replaces it
+        if linked["sort"] is None or shown() is None:
+            return
+        grid.sort()
+        wanted, linked["sort"] = view.grid_sort(linked["sort"], snap().board), None
+        if wanted:
+            await grid.update_sort(wanted)
+
+    # the models picked in the grid, with the board they were picked on
+    picked = reactive.value(view.Selection())
+
+    @reactive.effect(priority=20)
+    @reactive.event(shown)
+    def _rows_changed():
+        # the grid holds other rows now: a selection the browser reports was of the old ones
+        with reactive.isolate():
+            picked.set(view.Selection(snap().board, ()))
+
+    @reactive.effect
+    @reactive.event(input.grid_cell_selection)
+    def _selected():
+        value = input.grid_cell_selection()
+        rows = value.get("rows", ()) if isinstance(value, dict) else ()
+        with reactive.isolate():
+            g = shown()
+            ids = () if g is None or not isinstance(rows, (list, tuple)) else g.repo_ids(rows)
+            picked.set(view.Selection(snap().board, ids))
 
     @render.ui
     def selection():
-        ids = picked()
+        ids = picked().on(snap().board)
         if not ids:
             return ui.p("Select rows to compare them on the Compare Models tab.", class_="small text-muted mb-1")
         more = f" (the first {compare.MAX_MODELS} are compared)" if len(ids) > compare.MAX_MODELS else ""
@@ -173,4 +253,3 @@ def view_server(input, output, session, snap, page_board=None):
                     "— see the Compare Models tab.", class_="small mb-1 llmtrends-selection")
 
     return picked
-

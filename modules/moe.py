@@ -11,7 +11,7 @@ from llmtrends.views import moe as view
 from . import common
 
 view_ui, view_server = common.controls_tab(view, lambda d, s: [
-    common.score_control(d, s), common.dates_control(d),
+    common.score_control(d, s), common.dates_control(d, s),
     ui.input_checkbox_group("sizes", "Size classes",
                             choices={k: vc.SIZE_LABELS[k] for k in schema.SIZE_CLASSES},
                             selected=list(d.sizes)),

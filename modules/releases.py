@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from llmtrends.views import common as vc
 from llmtrends.views import releases as view
 
 from . import common
 
 view_ui, view_server = common.controls_tab(view, lambda d, s: [
-    common.dates_control(d, vc.date_bounds(s.models)), common.aggregation_control(d),
+    common.dates_control(d, s), common.aggregation_control(d),
 ], ("dates", "aggregation"))

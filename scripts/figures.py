@@ -8,6 +8,7 @@ Examples::
         --views type_popularity
     python scripts/figures.py --board v1 --data data --out figures/v1-study --study-way
     python scripts/figures.py --board hub --data data --out figures/hub
+    python scripts/figures.py --board v1 --data data --out figures/paper --format pdf --size single
 
 Writes ``<view>_<which>.<fmt>``, ``<view>.csv``, ``figures.json`` (the reproducible record)
 and ``run.json`` (run time) into OUT; see docs/figures.md.
@@ -41,6 +42,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--format", type=_csv_list, default=list(figures.DEFAULT_FORMATS),
                    help="comma-separated figure formats out of png,svg,pdf (default: all three)")
     p.add_argument("--dpi", type=int, default=figures.DEFAULT_DPI, help="raster resolution (default 300)")
+    p.add_argument("--size", default="screen",
+                   help="screen (each figure's own size, default), single (3.5 in column) or double (7 in)")
     p.add_argument("--views", type=_csv_list, default=None,
                    help="comma-separated view ids (default: every view)")
     p.add_argument("--jobs", type=int, default=figures.default_jobs(),
@@ -62,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         snap = store.read_snapshot(args.data, args.board)
         record = figures.reproduce(snap, args.out, formats=args.format, dpi=args.dpi,
-                                   views=args.views, progress=progress, jobs=args.jobs, study_way=args.study_way)
+                                   views=args.views, progress=progress, jobs=args.jobs, study_way=args.study_way,
+                                   size=args.size)
     except (store.SnapshotError, figures.FiguresError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -218,3 +218,23 @@ def test_every_documented_variable_is_in_the_table():
     documented = {m for ln in table for m in re.findall(r"`(LLMTRENDS_[A-Z_]+)`", ln)}
     used = set(re.findall(r'"(LLMTRENDS_[A-Z_]+)"', (REPO / "llmtrends" / "config.py").read_text()))
     assert used and used <= documented, used - documented
+
+
+def test_daily_refresh_units(tmp_path):
+    """deploy/llmtrends-refresh.{service,timer}: the hub board's refresh, once a day, as the
+    app's user, writing the data folder only; systemd's own parser accepts both."""
+    service = (REPO / "deploy" / "llmtrends-refresh.service").read_text(encoding="utf-8")
+    timer = (REPO / "deploy" / "llmtrends-refresh.timer").read_text(encoding="utf-8")
+    exec_start = re.search(r"^ExecStart=(.*)$", service, re.MULTILINE).group(1).split()
+    assert exec_start[1:4] == ["scripts/preprocess.py", "--board", "hub"]
+    assert exec_start[exec_start.index("--out") + 1] == "/srv/llmtrends/data"  # LLMTRENDS_DATA of the app's unit
+    assert "Environment=LLMTRENDS_DATA=/srv/llmtrends/data" in UNIT.read_text(encoding="utf-8")
+    assert re.search(r"^User=(?!root$)\w+$", service, re.MULTILINE)
+    assert re.search(r"^ReadWritePaths=/srv/llmtrends/data$", service, re.MULTILINE)
+    assert re.search(r"^OnCalendar=\*-\*-\* \d\d:\d\d:\d\d UTC$", timer, re.MULTILINE)  # daily
+    for name, text in (("llmtrends-refresh.service", service), ("llmtrends-refresh.timer", timer)):
+        (tmp_path / name).write_text(text.replace("/srv/llmtrends/app/.venv/bin/python", sys.executable)
+                                     .replace("/srv/llmtrends/app", str(REPO)), encoding="utf-8")
+    proc = subprocess.run(["systemd-analyze", "verify", str(tmp_path / "llmtrends-refresh.service"),
+                           str(tmp_path / "llmtrends-refresh.timer")], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and not proc.stderr.strip(), proc.stderr

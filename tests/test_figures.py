@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import re
 import subprocess
 import sys
 import time
@@ -251,3 +252,19 @@ def test_failing_figure_is_an_error_naming_the_view(snapshot_dir, tmp_path, monk
     with pytest.raises(figures.FiguresError, match=r"view fake_broken, figure only \(png\): KeyError"):
         figures.reproduce(snap, tmp_path, formats=["png"], dpi=50)
     assert not (tmp_path / figures.RECORD_FILE).exists()
+
+
+def test_paper_size_run(snapshot_dir, tmp_path):
+    # the type popularity figures at a single column's width: their own file names, the
+    # size in the record, a 3.5 in page
+    proc, _ = run_script("--board", "v1", "--data", str(snapshot_dir), "--out", str(tmp_path), "--format", "pdf",
+                         "--views", "type_popularity", "--size", "single", "--jobs", "1")
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads((tmp_path / figures.RECORD_FILE).read_text(encoding="utf-8"))
+    assert record["size"] == "single"
+    names = sorted(p.name for p in tmp_path.glob("*.pdf"))
+    assert names == ["type_popularity_counts_single.pdf", "type_popularity_shares_single.pdf"]
+    pdf = (tmp_path / names[0]).read_bytes()
+    assert re.search(rb"/MediaBox\s*\[\s*0 0 252 ", pdf)
+    bad, _ = run_script("--board", "v1", "--data", str(snapshot_dir), "--out", str(tmp_path), "--size", "poster")
+    assert bad.returncode == 1 and "unknown figure size 'poster'" in bad.stderr

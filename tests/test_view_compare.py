@@ -179,3 +179,40 @@ def test_real_board_defaults_table_and_figure(snapshot_dir, board):
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     one = view.Params(models=params.models[:1])
     assert render.figure_bytes(view.figure(view.table(snap, one), one, "radar"), "png") != png
+
+
+def test_differences_by_hand():
+    # b/two: 10 20 30 40 50 -; a/one: 60 80 40 20 100 0; per benchmark, the mean of the two
+    # (GSM8K: a/one's alone, b/two has none)
+    tbl = view.table(snap_of(), view.Params(models=("b/two", "a/one")))
+    two, one = tbl.iloc[:6], tbl.iloc[6:]
+    assert two["difference"].tolist()[:5] == [-25.0, -30.0, -5.0, 10.0, -25.0]
+    assert math.isnan(two["difference"].iloc[5])
+    assert one["difference"].tolist() == [25.0, 30.0, 5.0, -10.0, 25.0, 0.0]
+    assert view.empty_figure(tbl, None, "differences") is None
+    assert view.empty_figure(tbl, None, "radar") is None
+
+
+def test_differences_need_two_models():
+    one = view.Params(models=("c/three",))
+    tbl = view.table(snap_of(), one)
+    assert tbl["difference"].tolist() == [0.0] * 6
+    why = view.empty_figure(tbl, one, "differences")
+    assert why and "two or more" in why
+    with pytest.raises(vc.EmptySelection, match="two or more"):
+        view.figure(tbl, one, "differences")
+
+
+def test_differences_figure_draws_a_bar_and_a_label_per_model_and_benchmark():
+    params = view.Params(models=("b/two", "a/one", "c/three"))
+    tbl = view.table(snap_of(), params)
+    fig = view.figure(tbl, params, "differences")
+    # 6 benchmarks x 3 models, less b/two's missing GSM8K
+    drawn = fig.data  # what the bars and their labels draw
+    assert len(drawn) == 17
+    mean = {"ARC": (10 + 60 + 50) / 3, "GSM8K": (0 + 50) / 2}
+    arc = drawn.loc[drawn["benchmark_label"] == "ARC"].set_index("model")["difference"]
+    assert math.isclose(arc["a/one"], 60 - mean["ARC"]) and math.isclose(arc["b/two"], 10 - mean["ARC"])
+    assert sorted(drawn["text"].loc[drawn["benchmark_label"] == "GSM8K"]) == ["+25.00", "-25.00"]
+    png = render.figure_bytes(fig, "png")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"

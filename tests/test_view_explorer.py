@@ -233,15 +233,18 @@ def test_grid_view_holds_the_server_filters_rows():
     snap = snap_of()
     p = params(moe="moe", min_score=55.6, sizes=("Small", "Medium"))
     g = view.grid_view(snap, p)
-    # MoE and the minimum score are left to the grid: Small/Medium are a/1 a/2 c/5 c/6 d/7
-    assert g.frame["Model"].tolist() == ["a/1", "a/2", "c/5", "c/6", "d/7"]
-    expect = view.grid_frame(view.table(snap, params(sizes=("Small", "Medium"))), "v2")
+    # MoE and the minimum score are left to the grid: Small/Medium are a/1 a/2 c/5 c/6 d/7,
+    # shown best average first (a/2 60, d/7 55.5, a/1 50, c/5 30), c/6 (no average) last
+    assert g.frame["Model"].tolist() == ["a/2", "d/7", "a/1", "c/5", "c/6"]
+    board_order = view.table(snap, params(sizes=("Small", "Medium")))
+    expect = view.grid_frame(board_order.set_index("repo_id", drop=False).loc[g.frame["Model"]].reset_index(drop=True),
+                             "v2")
     pd.testing.assert_frame_equal(g.frame, expect)
-    assert g.rows[3][:7] == ["c/6", expect["Hub"].iloc[3], FT, "LLama", "Small", 1.0, None]  # no average: None
-    assert g.rows[0][13:] == ["mit", "no", "yes", "2024-01-10", 0.0, None]
+    assert g.rows[4][:7] == ["c/6", expect["Hub"].iloc[4], FT, "LLama", "Small", 1.0, None]  # no average: None
+    assert g.rows[2][13:] == ["mit", "no", "yes", "2024-01-10", 0.0, None]
     # the grid's filters then leave the CSV's rows: a/2 (MoE, 60)
     assert _grid_side(g, p, "v2") == ["a/2"] == view.table(snap, p)["repo_id"].tolist()
-    assert g.repo_ids([4, 0, 9]) == ("a/1", "d/7")
+    assert g.repo_ids([4, 0, 9]) == ("a/2", "c/6")
     # cached per snapshot: the full board is the same rows object
     assert view.grid_view(snap, params()).rows is view.grid_view(snap, params(moe="dense")).rows
 
@@ -364,8 +367,11 @@ def test_filters_match_a_plain_computation_on_real_data(snapshot_dir, board):
         got = ids(p, snap)
         assert got == _plain_filter(m, p, top), case
         assert got, f"{case}: the case should keep some models"
-        # the grid (rows of the server's filters, then its own column filters) shows the same models
-        assert _grid_side(view.grid_view(snap, p), p, board) == got, case
+        # the grid (rows of the server's filters, then its own column filters) shows the same
+        # models, best average (to two decimals) first, ties by repo id, none last
+        avg = m.set_index("repo_id")["average"].round(2)
+        best_first = sorted(got, key=lambda r: (avg[r] != avg[r], -avg[r] if avg[r] == avg[r] else 0, r))
+        assert _grid_side(view.grid_view(snap, p), p, board) == best_first, case
     tbl = view.table(snap, d)
     assert len(tbl) == len(m) and list(tbl.columns) == view.csv_columns(board)
 
@@ -398,3 +404,73 @@ def test_csv_text_cells_are_prefixed_and_numbers_left_alone():
     frame = pd.DataFrame({"change": [-3.0, 2.5], "label": ["-3", "=1+1"], "note": ["a-b", None]})
     assert vc.table_csv(frame) == "change,label,note\n-3.0,'-3,a-b\n2.5,'=1+1,\n"
     assert list(frame["label"]) == ["-3", "=1+1"]  # the caller's table is not changed
+
+
+# --------------------------------------------------------------------------- quick filters, columns, selection
+
+
+def test_parameters_range_by_hand():
+    snap = snap_of()
+    # sizes: a/1 7, a/2 13, b/3 70, b/4 unknown, c/5 3, c/6 1, d/7 20; the board's ceiling is 70
+    assert view.params_ceiling(snap.models) == 70.0
+    assert ids(params(params_b=(3.0, 13.0))) == ["a/1", "a/2", "c/5"]  # both ends inclusive
+    assert ids(params(params_b=(0.0, 1.0))) == ["c/6"]
+    # the whole range is no filter at all: unknown sizes stay
+    assert view.parse_params_range([0, 70], 70.0) is None and ids(params(params_b=None)) == ALL
+    assert view.parse_params_range((2, 70), 70.0) == (2.0, 70.0)
+    p = view.Params.from_inputs({"params_b": [3, 13]}, snap)
+    assert p.params_b == (3.0, 13.0) and ids(p) == ["a/1", "a/2", "c/5"]
+
+
+@pytest.mark.parametrize("value, needle", [
+    ([5], "low and a high"), ("5-10", "low and a high"), ([10, 5], "above"), ([-1, 5], "outside"),
+    ([0, 71], "outside"), ([True, 5], "numbers"), ([float("nan"), 5], "numbers"), (["1", "5"], "numbers"),
+])
+def test_forged_parameters_ranges(value, needle):
+    with pytest.raises(vc.InvalidInput, match=needle):
+        view.Params.from_inputs({"params_b": value}, snap_of())
+
+
+def test_hide_merges_by_hand():
+    snap = snap_of()
+    snap.models["merged"] = pd.array([False, True, None, True, False, False, False], dtype="boolean")
+    assert ids(params(hide_merges=True), snap) == ["a/1", "b/3", "c/5", "c/6", "d/7"]  # a missing flag: no merge
+    assert ids(params(hide_merges=False), snap) == ALL
+    assert view.Params.from_inputs({"hide_merges": True}, snap).hide_merges is True
+    with pytest.raises(vc.InvalidInput, match="true or false"):
+        view.Params.from_inputs({"hide_merges": "yes"}, snap)
+    assert view.table(snap, params())["merged"].tolist() == [False, True, pd.NA, True, False, False, False]
+
+
+def test_flagged_note_says_what_the_pipeline_removed():
+    snap = snap_of()
+    assert "none on this board" in view.flagged_note(snap)
+    counted = store.Snapshot(board="v2", models=snap.models, commit_authors=None,
+                             manifest={"counts": {"flagged_removed": 1234}})
+    assert "removed the 1,234 flagged models" in view.flagged_note(counted)
+    one = store.Snapshot(board="v2", models=snap.models, commit_authors=None, manifest={"counts": {"flagged_removed": 1}})
+    assert "the 1 flagged model of" in view.flagged_note(one)
+
+
+def test_hidden_columns_by_hand():
+    # v2's grid: Model Hub Type Family Size Params Average IFEval BBH MATH GPQA MuSR MMLU-PRO
+    #            License MoE Official Created Likes CO2 (positions 0..18)
+    assert view.grid_columns("v2")[7:13] == ["IFEval", "BBH", "MATH Lvl 5", "GPQA", "MUSR", "MMLU-PRO"]
+    assert view.hidden_columns("v2", view.DEFAULT_COLUMNS) == [2, 3, 13, 14, 15, 16, 17, 18]
+    assert view.hidden_columns("v2", view.COLUMN_GROUPS) == []
+    assert view.hidden_columns("v2", ()) == list(range(1, 19))  # the model's name always shows
+    assert view.hidden_columns("v2", ("Average", "nonsense")) == [1, 2, 3, 4, 5, *range(7, 19)]
+
+
+def test_a_selection_belongs_to_its_board():
+    picked = view.Selection("v2", ("a/1", "a/2"))
+    assert picked.on("v2") == ("a/1", "a/2") and picked.on("v1") == ()
+    assert view.Selection().on("v2") == ()
+
+
+def test_table_of_the_grids_rows_keeps_their_order():
+    snap = snap_of()
+    tbl = view.table_of(snap, ["d/7", "a/1", "zz/not-here", 5, "c/5"])
+    assert tbl["repo_id"].tolist() == ["d/7", "a/1", "c/5"] and list(tbl.columns) == view.csv_columns("v2")
+    assert tbl["average"].tolist() == [55.5, 50.0, 30.0] and tbl.attrs["models_shown"] == 3
+    assert view.table_of(snap, []).columns.tolist() == view.csv_columns("v2") and view.table_of(snap, []).empty

@@ -166,3 +166,20 @@ def test_figures_render_and_follow_parameters(snapshot_dir, board):
         b = render.figure_bytes(view.figure(view.table(snap, other), other, which), "png")
         assert a[:8] == b"\x89PNG\r\n\x1a\n" and b[:8] == b"\x89PNG\r\n\x1a\n"
         assert a != b
+
+
+def test_a_single_period_draws_its_share_bar():
+    # one day (Jan 3, a/2), aggregated by week: one period, partial; the shares are bars (not
+    # areas between periods), so its one bar is drawn, faded, like its count
+    snap = snap_of(ROWS)
+    day = view.Params(start=dt.date(2024, 1, 3), end=dt.date(2024, 1, 3), types=(FT, CHAT))
+    tbl = view.table(snap, day)
+    assert tbl["period"].nunique() == 1 and tbl["new_models"].sum() == 1
+    # by hand: the one model of that day is a/2, so its type has the whole share
+    row = tbl.loc[tbl["new_models"] == 1].iloc[0]
+    assert row["share"] == 1.0 and bool(row["partial"])
+    for which in ("counts", "shares"):
+        assert render.figure_bytes(view.figure(tbl, day, which), "png")[:4] == b"\x89PNG"
+    assert not hasattr(view, "empty_figure")  # nothing of this view is ever left undrawn
+
+

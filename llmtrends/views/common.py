@@ -166,6 +166,18 @@ def parse_board_range(value: object, bounds: tuple[dt.date, dt.date],
     return start, end
 
 
+def carried_range(picked: tuple[dt.date, dt.date], picked_default: tuple[dt.date, dt.date],
+                  bounds: tuple[dt.date, dt.date], default: tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date]:
+    """The date range a view shows after a board switch: the range ``picked`` on the board
+    before, clamped to this board's first and last dates (``bounds``), when someone picked
+    it (it is not that board's ``picked_default``) and it overlaps this board; otherwise
+    this board's ``default``. A range valid on both boards is kept as it is."""
+    if tuple(picked) == tuple(picked_default):
+        return default
+    start, end = max(picked[0], bounds[0]), min(picked[1], bounds[1])
+    return (start, end) if start <= end else default
+
+
 def parse_choice(value: object, allowed: Sequence[str], name: str) -> str:
     """One value out of ``allowed``; InvalidInput otherwise."""
     if not isinstance(value, str) or value not in allowed:
@@ -1069,3 +1081,15 @@ def table_csv(tbl: pd.DataFrame) -> str:
         for c in text_columns:
             tbl[c] = tbl[c].astype(object).map(spreadsheet_safe)
     return tbl.to_csv(index=False, date_format="%Y-%m-%d")
+
+
+def csv_columns(view, board: str) -> list[str]:
+    """A view's CSV columns on a board: its ``csv_columns(board)`` when they depend on the
+    board (the explorer's benchmarks), else its documented ``CSV_COLUMNS``."""
+    per_board = getattr(view, "csv_columns", None)
+    return list(per_board(board)) if per_board is not None else list(view.CSV_COLUMNS)
+
+
+def csv_header(view, board: str) -> str:
+    """The CSV of a selection with nothing in it: the view's columns and no rows."""
+    return table_csv(pd.DataFrame(columns=csv_columns(view, board)))

@@ -16,8 +16,12 @@ plotnine has no polar coordinates, so the radar is drawn in plain Cartesian spac
   the outer circle.
 
 The table (also the CSV) has one row per (model, benchmark) in selection and spoke order,
-with the model's average, parameters and type repeated on each of its rows;
-:func:`numbers` turns it into the one-row-per-model table shown beside the chart.
+with the model's average, parameters and type repeated on each of its rows, and its
+``difference``: the score minus the mean score of the picked models on that benchmark
+(over the models that have one). The second figure draws these differences as bars, one
+group per benchmark: where the radar's polygons lie on top of each other (models a point
+apart), the bars still show who is ahead where and by how much. :func:`numbers` turns the
+table into the one-row-per-model table shown under the charts.
 """
 
 from __future__ import annotations
@@ -40,11 +44,12 @@ ID = "compare"
 TITLE = "Compare Models"
 DESCRIPTION = ("Up to five models on a radar chart over the board's benchmarks: each spoke is a benchmark "
                "(the first at the top, the others clockwise), each model a polygon whose distance from "
-               "the centre is its score (circles at 20, 40, 60, 80 and 100). The numbers are in the table "
-               "beside it. By default the board's three best-scoring models are shown (by its average, or on "
-               "the hub board by the benchmark with the most scored models); pick others, or select rows in "
-               "the Model Explorer.")
-FIGURES = ("radar",)
+               "the centre is its score (circles at 20, 40, 60, 80 and 100). Beside it, each model's "
+               "difference from the picked models' mean on every benchmark, which still reads when the "
+               "polygons overlap; the numbers are in the table below. By default the board's three "
+               "best-scoring models are shown (by its average, or on the hub board by the benchmark with "
+               "the most scored models); pick others, or select rows in the Model Explorer.")
+FIGURES = ("radar", "differences")
 MAX_MODELS = 5
 DEFAULT_MODELS = 3
 GRID_LEVELS = (20, 40, 60, 80, 100)
@@ -64,6 +69,7 @@ CSV_COLUMNS = {
     "average": "the model's leaderboard average (empty on the hub board, which has none)",
     "params_b": "the model's parameters in billions (empty when unknown)",
     "type": "the model's type",
+    "difference": "score minus the mean score of the picked models on this benchmark (empty when missing)",
 }
 
 
@@ -196,8 +202,9 @@ def table(snap, params: Params) -> pd.DataFrame:
             "params_b": float(row["params_b"]) if "params_b" in row and pd.notna(row["params_b"]) else np.nan,
             "type": None if pd.isna(row["type"]) else str(row["type"]),
         }))
-    out = pd.concat(parts, ignore_index=True)[list(CSV_COLUMNS)]
-    return c.shown(out, len(params.models))
+    out = pd.concat(parts, ignore_index=True)
+    out["difference"] = out["score"] - out.groupby("benchmark", sort=False)["score"].transform("mean")
+    return c.shown(out[list(CSV_COLUMNS)], len(params.models))
 
 
 def numbers(tbl: pd.DataFrame) -> pd.DataFrame:
@@ -231,13 +238,25 @@ def numbers_cells(num: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     return [str(col) for col in num.columns], [[cell(v) for v in row] for row in num.itertuples(index=False)]
 
 
+def empty_figure(tbl: pd.DataFrame, params: Params, which: str) -> str | None:
+    """Why figure ``which`` has nothing to draw for this table (None when it has): the
+    differences need two models with a score on some benchmark."""
+    if which == "differences" and tbl.dropna(subset=["score"])["model"].nunique() < 2:
+        return "Pick two or more models to see their differences per benchmark."
+    return None
+
+
 def figure(tbl: pd.DataFrame, params: Params, which: str = "radar") -> ggplot:
-    """``radar``: one filled polygon per model over the benchmark spokes (see module doc)."""
-    from plotnine import (aes, coord_fixed, element_blank, element_text, geom_path, geom_point, geom_polygon,
-                          geom_segment, geom_text, ggplot, labs, scale_color_manual, scale_fill_manual,
-                          theme, theme_void)
+    """``radar``: one filled polygon per model over the benchmark spokes (see module doc);
+    ``differences``: per benchmark, a bar per model from the picked models' mean score."""
+    if which == "differences":
+        if (why := empty_figure(tbl, params, which)) is not None:
+            raise c.EmptySelection(why)
+        return _differences(tbl)
     if which != "radar":
         raise c.InvalidInput(f"figure: unknown plot {which!r}")
+    from plotnine import (aes, coord_fixed, geom_path, geom_point, geom_polygon, geom_segment, geom_text, ggplot,
+                          labs, scale_color_manual, scale_fill_manual, theme_void)
     models = list(dict.fromkeys(tbl["model"]))
     grid = radar_grid(list(dict.fromkeys(tbl["benchmark_label"])))
     shapes = tbl.assign(model=pd.Categorical(tbl["model"], categories=models))
@@ -264,7 +283,50 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "radar") -> ggplot:
         coord_fixed(ratio=1, xlim=(-150, 150), ylim=(-125, 125)),
         labs(title="Benchmark scores"),
         theme_void(base_size=11),
-        theme(figure_size=(8.0, 6.4), legend_position="bottom", legend_direction="vertical",
-              legend_title=element_blank(), plot_title=element_text(size=13, weight="bold"),
-              legend_text=element_text(size=9)),
+        _theme(),
+    ]
+
+
+def _theme():
+    """The look both figures share: a bottom legend of the models, one per line, and room
+    around the title (``theme_void`` leaves no margin at the figure's edge)."""
+    from plotnine import element_blank, element_text, theme
+    return theme(figure_size=(6.4, 5.6), legend_position="bottom", legend_direction="vertical",
+                 legend_title=element_blank(), plot_title=element_text(size=13, weight="bold"),
+                 legend_text=element_text(size=9), plot_margin=0.02)
+
+
+def _differences(tbl: pd.DataFrame) -> ggplot:
+    """Horizontal bars, one group per benchmark (the first on top) and a bar per model (in
+    the picked order, top to bottom): the model's score minus the picked models' mean,
+    labelled with its value."""
+    from plotnine import (aes, coord_flip, element_blank, geom_col, geom_hline, geom_text, ggplot, labs,
+                          position_dodge, scale_fill_manual, scale_x_discrete, scale_y_continuous, theme,
+                          theme_minimal)
+    models = list(dict.fromkeys(tbl["model"]))
+    labels = list(dict.fromkeys(tbl["benchmark_label"]))
+    data = tbl.dropna(subset=["difference"]).assign(
+        # coord_flip draws the first category at the bottom, so both orders are reversed
+        benchmark_label=lambda d: pd.Categorical(d["benchmark_label"], categories=labels[::-1]),
+        model=lambda d: pd.Categorical(d["model"], categories=models[::-1]),
+        text=lambda d: [f"{v:+.2f}" for v in d["difference"]])
+    widest = float(data["difference"].abs().max()) or 1.0
+    # each value just past its bar's end (one layer, so that it is dodged as the bars are)
+    data["text_at"] = data["difference"] + np.where(data["difference"] >= 0, 1.0, -1.0) * widest * 0.12
+    dodge = position_dodge(width=0.85)
+    colors = dict(zip(models, MODEL_COLORS))
+    return ggplot(data, aes("benchmark_label", "difference", fill="model")) + [
+        geom_hline(yintercept=0.0, color="#8a8a8a", size=0.5),
+        geom_col(position=dodge, width=0.8),
+        geom_text(aes(y="text_at", label="text"), position=dodge, size=7),
+        scale_fill_manual(values=colors, breaks=models),
+        scale_x_discrete(name=""),
+        # room for the value labels at both ends
+        scale_y_continuous(name="Score minus the picked models' mean (points)",
+                           limits=(-widest * 1.3, widest * 1.3)),
+        coord_flip(),
+        labs(title="Differences per benchmark"),
+        theme_minimal(base_size=11),
+        _theme(),
+        theme(panel_grid_major_y=element_blank()),
     ]

@@ -3,15 +3,17 @@
 :func:`filter_models` applies the sidebar's filters (each one a plain row condition, all
 combined with *and*); :func:`table` returns the filtered rows with the columns of the CSV;
 :func:`grid_frame` turns them into what the app's data grid shows (display names, numbers
-to two decimals, a Hub link per model). The grid's own per-column filters and sorting run
-in the browser on top of that.
+to two decimals, a Hub link per model), best average score first. The grid's own
+per-column filters and sorting run in the browser on top of that, and the app's CSV is
+what the grid then shows (:func:`table_of` those rows). Which columns the grid shows is
+the person's choice (:data:`COLUMN_GROUPS`, :func:`hidden_columns`).
 
 Speed (the v1 board has 6k+ models): the grid is split in two. The sidebar filters that
 are one column's filter in the grid -- **MoE** (the MoE column is ``yes``/``no``),
 **official** (the Official column) and **minimum score** (the lower bound of the range of the
 chosen score's column: Average, or a benchmark's) -- are applied by the grid itself: :func:`grid_filters` gives the grid's
 column filters for them, so changing them sends a few bytes, not rows. The others
-(type, size class, license, dates) pick the rows the grid holds (:func:`grid_view`, cut
+(type, size class, license, dates, parameters, merges) pick the rows the grid holds (:func:`grid_view`, cut
 from the board's grid built and serialized once per snapshot). :func:`table` (the CSV)
 applies all of them; both sides compare the same values (scores to two decimals, a
 missing MoE flag as ``no``), so the grid shows the CSV's rows.
@@ -31,10 +33,16 @@ Filters (a model must pass all of them):
   only when "include undated" is ticked, whatever the range;
 * **minimum score** -- ``score >= min_score`` (inclusive) on the score chosen (``Params.score``:
   the board's average, or one of its benchmarks; a board without any score has none), to two
-  decimals as the grid shows it; a model without that score passes only when the minimum is 0.
+  decimals as the grid shows it; a model without that score passes only when the minimum is 0;
+* **parameters** -- ``params_b`` in [low, high] billions (inclusive); a model whose size is
+  unknown passes only while the range is the board's whole range (0 to
+  :func:`params_ceiling`);
+* **hide merges** -- models the leaderboard flags as merges are left out.
 
-The hub board has no Average column: its models are scored on different benchmarks, and it
-has no average over them (see :mod:`llmtrends.views.common`, ``SCORE_AVERAGE``).
+Flagged models never reach a board (the pipeline removes them, :func:`flagged_note` says
+how many), so there is no filter for them. The hub board has no Average column: its models
+are scored on different benchmarks, and it has no average over them (see
+:mod:`llmtrends.views.common`, ``SCORE_AVERAGE``).
 """
 
 from __future__ import annotations
@@ -83,6 +91,7 @@ _FIXED_BEFORE = {
 _FIXED_AFTER = {
     "license": "the repository's license as the Hub reports it (empty when none)",
     "moe": "true for a mixture-of-experts model",
+    "merged": "true for a merge of other models (the leaderboard's flag)",
     "official": "true for an official provider (board flag, else the curated provider list)",
     "created_at": "repository creation day on the Hub (ISO date; empty when unknown or the 2022-03-02 placeholder)",
     "likes": "likes on the Hub",
@@ -120,6 +129,8 @@ class Params:
     undated: bool = True
     min_score: float = 0.0
     score: str | None = c.SCORE_AVERAGE  # the minimum's column (common.score_choices; None: the board has none)
+    params_b: tuple[float, float] | None = None  # None: any size, unknown ones included
+    hide_merges: bool = False
 
     @classmethod
     @c.per_board
@@ -142,10 +153,54 @@ class Params:
         moe = c.parse_choice(c.raw_get(raw, "moe", d.moe), tuple(MOE_CHOICES), "MoE")
         official = c.parse_choice(c.raw_get(raw, "official", d.official), tuple(OFFICIAL_CHOICES), "official")
         undated = c.parse_bool(c.raw_get(raw, "undated", d.undated), "include undated")
+        hide_merges = c.parse_bool(c.raw_get(raw, "hide_merges", d.hide_merges), "hide merges")
         return cls(start=start, end=end, types=types, sizes=sizes, licenses=licenses, moe=moe,
                    official=official, undated=undated,
                    min_score=parse_score(c.raw_get(raw, "min_score", d.min_score)),
+                   params_b=parse_params_range(raw.get("params_b"), params_ceiling(snap.models)),
+                   hide_merges=hide_merges,
                    score=c.parse_score(raw.get("score"), snap, required=False))
+
+
+@c.per_board
+def params_ceiling(models: pd.DataFrame) -> float:
+    """The top of the parameters filter's range: the board's largest model, in whole billions
+    rounded up (1 on a board without sizes)."""
+    top = pd.to_numeric(models["params_b"], errors="coerce").max() if "params_b" in models.columns else np.nan
+    return float(math.ceil(top)) if pd.notna(top) and top > 0 else 1.0
+
+
+def parse_params_range(value: object, ceiling: float) -> tuple[float, float] | None:
+    """The parameters filter (billions) from its slider: None for the whole range 0 to
+    ``ceiling`` (or no value yet), else ``(low, high)``; InvalidInput for anything a slider
+    on that range cannot give."""
+    if value is None:
+        return None
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise c.InvalidInput("parameters: expected a low and a high bound")
+    low, high = (parse_bound(v, ceiling) for v in value)
+    if low > high:
+        raise c.InvalidInput(f"parameters: {low:g} is above {high:g}")
+    return None if low <= 0 and high >= ceiling else (low, high)
+
+
+def parse_bound(value: object, ceiling: float) -> float:
+    """One end of the parameters range: a number from 0 to ``ceiling``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise c.InvalidInput("parameters: expected numbers of billions")
+    if not 0 <= value <= ceiling:
+        raise c.InvalidInput(f"parameters: {value:g} is outside 0-{ceiling:g}")
+    return float(value)
+
+
+def flagged_note(snap) -> str:
+    """What the explorer says instead of a "hide flagged" filter: flagged models are not on
+    the board, with how many the pipeline removed (from the snapshot's manifest)."""
+    removed = ((snap.manifest or {}).get("counts") or {}).get("flagged_removed")
+    if isinstance(removed, int) and not isinstance(removed, bool):
+        return (f"Flagged models: none on this board (the pipeline removed the {removed:,} flagged "
+                f"model{'s' if removed != 1 else ''} of the source).")
+    return "Flagged models: none on this board (the pipeline removes flagged models)."
 
 
 def parse_score(value: object, name: str = "minimum score") -> float:
@@ -234,6 +289,7 @@ def _build(snap) -> pd.DataFrame:
         **{b: pd.to_numeric(col(b), errors="coerce").astype("float64") for b in bench},
         "license": col("license", "object"),
         "moe": col("moe", "object").astype("boolean"),
+        "merged": col("merged", "object").astype("boolean"),
         "official": official.astype("boolean"),
         "created_at": created,
         "likes": pd.to_numeric(col("likes"), errors="coerce").astype("float64"),
@@ -267,12 +323,12 @@ def _keep(f: pd.DataFrame, params: Params) -> np.ndarray:
         avg = np.full(len(f), np.nan)
     with np.errstate(invalid="ignore"):
         keep &= (avg >= params.min_score) | (np.isnan(avg) & (params.min_score <= 0))
+        if params.params_b is not None:
+            size = f["params_b"].to_numpy()
+            keep &= (size >= params.params_b[0]) & (size <= params.params_b[1])
+    if params.hide_merges:
+        keep &= ~f["merged"].fillna(False).to_numpy(dtype=bool)
     return keep
-
-
-def filter_positions(snap, params: Params) -> np.ndarray:
-    """Board positions (0-based, board order) of the models passing every filter of ``params``."""
-    return np.flatnonzero(_keep(all_models(snap), params))
 
 
 def filter_models(snap, params: Params) -> pd.DataFrame:
@@ -315,6 +371,23 @@ GRID_NAMES = {"repo_id": "Model", "url": "Hub", "type": "Type", "architecture_fa
 def grid_name(board: str, column: str) -> str:
     """A CSV column's name in the data grid (a benchmark under its leaderboard name)."""
     return GRID_NAMES.get(column) or schema.benchmark_labels(board)[column]
+
+
+# The grid's columns a person can show or hide (the model's name is always shown), by what
+# the column chooser calls them; "Benchmarks" is every benchmark column of the board.
+COLUMN_GROUPS = ("Hub", "Type", "Family", "Size", "Params (B)", "Average", "Benchmarks", "License", "MoE",
+                 "Official", "Created", "Likes", "CO₂ (kg)")
+# Shown by default: the sizes and scores, so the benchmarks fit beside the model names.
+DEFAULT_COLUMNS = ("Hub", "Size", "Params (B)", "Average", "Benchmarks")
+
+
+def hidden_columns(board: str, shown: Sequence[str]) -> list[int]:
+    """Positions (0-based) in :func:`grid_columns` of the columns the chooser does not show
+    (``shown``: names from :data:`COLUMN_GROUPS`; anything else is ignored)."""
+    bench = set(schema.benchmark_labels(board).values())
+    wanted = {"Model", *shown}
+    return [i for i, name in enumerate(grid_columns(board))
+            if not (name in wanted or (name in bench and "Benchmarks" in wanted))]
 
 
 def grid_columns(board: str) -> list[str]:
@@ -373,7 +446,29 @@ class GridView:
         return selected_repo_ids(self.frame[["Model"]].rename(columns={"Model": "repo_id"}), rows)
 
 
-_GRID_CACHE: dict[tuple[int, int], tuple[object, object, pd.DataFrame, list[list]]] = {}
+@dataclass(frozen=True)
+class Selection:
+    """Models picked in the grid: a set of repository ids, valid only on the board where
+    they were picked (another board's rows 1 and 2 are other models)."""
+    board: str | None = None
+    repo_ids: tuple[str, ...] = ()
+
+    def on(self, board: str) -> tuple[str, ...]:
+        """The picked ids if they were picked on ``board``, else none."""
+        return self.repo_ids if board == self.board else ()
+
+
+def table_of(snap, repo_ids: Sequence[object]) -> pd.DataFrame:
+    """The CSV table (:func:`table`'s columns) of the given models in the given order, e.g.
+    the rows a grid shows after its own search, filters and sorting; ids not on the board
+    are left out, and none gives the header alone."""
+    f = all_models(snap)
+    pos = pd.Index(f["repo_id"]).get_indexer([r for r in repo_ids if isinstance(r, str)])
+    out = f[csv_columns(snap.board)].take(pos[pos >= 0]).reset_index(drop=True)
+    return c.shown(out, len(out))
+
+
+_GRID_CACHE: dict[tuple[int, int], tuple[object, object, pd.DataFrame, list[list], np.ndarray]] = {}
 
 
 def _json_rows(frame: pd.DataFrame) -> list[list]:
@@ -387,21 +482,32 @@ def _json_rows(frame: pd.DataFrame) -> list[list]:
     return [list(r) for r in zip(*cols)]
 
 
-def _board_grid(snap, link) -> tuple[pd.DataFrame, list[list]]:
-    """The whole board's grid frame and JSON rows (computed once per snapshot and ``link``)."""
+def grid_order(f: pd.DataFrame) -> np.ndarray:
+    """The grid's order of the rows of ``f`` (an :func:`all_models` frame) as positions: by
+    average score, best first (as the grid shows it, to two decimals; none last), ties by
+    repo id. The grid opens sorted so, as a model chooser: its own sorting starts from there."""
+    key = pd.DataFrame({"avg": f["average"].round(2).to_numpy(), "repo": f["repo_id"].to_numpy()})
+    return key.sort_values(["avg", "repo"], ascending=[False, True], na_position="last",
+                           kind="mergesort").index.to_numpy()
+
+
+def _board_grid(snap, link) -> tuple[pd.DataFrame, list[list], np.ndarray]:
+    """The whole board's grid frame and JSON rows in the grid's order, and that order
+    (:func:`grid_order`), computed once per snapshot and ``link``."""
     key = (id(snap.models), id(link))
     with _CACHE_LOCK:
         hit = _GRID_CACHE.get(key)
         if hit is not None and hit[0] is snap.models and hit[1] is link:
-            return hit[2], hit[3]
-    tbl = all_models(snap)[csv_columns(snap.board)]
-    frame = grid_frame(tbl, snap.board, link=link)
+            return hit[2], hit[3], hit[4]
+    f = all_models(snap)
+    order = grid_order(f)
+    frame = grid_frame(f[csv_columns(snap.board)].take(order).reset_index(drop=True), snap.board, link=link)
     rows = _json_rows(frame)
     with _CACHE_LOCK:
         if len(_GRID_CACHE) >= 4:
             _GRID_CACHE.pop(next(iter(_GRID_CACHE)))
-        _GRID_CACHE[key] = (snap.models, link, frame, rows)
-    return frame, rows
+        _GRID_CACHE[key] = (snap.models, link, frame, rows, order)
+    return frame, rows, order
 
 
 def server_params(params: Params) -> Params:
@@ -412,11 +518,11 @@ def server_params(params: Params) -> Params:
 def grid_view(snap, params: Params, link=None) -> GridView:
     """The rows the grid holds for ``params``: the models passing its type, size, license
     and date filters (MoE, official and minimum score are the grid's own column filters,
-    :func:`grid_filters`), board order. Cut from the board's grid built once per snapshot:
-    a change costs a mask and a row pick, not a display table and its serialization.
-    ``link`` as in :func:`grid_frame`."""
-    frame, rows = _board_grid(snap, link)
-    pos = filter_positions(snap, server_params(params))
+    :func:`grid_filters`), best average first (:func:`grid_order`). Cut from the board's grid
+    built once per snapshot: a change costs a mask and a row pick, not a display table and
+    its serialization. ``link`` as in :func:`grid_frame`."""
+    frame, rows, order = _board_grid(snap, link)
+    pos = np.flatnonzero(_keep(all_models(snap), server_params(params))[order])
     if len(pos) == len(rows):
         return GridView(frame=frame, rows=rows)
     return GridView(frame=frame.iloc[pos].reset_index(drop=True), rows=[rows[i] for i in pos])
@@ -480,6 +586,23 @@ def grid_filters(params: Params, board: str, current: Sequence[Mapping] = ()) ->
     if average is not None and (low is not None or user_max is not None):
         out[average] = _column_filter(average, [low, user_max])
     return [out[k] for k in sorted(out)]
+
+
+def grid_sort(value: object, board: str) -> list[dict]:
+    """The grid's sorting from a link (``[{"col": i, "desc": bool}, ...]``, as the grid
+    reports it): the entries that name one of the board's grid columns, each column once;
+    anything else is left out."""
+    if not isinstance(value, (list, tuple)):
+        return []
+    out, seen, ncol = [], set(), len(grid_columns(board))
+    for entry in value:
+        col = entry.get("col") if isinstance(entry, Mapping) else None
+        desc = entry.get("desc") if isinstance(entry, Mapping) else None
+        if isinstance(col, int) and not isinstance(col, bool) and 0 <= col < ncol and isinstance(desc, bool) \
+                and col not in seen:
+            seen.add(col)
+            out.append({"col": col, "desc": desc})
+    return out
 
 
 def same_filters(a: Sequence[Mapping], b: Sequence[Mapping]) -> bool:

@@ -98,7 +98,7 @@ window.__llm = {
     p.querySelectorAll(".shiny-bound-input").forEach((el) => {
       if (!el.id || !el.id.startsWith(view + "-")) return;
       const name = el.id.slice(view.length + 1);
-      if (name === "figure_format") return;  // only affects downloads (tested there)
+      if (name === "figure_format" || name === "figure_size") return;  // only affect downloads (tested there)
       // hidden bookkeeping inputs (e.g. the board marker) are not controls a user sees
       const box = el.closest(".shiny-input-container") || el;
       if (!box.getClientRects().length) return;

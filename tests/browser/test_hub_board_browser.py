@@ -22,7 +22,6 @@ from llmtrends.views import common as vc
 from tests.appserver import start_server, stop_server
 from tests.browser import ui
 from tests.browser.conftest import HELPERS_JS, VIEWPORT
-from tests.browser.test_views_browser import download
 from tests.test_hub_views import made_up_models
 
 pytestmark = pytest.mark.browser
@@ -101,7 +100,7 @@ def test_the_score_chooser_on_a_made_up_scored_hub_board(scored_page, scored, vi
     ui.assert_clean(page, f"{view_id}, GPQA Diamond")
     assert not ui.messages(page, view_id), ui.messages(page, view_id)
     if view_id in ("score_trends", "params_score", "moe", "base_models"):  # a per-model score column
-        _, data = download(page, f"{view_id}-dl_csv")
+        _, data = ui.download(page, f"{view_id}-dl_csv")
         header = next(csv.reader(io.StringIO(data.decode("utf-8"))))
         assert "ce_gpqa" in header and "average" not in header and "ce_mmlu_pro" not in header, header
     box.select_option("ce_mmlu_pro")

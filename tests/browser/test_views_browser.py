@@ -2,13 +2,17 @@
 
 Views come from ``llmtrends.views.VIEWS`` and their controls from the DOM (the bound inputs
 in the tab's ``<view_id>-`` namespace), so views added later are covered without editing
-this file. The README screenshots (``docs/screenshots/<view_id>.png``) are taken here.
+this file. The README screenshots are taken here (``test_screenshots``): into a scratch
+folder, or into ``docs/screenshots`` when ``LLMTRENDS_SCREENSHOTS`` names it
+(``python3 dev.py screenshots``), so a test run leaves the tracked pictures alone.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -17,6 +21,7 @@ from PIL import Image
 from llmtrends.views import VIEWS
 from llmtrends.views import common as vc
 from tests.browser import ui
+from tests.browser.test_changes_browser import choose as choose_snapshots
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +29,8 @@ pytestmark = pytest.mark.browser
 BOARDS = ("v1", "v2", "hub")
 VIEW_IDS = [v.ID for v in VIEWS]
 VIEW_BY_ID = {v.ID: v for v in VIEWS}
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS_ENV = "LLMTRENDS_SCREENSHOTS"  # where test_screenshots writes (default: a scratch folder)
 SCREENSHOT_MAX_BYTES = 400 * 1024
 # The study's six views are pictured on v1 (the study's board); the views beyond the
 # study on v2 (the current board, which has the CO2 data among others).
@@ -88,21 +94,18 @@ def check_csv(data: bytes, view, board: str, where: str, score: str | None = Non
     assert len(rows) > 1, f"{where}: CSV has a header but no rows"
 
 
-def download(page, element_id: str) -> tuple[str, bytes]:
-    link = page.locator(f"#{element_id}")
-    page.wait_for_function("id => { const a = document.getElementById(id); const h = a && a.getAttribute('href');"
-                           " return h && h !== '#' && !a.classList.contains('disabled'); }", arg=element_id)
-    with page.expect_download() as info:
-        link.click()
-    dl = info.value
-    assert dl.failure() is None, f"{element_id}: download failed: {dl.failure()}"
-    return dl.suggested_filename, Path(dl.path()).read_bytes()
+@pytest.fixture(scope="session")
+def screenshot_dir(tmp_path_factory) -> Path:
+    """Where screenshots go: ``$LLMTRENDS_SCREENSHOTS`` (``dev.py screenshots`` sets it to
+    docs/screenshots), else a scratch folder of the test run."""
+    chosen = os.environ.get(SCREENSHOTS_ENV)
+    return Path(chosen).resolve() if chosen else tmp_path_factory.mktemp("screenshots")
 
 
-def save_screenshot(page, view_id: str) -> Path:
+def save_screenshot(page, view_id: str, folder: Path) -> Path:
     """Full-page PNG of the view (palette-reduced if needed to stay under ~400 KB)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{view_id}.png"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{view_id}.png"
     png = page.screenshot(full_page=True, type="png")
     if len(png) > SCREENSHOT_MAX_BYTES:
         img = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT)
@@ -122,10 +125,6 @@ def test_view_draws_and_every_control_changes_it(app_page, board, view_id):
     ui.assert_clean(page, where)
     n_images, shown = ui.images(page, view_id), ui.messages(page, view_id)
 
-    if screenshot_board(view_id) == board:
-        path = save_screenshot(page, view_id)
-        assert 0 < path.stat().st_size <= SCREENSHOT_MAX_BYTES, f"{path}: {path.stat().st_size} bytes"
-
     controls = page.evaluate("v => __llm.controls(v)", view_id)
     assert controls, f"{where}: no controls found in the tab's namespace"
 
@@ -136,7 +135,7 @@ def test_view_draws_and_every_control_changes_it(app_page, board, view_id):
         return
     assert n_images == len(view.FIGURES), f"{where}: {n_images} images for figures {view.FIGURES}"
 
-    _, data = download(page, f"{view_id}-dl_csv")
+    _, data = ui.download(page, f"{view_id}-dl_csv")
     check_csv(data, view, board, f"{where} CSV", score_of(page, view_id))
 
     # Each control is changed from the defaults and then put back, so that the changes do
@@ -163,6 +162,31 @@ def test_view_draws_and_every_control_changes_it(app_page, board, view_id):
         ui.quiesce(page, view_id)
 
 
+def _digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.png"))}
+
+
+def test_screenshots(app_page, screenshot_dir):
+    """Every view's README picture (the study's views on v1, the others on v2), with the
+    default settings; the tracked ones in docs/screenshots change only when asked to."""
+    page = app_page
+    before = _digests(DOCS_SCREENSHOTS)
+    for view_id in VIEW_IDS:
+        ui.open_view(page, screenshot_board(view_id), view_id)
+        ui.assert_clean(page, f"{view_id} screenshot")
+        path = save_screenshot(page, view_id, screenshot_dir)
+        assert path.parent == screenshot_dir and 0 < path.stat().st_size <= SCREENSHOT_MAX_BYTES, path
+    # What Changed on v2's re-scoring week, which says more than its default (a quiet week)
+    ui.open_view(page, "v2", "changes")
+    choose_snapshots(page, "2025-02-08", "2025-02-16")
+    ui.assert_clean(page, "changes_rescoring screenshot")
+    path = save_screenshot(page, "changes_rescoring", screenshot_dir)
+    assert 0 < path.stat().st_size <= SCREENSHOT_MAX_BYTES, path
+    assert sorted(p.stem for p in screenshot_dir.glob("*.png")) == sorted([*VIEW_IDS, "changes_rescoring"])
+    if screenshot_dir != DOCS_SCREENSHOTS.resolve():
+        assert _digests(DOCS_SCREENSHOTS) == before, "a test run rewrote docs/screenshots"
+
+
 @pytest.mark.parametrize("view_id", VIEW_IDS)
 def test_downloads(app_page, view_id):
     """Every figure in PNG, SVG and PDF and the CSV, on the first board that has plots."""
@@ -176,10 +200,10 @@ def test_downloads(app_page, view_id):
         page.select_option(f"#{view_id}-figure_format", fmt)
         ui.quiesce(page, view_id)  # the server has the new format before the download asks
         for which in view.FIGURES:
-            name, data = download(page, f"{view_id}-dl_{which}")
+            name, data = ui.download(page, f"{view_id}-dl_{which}")
             assert name.endswith(f".{fmt}") and which in name, f"{view_id}/{which}: file name {name!r}"
             check_figure_bytes(data, fmt, f"{board}/{view_id}/{which}.{fmt}")
-    name, data = download(page, f"{view_id}-dl_csv")
+    name, data = ui.download(page, f"{view_id}-dl_csv")
     assert name.endswith(".csv"), name
     check_csv(data, view, board, f"{board}/{view_id} CSV", score_of(page, view_id))
     ui.assert_clean(page, f"{board}/{view_id} downloads")

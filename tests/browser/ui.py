@@ -7,6 +7,8 @@ without any output having been recalculated in between.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from playwright.sync_api import Page
 
 TRACEBACK = "Traceback (most recent call last)"
@@ -138,3 +140,16 @@ def change_control(page: Page, control: dict):
             box.press("Tab")
         return f"{old} -> {target:g}", undo
     raise AssertionError(f"{cid}: no test action for a control of kind {kind!r}; teach tests/browser/ui.py")
+
+
+def download(page: Page, element_id: str) -> tuple[str, bytes]:
+    """Click a download button once it is ready (Shiny gave it its address); the file's
+    suggested name and its bytes."""
+    link = page.locator(f"#{element_id}")
+    page.wait_for_function("id => { const a = document.getElementById(id); const h = a && a.getAttribute('href');"
+                           " return h && h !== '#' && !a.classList.contains('disabled'); }", arg=element_id)
+    with page.expect_download() as info:
+        link.click()
+    dl = info.value
+    assert dl.failure() is None, f"{element_id}: download failed: {dl.failure()}"
+    return dl.suggested_filename, Path(dl.path()).read_bytes()
