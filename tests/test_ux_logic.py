@@ -31,7 +31,7 @@ def test_a_range_picked_on_one_board_is_kept_where_the_other_has_it():
 
 def test_an_empty_selection_downloads_the_header_alone():
     rows = list(csv.reader(io.StringIO(vc.csv_header(type_popularity, "v1"))))
-    assert rows == [["period", "type", "new_models", "period_total", "share"]]
+    assert rows == [["period", "type", "new_models", "period_total", "share", "partial"]]
     assert list(csv.reader(io.StringIO(vc.csv_header(compare, "v2"))))[0][-1] == "difference"
     # the explorer's columns depend on the board (its benchmarks)
     v1 = list(csv.reader(io.StringIO(vc.csv_header(explorer, "v1"))))

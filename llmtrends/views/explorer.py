@@ -391,8 +391,10 @@ def hidden_columns(board: str, shown: Sequence[str]) -> list[int]:
 
 
 def grid_columns(board: str) -> list[str]:
-    """The data grid's column names (display names; benchmarks under their leaderboard names)."""
-    return [grid_name(board, col) for col in csv_columns(board)]
+    """The data grid's column names (display names; benchmarks under their leaderboard names):
+    the CSV's columns but the merge flag (a sidebar filter)."""
+    bench = set(schema.benchmark_columns(board))
+    return [grid_name(board, col) for col in csv_columns(board) if col in GRID_NAMES or col in bench]
 
 
 def grid_frame(tbl: pd.DataFrame, board: str, link=None) -> pd.DataFrame:
