@@ -32,6 +32,7 @@ VIEW_BY_ID = {v.ID: v for v in VIEWS}
 DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SCREENSHOTS_ENV = "LLMTRENDS_SCREENSHOTS"  # where test_screenshots writes (default: a scratch folder)
 SCREENSHOT_MAX_BYTES = 400 * 1024
+HUB_SCREENSHOTS = ("type_popularity", "base_models")  # the README's pictures of the hub board
 # The study's six views are pictured on v1 (the study's board); the views beyond the
 # study on v2 (the current board, which has the CO2 data among others).
 STUDY_VIEWS = {"type_popularity", "author_activity", "score_trends", "architecture_popularity",
@@ -167,8 +168,8 @@ def _digests(folder: Path) -> dict[str, str]:
 
 
 def test_screenshots(app_page, screenshot_dir):
-    """Every view's README picture (the study's views on v1, the others on v2), with the
-    default settings; the tracked ones in docs/screenshots change only when asked to."""
+    """Every view's README picture (the study's views on v1, the others on v2, two on the hub
+    board), with the default settings; the tracked ones in docs/screenshots change only when asked to."""
     page = app_page
     before = _digests(DOCS_SCREENSHOTS)
     for view_id in VIEW_IDS:
@@ -182,7 +183,15 @@ def test_screenshots(app_page, screenshot_dir):
     ui.assert_clean(page, "changes_rescoring screenshot")
     path = save_screenshot(page, "changes_rescoring", screenshot_dir)
     assert 0 < path.stat().st_size <= SCREENSHOT_MAX_BYTES, path
-    assert sorted(p.stem for p in screenshot_dir.glob("*.png")) == sorted([*VIEW_IDS, "changes_rescoring"])
+    # two views on the hub board (the real listing sample): its model types and its model tree
+    for view_id in HUB_SCREENSHOTS:
+        ui.open_view(page, "hub", view_id)
+        ui.assert_clean(page, f"hub {view_id} screenshot")
+        assert not ui.messages(page, view_id) and ui.images(page, view_id) == len(VIEW_BY_ID[view_id].FIGURES)
+        path = save_screenshot(page, f"hub_{view_id}", screenshot_dir)
+        assert 0 < path.stat().st_size <= SCREENSHOT_MAX_BYTES, path
+    assert sorted(p.stem for p in screenshot_dir.glob("*.png")) == sorted(
+        [*VIEW_IDS, "changes_rescoring", *(f"hub_{v}" for v in HUB_SCREENSHOTS)])
     if screenshot_dir != DOCS_SCREENSHOTS.resolve():
         assert _digests(DOCS_SCREENSHOTS) == before, "a test run rewrote docs/screenshots"
 
