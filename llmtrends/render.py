@@ -130,15 +130,21 @@ def print_variants(fig: ggplot, size: PrintSize) -> Iterator[ggplot]:
     stacked = theme(legend_direction="vertical", legend_title_position="top")
     if base.themeables.getp("legend_position") in ("left", "right"):  # beside the plot: no room in a column
         stacked += theme(legend_position="bottom")
-    yield _legend_columns(_scaled(fig, base, steps[0], size, stacked), 1)
+    # legends under the plot leave its panel shorter: the y axis title is wrapped to that
+    yield _legend_columns(_scaled(fig, base, steps[0], size, stacked, STACKED_Y_SHARE), 1)
     for factor in steps:
-        yield _legend_columns(_scaled(fig, base, factor, size, stacked), 2)
+        yield _legend_columns(_scaled(fig, base, factor, size, stacked, STACKED_Y_SHARE), 2)
 
 
-def _scaled(fig: ggplot, base, factor: float, size: PrintSize, extra) -> ggplot:
+Y_SHARE = 0.45  # of the figure's height, what a y axis title is wrapped to beside a legend
+STACKED_Y_SHARE = 0.3  # ... and with the legends under the plot, whose panel they shorten
+
+
+def _scaled(fig: ggplot, base, factor: float, size: PrintSize, extra, y_share: float = Y_SHARE) -> ggplot:
     """A copy of ``fig`` at ``size`` whose theme's text sizes (from ``base``, the figure's
     theme) and text layers' sizes are multiplied by ``factor`` (none below ``size.min_pt``),
-    its titles wrapped to the figure, plus the theme ``extra``."""
+    its titles wrapped to the figure (a y axis title to ``y_share`` of its height), plus the
+    theme ``extra``."""
     from plotnine import theme
     from plotnine.themes.elements import element_text
 
@@ -160,7 +166,7 @@ def _scaled(fig: ggplot, base, factor: float, size: PrintSize, extra) -> ggplot:
     # (axis titles are centred on the panels, which the axes' labels leave narrower)
     for name, along, themeable in (("title", size.width, "plot_title"), ("subtitle", size.width, "plot_subtitle"),
                                    ("caption", size.width, "plot_caption"), ("x", size.width * 0.65, "axis_title_x"),
-                                   ("y", size.height * 0.45, "axis_title_y")):
+                                   ("y", size.height * y_share, "axis_title_y")):
         text = getattr(out.labels, name, None)
         if isinstance(text, str) and text:
             pts = getp((themeable, "size")) or design_pt

@@ -117,3 +117,21 @@ def is_plot(markup: str) -> bool:
 
 def is_message(markup: str) -> bool:
     return "llmtrends-message" in markup and "<img" not in markup
+
+
+def explorer_inputs(snap, ns: str = "explorer") -> dict[str, object]:
+    """Every sidebar input of the Model Explorer at its defaults on ``snap``'s board, as the
+    page sends them: a control the page has and the client leaves out keeps the grid from
+    ever being computed (its ``input.x()`` is not there yet)."""
+    from llmtrends.views import explorer
+
+    p = explorer.Params.defaults(snap)
+    ceiling = explorer.params_ceiling(snap.models)
+    low, high = p.params_b if p.params_b is not None else (0, ceiling)
+    inputs = {f"{ns}-controls_board": snap.board, f"{ns}-types": list(p.types), f"{ns}-sizes": list(p.sizes),
+              f"{ns}-licenses": list(p.licenses), f"{ns}-moe": p.moe, f"{ns}-official": p.official,
+              f"{ns}-min_score": p.min_score, f"{ns}-undated": p.undated, f"{ns}-hide_merges": p.hide_merges,
+              f"{ns}-params_b": [low, high], f"{ns}-dates:shiny.date": [p.start.isoformat(), p.end.isoformat()]}
+    if hasattr(p, "score"):  # the score the minimum is on ("" on a board without scores)
+        inputs[f"{ns}-score"] = p.score or ""
+    return inputs

@@ -46,11 +46,10 @@ class StalledClient:
         between server and client hold), reading none of it."""
         from llmtrends.views import explorer
 
+        from tests.shinyproto import explorer_inputs
+
         ns, p = "explorer", explorer.Params.defaults(snap)
-        self.init({"board": snap.board, "tab": ns, f"{ns}-controls_board": snap.board,
-                   f"{ns}-types": list(p.types), f"{ns}-sizes": list(p.sizes), f"{ns}-licenses": list(p.licenses),
-                   f"{ns}-moe": p.moe, f"{ns}-official": p.official, f"{ns}-min_score": p.min_score,
-                   f"{ns}-undated": p.undated, f"{ns}-dates:shiny.date": [p.start.isoformat(), p.end.isoformat()]},
+        self.init({"board": snap.board, "tab": ns, **explorer_inputs(snap, ns)},
                   [f"{ns}-grid", f"{ns}-controls", f"{ns}-provenance"])
         for i in range(grids):
             self.update({f"{ns}-undated": p.undated if i % 2 else not p.undated})  # each a new grid

@@ -125,7 +125,7 @@ def _drawn(fig, size):
 @pytest.mark.parametrize("size", ["single", "double"])
 @pytest.mark.parametrize("view", [v for v in VIEWS if v.FIGURES], ids=lambda v: v.ID)
 def test_paper_figures_fit_with_readable_type(snapshot_dir, view, size):
-    board = "v2" if view.ID == "co2" else "v1"
+    board = "v2" if view.ID in ("co2", "changes") else "v1"  # v2: CO₂ costs, a history of snapshots
     snap = store.read_snapshot(snapshot_dir, board)
     params = view.Params.defaults(snap)
     tbl = view.table(snap, params)

@@ -41,7 +41,7 @@ from modules import explorer as explorer_module
 from modules import shiny_speedups
 from modules import type_popularity as tp_module
 from tests.appserver import app_server, start_server, stop_server  # noqa: F401 -- the shared server fixture
-from tests.shinyproto import ShinyWire, is_full_plot, is_plot
+from tests.shinyproto import ShinyWire, explorer_inputs, is_full_plot, is_plot
 
 BOARDS = ("v1", "v2")
 SRC = re.compile(r'src="data:image/png;base64,([^"]+)"')
@@ -336,10 +336,7 @@ def test_the_app_with_every_replaced_internal_broken_serves_the_same(snapshot_di
         ex = explorer_view.Params.defaults(snap)
         inputs = {"board": "v1", "tab": tp.ID,
                   **_view_inputs(tp, tp.Params.defaults(snap)), **_view_inputs(aa, aa.Params.defaults(snap)),
-                  "explorer-dates:shiny.date": [ex.start.isoformat(), ex.end.isoformat()],
-                  "explorer-types": list(ex.types), "explorer-sizes": list(ex.sizes),
-                  "explorer-licenses": list(ex.licenses), "explorer-moe": ex.moe, "explorer-official": ex.official,
-                  "explorer-undated": ex.undated, "explorer-min_score": ex.min_score}
+                  **explorer_inputs(snap)}
         visible = _outputs_of(tp) + _outputs_of(aa) + ["explorer-grid", "explorer-controls", "explorer-board_marker"]
         with connect(server.ws_url, open_timeout=30, max_size=None) as ws:
             wire = ShinyWire(ws.send, lambda: ws.recv(timeout=120))
