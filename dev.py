@@ -7,7 +7,9 @@
   http://127.0.0.1:8000.
 * ``test`` -- create ``.venv``, install llmtrends with its test extras, install Debian's
   chromium and nginx when missing (browser and proxy tests need them), run the whole
-  test suite with pytest. Extra arguments go to pytest (``python3 dev.py test -k hub``).
+  test suite with pytest, one worker per core up to four (pytest-xdist, each test file on
+  one worker). Extra arguments go to pytest (``python3 dev.py test -k hub``; ``-n 0`` runs
+  in one process).
   The tests take their screenshots into a scratch folder: the tracked ones stay as they are.
 * ``screenshots`` -- as ``test``, but runs only the browser test that pictures every view,
   writing into ``docs/screenshots`` (the README's pictures); commit them when a view's
@@ -146,12 +148,23 @@ def require_shared_data() -> Path:
     return shared
 
 
+# One pytest worker per core (at most four: each builds the session's snapshots and starts
+# its own browser), a test file's tests on one worker so its module fixtures start once.
+PARALLEL = ["--numprocesses", "auto", "--maxprocesses", "4", "--dist", "loadfile"]
+
+
+def parallel(args: list[str]) -> list[str]:
+    """``args`` with :data:`PARALLEL` first, unless they choose the workers themselves."""
+    chosen = any(a in ("-n", "--numprocesses") or a.startswith(("-n", "--numprocesses=")) for a in args)
+    return list(args) if chosen else [*PARALLEL, *args]
+
+
 def cmd_test(args: list[str]) -> None:
     shared = require_shared_data()
     ensure_venv("test")
     ensure_system_packages()
     env = dict(os.environ, LLMTRENDS_SHARED_DATA=str(shared))
-    result = subprocess.run([str(PY), "-m", "pytest", *args], cwd=ROOT, env=env)
+    result = subprocess.run([str(PY), "-m", "pytest", *parallel(args)], cwd=ROOT, env=env)
     sys.exit(result.returncode)
 
 
@@ -174,13 +187,14 @@ def cmd_floors(args: list[str]) -> None:
     py = ensure_venv("test", FLOORS_VENV, [str(floors)])
     env = dict(os.environ, LLMTRENDS_SHARED_DATA=str(shared))
     deselect = [a for t in FLOORS_DESELECT for a in ("--deselect", t)]
-    result = subprocess.run([str(py), "-m", "pytest", "-m", "not browser", *deselect, *args], cwd=ROOT, env=env)
+    result = subprocess.run([str(py), "-m", "pytest", "-m", "not browser", *deselect, *parallel(args)], cwd=ROOT,
+                            env=env)
     sys.exit(result.returncode)
 
 
 def cmd_screenshots(args: list[str]) -> None:
     os.environ["LLMTRENDS_SCREENSHOTS"] = str(ROOT / "docs" / "screenshots")
-    cmd_test(["tests/browser/test_views_browser.py::test_screenshots", *args])
+    cmd_test(["-n", "0", "tests/browser/test_views_browser.py::test_screenshots", *args])
 
 
 COMMANDS = {"run": cmd_run, "test": cmd_test, "floors": cmd_floors, "screenshots": cmd_screenshots}
