@@ -124,7 +124,7 @@ def test_floors_are_the_lower_bounds_pyproject_declares(tmp_path):
         floors.floors(made_up)
     # the real file: a floor for every runtime dependency and test tool
     real = {canonical(line.split("==")[0]): line.split("==")[1] for line in floors.floors(REPO / "pyproject.toml")}
-    assert real.keys() == RUNTIME.keys() | {"pytest", "pytest-timeout", "playwright", "rsconnect-python"}
+    assert real.keys() == RUNTIME.keys() | {"pytest", "pytest-timeout", "pytest-xdist", "playwright", "rsconnect-python"}
     for name, version in real.items():
         req = (RUNTIME | TEST)[name]
         assert Version(version) in req.specifier and f">={version}" in str(req.specifier), name

@@ -306,7 +306,8 @@ QUIET = {"LLMTRENDS_PREWARM": "0", "LLMTRENDS_RENDER_WORKERS": "1", "LLMTRENDS_F
 def _view_inputs(view, params) -> dict:
     fields = {"dates:shiny.date": [params.start.isoformat(), params.end.isoformat()],
               "types": list(getattr(params, "types", ())), "aggregation": getattr(params, "aggregation", None),
-              "authors": list(getattr(params, "authors", ())), "figure_format": "png"}
+              "authors": list(getattr(params, "authors", ())), "figure_format": "png",
+              "score": getattr(params, "score", None)}
     return {f"{view.ID}-{k}": v for k, v in fields.items() if v not in (None, [])}
 
 

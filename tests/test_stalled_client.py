@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from websockets.sync.client import connect
@@ -102,7 +103,10 @@ class FakeServer:
 
 
 def run(coro, limit_s: float = 10.0):
-    return asyncio.run(asyncio.wait_for(coro, limit_s))
+    # in a thread of its own: a browser test of the same worker leaves Playwright's event loop
+    # running in this one, where asyncio.run refuses to start
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, asyncio.wait_for(coro, limit_s)).result()
 
 
 def test_sends_return_at_once_and_a_client_taking_nothing_is_given_up(caplog):

@@ -79,7 +79,7 @@ def test_empty_selections_are_friendly():
     with pytest.raises(vc.EmptySelection, match="Tick at least one"):
         view.Params.from_inputs({"types": []}, snap_of())
     unsized = [r for r in ROWS if r[4] is None]
-    with pytest.raises(vc.EmptySelection, match="known size"):
+    with pytest.raises(vc.EmptySelection, match="knows no model's parameter count"):  # a board without sizes
         view.table(snap_of(unsized), view.Params(types=(FT,)))
 
 

@@ -622,7 +622,8 @@ def _derivatives(data: pd.DataFrame, params: Params) -> ggplot:
         geom_rect(),
         facet_wrap("base_label", ncol=1 if len(order) <= 3 else 2, scales="free_y"),
         scale_fill_manual(values=RELATION_COLORS, name="Relation", breaks=levels),
-        scale_x_continuous(breaks=list(range(0, int(x_max) + step, step)), limits=(-0.5, x_max + 0.5)),
+        # room right of the last day, so that a break there is not a label at the figure's edge
+        scale_x_continuous(breaks=list(range(0, int(x_max) + step, step)), limits=(-0.5, x_max + max(0.5, step / 4))),
         scale_y_continuous(expand=(0, 0, 0.08, 0)),
         labs(x="Days since the base model's release", y="New derivatives per day",
              title="Derivatives per day since the base model's release, by relation",

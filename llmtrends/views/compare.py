@@ -87,6 +87,8 @@ class Params:
         value = raw.get("models")
         if value is None:
             return cls.defaults(snap)
+        if not value and not c.score_choices(snap):  # nothing to pick from: say why, not "pick"
+            raise c.EmptySelection(c.no_scores_message(snap.board))
         return cls(models=parse_models(value, snap.models))
 
 

@@ -58,11 +58,14 @@ window.__llm = {
 
   // What the view currently shows: one part per output (image hash, grid text, message or empty).
   sig(view) {
-    // a friendly message anywhere in the tab stands for the whole view (the explorer
-    // shows it beside an empty grid, plot views in the first plot's place)
+    // a friendly message with no plot beside it stands for the whole view (the explorer
+    // shows it beside an empty grid, plot views in the first plot's place); beside plots it
+    // is one figure's (it alone has nothing to draw) and counts as that figure's part
     const p = this.pane(view);
     const msgs = p ? [...p.querySelectorAll(".llmtrends-message")] : [];
-    if (msgs.length) return "msg:" + msgs.map((m) => m.textContent.trim()).join("|");
+    if (msgs.length && !p.querySelector("img.llmtrends-plot")) {
+      return "msg:" + msgs.map((m) => m.textContent.trim()).join("|");
+    }
     return this.plotBoxes(view).map((b) => {
       // a grid shows only its first rows: add the "n of N models shown" provenance line
       if (this.isGrid(b)) {
@@ -87,8 +90,9 @@ window.__llm = {
     const boxes = this.plotBoxes(view);
     if (boxes.some((b) => b.classList.contains("recalculating"))) return false;
     if (!boxes.length) return false;
-    if (p.querySelector(".llmtrends-message")) return true;
-    return boxes.every((b) => (this.isGrid(b) ? this.gridReady(b) : b.querySelector("img.llmtrends-plot")));
+    if (p.querySelector(".llmtrends-message") && !p.querySelector("img.llmtrends-plot")) return true;
+    return boxes.every((b) => (this.isGrid(b) ? this.gridReady(b)
+                                              : b.querySelector("img.llmtrends-plot, .llmtrends-message")));
   },
 
   // The view's controls, discovered from the DOM: bound inputs in its namespace.
