@@ -288,8 +288,9 @@ def test_going_back_shows_the_figures_the_page_holds(app_page, forget):
     assert len(first) == 2 and all(i["drawn"] and i["src"].startswith("data:image/png;base64,") for i in first)
     aggregation = page.locator(f'input[name="{view_id}-aggregation"]:checked').get_attribute("value")
     other = "month" if aggregation != "month" else "week"
+    before = ui.sig(page, view_id)  # taken before the change: a fast answer may come first
     page.check(f'input[name="{view_id}-aggregation"][value="{other}"]')
-    page.wait_for_function("([v, s]) => __llm.sig(v) !== s", arg=[view_id, ui.sig(page, view_id)])
+    page.wait_for_function("([v, s]) => __llm.sig(v) !== s", arg=[view_id, before])
     ui.quiesce(page, view_id)
     if forget:
         page.evaluate("() => window.llmtrends.forgetFigures()")
