@@ -21,15 +21,22 @@ VIEWPORT = {"width": 1400, "height": 1000}
 HELPERS_JS = (Path(__file__).parent / "helpers.js").read_text(encoding="utf-8")
 
 
-@pytest.fixture
-def app_page(chromium, app_server):  # noqa: F811 -- app_server is the imported fixture
-    """A fresh browser session on the app: page loaded, Shiny connected, helpers installed."""
+def open_app(chromium, url: str):
+    """A new browser context and a page on the app at ``url``: loaded, Shiny connected,
+    helpers installed. The caller closes the context."""
     context = chromium.new_context(viewport=VIEWPORT, accept_downloads=True)
     context.set_default_timeout(60_000)
     page = context.new_page()
     page.add_init_script(HELPERS_JS)
-    page.goto(app_server.url)
+    page.goto(url)
     page.wait_for_function("() => window.Shiny && Shiny.shinyapp && Shiny.shinyapp.isConnected() && __llm.install()")
+    return context, page
+
+
+@pytest.fixture
+def app_page(chromium, app_server):  # noqa: F811 -- app_server is the imported fixture
+    """A fresh browser session on the app: page loaded, Shiny connected, helpers installed."""
+    context, page = open_app(chromium, app_server.url)
     try:
         yield page
     finally:

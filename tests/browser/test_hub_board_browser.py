@@ -21,7 +21,7 @@ from llmtrends.views import VIEWS, by_id
 from llmtrends.views import common as vc
 from tests.appserver import start_server, stop_server
 from tests.browser import ui
-from tests.browser.conftest import HELPERS_JS, VIEWPORT
+from tests.browser.conftest import open_app
 from tests.browser.test_ux_browser import set_slider
 from tests.test_hub_views import made_up_models
 
@@ -79,12 +79,7 @@ def scored(snapshot_dir, tmp_path_factory):
 
 @pytest.fixture
 def scored_page(chromium, scored):
-    context = chromium.new_context(viewport=VIEWPORT, accept_downloads=True)
-    context.set_default_timeout(60_000)
-    page = context.new_page()
-    page.add_init_script(HELPERS_JS)
-    page.goto(scored[0].url)
-    page.wait_for_function("() => window.Shiny && Shiny.shinyapp && Shiny.shinyapp.isConnected() && __llm.install()")
+    context, page = open_app(chromium, scored[0].url)
     try:
         yield page
     finally:
