@@ -11,11 +11,10 @@ from . import common
 
 
 def _controls(d, s):
-    staircase = ui.div(common.score_control(d, s, "Score (staircase)"),
-                       ui.input_checkbox("labels", "Show model names", value=d.labels),
-                       ui.input_radio_buttons("y_axis", "Y axis (staircase)", choices=view.Y_AXES, selected=d.y_axis))
-    if d.score is None:  # nothing to draw a staircase of: its controls would change nothing
-        staircase.attrs["style"] = "display:none"
+    staircase = common.shown_with_scores(  # nothing to draw a staircase of without scores
+        d, common.score_control(d, s, "Score (staircase)"),
+        ui.input_checkbox("labels", "Show model names", value=d.labels),
+        ui.input_radio_buttons("y_axis", "Y axis (staircase)", choices=view.Y_AXES, selected=d.y_axis))
     return [
         ui.input_selectize("bases", "Base models (derivatives)", choices=view.base_choices(s),
                            selected=list(d.bases), multiple=True, options={"plugins": ["remove_button"]}),

@@ -436,6 +436,15 @@ def score_control(d, s, label: str = "Score") -> ui.Tag:
     return ui.input_select("score", label, choices=choices, selected=d.score)
 
 
+def shown_with_scores(d, *controls: ui.Tag) -> ui.Tag:
+    """``controls`` in one block, hidden (still sending their values) when the view's
+    defaults ``d`` have no score: on a board without scores they would change nothing."""
+    block = ui.div(*controls)
+    if d.score is None:
+        block.attrs["style"] = "display:none"
+    return block
+
+
 def aggregation_control(d, label: str = "Aggregation") -> ui.Tag:
     """The ``aggregation`` radio buttons (day / week / month)."""
     return ui.input_radio_buttons("aggregation", label, choices=list(vc.AGGREGATIONS),

@@ -107,10 +107,9 @@ def view_server(input, output, session, snap, page_board=None):
         before, drawn_for[0] = drawn_for[0], s
         d = common.board_switch_range(view, input, before, s, view.Params.defaults(s))
         ceiling = view.params_ceiling(s.models)
-        minimum = ui.div(ui.input_slider("min_score", "Minimum score", min=0, max=100, value=d.min_score, step=1),
-                         common.score_control(d, s, "Minimum score on"))
-        if d.score is None:  # a board without scores: a minimum would only empty the grid
-            minimum.attrs["style"] = "display:none"
+        minimum = common.shown_with_scores(  # without scores a minimum would only empty the grid
+            d, ui.input_slider("min_score", "Minimum score", min=0, max=100, value=d.min_score, step=1),
+            common.score_control(d, s, "Minimum score on"))
         return ui.TagList(
             minimum,
             ui.input_slider("params_b", "Parameters (billions)", min=0, max=ceiling, value=(0, ceiling), step=1),

@@ -261,33 +261,37 @@ def _score_label(column: str) -> str:
 
 
 @per_board
-def score_choices(snap) -> dict[str, str]:
-    """The scores a board's views can plot, column -> label with the number of models scored
-    ('MMLU-Pro (1,234 models)'): the average first where the board has one, then each
-    benchmark in the board's order; a score no model has is left out."""
+def score_counts(snap) -> dict[str, int]:
+    """The scores a board's views can plot, column -> number of models scored: the average
+    first where the board has one, then each benchmark in the board's order; a score no
+    model has is left out."""
     models = snap.models
-    columns = [SCORE_AVERAGE, *schema.benchmark_columns(snap.board)]
-    out = {}
-    for col in columns:
+    counts = {}
+    for col in (SCORE_AVERAGE, *schema.benchmark_columns(snap.board)):
         if col in models.columns:
             n = int(pd.to_numeric(models[col], errors="coerce").notna().sum())
             if n:
-                name = "Average of the benchmarks" if col == SCORE_AVERAGE else _score_label(col)
-                out[col] = f"{name} ({n:,} model{'s' if n != 1 else ''})"
-    return out
+                counts[col] = n
+    return counts
+
+
+def score_choices(snap) -> dict[str, str]:
+    """:func:`score_counts` as a control's choices, column -> label with the number of models
+    scored ('MMLU-Pro (1,234 models)')."""
+    return {col: f"{'Average of the benchmarks' if col == SCORE_AVERAGE else _score_label(col)} "
+                 f"({n:,} model{'s' if n != 1 else ''})" for col, n in score_counts(snap).items()}
 
 
 def default_score(snap) -> str | None:
     """The score a view plots by default: the board's average where it has one (v1, v2, as
     before the choice existed), else the benchmark with the most scored models (ties: the
     board's order); None when no model has a score."""
-    choices = score_choices(snap)
-    if not choices:
+    counts = score_counts(snap)
+    if not counts:
         return None
-    if SCORE_AVERAGE in choices:
+    if SCORE_AVERAGE in counts:
         return SCORE_AVERAGE
-    counts = {col: int(pd.to_numeric(snap.models[col], errors="coerce").notna().sum()) for col in choices}
-    return max(choices, key=lambda col: counts[col])  # max keeps the first of equal counts
+    return max(counts, key=counts.__getitem__)  # max keeps the first of equal counts
 
 
 def no_scores_message(board: str) -> str:
@@ -303,14 +307,14 @@ def parse_score(value: object, snap, required: bool = True) -> str | None:
     On a board without any score: EmptySelection saying so (``required``), or None for a view
     that has more to show than scores (whatever the control sent: no control offers one).
     """
-    choices = score_choices(snap)
-    if not choices:
+    counts = score_counts(snap)
+    if not counts:
         if required:
             raise EmptySelection(no_scores_message(snap.board))
         return None
     if value is None:
         return default_score(snap)
-    return parse_choice(value, tuple(choices), "score")
+    return parse_choice(value, tuple(counts), "score")
 
 
 def need_score(score: str | None, board: str) -> str:

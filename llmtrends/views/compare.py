@@ -87,7 +87,7 @@ class Params:
         value = raw.get("models")
         if value is None:
             return cls.defaults(snap)
-        if not value and not c.score_choices(snap):  # nothing to pick from: say why, not "pick"
+        if not value and not c.score_counts(snap):  # nothing to pick from: say why, not "pick"
             raise c.EmptySelection(c.no_scores_message(snap.board))
         return cls(models=parse_models(value, snap.models))
 
@@ -175,7 +175,7 @@ def radar_grid(labels: Sequence[str]) -> dict[str, pd.DataFrame]:
 
 def table(snap, params: Params) -> pd.DataFrame:
     """One row per (picked model, benchmark) with the radar coordinates (see module doc)."""
-    if not c.score_choices(snap):  # every spoke would be empty: say why instead
+    if not c.score_counts(snap):  # every spoke would be empty: say why instead
         raise c.EmptySelection(c.no_scores_message(snap.board))
     bench = [b for b in schema.benchmark_columns(snap.board) if b in snap.models.columns]
     label = schema.benchmark_labels(snap.board)

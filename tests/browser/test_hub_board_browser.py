@@ -22,7 +22,6 @@ from llmtrends.views import common as vc
 from tests.appserver import start_server, stop_server
 from tests.browser import ui
 from tests.browser.conftest import open_app
-from tests.browser.test_ux_browser import set_slider
 from tests.test_hub_views import made_up_models
 
 pytestmark = pytest.mark.browser
@@ -98,7 +97,7 @@ def test_the_score_chooser_on_a_made_up_scored_hub_board(scored_page, scored, vi
     assert [tuple(o) for o in options] == list(vc.score_choices(snap).items())
     assert box.input_value() == "ce_mmlu_pro" == vc.default_score(snap)  # the most scored benchmark
     if view_id == "explorer":  # the score the minimum is on: it changes the rows above 0 only
-        set_slider(page, "explorer-min_score", 20)
+        ui.set_slider(page, "explorer-min_score", 20)
         ui.quiesce(page, view_id)
     before = ui.sig(page, view_id)
     box.select_option("ce_gpqa")

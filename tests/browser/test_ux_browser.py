@@ -101,11 +101,6 @@ def grid_models(page) -> list[str]:
                                      ".map(r => r.cells[0].textContent.trim())")
 
 
-def set_slider(page, input_id: str, value) -> None:
-    page.evaluate("([id, v]) => __llm.binding('shiny.sliderInput').receiveMessage(document.getElementById(id),"
-                  " {value: v})", [input_id, value])
-
-
 def csv_rows(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode("utf-8"))))
 
@@ -288,7 +283,7 @@ def test_downloads_of_an_empty_selection(app_page, app_server):
     assert "type" in page.locator(f"#{TP}-figure_downloads button[disabled]").first.get_attribute("title").lower()
     # the explorer with no model passing: its header alone
     open_explorer(page, "v1")
-    set_slider(page, "explorer-min_score", 100)
+    ui.set_slider(page, "explorer-min_score", 100)
     page.wait_for_function(f"() => !document.querySelector('{GRID} tbody tr td + td')"
                            " || document.querySelector('.llmtrends-message')")
     wait_idle(page)
@@ -313,7 +308,7 @@ def test_the_explorer_csv_is_what_the_grid_shows(app_page, snapshot_dir):
     m = models(snapshot_dir, "v2")
     open_explorer(page, "v2")
     page.locator(f"{GRID} thead tr").nth(1).locator("th").nth(0).locator("input").fill("llama-3")
-    set_slider(page, "explorer-min_score", 30)
+    ui.set_slider(page, "explorer-min_score", 30)
     # worked out here: the name holds "llama-3" (any case), the average (two decimals) >= 30
     keep = m.loc[m["repo_id"].str.lower().str.contains("llama-3", regex=False) & (m["average"].round(2) >= 30)]
     assert 0 < len(keep) < len(m)
@@ -364,7 +359,7 @@ def test_the_explorer_is_a_model_chooser(app_page, snapshot_dir):
     shown = page.evaluate(visible, GRID)
     assert any(s.startswith("Type") for s in shown) and not any(s.startswith(lbl) for lbl in labels for s in shown)
     # quick filters: parameters from 0 to 10 billion, merges hidden (worked out here)
-    set_slider(page, "explorer-params_b", [0, 10])
+    ui.set_slider(page, "explorer-params_b", [0, 10])
     page.check("#explorer-hide_merges")
     size = pd.to_numeric(m["params_b"], errors="coerce")
     expected = ((size >= 0) & (size <= 10) & ~m["merged"].fillna(False).astype(bool)).sum()

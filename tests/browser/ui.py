@@ -153,3 +153,8 @@ def download(page: Page, element_id: str) -> tuple[str, bytes]:
     dl = info.value
     assert dl.failure() is None, f"{element_id}: download failed: {dl.failure()}"
     return dl.suggested_filename, Path(dl.path()).read_bytes()
+
+
+def set_slider(page, input_id: str, value) -> None:
+    page.evaluate("([id, v]) => __llm.binding('shiny.sliderInput').receiveMessage(document.getElementById(id),"
+                  " {value: v})", [input_id, value])
