@@ -36,7 +36,7 @@ from shiny import App, reactive, ui  # noqa: E402
 from shiny.bookmark import restore_input  # noqa: E402
 from shiny.module import ResolvedId  # noqa: E402
 
-from llmtrends import live, schema, sendqueue  # noqa: E402
+from llmtrends import figure_urls, live, schema, sendqueue  # noqa: E402
 from llmtrends.views import VIEWS  # noqa: E402
 from llmtrends.views import common as vc  # noqa: E402
 from modules import MODULES  # noqa: E402
@@ -53,8 +53,6 @@ shiny_speedups.install()  # py-shiny's per-session introspection, once per place
 LIVE = live.LiveBoards(DATA_DIR)  # every board's current snapshot, following new builds (below)
 TABS = tuple(MODULES)  # the tabs a session can open (each starts its module)
 CSS = Path(__file__).parent / "www" / "app.css"
-# figures a page holds are not sent again (see the file); LLMTRENDS_SPEEDUPS=0: always sent in full
-JS = Path(__file__).parent / "www" / "app.js" if config.speedups() else None
 HISTORY_JS = Path(__file__).parent / "www" / "history.js"  # the view in the address, back and forth
 DATES_JS = Path(__file__).parent / "www" / "dates.js"  # typed dates: complete, inside the board, or said why
 WORKERS_AFTER_TAB_S = 1.0  # deferred workers: start this long after the first tab opens,
@@ -119,8 +117,7 @@ def _page(boards: live.Boards, board: str, restored_tab: str | None = None) -> u
         ui.nav_control(switch),
         title="llmtrends",
         id="tab",
-        header=ui.TagList(ui.include_css(CSS), ui.include_js(JS, method="inline") if JS else None,
-                          ui.include_js(HISTORY_JS, method="inline"), ui.include_js(DATES_JS, method="inline")),
+        header=ui.TagList(ui.include_css(CSS), ui.include_js(HISTORY_JS, method="inline"), ui.include_js(DATES_JS, method="inline")),
         fillable=False,
         window_title="llmtrends — open LLM leaderboard trends",
     )
@@ -216,6 +213,8 @@ def server(input, output, session):
 
 
 app = App(app_ui, server, bookmark_store="url")
+# a page's figures are URLs of the app (figures/<content key>.png), cached by the browser
+figure_urls.install(app, modules_common.FIGURE_URLS)
 if config.ws_queue():  # a browser that stops reading must not hold up every session (issue 26)
     sendqueue.install(app, stall_s=config.ws_stall_s())
 if DEFER_WORKERS:  # a figure asked for before then starts them at once

@@ -16,7 +16,8 @@ session (so the run goes through many sessions, for leaks). Sessions are spread 
 views with plots on both boards (``--boards``).
 
 Latency = from sending the change to the values message that follows the ``busy: idle``
-ending its processing (every plot of the view re-sent by then). Errors: output errors, failure messages in a plot, no
+ending its processing (every plot of the view re-sent by then) and the new figures it names
+fetched from their URLs (each session fetches a URL once, as a browser's cache). Errors: output errors, failure messages in a plot, no
 answer within ``--timeout`` s, broken connections. The server's RSS is read from
 /proc every second; the trend is the least-squares slope after ``--warmup`` seconds.
 
@@ -109,6 +110,11 @@ def wire_name(cid: str, c: dict) -> str:
     return f"{cid}:shiny.date" if c["kind"] == "daterange" else cid
 
 
+def _fetch(url: str, timeout: float) -> bytes:
+    with urllib.request.urlopen(url, timeout=timeout) as resp:
+        return resp.read()
+
+
 class Session:
     """One Shiny session over a websocket."""
 
@@ -117,6 +123,7 @@ class Session:
         self.in_page = in_page  # the view's controls as the page holds them (its board only)
         self.values: dict = {}
         self.errors: list[str] = []
+        self.loaded: set[str] = set()  # figure URLs this session fetched (a browser's cache)
 
     async def __aenter__(self):
         import websockets
@@ -130,8 +137,6 @@ class Session:
         data = {"board": self.board, "tab": v, f"{v}-controls_board": self.board, f"{v}-figure_format": "png",
                 ".clientdata_pixelratio": 1, ".clientdata_url_search": ""}
         data.update({f".clientdata_output_{o}_hidden": False for o in visible})
-        # as www/app.js says once it kept a figure: seen figures may come as their keys alone
-        data.update({f"{v}-plot_{w}_reuse": True for w in self.view.FIGURES})
         if self.in_page:  # as the browser: the page's controls are bound before the first message
             data.update({wire_name(cid, c): c["value"] for cid, c in self.in_page.items()})
         await self.ws.send(json.dumps({"method": "init", "data": data}))
@@ -168,9 +173,20 @@ class Session:
         for w in self.view.FIGURES:
             val = self.values.get(f"{self.view.ID}-plot_{w}")
             markup = val.get("html", "") if isinstance(val, dict) else ""
-            m = re.search(r'data-key="(\d+)"', markup)
+            m = re.search(r'data-key="([0-9a-f]+)"', markup)
             out.append(m.group(1) if m else ("msg" if "llmtrends-message" in markup else "-"))
         return out
+
+    async def load_figures(self) -> None:
+        """Fetch the figures the plots name that this session has not fetched yet, as a
+        browser does after the HTML arrives (it keeps the others: they are immutable)."""
+        base = self.ws_url.replace("ws://", "http://", 1).removesuffix("websocket/")
+        for w in self.view.FIGURES:
+            val = self.values.get(f"{self.view.ID}-plot_{w}")
+            m = re.search(r'src="(figures/[0-9a-f]+\.png)"', val.get("html", "") if isinstance(val, dict) else "")
+            if m and m.group(1) not in self.loaded:
+                await asyncio.to_thread(_fetch, base + m.group(1), self.timeout)
+                self.loaded.add(m.group(1))
 
     async def bind_controls(self) -> dict[str, dict]:
         """Wait for the controls, send their initial values (as the browser binds them).
@@ -211,6 +227,7 @@ async def client(i: int, args, ws_url: str, targets: list, deadline: float, stat
                     t0 = time.monotonic()
                     await s.ws.send(json.dumps({"method": "update", "data": {wire_name(cid, controls[cid]): value}}))
                     await s.until_idle()
+                    await s.load_figures()
                     stats["latency"].append((t0 - stats["t0"], (time.monotonic() - t0) * 1000, f"{board}/{view.ID}"))
                     stats["changes"] += 1
                     await asyncio.sleep(rng.uniform(0.5, 1.5) * args.think)

@@ -201,7 +201,7 @@ def hub_board(args) -> int:
         print(f"cpu probe {result['probe_ms_before']} ms before, {result['probe_ms_after']} ms after "
               "(see benchmarks/README.md: ~100 ms on an idle machine)", flush=True)
         if args.views:
-            res = views.run(out, args.reps, args.open_reps, None, label="scale-hub", boards=["hub"])
+            res = views.run(out, args.reps, args.open_reps, args.only, label="scale-hub", boards=["hub"])
             result["views"] = res
             views.print_table(res)
     finally:
@@ -222,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--open-reps", type=int, default=3)
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (printed)")
     ap.add_argument("--skip-views", action="store_true", help="generate and preprocess only")
+    ap.add_argument("--only", nargs="+", metavar="VIEW", help="--board hub --views: time only these views")
     args = ap.parse_args(argv)
     if args.board == "hub":
         if not 1_000 <= args.models <= 999_999:

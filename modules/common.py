@@ -7,7 +7,6 @@ Nothing here computes on data: tables come from the view's ``table``, figures fr
 from __future__ import annotations
 
 import asyncio
-import base64
 import dataclasses
 import logging
 import re
@@ -22,7 +21,7 @@ from shiny.module import ResolvedId
 from shiny.types import SilentCancelOutputException, SilentException
 
 from llmtrends import cache as lcache
-from llmtrends import config, figstore, workers
+from llmtrends import config, figstore, figure_urls, workers
 from llmtrends import render as lrender
 from llmtrends.views import common as vc
 
@@ -30,6 +29,8 @@ log = logging.getLogger("llmtrends.app")
 
 # One process-wide cache of rendered figures, shared by every session.
 FIGURES = lrender.FigureCache(max_bytes=48 * 1024 * 1024)
+# The figures pages were sent, by content key, for the app's figure route (app.py).
+FIGURE_URLS = figure_urls.FigureURLs(max_bytes=48 * 1024 * 1024)
 # Figures render in worker processes (``LLMTRENDS_RENDER_WORKERS``), so the two figures of
 # a view, or two sessions' figures, render at the same time; the threads only wait for them.
 RENDERER = workers.shared()
@@ -235,7 +236,7 @@ def link_inputs(names: Sequence[str], tab: str) -> list[str]:
     the board and the tab's own inputs (``<tab>-<name>``) but :data:`NOT_IN_LINKS`."""
     def own(name: str) -> bool:
         rest = name[len(tab) + 1:]
-        return name.startswith(f"{tab}-") and rest not in NOT_IN_LINKS and not rest.endswith("_missing")
+        return name.startswith(f"{tab}-") and rest not in NOT_IN_LINKS
     return [n for n in names if n in ("tab", "board") or own(n)]
 
 
@@ -497,29 +498,13 @@ def controls_tab(view, build: Callable, names: Sequence[str]) -> tuple[Callable,
     return view_ui, view_server
 
 
-# A figure a page has been sent is not sent to it again: a plot output remembers the last
-# PAGE_KEEPS figures it sent in full, and sends one of them again as its key alone, which
-# www/app.js turns back into the image it kept (it keeps 16 per output, so it holds every
-# figure the server counts on; one it lacks all the same, it asks for again
-# through the input ``<output id>_missing``). Going back to a selection seen before then
-# costs a message of a few hundred bytes instead of 50-300 kB of base64 to encode,
-# compress, send, parse and decode. Only to a page that said it can (the input
-# ``<output id>_reuse``, which app.js sets once it kept a figure and saw Shiny draw it),
-# and never with LLMTRENDS_SPEEDUPS=0 (app.js is then not in the page).
-PAGE_KEEPS = 12
-
-
-def _plot_img(view, which: str, png: bytes, key: tuple, sent: lcache.ValueCache, reuse: bool = True) -> ui.Tag:
-    """The figure as an image; as its key alone (``data-reuse``) when ``reuse`` is allowed and
-    ``sent`` says the page holds it already (and then counts it as used again), else in full
-    (counted in)."""
-    page_key = str(abs(hash(key)))  # what the page knows the figure by
-    attrs = {"alt": f"{view.TITLE}: {which}", "class_": "llmtrends-plot", "style": "max-width:100%;height:auto;",
-             "data-key": page_key}
-    if reuse and sent.get(page_key) is not None:
-        return ui.img(**attrs, **{"data-reuse": "1"})
-    sent.put(page_key, True)
-    return ui.img(src="data:image/png;base64," + base64.b64encode(png).decode("ascii"), **attrs)
+def _plot_img(view, which: str, png: bytes) -> ui.Tag:
+    """The figure as an image the page loads from its URL (``llmtrends.figure_urls``): the
+    browser's cache holds every figure it was shown, so a selection seen before costs no
+    image transfer. ``data-key`` is the figure's content key."""
+    url, key = FIGURE_URLS.address(png)
+    return ui.img(src=url, alt=f"{view.TITLE}: {which}", class_="llmtrends-plot",
+                  style="max-width:100%;height:auto;", **{"data-key": key})
 
 
 def text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> ui.Tag:
@@ -613,31 +598,14 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
         return ui.div(text, class_="alert alert-info llmtrends-message", role="status")
 
     def make_plot(which: str):
-        sent = lcache.ValueCache(max_items=PAGE_KEEPS)  # figures this session's page holds
-
-        def page_reuses() -> bool:
-            """Whether the page puts back figures it kept (see PAGE_KEEPS); read without
-            depending on it: saying so redraws nothing."""
-            if not config.speedups():
-                return False
-            with reactive.isolate():
-                try:
-                    return input[f"plot_{which}_reuse"]() is True
-                except SilentException:  # not said (yet)
-                    return False
-
         async def fn():
-            try:  # the page lacks a figure it was sent (see _plot_img): send it in full
-                sent.discard(str(input[f"plot_{which}_missing"]()))
-            except SilentException:  # never asked (the usual case)
-                pass
             params, message = chosen()
             if message is None:  # rendered before: no table needed
                 key = _figure_key(view, which, params, snap())
                 png = FIGURES.get(key)
                 if png is not None:
                     blocked[which].set(None)
-                    return _plot_img(view, which, png, key, sent, page_reuses())
+                    return _plot_img(view, which, png)
             params, tbl, message = result()
             if message is None:
                 message = figure_message(which, params, tbl)
@@ -663,7 +631,7 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
                 return ui.div("This figure could not be drawn (the error was logged).",
                               class_="alert alert-warning llmtrends-message", role="status")
             blocked[which].set(None)
-            return _plot_img(view, which, png, _figure_key(view, which, params, s), sent, page_reuses())
+            return _plot_img(view, which, png)
         fn.__name__ = f"plot_{which}"
         return render.ui(fn)
 

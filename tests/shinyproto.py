@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import urllib.request
 from collections.abc import Callable
 
 TEXT_INPUT = re.compile(r"<input\b[^>]*>", re.I)
@@ -103,16 +104,27 @@ class ShinyWire:
         assert not tracebacks, f"a traceback was sent to the client: {tracebacks[0]}"
 
 
-def is_full_plot(markup: str) -> bool:
-    """A plot sent with its figure (a data: URI)."""
-    return is_plot(markup) and "data:image/png;base64," in markup
+# A plot's image: a URL of the app holding the figure's content key (llmtrends/figure_urls.py).
+FIGURE_SRC = re.compile(r'src="(figures/([0-9a-f]{32})\.png)"')
 
 
 def is_plot(markup: str) -> bool:
-    """A plot: sent in full, or as the key of a figure the page was sent before (``data-reuse``,
-    which the page's www/app.js draws from the figures it kept)."""
-    return "<img" in markup and "llmtrends-plot" in markup and ("data:image/png;base64," in markup
-                                                                 or 'data-reuse="1"' in markup)
+    """A plot: an image whose source is a figure URL of the app."""
+    return "<img" in markup and "llmtrends-plot" in markup and FIGURE_SRC.search(markup) is not None
+
+
+def figure_url(markup: str) -> str:
+    """The figure URL of a plot's markup (relative to the page)."""
+    match = FIGURE_SRC.search(markup)
+    assert match, f"not a plot: {markup[:200]}"
+    return match.group(1)
+
+
+def fetch_figure(base_url: str, markup: str) -> bytes:
+    """The PNG bytes the app serves for the plot in ``markup`` (``base_url``: the page's)."""
+    with urllib.request.urlopen(base_url + figure_url(markup), timeout=60) as resp:
+        assert resp.status == 200 and resp.headers["Content-Type"] == "image/png"
+        return resp.read()
 
 
 def is_message(markup: str) -> bool:

@@ -3,20 +3,21 @@
 The app (``tests/appserver.py``) sets up a session's tabs lazily: the first tab's module
 server at once, every other one when the browser first reports it open (input ``tab``).
 A session that opens one tab gets no output of the others, even ones it reports visible.
-A figure a session was sent before is sent again as its key alone (``www/app.js`` puts the
-image back) once the page said it can, and in full when the page says it lost it.
+A figure is a URL of the app named by its content (``llmtrends/figure_urls.py``).
 """
 
 from __future__ import annotations
 
-import re
+import hashlib
+import urllib.error
+import urllib.request
 
 import pandas as pd
 from websockets.sync.client import connect
 
 from llmtrends import store
 from tests.appserver import app_server  # noqa: F401 -- the shared server fixture
-from tests.shinyproto import ShinyWire, is_full_plot, is_plot
+from tests.shinyproto import ShinyWire, figure_url, is_plot
 
 
 def test_a_session_starts_only_the_tabs_it_opens(app_server, snapshot_dir):  # noqa: F811
@@ -40,16 +41,22 @@ def test_a_session_starts_only_the_tabs_it_opens(app_server, snapshot_dir):  # n
         wire.assert_no_errors()
 
 
-DATA_KEY = re.compile(r'data-key="(\d+)"')
-SRC = re.compile(r'src="(data:image/png;base64,[^"]+)"')
+def _get(url: str, headers: dict | None = None, method: str = "GET"):
+    """(status, headers, body) of a request to the app; HTTP errors are answers too."""
+    req = urllib.request.Request(url, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, resp.headers, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers, exc.read()
 
 
-def test_a_figure_the_page_holds_is_sent_again_as_its_key_alone(app_server, snapshot_dir):  # noqa: F811
-    """Back to a selection this session was sent: the plot's value names the figure (its
-    key, ``data-reuse``) without its bytes, once the page said it puts kept figures back
-    (``<output>_reuse``, as www/app.js does); a page that lost it asks for it again
-    (``<output>_missing``) and is sent the same figure in full. A page that never said so
-    is sent every figure in full."""
+def test_a_figure_is_an_immutable_url_named_by_its_content(app_server, snapshot_dir):  # noqa: F811
+    """A plot is ``<img src="figures/<key>.png">``: the key is the SHA-256 of the image's bytes
+    (computed here with hashlib), the same selection gives the same address and another
+    selection another; the app serves the bytes with ``Cache-Control: immutable``, answers a
+    browser revalidating with 304, a key it does not hold with a one-line 404, and leaves
+    every other path (a traversal, a key of the wrong shape) to Shiny."""
     types = sorted(pd.read_parquet(store.snapshot_path(snapshot_dir, "v1") / "models.parquet", columns=["type"])["type"].dropna().unique())
     plot = "type_popularity-plot_counts"
     inputs = {"board": "v1", "tab": "type_popularity",
@@ -59,35 +66,31 @@ def test_a_figure_the_page_holds_is_sent_again_as_its_key_alone(app_server, snap
     with connect(app_server.ws_url, open_timeout=30, max_size=None) as ws:
         wire = ShinyWire(ws.send, lambda: ws.recv(timeout=120))
         wire.init(inputs, [plot, "type_popularity-controls", "type_popularity-board_marker"])
-        first = wire.wait_for(plot, is_full_plot)
-        by_month, month_png = DATA_KEY.search(first).group(1), SRC.search(first).group(1)
-
+        by_month = figure_url(wire.wait_for(plot, is_plot))
         wire.forget(plot)
         wire.update({"type_popularity-aggregation": "week"})
-        by_week = DATA_KEY.search(wire.wait_for(plot, is_full_plot)).group(1)
-        assert by_week != by_month
-
+        by_week = figure_url(wire.wait_for(plot, is_plot))
         wire.forget(plot)
-        wire.update({"type_popularity-aggregation": "month"})  # seen, but the page never said it keeps figures
-        assert SRC.search(wire.wait_for(plot, is_plot)).group(1) == month_png
-
-        wire.update({f"{plot}_reuse": True})  # as app.js says once Shiny drew a kept figure
-        wire.forget(plot)
-        wire.update({"type_popularity-aggregation": "week"})
-        assert DATA_KEY.search(wire.wait_for(plot, is_plot)).group(1) == by_week
-
-        wire.forget(plot)
-        wire.update({"type_popularity-aggregation": "month"})  # seen: sent as its key alone
-        again = wire.wait_for(plot, is_plot)
-        assert DATA_KEY.search(again).group(1) == by_month
-        assert 'data-reuse="1"' in again and "data:image" not in again and len(again) < 1000
-
-        wire.forget(plot)
-        wire.update({f"{plot}_missing": by_month})  # the page lost it: sent in full, as before
-        resent = wire.wait_for(plot, is_full_plot)
-        assert SRC.search(resent).group(1) == month_png and 'data-reuse' not in resent
-
-        wire.forget(plot)
-        wire.update({"type_popularity-aggregation": "week"})  # still held: its key alone
-        assert not is_full_plot(wire.wait_for(plot, is_plot))
+        wire.update({"type_popularity-aggregation": "month"})  # seen before: the same address
+        assert figure_url(wire.wait_for(plot, is_plot)) == by_month
         wire.assert_no_errors()
+    assert by_week != by_month
+
+    for src in (by_month, by_week):
+        status, headers, body = _get(app_server.url + src)
+        assert status == 200 and body.startswith(b"\x89PNG\r\n\x1a\n")
+        key = src.removeprefix("figures/").removesuffix(".png")
+        assert hashlib.sha256(body).hexdigest()[:32] == key
+        assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert headers["Content-Type"] == "image/png" and headers["ETag"] == f'"{key}"'
+        assert _get(app_server.url + src, {"If-None-Match": f'"{key}"'})[:1] == (304,)
+        status, headers, body = _get(app_server.url + src, method="HEAD")
+        assert status == 200 and body == b"" and headers["Content-Type"] == "image/png"
+    assert _get(app_server.url + by_month, method="POST")[0] == 405
+
+    status, headers, body = _get(app_server.url + "figures/" + "ab" * 16 + ".png")  # never rendered
+    assert status == 404 and b"reload the page" in body and headers["Cache-Control"] == "no-store"
+    for other in ("figures/" + "AB" * 16 + ".png", "figures/abc.png", "figures/%2e%2e/app.py",
+                  "figures/" + "ab" * 16 + ".png/x"):
+        status, _, body = _get(app_server.url + other)
+        assert status == 404 and b"reload the page" not in body and b"Traceback" not in body, other

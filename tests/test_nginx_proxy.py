@@ -34,10 +34,12 @@ START_TIMEOUT_S = 60
 FIRST_VIEW = "type_popularity"  # the study's first tab; its aggregation radio is the control we change
 
 
-def site_config(app_port: int, listen_port: int) -> str:
-    """The shipped site file with the upstream and listen addresses rewritten for the test."""
+def site_config(app_port: int, listen_port: int, cache_dir: Path) -> str:
+    """The shipped site file with the upstream and listen addresses and the figure cache's
+    folder rewritten for the test."""
     text = SITE_CONF.read_text(encoding="utf-8")
     rules = [
+        (r"^proxy_cache_path /var/cache/nginx/llmtrends ", f"proxy_cache_path {cache_dir} "),
         (r"^(\s*)server 127\.0\.0\.1:8000;", rf"\g<1>server 127.0.0.1:{app_port};"),
         (r"^(\s*)listen 80;", rf"\g<1>listen 127.0.0.1:{listen_port};"),
         (r"^\s*listen \[::\]:80;\n", ""),
@@ -111,7 +113,7 @@ def proxied_app(snapshot_dir, tmp_path_factory):
         prefix = base / "prefix"
         for sub in ("logs", "sites", "tmp"):
             (prefix / sub).mkdir(parents=True)
-        (prefix / "sites" / "llmtrends.conf").write_text(site_config(app_port, listen_port), encoding="utf-8")
+        (prefix / "sites" / "llmtrends.conf").write_text(site_config(app_port, listen_port, prefix / "cache"), encoding="utf-8")
         conf = prefix / "nginx.conf"
         conf.write_text(main_config(prefix), encoding="utf-8")
         check = subprocess.run([str(NGINX), "-t", "-p", str(prefix), "-c", str(conf)],
@@ -123,7 +125,7 @@ def proxied_app(snapshot_dir, tmp_path_factory):
                                      stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{listen_port}/"
         wait_for_http(url, nginx, nginx_log, "nginx")
-        yield url, prefix
+        yield url, prefix, f"http://127.0.0.1:{app_port}/"
     finally:
         if nginx is not None:
             stop(nginx)
@@ -131,7 +133,7 @@ def proxied_app(snapshot_dir, tmp_path_factory):
 
 
 def test_http_goes_through_nginx(proxied_app):
-    url, _ = proxied_app
+    url, _, _ = proxied_app
     with urllib.request.urlopen(url, timeout=30) as resp:
         assert resp.status == 200
         assert resp.headers["Server"].startswith("nginx")
@@ -141,7 +143,7 @@ def test_http_goes_through_nginx(proxied_app):
 
 
 def test_browser_through_the_proxy(proxied_app, chromium):
-    url, prefix = proxied_app
+    url, prefix, app_url = proxied_app
     second = next(v for v in VIEWS if v.ID != FIRST_VIEW)
     first_plot = f"#{FIRST_VIEW}-plot_counts img.llmtrends-plot"
     context = chromium.new_context(viewport={"width": 1400, "height": 1000})
@@ -154,14 +156,16 @@ def test_browser_through_the_proxy(proxied_app, chromium):
     page.click(f'a[data-value="{FIRST_VIEW}"]')
     page.wait_for_selector(first_plot, state="visible")
     before = page.get_attribute(first_plot, "src")
-    assert before.startswith("data:image/png;base64,")
+    assert re.fullmatch(r"figures/[0-9a-f]{32}\.png", before), before
     radio = page.locator(f'input[name="{FIRST_VIEW}-aggregation"][value="month"]')
     assert not radio.is_checked()
     radio.check()
     page.wait_for_function("([sel, old]) => { const i = document.querySelector(sel);"
                            " return i && i.getAttribute('src') !== old; }", arg=[first_plot, before])
     after = page.get_attribute(first_plot, "src")
-    assert after.startswith("data:image/png;base64,") and after != before
+    assert re.fullmatch(r"figures/[0-9a-f]{32}\.png", after) and after != before
+    page.wait_for_function("sel => { const i = document.querySelector(sel); return i.complete && i.naturalWidth > 0; }",
+                           arg=first_plot)  # loaded through the proxy
 
     # view 2: its tab opens and its first plot (or its explanation) appears
     page.click(f'a[data-value="{second.ID}"]')
@@ -184,6 +188,22 @@ def test_browser_through_the_proxy(proxied_app, chromium):
             break
         time.sleep(0.2)
     assert re.search(r'"GET /websocket/ HTTP/1\.1" 101 ', access), access[-2000:]
+
+    # The figures the browser loaded through nginx are in nginx's cache: asked again, nginx
+    # answers without the app (HIT), with the app's bytes and its immutable Cache-Control.
+    for src in (before, after):
+        with urllib.request.urlopen(app_url + src, timeout=30) as resp:
+            direct = resp.read()
+        with urllib.request.urlopen(url + src, timeout=30) as resp:
+            assert resp.headers["X-Cache-Status"] == "HIT", src
+            assert resp.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+            assert resp.read() == direct and direct.startswith(b"\x89PNG")
+    # a figure the app does not hold is a 404 with a sentence, and nginx does not keep it
+    for _ in range(2):
+        with pytest.raises(urllib.error.HTTPError) as gone:
+            urllib.request.urlopen(url + "figures/" + "0" * 32 + ".png", timeout=30)
+        assert gone.value.code == 404 and gone.value.headers["X-Cache-Status"] == "MISS"
+        assert b"reload the page" in gone.value.read()
 
 
 def test_shipped_config_keeps_idle_sessions_and_websockets():

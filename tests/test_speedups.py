@@ -2,8 +2,7 @@
 
 The shortcuts: pandas' string ``isin``, matplotlib's font tables and object string columns
 (``llmtrends/speedups.py``), py-shiny's introspection (``modules/shiny_speedups.py``), the
-explorer's pre-serialized grid (``modules/explorer.data_grid``) and the page's figure reuse
-(``www/app.js`` with ``modules/common._plot_img``).
+explorer's pre-serialized grid (``modules/explorer.data_grid``).
 
 * every view's default figures (PNG) and table (CSV), and the explorer's grid, on both
   boards, are byte-identical with every shortcut in use and with none;
@@ -12,13 +11,11 @@ explorer's pre-serialized grid (``modules/explorer.data_grid``) and the page's f
   release might), it is left out with one log line and the results stay the same;
 * the real app, with every one of those internals broken at once (a ``sitecustomize``
   made up here, loaded by the app, its fork server and its workers), serves the same
-  figures and its grid; with ``LLMTRENDS_SPEEDUPS=0`` its page has no app.js and every
-  figure is sent in full, with the same bytes.
+  figures and its grid; with ``LLMTRENDS_SPEEDUPS=0`` it serves the same figures.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import re
@@ -33,18 +30,18 @@ from shiny.reactive import _reactives
 from starlette.testclient import TestClient
 from websockets.sync.client import connect
 
-from llmtrends import render, speedups, store
+from llmtrends import figure_urls, render, speedups, store
 from llmtrends.views import VIEWS, by_id
 from llmtrends.views import common as vc
 from llmtrends.views import explorer as explorer_view
+from modules import common as modules_common
 from modules import explorer as explorer_module
 from modules import shiny_speedups
 from modules import type_popularity as tp_module
 from tests.appserver import app_server, start_server, stop_server  # noqa: F401 -- the shared server fixture
-from tests.shinyproto import ShinyWire, explorer_inputs, is_full_plot, is_plot
+from tests.shinyproto import ShinyWire, explorer_inputs, fetch_figure, figure_url, is_plot
 
 BOARDS = ("v1", "v2")
-SRC = re.compile(r'src="data:image/png;base64,([^"]+)"')
 GRID_KW = dict(filters=True, selection_mode="rows", width="100%", height="640px")  # as the explorer tab
 LOGGER = "llmtrends.speedups"
 
@@ -213,13 +210,15 @@ def test_py_shiny_without_its_introspection_as_expected_is_left_alone(snapshots,
 
     inputs = {"tp-dates:shiny.date": [params.start.isoformat(), params.end.isoformat()],
               "tp-types": list(params.types), "tp-aggregation": params.aggregation, "tp-figure_format": "png"}
-    with TestClient(App(ui.page_fluid(tp_module.view_ui("tp")), server)) as client:
+    app = App(ui.page_fluid(tp_module.view_ui("tp")), server)
+    figure_urls.install(app, modules_common.FIGURE_URLS)
+    with TestClient(app) as client:
         with client.websocket_connect("/websocket/") as ws:
             wire = ShinyWire(ws.send_text, ws.receive_text)
             wire.init(inputs, ["tp-plot_counts", "tp-plot_shares", "tp-controls", "tp-board_marker"])
             for which in ("counts", "shares"):
-                html = wire.wait_for(f"tp-plot_{which}", is_full_plot)
-                assert base64.b64decode(SRC.search(html).group(1)) == plain["v1"][("type_popularity", which)]
+                html = wire.wait_for(f"tp-plot_{which}", is_plot)
+                assert client.get("/" + figure_url(html)).content == plain["v1"][("type_popularity", which)]
             wire.assert_no_errors()
 
 
@@ -346,8 +345,8 @@ def test_the_app_with_every_replaced_internal_broken_serves_the_same(snapshot_di
                 if view is aa:
                     wire.update({"tab": aa.ID})
                 for which in view.FIGURES:
-                    html = wire.wait_for(f"{view.ID}-plot_{which}", is_full_plot)
-                    assert base64.b64decode(SRC.search(html).group(1)) == plain["v1"][(view.ID, which)], which
+                    html = wire.wait_for(f"{view.ID}-plot_{which}", is_plot)
+                    assert fetch_figure(server.url, html) == plain["v1"][(view.ID, which)], which
             wire.update({"tab": "explorer"})
             grid = json.dumps(_receive_value(wire, "explorer-grid"))
             rows = explorer_view.grid_view(snap, ex).rows
@@ -362,16 +361,9 @@ def test_the_app_with_every_replaced_internal_broken_serves_the_same(snapshot_di
     assert "Traceback" not in log
 
 
-def test_the_app_with_speedups_off_sends_every_figure_in_full(app_server, snapshot_dir, snapshots, plain,  # noqa: F811
-                                                               tmp_path):
-    import urllib.request
-
-    with urllib.request.urlopen(app_server.url, timeout=30) as resp:
-        assert "forgetFigures" in resp.read().decode()  # app.js is in the page with the speedups
+def test_the_app_with_speedups_off_serves_the_same_figures(snapshot_dir, snapshots, plain, tmp_path):
     server = start_server(snapshot_dir, tmp_path, env={**QUIET, "LLMTRENDS_SPEEDUPS": "0"})
     try:
-        with urllib.request.urlopen(server.url, timeout=30) as resp:
-            assert "forgetFigures" not in resp.read().decode()
         snap = snapshots["v1"]
         tp = by_id("type_popularity")
         params = tp.Params.defaults(snap)
@@ -379,13 +371,12 @@ def test_the_app_with_speedups_off_sends_every_figure_in_full(app_server, snapsh
         with connect(server.ws_url, open_timeout=30, max_size=None) as ws:
             wire = ShinyWire(ws.send, lambda: ws.recv(timeout=120))
             wire.init({"board": "v1", "tab": tp.ID, **_view_inputs(tp, params)}, _outputs_of(tp))
-            first = wire.wait_for(plot, is_full_plot)
-            assert base64.b64decode(SRC.search(first).group(1)) == plain["v1"][(tp.ID, "counts")]
-            wire.update({f"{plot}_reuse": True})  # a page saying it keeps figures is not believed
+            first = wire.wait_for(plot, is_plot)
+            assert fetch_figure(server.url, first) == plain["v1"][(tp.ID, "counts")]
             for aggregation in ("month", params.aggregation):
                 wire.forget(plot)
                 wire.update({f"{tp.ID}-aggregation": aggregation})
-                assert is_full_plot(wire.wait_for(plot, is_plot))
+                wire.wait_for(plot, is_plot)
             assert wire.html_of(plot) == first
             wire.assert_no_errors()
     finally:

@@ -40,7 +40,7 @@ def test_an_empty_selection_downloads_the_header_alone():
 
 def test_a_link_holds_the_tab_the_board_and_the_tabs_own_controls():
     names = ["tab", "board", ".clientdata_url_search", "llmtrends_state", "llmtests_ping",
-             "moe-dates", "moe-sizes", "moe-controls_board", "moe-plot_scatter_missing", "moe-figure_format",
+             "moe-dates", "moe-sizes", "moe-controls_board", "moe-figure_format",
              "type_popularity-dates", "explorer-grid_column_filter", "explorer-grid_column_sort",
              "explorer-grid_cell_selection", "explorer-grid_data_view_rows", "explorer-grid_data_view_indices",
              "explorer-grid_sort", "explorer-grid_filter", "explorer-grid_selected_rows", "explorer-moe"]

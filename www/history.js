@@ -10,7 +10,7 @@
   var WAIT_MS = 250;
   // inputs of a tab that are not part of its address (as NOT_IN_LINKS in modules/common.py)
   var NOT_IN_LINKS = new RegExp("-(controls_board|grid_cell_selection|grid_data_view_indices|grid_data_view_rows|" +
-                                "grid_filter|grid_selected_rows|grid_sort|[A-Za-z0-9_]+_missing)$");
+                                "grid_filter|grid_selected_rows|grid_sort)$");
   var timer = null;
   var userActed = false;
 

@@ -31,7 +31,7 @@ window.__llm = {
     return this.pings;
   },
 
-  hash(s) {  // FNV-1a: a short, stable signature of a (long) data URI
+  hash(s) {  // FNV-1a: a short, stable signature of a long text
     let h = 2166136261;
     for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 16777619); }
     return (h >>> 0).toString(16) + ":" + s.length;
@@ -91,8 +91,12 @@ window.__llm = {
     if (boxes.some((b) => b.classList.contains("recalculating"))) return false;
     if (!boxes.length) return false;
     if (p.querySelector(".llmtrends-message") && !p.querySelector("img.llmtrends-plot")) return true;
-    return boxes.every((b) => (this.isGrid(b) ? this.gridReady(b)
-                                              : b.querySelector("img.llmtrends-plot, .llmtrends-message")));
+    // (an image counts once loaded: a figure is a URL the browser fetches after the HTML)
+    return boxes.every((b) => {
+      if (this.isGrid(b)) return this.gridReady(b);
+      const img = b.querySelector("img.llmtrends-plot");
+      return img ? img.complete && img.naturalWidth > 0 : !!b.querySelector(".llmtrends-message");
+    });
   },
 
   // The view's controls, discovered from the DOM: bound inputs in its namespace.

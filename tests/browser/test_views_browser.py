@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -276,37 +277,34 @@ IMAGES_JS = ("v => [...__llm.pane(v).querySelectorAll('img.llmtrends-plot')].map
              " ({key: i.dataset.key, src: i.getAttribute('src') || '', drawn: i.complete && i.naturalWidth > 0}))")
 
 
-@pytest.mark.parametrize("forget", [False, True])
-def test_going_back_shows_the_figures_the_page_holds(app_page, forget):
-    """Back to a selection seen before, the page shows its figures again from what it kept
-    (www/app.js; the server sends their keys only, once the page said it keeps them): the
-    very images of the first time, drawn. A page that lost them (``forget``) asks for them
-    and gets them in full."""
+# the transfers of a figure URL the page made so far (Resource Timing): bytes over the network
+TRANSFERS_JS = "src => performance.getEntriesByName(new URL(src, location.href).href).map(e => e.transferSize)"
+
+
+def test_going_back_shows_the_figures_from_the_browsers_cache(app_page):
+    """Back to a selection seen before, the server names the same figure URLs and the
+    browser shows them from its cache (``Cache-Control: immutable``): the very images of
+    the first time, drawn, with no byte of them fetched again."""
     page, view_id = app_page, "type_popularity"
     ui.open_view(page, "v1", view_id)
     first = page.evaluate(IMAGES_JS, view_id)
-    assert len(first) == 2 and all(i["drawn"] and i["src"].startswith("data:image/png;base64,") for i in first)
+    assert len(first) == 2 and all(i["drawn"] and re.fullmatch(r"figures/[0-9a-f]{32}\.png", i["src"]) for i in first)
+    # the first time, each figure came over the network (what the check below could see)
+    assert all(page.evaluate(TRANSFERS_JS, i["src"])[0] > 0 for i in first), first
     aggregation = page.locator(f'input[name="{view_id}-aggregation"]:checked').get_attribute("value")
     other = "month" if aggregation != "month" else "week"
     before = ui.sig(page, view_id)  # taken before the change: a fast answer may come first
     page.check(f'input[name="{view_id}-aggregation"][value="{other}"]')
     page.wait_for_function("([v, s]) => __llm.sig(v) !== s", arg=[view_id, before])
     ui.quiesce(page, view_id)
-    if forget:
-        page.evaluate("() => window.llmtrends.forgetFigures()")
-    # what the server sends, as it arrives at each plot (before app.js, bound on the document, sees it)
-    page.evaluate("v => { window.__sent = []; __llm.pane(v).querySelectorAll('img.llmtrends-plot').forEach("
-                  "i => jQuery(i.closest('.shiny-html-output')).on('shiny:value', e => window.__sent.push("
-                  "e.value.html.includes('data-reuse=\"1\"') ? 'key' : 'full'))); }", view_id)
+    assert [i["src"] for i in page.evaluate(IMAGES_JS, view_id)] != [i["src"] for i in first]
     page.check(f'input[name="{view_id}-aggregation"][value="{aggregation}"]')
-    page.wait_for_function("([v, keys]) => { const now = [...__llm.pane(v).querySelectorAll('img.llmtrends-plot')];"
-                           " return now.length === keys.length && now.every((i, k) => i.dataset.key === keys[k]"
-                           " && i.getAttribute('src')); }", arg=[view_id, [i["key"] for i in first]])
+    page.wait_for_function("([v, srcs]) => { const now = [...__llm.pane(v).querySelectorAll('img.llmtrends-plot')];"
+                           " return now.length === srcs.length && now.every((i, k) => i.getAttribute('src') === srcs[k]); }",
+                           arg=[view_id, [i["src"] for i in first]])
     ui.quiesce(page, view_id)
     page.wait_for_function(f"v => ({IMAGES_JS})(v).every(i => i.drawn)", arg=view_id)
-    again = page.evaluate(IMAGES_JS, view_id)
-    assert [i["src"] for i in again] == [i["src"] for i in first]
-    sent = page.evaluate("() => window.__sent")
-    assert sent.count("key") == 2  # both figures named by their keys alone
-    assert sent.count("full") == (2 if forget else 0)  # and sent again only to a page that lost them
-    ui.assert_clean(page, f"{view_id}: back to {aggregation}" + (" after forgetting" if forget else ""))
+    for image in first:  # loaded once; shown again from memory or from the disk cache (0 bytes)
+        transfers = page.evaluate(TRANSFERS_JS, image["src"])
+        assert transfers[0] > 0 and all(t == 0 for t in transfers[1:]), (image["src"], transfers)
+    ui.assert_clean(page, f"{view_id}: back to {aggregation}")

@@ -1,0 +1,112 @@
+"""Figures served as URLs (issue 25): a page shows ``<img src="figures/<key>.png">``.
+
+A rendered figure is kept under its content key (a hash of its bytes) and served by a
+route of the app with ``Cache-Control: immutable``. The address of a figure never names
+other bytes, so the browser's cache (and nginx's, ``deploy/nginx``) keeps every figure a
+page was shown, and going back to a selection seen before costs a few hundred bytes of
+HTML and no image transfer, for every session alike.
+
+:class:`FigureURLs` is the store; :class:`FigureRoute` is a pure ASGI middleware (no
+Shiny import, so it holds under any server) that answers ``GET /figures/<key>.png`` from
+it and passes every other request on to the app.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from .cache import BoundedLRU
+
+PREFIX = "figures/"  # relative to the page, so that the app works under any path prefix
+KEY_CHARS = 32  # hex digits of SHA-256 in a key: collisions are out of reach at any size
+IMMUTABLE = "public, max-age=31536000, immutable"
+# What a figure no longer held says: a page asking for it after the server restarted or
+# evicted it gets this, never a traceback, and its reload renders the figure again.
+GONE_TEXT = b"This figure is no longer held by the server: reload the page to draw it again.\n"
+_PATH = re.compile(r"/figures/([0-9a-f]{%d})\.png" % KEY_CHARS)
+
+
+def content_key(data: bytes) -> str:
+    """The key a figure is stored and addressed under: a hash of its bytes."""
+    return hashlib.sha256(data).hexdigest()[:KEY_CHARS]
+
+
+class FigureURLs(BoundedLRU):
+    """PNG figures by content key, bounded by their total size (least recently used first).
+
+    The bytes are the very objects the figure cache holds, so keeping them here too costs
+    memory only for figures that cache has already dropped."""
+
+    def __init__(self, max_bytes: int = 48 * 1024 * 1024):
+        super().__init__(max_bytes)
+
+    def address(self, png: bytes) -> tuple[str, str]:
+        """``(url, key)``: where a page finds ``png`` (relative to the page), and its key."""
+        key = content_key(png)
+        with self._lock:
+            if self._lookup(key) is None:
+                self._store(key, png, len(png))
+        return PREFIX + key + ".png", key
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            return self._lookup(key)
+
+
+Message = MutableMapping[str, Any]
+ASGIApp = Callable[[Message, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]]
+
+
+class FigureRoute:
+    """ASGI middleware: ``GET``/``HEAD /figures/<key>.png`` answered from ``figures``
+    (200 immutable, 304 for a matching ``If-None-Match``, 404 with a one-line text for a key
+    not held); every other request goes to ``app``."""
+
+    def __init__(self, app: ASGIApp, figures: FigureURLs):
+        self.app = app
+        self.figures = figures
+
+    async def __call__(self, scope: Message, receive, send) -> None:
+        if scope.get("type") != "http":
+            return await self.app(scope, receive, send)
+        path = scope.get("path", "")
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root):]
+        match = _PATH.fullmatch(path)
+        if match is None:
+            return await self.app(scope, receive, send)
+        if scope.get("method") not in ("GET", "HEAD"):
+            return await _respond(send, 405, b"GET only\n", [(b"allow", b"GET, HEAD")], "text/plain")
+        key = match.group(1)
+        etag = f'"{key}"'.encode()
+        data = self.figures.get(key)
+        if data is None:
+            return await _respond(send, 404, GONE_TEXT, [(b"cache-control", b"no-store")], "text/plain; charset=utf-8")
+        headers = [(b"cache-control", IMMUTABLE.encode()), (b"etag", etag)]
+        sent_tags = dict(scope.get("headers") or []).get(b"if-none-match", b"")
+        if etag in [t.strip() for t in sent_tags.split(b",")]:
+            return await _respond(send, 304, b"", headers, None)
+        await _respond(send, 200, b"" if scope.get("method") == "HEAD" else data, headers, "image/png",
+                       length=len(data))
+
+
+async def _respond(send, status: int, body: bytes, headers: list, media: str | None, length: int | None = None):
+    if media is not None:
+        headers = [*headers, (b"content-type", media.encode())]
+    headers = [*headers, (b"content-length", str(len(body) if length is None else length).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def install(app, figures: FigureURLs) -> None:
+    """Put :class:`FigureRoute` in front of a Shiny ``App``'s routes (Starlette's public
+    ``add_middleware`` on ``App.starlette_app``). Raises RuntimeError where that is missing:
+    without the route no page would show a figure, so this is not an optional speed-up."""
+    add = getattr(getattr(app, "starlette_app", None), "add_middleware", None)
+    if add is None:
+        raise RuntimeError("this Shiny App has no starlette_app.add_middleware: figures cannot be served")
+    add(FigureRoute, figures=figures)

@@ -1,0 +1,75 @@
+"""Figures as URLs (llmtrends/figure_urls.py): content keys, the bound, the route.
+
+The "figures" here are made-up byte strings (a PNG signature and filler), not renders:
+the store and the route never look inside them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from starlette.testclient import TestClient
+
+from llmtrends import figure_urls
+
+
+def fake_png(tag: str, size: int = 1000) -> bytes:
+    return b"\x89PNG\r\n\x1a\n" + tag.encode() * (size // len(tag))
+
+
+async def app_behind(scope, receive, send):
+    """What the route passes on to: answers every request with 418 and its path."""
+    await send({"type": "http.response.start", "status": 418, "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.body", "body": scope["path"].encode()})
+
+
+def test_a_figure_is_addressed_by_the_hash_of_its_bytes():
+    store = figure_urls.FigureURLs(max_bytes=10_000)
+    png = fake_png("a")
+    url, key = store.address(png)
+    assert key == hashlib.sha256(png).hexdigest()[:32]
+    assert url == f"figures/{key}.png"
+    assert store.address(png) == (url, key) and len(store) == 1  # the same bytes, the same address
+    assert store.address(fake_png("b"))[1] != key
+
+
+def test_the_store_keeps_the_most_recently_used_figures_within_its_bound():
+    store = figure_urls.FigureURLs(max_bytes=2_500)  # room for two of the 1,000-byte figures
+    a, b, c = fake_png("a"), fake_png("b"), fake_png("c")
+    ka, kb = store.address(a)[1], store.address(b)[1]
+    store.address(a)  # a used again: b is now the least recently used
+    kc = store.address(c)[1]
+    assert store.get(ka) == a and store.get(kc) == c and store.get(kb) is None
+    assert store.size_bytes == len(a) + len(c)
+
+
+def test_the_route_serves_held_figures_and_passes_everything_else_on():
+    store = figure_urls.FigureURLs()
+    png = fake_png("x")
+    url, key = store.address(png)
+    client = TestClient(figure_urls.FigureRoute(app_behind, store))
+    resp = client.get("/" + url)
+    assert resp.status_code == 200 and resp.content == png
+    assert resp.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert resp.headers["etag"] == f'"{key}"' and resp.headers["content-type"] == "image/png"
+    assert int(resp.headers["content-length"]) == len(png)
+    assert client.get("/" + url, headers={"If-None-Match": f'"other", "{key}"'}).status_code == 304
+    assert client.get("/" + url, headers={"If-None-Match": '"other"'}).status_code == 200
+    head = client.head("/" + url)
+    assert head.status_code == 200 and head.content == b""
+    assert client.post("/" + url).status_code == 405
+    gone = client.get(f"/figures/{'0' * 32}.png")
+    assert gone.status_code == 404 and gone.headers["cache-control"] == "no-store"
+    assert gone.text == figure_urls.GONE_TEXT.decode()
+    for other in ("/", "/figures/", f"/figures/{key.upper()}.png", f"/figures/{key}.png/x", f"/x/figures/{key}.png",
+                  f"/figures/{key[:-1]}.png", f"/figures/{key}.svg"):
+        resp = client.get(other)
+        assert resp.status_code == 418 and resp.text == other, other
+
+
+def test_the_route_under_a_path_prefix():
+    """Behind a proxy that mounts the app under a prefix and says so (ASGI root_path)."""
+    store = figure_urls.FigureURLs()
+    url, _ = store.address(fake_png("y"))
+    client = TestClient(figure_urls.FigureRoute(app_behind, store), root_path="/llmtrends")
+    assert client.get("/llmtrends/" + url).content == fake_png("y")
