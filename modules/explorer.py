@@ -43,13 +43,14 @@ def view_ui(initial=None):
     columns = ui.input_checkbox_group("columns", "Columns", choices=list(view.COLUMN_GROUPS),
                                       selected=list(view.DEFAULT_COLUMNS), inline=True)
     return common.view_layout(view, ui.output_ui("controls"),
-                              main=[nowrap, columns, ui.output_ui("columns_css"), ui.output_ui("selection"), grid])
+                              main=[nowrap, columns, ui.output_ui("columns_css"), ui.output_ui("selection"),
+                                    ui.output_ui("grid_note"), grid])
 
 
 def _html_cell(text: str) -> dict:
     # The data grid's own cell format for HTML (shiny's CellHtml: rendered as HTML whatever
     # the column type). Built directly rather than from ui.HTML objects, which the grid
-    # would have to render one by one on every update (~0.4 s for the 6k rows of v1).
+    # would have to render one by one on every update.
     return {"isShinyHtml": True, "obj": {"html": text, "deps": []}}
 
 
@@ -58,7 +59,7 @@ class SerializedGrid(render.DataGrid):
     JSON-ready lists, which the library cuts from the board's rows serialized once).
 
     The stock DataGrid serializes its frame on every render (narwhals rows, an orjson round
-    trip, a scan of object columns: 100-300 ms for the 6k rows of v1). Here the stock
+    trip, a scan of object columns; benchmarks/README.md). Here the stock
     payload is built from the frame's first row only (columns, type hints, options) and
     the rows are put in; ``data`` stays the whole frame, so cell selection and
     ``data_view`` work as usual. tests/test_view_explorer.py checks the payload equals the
@@ -134,6 +135,9 @@ def view_server(input, output, session, snap, page_board=None):
     def shown_rows():
         """What the CSV exports: the rows the grid shows, after its own search, filters and
         sorting (None before the grid reported them: the sidebar's table then)."""
+        g = shown()
+        if g is not None and g.cut:  # the grid holds only the first matches: the CSV has them all
+            return None
         try:
             models = grid.data_view()["Model"].tolist()
         except SilentException:
@@ -163,9 +167,20 @@ def view_server(input, output, session, snap, page_board=None):
 
     @reactive.calc
     def shown():
-        """The grid's rows: reads only the controls that pick them (not MoE, provider, score)."""
-        params = sidebar_params(server_side)
+        """The grid's rows: reads only the controls that pick them (not MoE, provider, score,
+        unless the board is larger than the grid holds: then every control picks them)."""
+        names = server_side + (("moe", "official", "min_score", "score") if view.grid_cut(snap()) else ())
+        params = sidebar_params(names)
         return None if params is None else view.grid_view(snap(), params, link=_html_cell)
+
+    @render.ui
+    def grid_note():
+        g = shown()
+        if g is None or not g.cut:
+            return None
+        return ui.p(f"The grid holds the first {len(g.rows):,} of the {g.total:,} models that match, in its "
+                    "order: narrow the filters to reach the others. The CSV download has every match.",
+                    class_="small text-muted mb-1 llmtrends-grid-note", role="status")
 
     @render.data_frame
     def grid():

@@ -376,6 +376,31 @@ def test_filters_match_a_plain_computation_on_real_data(snapshot_dir, board):
     assert len(tbl) == len(m) and list(tbl.columns) == view.csv_columns(board)
 
 
+@pytest.mark.parametrize("board", ["v1", "v2"])
+def test_a_board_larger_than_the_grid_holds_its_first_matches_of_every_filter(snapshot_dir, board, monkeypatch):
+    """With the grid's bound below the board's size (as the hub board's hundreds of
+    thousands are above it), every filter, MoE, provider and minimum score too, picks the
+    rows on the server; the grid holds the first matches best average first and says how
+    many match. Checked against the plain filter and a plain sort."""
+    snap = store.read_snapshot(snapshot_dir, board)
+    m = snap.models
+    d = view.Params.defaults(snap)
+    monkeypatch.setattr(view, "GRID_MAX_ROWS", 40)
+    assert view.grid_cut(snap) and len(m) > 40
+    top = [x for x in d.licenses if x != REST]
+    avg = m.set_index("repo_id")["average"].round(2)
+    for case in (dict(), dict(moe="dense", official="community", min_score=20.0), dict(moe="moe")):
+        p = params(**{**{f: getattr(d, f) for f in ("start", "end", "types", "sizes", "licenses")}, **case})
+        match = _plain_filter(m, p, top)
+        best_first = sorted(match, key=lambda r: (avg[r] != avg[r], -avg[r] if avg[r] == avg[r] else 0, r))
+        g = view.grid_view(snap, p)
+        assert g.total == len(match), case
+        assert g.frame["Model"].tolist() == best_first[:40] == [row[0] for row in g.rows], case
+        assert g.cut == (len(match) > 40)
+    monkeypatch.setattr(view, "GRID_MAX_ROWS", len(m))  # the real boards fit: nothing is cut
+    assert not view.grid_cut(snap) and not view.grid_view(snap, d).cut
+
+
 # Made-up ids a spreadsheet would run as formulas (=, +, -, @, tab), and a harmless one.
 HOSTILE_IDS = ['=HYPERLINK("http://evil.example","open")', "+1+1", "-2+3", "@SUM(A1:A9)", "\tcmd", "ok/-dash"]
 

@@ -18,6 +18,12 @@ from the board's grid built and serialized once per snapshot). :func:`table` (th
 applies all of them; both sides compare the same values (scores to two decimals, a
 missing MoE flag as ``no``), so the grid shows the CSV's rows.
 
+A board of more than :data:`GRID_MAX_ROWS` models (the hub board: hundreds of thousands)
+is too large to hold in a browser's grid (a 500,000-model board is 160 MB of rows; 10,000 are 3 MB). There
+every filter picks rows on the server and the grid holds the first :data:`GRID_MAX_ROWS`
+matches in its order (:func:`grid_view`, ``GridView.total`` says how many match); the CSV
+then has every match (the sidebar's filters).
+
 Filters (a model must pass all of them):
 
 * **type** and **size class** -- the model's value is one of the ticked ones (``unknown``
@@ -442,6 +448,12 @@ class GridView:
     ``None``), taken from the board's rows serialized once per snapshot."""
     frame: pd.DataFrame
     rows: list[list]
+    total: int | None = None  # the models matching, when more than the grid holds (a large board)
+
+    @property
+    def cut(self) -> bool:
+        """Whether the grid holds only the first of more matching models."""
+        return self.total is not None and self.total > len(self.rows)
 
     def repo_ids(self, rows: Sequence[int]) -> tuple[str, ...]:
         """Repo ids of the grid's selected rows (positions in ``frame``), in frame order."""
@@ -517,12 +529,48 @@ def server_params(params: Params) -> Params:
     return replace(params, moe="all", official="all", min_score=0.0)
 
 
+# The most rows the grid holds: far above the real leaderboards (v1 6,610 models), far below
+# the hub board, whose rows a browser could not take at once.
+GRID_MAX_ROWS = 10_000
+
+
+def grid_cut(snap) -> bool:
+    """Whether the board has more models than the grid holds: every filter is then the
+    server's and the grid holds the first :data:`GRID_MAX_ROWS` matches."""
+    return len(snap.models) > GRID_MAX_ROWS
+
+
+_ORDERS: dict[int, tuple[object, np.ndarray]] = {}  # a large board's grid order, per snapshot
+
+
+def _large_board_grid(snap, params: Params, link) -> GridView:
+    """A large board's grid: every filter of ``params``, the first :data:`GRID_MAX_ROWS`
+    matches in the grid's order, serialized for this selection only."""
+    f = all_models(snap)
+    with _CACHE_LOCK:
+        hit = _ORDERS.get(id(snap.models))
+    if hit is None or hit[0] is not snap.models:
+        hit = (snap.models, grid_order(f))
+        with _CACHE_LOCK:
+            if len(_ORDERS) >= 4:
+                _ORDERS.pop(next(iter(_ORDERS)))
+            _ORDERS[id(snap.models)] = hit
+    order = hit[1]
+    pos = order[_keep(f, params)[order]]
+    frame = grid_frame(f[csv_columns(snap.board)].take(pos[:GRID_MAX_ROWS]).reset_index(drop=True), snap.board,
+                       link=link)
+    return GridView(frame=frame, rows=_json_rows(frame), total=len(pos))
+
+
 def grid_view(snap, params: Params, link=None) -> GridView:
     """The rows the grid holds for ``params``: the models passing its type, size, license
     and date filters (MoE, official and minimum score are the grid's own column filters,
     :func:`grid_filters`), best average first (:func:`grid_order`). Cut from the board's grid
     built once per snapshot: a change costs a mask and a row pick, not a display table and
-    its serialization. ``link`` as in :func:`grid_frame`."""
+    its serialization. ``link`` as in :func:`grid_frame`. On a board larger than the grid
+    holds (:func:`grid_cut`), every filter of ``params`` and the first matches only."""
+    if grid_cut(snap):
+        return _large_board_grid(snap, params, link)
     frame, rows, order = _board_grid(snap, link)
     pos = np.flatnonzero(_keep(all_models(snap), server_params(params))[order])
     if len(pos) == len(rows):
