@@ -217,9 +217,15 @@ def print_table(result: dict) -> None:
         f, s = e.get("fresh") or {}, e.get("seen") or {}
         print(f"| {key} | {d.fmt_ms(e['open_first_ms'])} | {d.fmt_ms(e['open']['median'])} / "
               f"{d.fmt_ms(e['open']['p95'])} | {e.get('control')} | {d.fmt_ms(f.get('median'))} / "
-              f"{d.fmt_ms(f.get('p95'))}{' (message)' if e.get('fresh_unchanged') else ''} | {d.fmt_ms(s.get('median'))} / {d.fmt_ms(s.get('p95'))} | "
+              f"{d.fmt_ms(f.get('p95'))}{same_note(e)} | {d.fmt_ms(s.get('median'))} / {d.fmt_ms(s.get('p95'))} | "
               f"{d.fmt_ms(e.get('probe_ms'))} | "
               f"{rb[0] if rb else '—'} | {rb[1] if rb else '—'} |")
+
+
+def same_note(e: dict) -> str:
+    """How many fresh changes gave the very figures shown (a figure is named by its content)."""
+    n = e.get("fresh_unchanged") or 0
+    return f" ({n} same figure)" if n else ""
 
 
 def main(argv: list[str] | None = None) -> int:
