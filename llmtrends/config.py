@@ -113,8 +113,8 @@ def watch_s() -> float:
 
 def speedups() -> bool:
     """``LLMTRENDS_SPEEDUPS``: use the same-result shortcuts into libraries' internals
-    (``llmtrends.speedups``, ``modules.shiny_speedups``, the explorer's pre-serialized grid,
-    the page's figure reuse); on unless ``0``."""
+    (``llmtrends.speedups``, ``modules.shiny_speedups``, the explorer's pre-serialized grid);
+    on unless ``0``."""
     return _switch("LLMTRENDS_SPEEDUPS")
 
 

@@ -15,7 +15,7 @@ rendered it:
 * files are written to a temporary name and renamed, and a read checks the PNG/SVG/PDF
   signature and end, so a half-written or damaged file is a miss, never a broken image;
 * :meth:`FigureStore.prune` removes the files that the running app did not ask for, so
-  the folder holds one app's default figures (about 40 files, 3 MB), not every version's.
+  the folder holds one app's default figures, not every version's.
 
 Once it holds everything the first tab of a new session shows, prewarm leaves a marker
 (:meth:`FigureStore.mark_first_tab`) named by the code and the snapshots' versions. The
@@ -57,7 +57,7 @@ _FINGERPRINT_LOCK = threading.Lock()
 def code_fingerprint() -> str:
     """A hash of the package's source and data files and of the drawing libraries' versions.
 
-    Computed once per process (the package's files are read once, ~100 kB)."""
+    Computed once per process (the package's files are read once)."""
     with _FINGERPRINT_LOCK:
         if not _FINGERPRINT:
             h = hashlib.sha256()

@@ -551,7 +551,7 @@ class BoardCache:
             self.path, self.db = open_cache(path, CACHE_FILENAME)
             path = self.path
             # A first listing inserts 500,000 models at random places of the id index: room for it
-            # in memory and fewer, larger checkpoints (an 80 MB WAL) halve the time it takes
+            # in memory and fewer, larger checkpoints (a large WAL) cut the time it takes
             # (benchmarks/README.md, the hub board at scale).
             self.db.execute("PRAGMA cache_size=-262144")
             self.db.execute("PRAGMA wal_autocheckpoint=20000")

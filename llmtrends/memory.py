@@ -3,8 +3,8 @@
 Drawing a figure allocates and frees tens of MB (matplotlib artists, plotnine's frames,
 the image). CPython hands freed blocks back to C's ``malloc``, and glibc's ``malloc``
 keeps most of them, in the middle of its heaps, for the next allocation: a figure
-worker's resident memory grows by 40-80 MB over its first hundred figures and stays
-there. glibc's ``malloc_trim(0)`` returns every free page of every heap to the system.
+worker's resident memory grows over its first hundred figures and stays there
+(benchmarks/README.md). glibc's ``malloc_trim(0)`` returns every free page of every heap to the system.
 It takes a few milliseconds, so :class:`IdleTrimmer` calls it from a thread once the
 process has been idle for a moment after some work, never while a figure is drawn.
 (Measured on the app process too, it gave back nothing worth a thread: its memory is

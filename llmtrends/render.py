@@ -5,7 +5,7 @@ downloaded figure and a reproduced one come out of the same code path.
 
 matplotlib and plotnine are imported on the first render, not with this module: the app
 process holds the figure cache and hands figures to its workers, and rendering nothing
-itself it need not load them (~120 MB and ~0.4 s of its start).
+itself it need not load them (their memory and their import time).
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ Send = Callable[[Message], Awaitable[None]]
 
 DEFAULT_STALL_S = 30.0
 # Messages waiting behind the one being written: far above what a session has in flight
-# (a figure is 50-400 kB, the Explorer's grid of v1 about 2 MB).
+# (a figure's HTML, the Explorer's grid of a whole board).
 DEFAULT_MAX_BACKLOG_BYTES = 64 * 1024 * 1024
 GONE = {"type": "websocket.disconnect", "code": 1011}  # what the app hears from a client given up
 

@@ -12,14 +12,13 @@ and without them, byte for byte).
   missing) go to pandas' own code.
 * **A font's metrics tables** (:func:`install_figures`; wherever figures are drawn). For
   every text it lays out, matplotlib reads the font's ascent, descent and line gap from
-  its OpenType tables (``FT2Font.get_sfnt_table``, a new dict each time): about 5 % of a
-  figure's time, for tables that never change for a font file. The fonts
+  its OpenType tables (``FT2Font.get_sfnt_table``, a new dict each time): a measurable
+  share of a figure's time (benchmarks/README.md), for tables that never change for a font file. The fonts
   ``matplotlib.text`` asks for are handed out wrapped, their tables read once per file.
 * **String columns in the figure workers** (:func:`use_object_strings`; figure worker
   processes only). plotnine builds many small frames per figure (aesthetics, groups,
   colours, labels), and pandas 3 stores their strings as Arrow strings, which cost more
-  to create and select from than NumPy object arrays at that size: about 10 % of a
-  figure's time. A worker draws figures and nothing else, so there new string columns
+  to create and select from than NumPy object arrays at that size (benchmarks/README.md). A worker draws figures and nothing else, so there new string columns
   are object columns, as before pandas 3.0. The app process, whose tables and CSVs are
   pandas' own, keeps pandas' string type.
 

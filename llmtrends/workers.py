@@ -26,7 +26,7 @@ log = logging.getLogger("llmtrends.workers")
 def _init_worker(app_pid: int) -> None:
     # Everything imported so far (plotnine, matplotlib, pandas) lives as long as the worker:
     # keep it out of the garbage collector's full collections, which otherwise walk it on
-    # every render (about 15 % of a render's time).
+    # every render.
     from . import speedups, views  # noqa: F401 -- import the views once, not on the first render
 
     speedups.install()  # (checked once, in the fork server) same answers, faster
@@ -153,7 +153,7 @@ class RenderPool:
         """The figure's bytes, exactly as ``render.view_figure_bytes`` in this process makes them
         (``dpi`` defaults to ``render.SCREEN_DPI``; ``size`` as there). A figure asked for while the workers still
         start waits for them: rendering it here would load plotnine and matplotlib
-        into this process for good (~120 MB), which otherwise never imports them."""
+        into this process for good, which otherwise never imports them."""
         from .render import SCREEN_DPI, view_figure_bytes  # imports plotnine only when it renders
         from .views import by_id
         from .views.common import figure_table

@@ -25,7 +25,7 @@ def _controls(d, s):
 @module.ui
 def view_ui(initial=None):
     # ``initial`` (the page's board) is not drawn into the page here: this tab's default
-    # bases come from the board's lineage analysis (~0.15 s), which would delay the app's
+    # bases come from the board's lineage analysis, which would delay the app's
     # start; prewarm computes it in the background, and the server draws the controls.
     return common.view_layout(view, common.controls_ui(view, _controls, None))
 

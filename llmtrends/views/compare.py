@@ -213,7 +213,7 @@ def numbers(tbl: pd.DataFrame) -> pd.DataFrame:
     """The table beside the chart: one row per model (picked order) with its average (left
     out when none of them has one: the hub board has no average), each benchmark under its
     leaderboard name, parameters and type (scores to two decimals)."""
-    # at most five models by six benchmarks: plain loops, not a pivot (~10 ms of a change)
+    # at most five models by six benchmarks: plain loops cost less than a pivot here
     model, label = tbl["model"].tolist(), tbl["benchmark_label"].tolist()
     score = tbl["score"].to_numpy(dtype="float64")
     models, labels = list(dict.fromkeys(model)), list(dict.fromkeys(label))  # the picked order
