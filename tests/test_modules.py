@@ -209,3 +209,19 @@ def test_a_session_on_the_pages_board_draws_its_plots_without_another_round_trip
         types, _, _ = expected_v1(snapshot_dir)
         assert _types_offered(wire.wait_for(f"{NS}-controls", lambda h: "checkbox" in h)) == types
         wire.assert_no_errors()
+
+
+def test_every_view_has_its_module_and_every_module_its_view():
+    """One registry (``llmtrends.views.VIEWS``): a view's module is ``modules/<ID>.py``; the
+    folder holds no tab module that is not a view (listed here from the files)."""
+    from pathlib import Path
+
+    from llmtrends.views import VIEWS
+    from modules import MODULES
+
+    folder = Path(module.__file__).parent
+    tabs = {p.stem for p in folder.glob("*.py")} - {"__init__", "common", "shiny_speedups"}
+    assert tabs == {view.ID for view in VIEWS}
+    assert list(MODULES) == [view.ID for view in VIEWS]
+    for view in VIEWS:
+        assert callable(MODULES[view.ID].view_ui) and callable(MODULES[view.ID].view_server), view.ID
