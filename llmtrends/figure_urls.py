@@ -62,8 +62,8 @@ ASGIApp = Callable[[Message, Callable[[], Awaitable[Message]], Callable[[Message
 
 class FigureRoute:
     """ASGI middleware: ``GET``/``HEAD /figures/<key>.png`` answered from ``figures``
-    (200 immutable, 304 for a matching ``If-None-Match``, 404 with a one-line text for a key
-    not held); every other request goes to ``app``."""
+    (200 immutable; 304 for a matching ``If-None-Match``, held or not; 404 with a one-line
+    text for a key not held); every other request goes to ``app``."""
 
     def __init__(self, app: ASGIApp, figures: FigureURLs):
         self.app = app
@@ -73,8 +73,8 @@ class FigureRoute:
         if scope.get("type") != "http":
             return await self.app(scope, receive, send)
         path = scope.get("path", "")
-        root = scope.get("root_path", "")
-        if root and path.startswith(root):
+        root = scope.get("root_path", "").rstrip("/")
+        if root and path.startswith(root + "/"):  # a whole leading segment, as Starlette strips it
             path = path[len(root):]
         match = _PATH.fullmatch(path)
         if match is None:
@@ -83,23 +83,28 @@ class FigureRoute:
             return await _respond(send, 405, b"GET only\n", [(b"allow", b"GET, HEAD")], "text/plain")
         key = match.group(1)
         etag = f'"{key}"'.encode()
+        headers = [(b"cache-control", IMMUTABLE.encode()), (b"etag", etag)]
+        # A browser revalidating holds these very bytes (the key is their hash): they are
+        # still right, held here or not.
+        sent_tags = dict(scope.get("headers") or []).get(b"if-none-match", b"")
+        if any(t.strip().removeprefix(b"W/") in (etag, b"*") for t in sent_tags.split(b",")):
+            return await _respond(send, 304, None, headers, None)
         data = self.figures.get(key)
         if data is None:
             return await _respond(send, 404, GONE_TEXT, [(b"cache-control", b"no-store")], "text/plain; charset=utf-8")
-        headers = [(b"cache-control", IMMUTABLE.encode()), (b"etag", etag)]
-        sent_tags = dict(scope.get("headers") or []).get(b"if-none-match", b"")
-        if etag in [t.strip() for t in sent_tags.split(b",")]:
-            return await _respond(send, 304, b"", headers, None)
         await _respond(send, 200, b"" if scope.get("method") == "HEAD" else data, headers, "image/png",
                        length=len(data))
 
 
-async def _respond(send, status: int, body: bytes, headers: list, media: str | None, length: int | None = None):
+async def _respond(send, status: int, body: bytes | None, headers: list, media: str | None,
+                   length: int | None = None):
+    """One response; ``body`` None: none at all, and no length (a 304)."""
     if media is not None:
         headers = [*headers, (b"content-type", media.encode())]
-    headers = [*headers, (b"content-length", str(len(body) if length is None else length).encode())]
+    if body is not None:
+        headers = [*headers, (b"content-length", str(len(body) if length is None else length).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": body or b""})
 
 
 def install(app, figures: FigureURLs) -> None:

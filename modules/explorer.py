@@ -179,7 +179,8 @@ def view_server(input, output, session, snap, page_board=None):
         if g is None or not g.cut:
             return None
         return ui.p(f"The grid holds the first {len(g.rows):,} of the {g.total:,} models that match, in its "
-                    "order: narrow the filters to reach the others. The CSV download has every match.",
+                    "order: narrow the filters to reach the others. Its own search, filters and sorting work "
+                    "on these rows; the CSV download has every match of the sidebar's filters.",
                     class_="small text-muted mb-1 llmtrends-grid-note", role="status")
 
     @render.data_frame

@@ -6,6 +6,7 @@ the store and the route never look inside them.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 
 from starlette.testclient import TestClient
@@ -53,8 +54,14 @@ def test_the_route_serves_held_figures_and_passes_everything_else_on():
     assert resp.headers["cache-control"] == "public, max-age=31536000, immutable"
     assert resp.headers["etag"] == f'"{key}"' and resp.headers["content-type"] == "image/png"
     assert int(resp.headers["content-length"]) == len(png)
-    assert client.get("/" + url, headers={"If-None-Match": f'"other", "{key}"'}).status_code == 304
+    not_modified = client.get("/" + url, headers={"If-None-Match": f'"other", "{key}"'})
+    assert not_modified.status_code == 304 and "content-length" not in not_modified.headers
+    assert client.get("/" + url, headers={"If-None-Match": f'W/"{key}"'}).status_code == 304
+    assert client.get("/" + url, headers={"If-None-Match": "*"}).status_code == 304
     assert client.get("/" + url, headers={"If-None-Match": '"other"'}).status_code == 200
+    # a browser revalidating a figure no longer held still has the right bytes: 304
+    gone_key = "0" * 32
+    assert client.get(f"/figures/{gone_key}.png", headers={"If-None-Match": f'"{gone_key}"'}).status_code == 304
     head = client.head("/" + url)
     assert head.status_code == 200 and head.content == b""
     assert client.post("/" + url).status_code == 405
@@ -73,3 +80,16 @@ def test_the_route_under_a_path_prefix():
     url, _ = store.address(fake_png("y"))
     client = TestClient(figure_urls.FigureRoute(app_behind, store), root_path="/llmtrends")
     assert client.get("/llmtrends/" + url).content == fake_png("y")
+    # a prefix is a whole segment: a root path "/fig" is not the start of "/figures/..." (a
+    # server that leaves the root path out of the path, as ASGI servers once did)
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": b""}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/" + url, "root_path": "/fig", "headers": []}
+    asyncio.run(figure_urls.FigureRoute(app_behind, store)(scope, receive, send))
+    assert sent[0]["status"] == 200 and sent[1]["body"] == fake_png("y")

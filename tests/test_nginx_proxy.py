@@ -31,6 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 SITE_CONF = REPO / "deploy" / "nginx" / "llmtrends.conf"
 NGINX = Path("/usr/sbin/nginx")
 START_TIMEOUT_S = 60
+SHIPPED_CACHE = "/var/lib/nginx/llmtrends-figures"  # the shipped figure cache (rewritten for the test)
 FIRST_VIEW = "type_popularity"  # the study's first tab; its aggregation radio is the control we change
 
 
@@ -39,7 +40,7 @@ def site_config(app_port: int, listen_port: int, cache_dir: Path) -> str:
     folder rewritten for the test."""
     text = SITE_CONF.read_text(encoding="utf-8")
     rules = [
-        (r"^proxy_cache_path /var/cache/nginx/llmtrends ", f"proxy_cache_path {cache_dir} "),
+        (rf"^proxy_cache_path {SHIPPED_CACHE} ", f"proxy_cache_path {cache_dir} "),
         (r"^(\s*)server 127\.0\.0\.1:8000;", rf"\g<1>server 127.0.0.1:{app_port};"),
         (r"^(\s*)listen 80;", rf"\g<1>listen 127.0.0.1:{listen_port};"),
         (r"^\s*listen \[::\]:80;\n", ""),
@@ -198,12 +199,28 @@ def test_browser_through_the_proxy(proxied_app, chromium):
             assert resp.headers["X-Cache-Status"] == "HIT", src
             assert resp.headers["Cache-Control"] == "public, max-age=31536000, immutable"
             assert resp.read() == direct and direct.startswith(b"\x89PNG")
+        with urllib.request.urlopen(url + src + "?any=query", timeout=30) as resp:  # the same cache entry
+            assert resp.headers["X-Cache-Status"] == "HIT" and resp.read() == direct
     # a figure the app does not hold is a 404 with a sentence, and nginx does not keep it
     for _ in range(2):
         with pytest.raises(urllib.error.HTTPError) as gone:
             urllib.request.urlopen(url + "figures/" + "0" * 32 + ".png", timeout=30)
         assert gone.value.code == 404 and gone.value.headers["X-Cache-Status"] == "MISS"
         assert b"reload the page" in gone.value.read()
+
+
+def test_the_shipped_figure_cache_is_in_a_folder_debians_nginx_has():
+    """nginx creates only the last folder of a cache path: its parent must exist wherever
+    Debian's nginx is installed (``/var/lib/nginx`` comes with the package; /var/cache/nginx
+    does not), or ``nginx -t`` fails on the shipped file."""
+    if not NGINX.is_file():
+        pytest.fail(f"{NGINX} not found: install Debian's nginx", pytrace=False)
+    text = SITE_CONF.read_text(encoding="utf-8")
+    match = re.search(r"^proxy_cache_path (\S+) ", text, re.MULTILINE)
+    assert match and match.group(1) == SHIPPED_CACHE
+    assert Path(SHIPPED_CACHE).parent.is_dir()
+    # the figures' location is anchored: another site's /x/figures/... is not the app's
+    assert re.search(r'^\s*location ~ "\^/figures/\[0-9a-f\]\{32\}\\.png\$" \{', text, re.MULTILINE)
 
 
 def test_shipped_config_keeps_idle_sessions_and_websockets():
