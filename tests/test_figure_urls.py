@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 
 from starlette.testclient import TestClient
 
@@ -91,5 +92,7 @@ def test_the_route_under_a_path_prefix():
         sent.append(message)
 
     scope = {"type": "http", "method": "GET", "path": "/" + url, "root_path": "/fig", "headers": []}
-    asyncio.run(figure_urls.FigureRoute(app_behind, store)(scope, receive, send))
+    # in a thread of its own: another test of this worker may have left a loop running here
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, figure_urls.FigureRoute(app_behind, store)(scope, receive, send)).result()
     assert sent[0]["status"] == 200 and sent[1]["body"] == fake_png("y")
