@@ -48,8 +48,12 @@ def open_view(page: Page, board: str, view_id: str) -> None:
     radio = page.locator(f'input[name="board"][value="{board}"]')
     if not radio.is_checked():
         radio.check()
+    # ... and the view's controls drawn for that board (their hidden marker sent back): until
+    # then the view still shows the previous board's plots, which it clears once the marker
+    # arrives (CI saw a view read as drawn, then emptied)
     page.wait_for_function(
-        "([v, b]) => Shiny.shinyapp.$inputValues['board'] === b && __llm.pane(v).classList.contains('active')",
+        "([v, b]) => Shiny.shinyapp.$inputValues['board'] === b && __llm.pane(v).classList.contains('active')"
+        " && Shiny.shinyapp.$inputValues[v + '-controls_board'] === b",
         arg=[view_id, board])
     quiesce(page, view_id)
 
