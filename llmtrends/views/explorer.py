@@ -540,22 +540,17 @@ def grid_cut(snap) -> bool:
     return len(snap.models) > GRID_MAX_ROWS
 
 
-_ORDERS: dict[int, tuple[object, np.ndarray]] = {}  # a large board's grid order, per snapshot
+@c.per_board
+def _large_board_order(snap) -> np.ndarray:
+    """A large board's grid order (:func:`grid_order`), sorted once per snapshot."""
+    return grid_order(all_models(snap))
 
 
 def _large_board_grid(snap, params: Params, link) -> GridView:
     """A large board's grid: every filter of ``params``, the first :data:`GRID_MAX_ROWS`
     matches in the grid's order, serialized for this selection only."""
     f = all_models(snap)
-    with _CACHE_LOCK:
-        hit = _ORDERS.get(id(snap.models))
-    if hit is None or hit[0] is not snap.models:
-        hit = (snap.models, grid_order(f))
-        with _CACHE_LOCK:
-            if len(_ORDERS) >= 4:
-                _ORDERS.pop(next(iter(_ORDERS)))
-            _ORDERS[id(snap.models)] = hit
-    order = hit[1]
+    order = _large_board_order(snap)
     pos = order[_keep(f, params)[order]]
     frame = grid_frame(f[csv_columns(snap.board)].take(pos[:GRID_MAX_ROWS]).reset_index(drop=True), snap.board,
                        link=link)
