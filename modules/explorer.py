@@ -169,19 +169,15 @@ def view_server(input, output, session, snap, page_board=None):
     def shown():
         """The grid's rows: reads only the controls that pick them (not MoE, provider, score,
         unless the board is larger than the grid holds: then every control picks them)."""
-        names = server_side + (("moe", "official", "min_score", "score") if view.grid_cut(snap()) else ())
+        names = server_side + (view.GRID_SIDE if view.grid_cut(snap()) else ())
         params = sidebar_params(names)
         return None if params is None else view.grid_view(snap(), params, link=_html_cell)
 
     @render.ui
     def grid_note():
         g = shown()
-        if g is None or not g.cut:
-            return None
-        return ui.p(f"The grid holds the first {len(g.rows):,} of the {g.total:,} models that match, in its "
-                    "order: narrow the filters to reach the others. Its own search, filters and sorting work "
-                    "on these rows; the CSV download has every match of the sidebar's filters.",
-                    class_="small text-muted mb-1 llmtrends-grid-note", role="status")
+        note = None if g is None else view.cut_note(g)
+        return None if note is None else ui.p(note, class_="small text-muted mb-1 llmtrends-grid-note", role="status")
 
     @render.data_frame
     def grid():
@@ -212,7 +208,7 @@ def view_server(input, output, session, snap, page_board=None):
         # Runs when MoE / provider / minimum score change and whenever the browser reports the
         # grid's column filters (also after each redraw, which clears them): sends the
         # sidebar's part when the grid's filters differ from it.
-        params = sidebar_params(("moe", "official", "min_score", "score"))
+        params = sidebar_params(view.GRID_SIDE)
         if params is None or shown() is None:
             return
         current = grid.filter()

@@ -524,6 +524,10 @@ def _board_grid(snap, link) -> tuple[pd.DataFrame, list[list], np.ndarray]:
     return frame, rows, order
 
 
+# The controls whose filters are the grid's own column filters (see :func:`grid_filters`).
+GRID_SIDE = ("moe", "official", "min_score", "score")
+
+
 def server_params(params: Params) -> Params:
     """``params`` without the filters the grid applies itself (see :func:`grid_filters`)."""
     return replace(params, moe="all", official="all", min_score=0.0)
@@ -555,6 +559,15 @@ def _large_board_grid(snap, params: Params, link) -> GridView:
     frame = grid_frame(f[csv_columns(snap.board)].take(pos[:GRID_MAX_ROWS]).reset_index(drop=True), snap.board,
                        link=link)
     return GridView(frame=frame, rows=_json_rows(frame), total=len(pos))
+
+
+def cut_note(g: GridView) -> str | None:
+    """What the page says above a grid that holds only the first matches; None otherwise."""
+    if not g.cut:
+        return None
+    return (f"The grid holds the first {len(g.rows):,} of the {g.total:,} models that match, in its order: "
+            "narrow the filters to reach the others. Its own search, filters and sorting work on these "
+            "rows; the CSV download has every match of the sidebar's filters.")
 
 
 def grid_view(snap, params: Params, link=None) -> GridView:
