@@ -24,13 +24,8 @@ from llmtrends import config, speedups, workers
 
 DATA_DIR = config.data_dir(Path(__file__).parent)
 # Start the figure workers first: their fork server imports and warms up on the other core
-# while this process imports the views and loads the boards. Unless the figure store holds
-# the first tab a new session shows (checked from the manifests, in milliseconds): then
-# nothing needs a worker that early, and the warm-up's second of CPU would compete with
-# serving the first page; they start a moment after the first tab opens (below).
-DEFER_WORKERS = config.first_tab_stored(DATA_DIR)
-if not DEFER_WORKERS:
-    workers.shared().start_background()
+# while this process imports the views and loads the boards.
+workers.shared().start_background()
 
 from shiny import App, reactive, ui  # noqa: E402
 from shiny.bookmark import restore_input  # noqa: E402
@@ -55,8 +50,6 @@ TABS = tuple(MODULES)  # the tabs a session can open (each starts its module)
 CSS = Path(__file__).parent / "www" / "app.css"
 HISTORY_JS = Path(__file__).parent / "www" / "history.js"  # the view in the address, back and forth
 DATES_JS = Path(__file__).parent / "www" / "dates.js"  # typed dates: complete, inside the board, or said why
-WORKERS_AFTER_TAB_S = 1.0  # deferred workers: start this long after the first tab opens,
-WORKERS_AT_THE_LATEST_S = 5.0  # or this long after start without a visitor
 # The modules and the boards loaded at start live as long as the process (or as their
 # sessions): keep them out of the garbage collector's full collections, which would
 # otherwise walk them again and again.
@@ -217,16 +210,15 @@ app = App(app_ui, server, bookmark_store="url")
 figure_urls.install(app, modules_common.FIGURE_URLS)
 if config.ws_queue():  # a browser that stops reading must not hold up every session (issue 26)
     sendqueue.install(app, stall_s=config.ws_stall_s())
-if DEFER_WORKERS:  # a figure asked for before then starts them at once
-    workers.shared().start_background(after=modules_common.TAB_OPENED, delay_s=WORKERS_AFTER_TAB_S,
-                                      max_wait_s=WORKERS_AT_THE_LATEST_S)
 WATCH_S = config.watch_s()
-if config.prewarm():  # what every new session shows first, rendered once, in the background
-    def _prewarm(boards: live.Boards) -> None:
-        if boards.snapshots:
-            modules_common.prewarm(boards.snapshots, VIEWS, default_board(boards),
-                                   store=config.figure_store(DATA_DIR))
 
-    _prewarm(LIVE.boards)
-    LIVE.on_change(_prewarm)  # a new snapshot's defaults too
+
+def _serve_stored(boards: live.Boards) -> None:
+    # what every new session shows first, drawn by the build (llmtrends.default_figures)
+    if boards.snapshots:
+        modules_common.serve_stored(boards.snapshots, VIEWS, default_board(boards))
+
+
+_serve_stored(LIVE.boards)
+LIVE.on_change(_serve_stored)  # a new snapshot's too
 LIVE.start(WATCH_S)

@@ -73,8 +73,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(data_dir: Path, log_dir: Path, timeout_s: float = 120, env_extra: dict | None = None) -> App:
-    """Start the app on 127.0.0.1 and wait (bounded) until its page answers."""
+def start_app(data_dir: Path, log_dir: Path, timeout_s: float = 120, env_extra: dict | None = None,
+              repo: Path = REPO) -> App:
+    """Start the app on 127.0.0.1 and wait (bounded) until its page answers. ``repo``: the
+    checkout whose ``app.py`` runs (another revision's worktree, to compare)."""
     log_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log_path = log_dir / f"app-{port}.log"
@@ -84,7 +86,7 @@ def start_app(data_dir: Path, log_dir: Path, timeout_s: float = 120, env_extra: 
         started = time.monotonic()
         proc = subprocess.Popen(
             [sys.executable, "-m", "shiny", "run", "app.py", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+            cwd=repo, env=env, stdout=log, stderr=subprocess.STDOUT)
     app = App(url=f"http://127.0.0.1:{port}/", proc=proc, log_path=log_path, started=started)
     deadline = started + timeout_s
     while time.monotonic() < deadline:

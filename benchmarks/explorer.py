@@ -108,8 +108,7 @@ def free_port() -> int:
 
 def start_app(data: Path, log_path: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    # LLMTRENDS_PREWARM=0: no background rendering of the other views' figures during the run
-    env = dict(os.environ, LLMTRENDS_DATA=str(data), PYTHONUNBUFFERED="1", LLMTRENDS_PREWARM="0")
+    env = dict(os.environ, LLMTRENDS_DATA=str(data), PYTHONUNBUFFERED="1")
     log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 -- the child keeps its own descriptor
     proc = subprocess.Popen([sys.executable, "-m", "shiny", "run", "app.py", "--host", "127.0.0.1",
                              "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

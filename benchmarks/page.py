@@ -28,7 +28,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("LLMTRENDS_RENDER_WORKERS", "0")  # no figures are drawn here
-os.environ.setdefault("LLMTRENDS_PREWARM", "0")
 
 
 def timed(client, url: str, n: int) -> list[float]:

@@ -153,7 +153,7 @@ def main() -> int:
     p.add_argument("--victims", type=int, default=2)
     args = p.parse_args()
     snap = store.read_snapshot(args.data, "v1")
-    env = {"LLMTRENDS_FIGURE_STORE": "0", "LLMTRENDS_WS_QUEUE": "1" if args.queue == "on" else "0"}
+    env = {"LLMTRENDS_WS_QUEUE": "1" if args.queue == "on" else "0"}
     if args.stall is not None:
         env["LLMTRENDS_WS_STALL_S"] = str(args.stall)
     with tempfile.TemporaryDirectory(prefix="llmtrends-stall-") as tmp:

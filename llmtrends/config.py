@@ -7,7 +7,6 @@
 | ``LLMTRENDS_LOG_LEVEL`` | Python logging level | ``INFO`` |
 | ``LLMTRENDS_HOST`` / ``LLMTRENDS_PORT`` | where ``scripts/serve.py`` listens | ``127.0.0.1`` / ``8000`` |
 | ``LLMTRENDS_RENDER_WORKERS`` | processes rendering figures (``0``: in the app process) | CPUs, at most 4 |
-| ``LLMTRENDS_FIGURE_STORE`` | folder keeping the default figures between runs (``0``: none) | ``<data>/.figures`` |
 | ``LLMTRENDS_WS_QUEUE`` | each browser's messages go through its own queue, so a client that stops reading never holds up the others (``0``: off, py-shiny sends directly) | ``1`` |
 | ``LLMTRENDS_WS_STALL_S`` | seconds a browser may take no message before it is disconnected (with the queue) | ``30`` |
 | ``LLMTRENDS_WATCH_S`` | how often (seconds) the app looks for a new snapshot of a board, to serve it to new sessions without a restart (``0``: never; the snapshots of the start are served until a restart) | ``30`` |
@@ -63,11 +62,6 @@ def port() -> int:
 def _switch(name: str) -> bool:
     """An on/off variable, on unless ``0`` / ``false`` / ``no`` / ``off``."""
     return os.environ.get(name, "1").strip().lower() not in ("0", "false", "no", "off")
-
-
-def prewarm() -> bool:
-    """``LLMTRENDS_PREWARM``: render every view's default figures at start (on unless ``0``)."""
-    return _switch("LLMTRENDS_PREWARM")
 
 
 def ws_queue() -> bool:
@@ -127,23 +121,3 @@ def render_workers() -> int:
         except ValueError:
             logging.getLogger("llmtrends.config").warning("LLMTRENDS_RENDER_WORKERS=%r is not a number; using the default", value[:20])
     return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1), 4))
-
-
-def figure_store(data_dir: Path):
-    """``LLMTRENDS_FIGURE_STORE``: where the app keeps its default figures between runs."""
-    from . import figstore
-
-    return figstore.from_setting(os.environ.get("LLMTRENDS_FIGURE_STORE"), data_dir)
-
-
-def first_tab_stored(data_dir: Path) -> bool:
-    """Whether the figure store holds what a new session shows first (the default board's
-    first tab, marked by prewarm) for this code and the snapshots in ``data_dir``: checked
-    from the manifests alone, before the snapshots load. False when prewarm is off, since
-    prewarm is what reads the store."""
-    from . import figstore
-
-    if not prewarm():
-        return False
-    versions = figstore.manifest_versions(data_dir)
-    return figure_store(data_dir).holds_first_tab(versions, default_board(list(versions)))

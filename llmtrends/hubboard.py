@@ -966,7 +966,7 @@ def run(*, out: Path, tasks: Iterable[str] = DEFAULT_TASKS, since: str = DEFAULT
         source: Path | None = None, cache: Path | None = None, workers: int = 8,
         max_requests_per_5min: int | None = None, refresh: bool = False, page_size: int | None = None,
         keep: int | None = None, allow_shrink: bool = False, progress=None, endpoint: str | None = None,
-        token: str | None = None) -> HubBuild:
+        token: str | None = None, figures: bool = False) -> HubBuild:
     """Build (or refresh) the hub board into ``out/hub`` (module docstring).
 
     ``source``: a listing CSV in the sample's format instead of the live Hub (no scores, no
@@ -974,7 +974,8 @@ def run(*, out: Path, tasks: Iterable[str] = DEFAULT_TASKS, since: str = DEFAULT
     ``out/.cache``). ``max_requests_per_5min``: None = the Hub's limit for the caller's tier,
     0 = none. Raises :class:`HubBoardError` (one line) on failure; nothing is written then,
     and the previous snapshot stays current. A build that loses most of the board fails as
-    every board's does (``pipeline.check_not_gutted``, unless ``allow_shrink``).
+    every board's does (``pipeline.check_not_gutted``, unless ``allow_shrink``). ``figures``:
+    draw the views' default figures beside the snapshot before it becomes current.
     """
     from huggingface_hub.errors import HfHubHTTPError
 
@@ -1028,7 +1029,10 @@ def run(*, out: Path, tasks: Iterable[str] = DEFAULT_TASKS, since: str = DEFAULT
     check_not_gutted(len(models), schema.HUB_BOARD, Path(out), got.source, allow_shrink)
     step(f"writing {Path(out) / schema.HUB_BOARD}")
     try:
-        path = store.write_snapshot(out, schema.HUB_BOARD, models, None, manifest, keep=keep)
+        from .pipeline import TerminalProgress, figures_step
+
+        draw = figures_step(schema.HUB_BOARD, progress or TerminalProgress(enabled=False)) if figures else None
+        path = store.write_snapshot(out, schema.HUB_BOARD, models, None, manifest, keep=keep, before_current=draw)
     except (OSError, store.SnapshotError) as exc:
         raise HubBoardError(f"{getattr(exc, 'filename', '') or out}: {getattr(exc, 'strerror', None) or exc}") from None
     done()

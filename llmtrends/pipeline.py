@@ -6,6 +6,7 @@ import json
 import sys
 import time
 from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 from . import prepare, schema, sources, store
@@ -47,6 +48,18 @@ class TerminalProgress:
     @property
     def hub_progress(self) -> bool:
         return self.enabled
+
+
+def figures_step(board: str, progress: TerminalProgress) -> Callable[[Path], None]:
+    """What a build calls before its snapshot becomes current: draw the default figures
+    beside it (``default_figures``), with a progress line."""
+    def draw(folder: Path) -> None:
+        from . import default_figures
+
+        progress.step(f"drawing the default figures of {board}")
+        n = default_figures.draw_folder(folder, board)
+        progress.done(f"({n} figures)")
+    return draw
 
 
 @dataclass
@@ -118,7 +131,7 @@ def run(*, board: str, source: Path | None, enrich: str, out: Path, hub_records:
         cache: Path | None = None, workers: int = 8, max_requests_per_5min: int | None = None,
         refresh: bool = False, dry_run: bool = False, keep: int | None = None, allow_shrink: bool = False,
         progress: TerminalProgress | None = None, tasks: list[str] | None = None,
-        since: str | None = None, page_size: int | None = None) -> Result | None:
+        since: str | None = None, page_size: int | None = None, figures: bool = False) -> Result | None:
     """Build one board's snapshot into ``out/<board>``; None for a dry run.
 
     Every expected failure is raised as :class:`PipelineError` with a one-line message;
@@ -127,7 +140,8 @@ def run(*, board: str, source: Path | None, enrich: str, out: Path, hub_records:
     ``allow_shrink``), fails and leaves the previous snapshot as it was.
     The board's earlier snapshots are kept as its history (``keep``: at most this many,
     the oldest removed first). The hub board (``tasks``, ``since``, ``page_size``) is built
-    by :mod:`llmtrends.hubboard`.
+    by :mod:`llmtrends.hubboard`. ``figures``: draw each view's default figures beside the
+    snapshot before it becomes current (``default_figures``; the command line does).
     """
     progress = progress or TerminalProgress(enabled=False)
     if max_requests_per_5min is not None and max_requests_per_5min < 0:
@@ -136,7 +150,7 @@ def run(*, board: str, source: Path | None, enrich: str, out: Path, hub_records:
         return _run_hub(source=source, out=out, cache=cache, workers=workers,
                         max_requests_per_5min=max_requests_per_5min, refresh=refresh, keep=keep,
                         allow_shrink=allow_shrink, progress=progress, tasks=tasks, since=since,
-                        page_size=page_size)
+                        page_size=page_size, figures=figures)
     try:
         progress.step(f"loading the {board} leaderboard from {source or 'the Hub dataset'}")
         loaded = _load(board, source)
@@ -165,7 +179,7 @@ def run(*, board: str, source: Path | None, enrich: str, out: Path, hub_records:
             return None
         built = build_snapshot(loaded, board, out, hub_frame=hub_frame, commit_frame=commit_frame,
                                enrichment=enrichment, keep=keep, allow_shrink=allow_shrink,
-                               progress=progress)
+                               progress=progress, figures=figures)
     except (sources.SourceError, store.SnapshotError) as exc:
         progress.done("(failed)")
         raise PipelineError(str(exc)) from None
@@ -178,7 +192,7 @@ def run(*, board: str, source: Path | None, enrich: str, out: Path, hub_records:
 def build_snapshot(loaded: sources.Loaded, board: str, out: Path, *, hub_frame=None, commit_frame=None,
                    enrichment: dict | None = None, keep: int | None = None, as_of: str | None = None,
                    make_current: bool = True, extra_manifest: dict | None = None, allow_shrink: bool = False,
-                   progress: TerminalProgress | None = None) -> Result:
+                   progress: TerminalProgress | None = None, figures: bool = False) -> Result:
     """Prepare a loaded (validated) leaderboard and write it as a snapshot of ``board``.
 
     The one preparation every build goes through, the current snapshot's and each dated
@@ -209,7 +223,8 @@ def build_snapshot(loaded: sources.Loaded, board: str, out: Path, *, hub_frame=N
     manifest["flagged_ids"] = counts.flagged_ids
     manifest.update(extra_manifest or {})
     progress.step(f"writing {Path(out) / board}")
-    path = store.write_snapshot(out, board, models, pairs, manifest, keep=keep, make_current=make_current)
+    path = store.write_snapshot(out, board, models, pairs, manifest, keep=keep, make_current=make_current,
+                                before_current=figures_step(board, progress) if figures else None)
     progress.done()
     with open(path / store.MANIFEST_FILE, encoding="utf-8") as fh:
         manifest = json.load(fh)
@@ -217,14 +232,14 @@ def build_snapshot(loaded: sources.Loaded, board: str, out: Path, *, hub_frame=N
 
 
 def _run_hub(*, source, out, cache, workers, max_requests_per_5min, refresh, keep, allow_shrink, progress, tasks,
-             since, page_size) -> Result:
+             since, page_size, figures) -> Result:
     from . import hubboard
 
     try:
         build = hubboard.run(out=out, source=source, cache=cache, workers=workers,
                              max_requests_per_5min=max_requests_per_5min, refresh=refresh, keep=keep,
                              allow_shrink=allow_shrink, progress=progress, tasks=tasks or hubboard.DEFAULT_TASKS,
-                             since=since or hubboard.DEFAULT_SINCE, page_size=page_size)
+                             since=since or hubboard.DEFAULT_SINCE, page_size=page_size, figures=figures)
     except hubboard.HubBoardError as exc:
         progress.done("(failed)")
         raise PipelineError(str(exc)) from None

@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from . import __version__, schema
 
-if TYPE_CHECKING:  # pandas is imported where tables are read or written (figstore reads paths only)
+if TYPE_CHECKING:  # pandas is imported where tables are read or written (the manifests are read without it)
     import pandas as pd
 
 log = logging.getLogger(__name__)
@@ -332,14 +333,17 @@ def prune(data_dir: str | Path, board: str, keep: int) -> list[str]:
 
 def write_snapshot(out_dir: str | Path, board: str, models: pd.DataFrame,
                    commit_authors: pd.DataFrame | None, manifest: dict, *,
-                   make_current: bool = True, keep: int | None = None) -> Path:
+                   make_current: bool = True, keep: int | None = None,
+                   before_current: Callable[[Path], None] | None = None) -> Path:
     """Write a board's snapshot atomically and make it current; returns its folder.
 
     The tables go to ``OUT/<board>/snapshots/.tmp-<pid>-XXXX`` first, which is renamed to
     the snapshot's id once complete; then ``CURRENT`` is replaced to name it. The previous
     snapshots stay as the board's history (``keep``: at most this many are kept, the
     oldest removed first). ``make_current=False`` stores a snapshot of an earlier date
-    (a history) without serving it.
+    (a history) without serving it. ``before_current`` is called with the finished folder
+    before it becomes current (the build draws its default figures there); if it raises,
+    the snapshot is removed and the current one stays.
     """
     if board not in schema.BOARDS:
         raise SnapshotError(f"unknown board {board!r}")
@@ -374,6 +378,12 @@ def write_snapshot(out_dir: str | Path, board: str, models: pd.DataFrame,
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if before_current is not None:
+        try:
+            before_current(final)
+        except BaseException:
+            shutil.rmtree(final, ignore_errors=True)
+            raise
     if make_current:
         _point_current(board_dir, final.name)
         _adopt_legacy(board_dir)

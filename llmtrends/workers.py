@@ -129,18 +129,11 @@ class RenderPool:
                 self.restarts += 1
         broken.shutdown(wait=False, cancel_futures=True)
 
-    def start_background(self, after: threading.Event | None = None, delay_s: float = 0.0,
-                         max_wait_s: float = 0.0) -> threading.Thread:
-        """Start the workers in a background thread (the fork server's start takes a second).
-
-        With ``after``, they start ``delay_s`` after that event is set, or once ``max_wait_s``
-        have passed without it. A figure asked for meanwhile starts them at once (``render``).
-        """
+    def start_background(self) -> threading.Thread:
+        """Start the workers in a background thread (the fork server's start takes a second);
+        a figure asked for meanwhile waits for them (``render``)."""
         def run():
             try:
-                if after is not None:
-                    if after.wait(max_wait_s):
-                        time.sleep(delay_s)
                 self.start()
             except Exception:  # noqa: BLE001 -- figures then start the pool again, or render here
                 log.exception("starting the figure workers failed")

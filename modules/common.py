@@ -11,7 +11,6 @@ import dataclasses
 import logging
 import re
 import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -21,7 +20,7 @@ from shiny.module import ResolvedId
 from shiny.types import SilentCancelOutputException, SilentException
 
 from llmtrends import cache as lcache
-from llmtrends import config, figstore, figure_urls, workers
+from llmtrends import default_figures, figure_urls, workers
 from llmtrends import render as lrender
 from llmtrends.views import common as vc
 
@@ -57,45 +56,13 @@ def _table(view, s, params):
 
 def _figure_key(view, which: str, params, s, fmt: str = "png", dpi: int = lrender.SCREEN_DPI,
                 size: str = "screen") -> tuple:
-    # one definition, shared by the plots, downloads and prewarm(), so that all hit the same entries
+    # one definition, shared by the plots, downloads and serve_stored(), so that all hit the same entries
     return (view.ID, which, params, s.version, fmt, dpi) + (() if size == "screen" else (size,))
 
 
 # Renders under way, by figure key: the outputs (of any session) asking for a figure that
 # is being rendered wait for the same future. Only changed from the event loop.
 _INFLIGHT: dict[tuple, asyncio.Future] = {}
-# When a session last started or finished a render, or opened a tab (time.monotonic()):
-# prewarm() waits for the sessions' renders to be over and this long quiet before it takes
-# a worker, but never longer than PREWARM_MAX_WAIT_S, so that it still finishes under
-# steady load. Right after the app starts it first waits PREWARM_START_S of quiet: the
-# first visitors' page, session and plots come before tables and figures nobody asked for.
-_LAST_RENDER = [0.0]
-PREWARM_QUIET_S = 1.0
-PREWARM_START_S = 2.0
-PREWARM_MAX_WAIT_S = 30.0
-# Set when a session first opens a tab: when the figure store holds the first tab, the
-# figure workers start a moment after this (app.py), not while the first page is served.
-TAB_OPENED = threading.Event()
-
-
-def _mark_activity() -> None:
-    _LAST_RENDER[0] = time.monotonic()
-
-
-def _sessions_quiet(seconds: float | None = None, poll_s: float = 0.05, max_wait_s: float | None = None) -> None:
-    """Block (in prewarm's thread) until no session's render is under way or ended less than
-    ``seconds`` (default ``PREWARM_QUIET_S``) ago, so figures nobody asked for yet do not hold
-    up the ones a user waits for; or until ``max_wait_s`` (default ``PREWARM_MAX_WAIT_S``)
-    have passed, so that the sessions' figures never starve prewarm entirely."""
-    seconds = PREWARM_QUIET_S if seconds is None else seconds
-    deadline = time.monotonic() + (PREWARM_MAX_WAIT_S if max_wait_s is None else max_wait_s)
-    while True:
-        now = time.monotonic()
-        quiet = now - _LAST_RENDER[0]
-        if (not _INFLIGHT and quiet >= seconds) or now >= deadline:
-            return
-        pause = max(poll_s, seconds - quiet) if not _INFLIGHT else poll_s
-        time.sleep(min(pause, max(deadline - now, 0.0)) or poll_s)
 
 
 def _figure_future(view, which: str, params, tbl, s, fmt: str = "png", dpi: int = lrender.SCREEN_DPI,
@@ -108,10 +75,8 @@ def _figure_future(view, which: str, params, tbl, s, fmt: str = "png", dpi: int 
         fut = loop.run_in_executor(_WAIT_POOL, FIGURES.get_or_render, key,
                                    lambda: RENDERER.render(view.ID, which, params, tbl, fmt, dpi, size))
         _INFLIGHT[key] = fut
-        _mark_activity()
 
         def done(f, key=key):
-            _mark_activity()
             if _INFLIGHT.get(key) is f:
                 del _INFLIGHT[key]
             if not f.cancelled():
@@ -120,104 +85,27 @@ def _figure_future(view, which: str, params, tbl, s, fmt: str = "png", dpi: int 
     return fut
 
 
-def _shown_key(view, s, params) -> tuple:
-    """The figure store's key for the number of models a default table shows (its provenance)."""
-    return ("models shown",) + _table_key(view, s, params)
-
-
-def _from_store(snapshots: Mapping, views, boards: Sequence[str], store: figstore.FigureStore) -> int:
-    """Put the default figures the store holds into FIGURES, and the number of models their
-    tables show into SHOWN (so a session's first tab needs no table at all); returns how
-    many figures it held."""
-    found = 0
-    for board in boards:
-        s = snapshots[board]
-        for view in views:
-            try:
-                params = view.Params.defaults(s)
-            except vc.ViewError:
-                continue
-            shown = store.get_count(_shown_key(view, s, params))
-            if shown is not None:
-                SHOWN.put(_table_key(view, s, params), shown)
-            for which in view.FIGURES:
-                key = _figure_key(view, which, params, s)
-                data = store.get(key)
-                if data is not None:
-                    FIGURES.get_or_render(key, lambda data=data: data)
-                    found += 1
-    return found
-
-
-def prewarm(snapshots: Mapping, views, first_board: str | None = None,
-            store: figstore.FigureStore | None = None) -> threading.Thread:
-    """Render every view's default figures on every board in a background thread.
-
-    What every new session shows first is then a cache hit. The figures the ``store``
-    kept from an earlier run come first (read from disk, milliseconds), with the number of
-    models each default table shows (its provenance line); the others are rendered and kept
-    there for the next start, and so are the default figures a session drew before prewarm
-    reached them (the first visitor's default tab). A view whose figures and count are all
-    at hand costs no table. The default board's views go first, in tab order; a selection
-    a view cannot plot is skipped. Each table and figure waits until the
-    sessions' own renders are over (:func:`_sessions_quiet`): a user changing a control
-    while the app warms up does not queue behind figures nobody asked for.
-    """
-    boards = sorted(snapshots, key=lambda b: b != first_board)
-    store = store or figstore.FigureStore(None)
-    versions = {b: s.version for b, s in snapshots.items()}
-
+def serve_stored(snapshots: Mapping, views, first_board: str | None = None) -> threading.Thread:
+    """Put the default figures each snapshot's build stored beside it
+    (``llmtrends.default_figures``) into FIGURES, and the number of models each default
+    table shows into SHOWN, in a background thread: a new session's first plots and
+    provenance lines are then cache hits, with no table to compute. The default board
+    goes first."""
     def work():
-        if store.enabled:
-            log.info("prewarm: %d default figures read from %s", _from_store(snapshots, views, boards, store),
-                     store.folder)
-        _LAST_RENDER[0] = max(_LAST_RENDER[0], time.monotonic())
-        _sessions_quiet(PREWARM_START_S)
-        for board in boards:
-            s = snapshots[board]
-            for view in views:
-                try:
-                    params = view.Params.defaults(s)
-                    keys = {which: _figure_key(view, which, params, s) for which in view.FIGURES}
-                    shown, tbl = SHOWN.get(_table_key(view, s, params)), None
-                    if shown is None or not all(key in FIGURES for key in keys.values()):
-                        _sessions_quiet()  # the table is computed here, in the app process
-                        tbl = _table(view, s, params)
-                        shown = tbl.attrs.get("models_shown")
-                    # keep for the next start what the store lacks, however it was drawn: the
-                    # default tab's figures, mostly, are drawn by the first session
-                    if isinstance(shown, int) and not store.has(_shown_key(view, s, params)):
-                        store.put_count(_shown_key(view, s, params), shown)
-                    for which, key in keys.items():
-                        drawn = FIGURES.peek(key)
-                        if drawn is not None:
-                            if not store.has(key):
-                                store.put(key, drawn)
-                            continue
-                        _sessions_quiet()
-                        tbl = _table(view, s, params) if tbl is None else tbl
-                        empty = getattr(view, "empty_figure", None)
-                        if empty is not None and empty(tbl, params, which) is not None:
-                            continue  # the view says it has nothing to draw: no figure to keep
+        for board in sorted(snapshots, key=lambda b: b != first_board):
+            s, held = snapshots[board], 0
+            try:
+                for got in default_figures.stored(s, views):
+                    if got.shown is not None:
+                        SHOWN.put(_table_key(got.view, s, got.params), got.shown)
+                    for which, data in got.figures.items():
+                        FIGURES.get_or_render(_figure_key(got.view, which, got.params, s), lambda data=data: data)
+                        held += 1
+            except Exception:  # noqa: BLE001 -- figures not read are drawn when asked for
+                log.exception("%s: reading the stored default figures failed", board)
+            log.info("%s: %d stored default figures served", board, held)
 
-                        def fresh(which=which, key=key, tbl=tbl):
-                            data = RENDERER.render(view.ID, which, params, tbl, "png")
-                            store.put(key, data)
-                            return data
-                        FIGURES.get_or_render(key, fresh)
-                    if board == boards[0] and view is views[0] and all(map(store.has, keys.values())) \
-                            and store.has(_shown_key(view, s, params)):
-                        # what a new session shows first is on disk: the next start's workers can wait
-                        store.mark_first_tab(versions, board)
-                except vc.ViewError:
-                    continue
-                except Exception:  # noqa: BLE001 -- a broken view must not stop the others
-                    log.exception("prewarm %s/%s failed", board, view.ID)
-        removed = store.prune()
-        if removed:
-            log.info("prewarm: removed %d figures of other code or data from %s", removed, store.folder)
-
-    thread = threading.Thread(target=work, name="llmtrends-prewarm", daemon=True)
+    thread = threading.Thread(target=work, name="llmtrends-stored-figures", daemon=True)
     thread.start()
     return thread
 
@@ -537,8 +425,6 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
     """
     marker_in_page = drawn_in_page(snap, page_board)
     downloads_in_page = drawn_in_page(snap, page_board)
-    _mark_activity()  # a session opened this tab: prewarm waits a moment
-    TAB_OPENED.set()
     # why each figure is not drawn (a message stands in its place), None while it is: the
     # figure downloads follow it
     blocked = {which: reactive.value(None) for which in view.FIGURES}

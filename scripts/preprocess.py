@@ -11,6 +11,10 @@ Examples::
     python scripts/preprocess.py --board v2 --history-hub --out data                 # dataset revisions
     python scripts/preprocess.py --board hub --out data    # the Hub today; again: only what is new
     python scripts/preprocess.py --board hub --source new-models.csv --out data   # a local listing
+    python scripts/preprocess.py --board v2 --figures-only --out data   # redraw the default figures
+
+Each build also draws every view's default figures beside the snapshot (what a new session
+shows first; ``--no-figures`` skips that), so the app serves them at once.
 
 Exit code 0 on success, 1 on bad input (one-line message on stderr), 2 on bad usage.
 """
@@ -24,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from llmtrends import history, pipeline, schema  # noqa: E402
+from llmtrends import default_figures, history, pipeline, schema, store  # noqa: E402
 
 
 def request_budget(text: str) -> int:
@@ -78,12 +82,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="keep at most N snapshots of the board (its history; default: all)")
     p.add_argument("--allow-shrink", action="store_true",
                    help="replace the board's snapshot even when this build keeps fewer than half of its models")
+    figs = p.add_argument_group("default figures (what a new session shows first, served at once)")
+    figs.add_argument("--no-figures", action="store_true",
+                      help="do not draw the views' default figures beside the snapshot (the app draws them when "
+                           "asked for)")
+    figs.add_argument("--figures-only", action="store_true",
+                      help="draw the default figures of the board's current snapshot again and stop (after "
+                           "upgrading llmtrends: figures drawn by other code are not served)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.figures_only:
+        return _figures_only(args)
     if args.history is not None or args.history_hub:
         return _history(args)
     if args.board == "hub":
@@ -117,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             out=args.out, cache=args.cache, workers=args.workers,
             max_requests_per_5min=args.max_requests_per_5min, refresh=args.refresh,
             dry_run=args.dry_run, keep=args.keep, allow_shrink=args.allow_shrink, progress=progress,
-            tasks=args.tasks, since=args.since, page_size=args.page_size,
+            tasks=args.tasks, since=args.since, page_size=args.page_size, figures=not args.no_figures,
         )
         return None if result is None else pipeline.summary(result, time.perf_counter() - started)
 
@@ -161,9 +174,36 @@ def _history(args: argparse.Namespace) -> int:
             built = history.build_from_hub(args.out, every=args.every, progress=progress)
         else:
             built = history.build_from_folder(args.history, args.board, args.out, progress=progress)
+        if not args.no_figures and store.snapshot_path(args.out, args.board) is not None:
+            _redraw(args.out, args.board, progress)  # the current snapshot's "what changed" defaults moved
         return history.summary(built, time.perf_counter() - started)
 
     return _run(build, "interrupted: the dated snapshots written so far are kept; a rerun skips them")
+
+
+def _redraw(out: Path, board: str, progress: pipeline.TerminalProgress) -> int:
+    progress.step(f"drawing the default figures of {board}")
+    try:
+        n = default_figures.draw_current(out, [board])[board]
+    except store.SnapshotError as exc:
+        raise pipeline.PipelineError(str(exc)) from None
+    progress.done(f"({n} figures)")
+    return n
+
+
+def _figures_only(args: argparse.Namespace) -> int:
+    """``--figures-only``: draw the default figures of the board's current snapshot again."""
+    if store.snapshot_path(args.out, args.board) is None:
+        print(f"error: no {args.board} snapshot in {args.out}; build one first", file=sys.stderr)
+        return 1
+    progress = pipeline.TerminalProgress(enabled=not args.quiet)
+
+    def build(started: float) -> str:
+        n = _redraw(args.out, args.board, progress)
+        return (f"{args.board}: drew {n} default figures beside snapshot "
+                f"{store.current_id(args.out, args.board)} in {time.perf_counter() - started:.1f} s.")
+
+    return _run(build, "interrupted: figures drawn by other code are not served; run it again")
 
 
 if __name__ == "__main__":

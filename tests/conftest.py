@@ -104,9 +104,11 @@ def snapshot_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
     ``OUT/v2``: the v2 parquet, ``--enrich none``; ``OUT/v1``: the v1 CSV with
     ``--enrich files --hub-records <shared>/open-llm-leaderboard-v1``; ``OUT/hub``: the
-    listing sample (``--source``, no scores).
+    listing sample (``--source``, no scores). Each board's current snapshot has its
+    default figures drawn beside it, as the command line's builds do
+    (``llmtrends.default_figures``).
     """
-    from llmtrends import history, pipeline
+    from llmtrends import default_figures, history, pipeline
 
     out = tmp_path_factory.mktemp("snapshot")
     pipeline.run(board="v2", source=v2_parquet(shared_data), enrich="none", out=out)
@@ -114,6 +116,7 @@ def snapshot_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) ->
                  hub_records=v1_records(shared_data), out=out)
     history.build_from_folder(v2_history(shared_data), "v2", out)
     pipeline.run(board="hub", source=hub_listing(shared_data), enrich="none", out=out)
+    default_figures.draw_current(out)  # after the history: the changes view's defaults name it
     return out
 
 

@@ -93,7 +93,7 @@ def test_a_new_snapshot_reaches_new_sessions_without_a_restart(snapshot_dir, tmp
     data = tmp_path / "data"
     shutil.copytree(snapshot_dir / "v2", data / "v2")
     before = pd.read_parquet(store.snapshot_path(data, "v2") / "models.parquet")
-    server = start_server(data, tmp_path, env={"LLMTRENDS_WATCH_S": "0.5", "LLMTRENDS_PREWARM": "0"})
+    server = start_server(data, tmp_path, env={"LLMTRENDS_WATCH_S": "0.5"})
     try:
         with open_session(server.ws_url, before) as a:
             assert f"of {len(before):,} models shown" in provenance_of(a)
@@ -130,7 +130,7 @@ def test_a_new_snapshot_reaches_new_sessions_without_a_restart(snapshot_dir, tmp
 def test_an_app_started_without_data_serves_the_first_build(snapshot_dir, tmp_path):
     data = tmp_path / "data"
     data.mkdir()
-    server = start_server(data, tmp_path, env={"LLMTRENDS_WATCH_S": "0.5", "LLMTRENDS_PREWARM": "0"})
+    server = start_server(data, tmp_path, env={"LLMTRENDS_WATCH_S": "0.5"})
     try:
         with urllib.request.urlopen(server.url, timeout=30) as resp:
             assert "no processed snapshot found" in resp.read().decode()

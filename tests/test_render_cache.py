@@ -1,7 +1,7 @@
 """Caching and speed-ups trade no correctness (issue 8).
 
 * a figure served from the FigureCache is byte-identical to a fresh render, for every
-  view's default figures on both boards, including the entries prewarm() fills;
+  view's default figures on both boards, including the entries the stored default figures fill;
 * a table served from the TableCache equals a fresh ``view.table`` (and is a copy);
 * both caches keep to their memory bound, evicting least-recently-used entries
   (sizes worked out by hand);
@@ -17,7 +17,6 @@ import pickle
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -155,64 +154,42 @@ def facts_counts_total(counts: list[dict]) -> int:
     return sum(r["models"] for r in counts)
 
 
-def test_prewarm_fills_the_keys_the_plots_ask_for(snapshots, monkeypatch):
+def test_stored_default_figures_fill_the_keys_the_plots_ask_for(snapshots, tmp_path, monkeypatch):
+    # a build's stored default figures (llmtrends.default_figures) go where a session's
+    # plots at their defaults look, and its provenance finds the count without a table
+    import shutil
+
+    from llmtrends import default_figures
     from modules import common as mc
 
     figs = render.FigureCache(max_bytes=64 * 1024 * 1024)
     tables = cache.TableCache(max_bytes=64 * 1024 * 1024)
     monkeypatch.setattr(mc, "FIGURES", figs)
     monkeypatch.setattr(mc, "TABLES", tables)
+    monkeypatch.setattr(mc, "SHOWN", cache.ValueCache(max_items=64))
     view = by_id("type_popularity")
-    mc.prewarm({"v2": snapshots["v2"]}, [view], "v2").join(timeout=300)
     snap = snapshots["v2"]
+    copy = tmp_path / "snap"
+    shutil.copytree(snap.path, copy, ignore=shutil.ignore_patterns(default_figures.FOLDER))
+    snap = store.Snapshot(board="v2", models=snap.models, commit_authors=snap.commit_authors,
+                          manifest=snap.manifest, path=copy)
+    default_figures.draw(snap, [view])
+
+    def no_rendering(*args, **kwargs):
+        raise AssertionError("a stored figure was rendered again")
+    monkeypatch.setattr(mc.RENDERER, "render", no_rendering)
+    mc.serve_stored({"v2": snap}, [view], "v2").join(timeout=60)
     # what a session's controls send at their defaults (dates as ISO strings from the browser)
     d = view.Params.defaults(snap)
     raw = {"dates": (d.start.isoformat(), d.end.isoformat()), "types": list(d.types), "aggregation": d.aggregation}
     params = view.Params.from_inputs(raw, snap)
+    tbl = view.table(snap, params)
     for which in view.FIGURES:
         png = figs.get(mc._figure_key(view, which, params, snap))
-        assert png is not None, f"prewarm did not fill {which}"
-        assert png == render.figure_bytes(view.figure(view.table(snap, params), params, which), "png")
-    assert (view.ID, "v2", snap.version, params) in tables
-
-
-def test_prewarm_waits_while_a_session_renders(snapshots, monkeypatch):
-    from modules import common as mc
-
-    figs = render.FigureCache(max_bytes=64 * 1024 * 1024)
-    monkeypatch.setattr(mc, "FIGURES", figs)
-    monkeypatch.setattr(mc, "TABLES", cache.TableCache(max_bytes=64 * 1024 * 1024))
-    monkeypatch.setattr(mc, "_INFLIGHT", {"a session's figure": None})
-    monkeypatch.setattr(mc, "_LAST_RENDER", [0.0])
-    monkeypatch.setattr(mc, "PREWARM_QUIET_S", 0.2)
-    monkeypatch.setattr(mc, "PREWARM_MAX_WAIT_S", 600.0)
-    view = by_id("official")
-    thread = mc.prewarm({"v2": snapshots["v2"]}, [view], "v2")
-    thread.join(timeout=1.0)
-    assert thread.is_alive() and len(figs) == 0  # nothing rendered while the session's figure is
-    mc._INFLIGHT.clear()
-    mc._LAST_RENDER[0] = time.monotonic()
-    thread.join(timeout=300)
-    assert not thread.is_alive() and len(figs) == len(view.FIGURES)
-
-
-def test_sessions_quiet_waits_for_the_quiet_period(monkeypatch):
-    from modules import common as mc
-
-    monkeypatch.setattr(mc, "_INFLIGHT", {})
-    start = time.monotonic()
-    monkeypatch.setattr(mc, "_LAST_RENDER", [start])
-    mc._sessions_quiet(0.3, poll_s=0.01)
-    assert time.monotonic() - start >= 0.3  # not before 0.3 s after the last render
-    monkeypatch.setattr(mc, "_LAST_RENDER", [start - 10.0])
-    before = time.monotonic()
-    mc._sessions_quiet(0.3, poll_s=0.01)  # quiet long enough already: returns at once
-    assert time.monotonic() - before < 0.3
-    # a session's render that never ends: prewarm goes on after its longest wait
-    monkeypatch.setattr(mc, "_INFLIGHT", {"a figure": None})
-    before = time.monotonic()
-    mc._sessions_quiet(0.3, poll_s=0.01, max_wait_s=0.5)
-    assert 0.5 <= time.monotonic() - before < 30
+        assert png is not None, f"the stored {which} was not served"
+        assert png == render.figure_bytes(view.figure(tbl, params, which), "png")
+    assert len(tables) == 0  # no table computed for it
+    assert mc.SHOWN.get(mc._table_key(view, snap, params)) == tbl.attrs["models_shown"]
 
 
 def test_figure_cache_evicts_least_recently_used_within_its_bound():

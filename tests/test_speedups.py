@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import shutil
 import textwrap
 
 import matplotlib.text as mtext
@@ -299,7 +300,18 @@ BROKEN_INTERNALS = textwrap.dedent('''
     render.DataGrid.to_payload = _counted_payload
 ''')
 
-QUIET = {"LLMTRENDS_PREWARM": "0", "LLMTRENDS_RENDER_WORKERS": "1", "LLMTRENDS_FIGURE_STORE": "0"}
+QUIET = {"LLMTRENDS_RENDER_WORKERS": "1"}
+
+
+@pytest.fixture(scope="module")
+def bare_dir(snapshot_dir, tmp_path_factory):
+    """The boards without their stored default figures: the app draws every figure itself,
+    with the speed-ups as the test sets them."""
+    from llmtrends import default_figures
+
+    out = tmp_path_factory.mktemp("bare") / "data"
+    shutil.copytree(snapshot_dir, out, ignore=shutil.ignore_patterns(default_figures.FOLDER))
+    return out
 
 
 def _view_inputs(view, params) -> dict:
@@ -323,13 +335,13 @@ def _receive_value(wire: ShinyWire, output_id: str, max_messages: int = 200) -> 
     raise AssertionError(f"{output_id} never arrived")
 
 
-def test_the_app_with_every_replaced_internal_broken_serves_the_same(snapshot_dir, snapshots, plain, tmp_path):
+def test_the_app_with_every_replaced_internal_broken_serves_the_same(bare_dir, snapshots, plain, tmp_path):
     site = tmp_path / "site"
     site.mkdir()
     (site / "sitecustomize.py").write_text(BROKEN_INTERNALS, encoding="utf-8")
     import os
     env = {**QUIET, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])}
-    server = start_server(snapshot_dir, tmp_path, env=env)
+    server = start_server(bare_dir, tmp_path, env=env)
     try:
         snap = snapshots["v1"]
         tp, aa = by_id("type_popularity"), by_id("author_activity")
@@ -361,8 +373,8 @@ def test_the_app_with_every_replaced_internal_broken_serves_the_same(snapshot_di
     assert "Traceback" not in log
 
 
-def test_the_app_with_speedups_off_serves_the_same_figures(snapshot_dir, snapshots, plain, tmp_path):
-    server = start_server(snapshot_dir, tmp_path, env={**QUIET, "LLMTRENDS_SPEEDUPS": "0"})
+def test_the_app_with_speedups_off_serves_the_same_figures(bare_dir, snapshots, plain, tmp_path):
+    server = start_server(bare_dir, tmp_path, env={**QUIET, "LLMTRENDS_SPEEDUPS": "0"})
     try:
         snap = snapshots["v1"]
         tp = by_id("type_popularity")

@@ -241,77 +241,23 @@ def test_workers_and_fork_server_end_with_the_app(tmp_path, sig):
 
 def test_the_app_process_never_imports_the_plotting_libraries(snapshot_dir, tmp_path):
     # with figure workers, the app process only hands figures to them: importing the app and
-    # prewarming a view (two figures rendered by the workers) loads no plotnine, matplotlib,
+    # rendering a view's two figures (by the workers) loads no plotnine, matplotlib,
     # statsmodels or scipy into it (~120 MB and ~0.4 s of its start)
     script = (
         "import sys\n"
         "import app\n"
         "from llmtrends.views import by_id\n"
         "from modules import common as mc\n"
-        "mc.prewarm(app.LIVE.boards.snapshots, [by_id('official')], 'v2').join(timeout=240)\n"
         "s = app.LIVE.boards.snapshots['v2']\n"
         "v = by_id('official')\n"
-        "got = [mc.FIGURES.get(mc._figure_key(v, w, v.Params.defaults(s), s)) for w in v.FIGURES]\n"
+        "p = v.Params.defaults(s)\n"
+        "got = [mc.RENDERER.render(v.ID, w, p, mc._table(v, s, p)) for w in v.FIGURES]\n"
         "print('figures', sum(g is not None and g[:4] == b'\\x89PNG' for g in got))\n"
         "print('loaded', sorted(m for m in ('plotnine', 'matplotlib', 'statsmodels', 'scipy') if m in sys.modules))\n"
     )
-    env = dict(os.environ, LLMTRENDS_DATA=str(snapshot_dir), LLMTRENDS_PREWARM="0", LLMTRENDS_RENDER_WORKERS="2",
-               LLMTRENDS_FIGURE_STORE="0")
+    env = dict(os.environ, LLMTRENDS_DATA=str(snapshot_dir), LLMTRENDS_RENDER_WORKERS="2")
     out = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True,
                          timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "figures 2" in out.stdout, out.stdout + out.stderr[-2000:]
     assert "loaded []" in out.stdout, out.stdout
-
-
-def test_background_start_waits_for_its_event_or_its_longest_wait():
-    started = []
-
-    class Recording(workers.RenderPool):
-        def start(self):
-            started.append(time.monotonic())
-
-    opened = threading.Event()
-    p = Recording(0)
-    t0 = time.monotonic()
-    thread = p.start_background(after=opened, delay_s=0.2, max_wait_s=30.0)
-    time.sleep(0.3)
-    assert started == []  # no tab opened yet
-    opened.set()
-    t_set = time.monotonic()
-    thread.join(timeout=10)
-    assert len(started) == 1 and started[0] - t_set >= 0.2
-    # nobody comes: they start after the longest wait, without the delay
-    t0 = time.monotonic()
-    Recording(0).start_background(after=threading.Event(), delay_s=5.0, max_wait_s=0.3).join(timeout=10)
-    assert len(started) == 2 and 0.3 <= started[1] - t0 < 3.0
-
-
-@pytest.mark.parametrize("marked", [True, False])
-def test_the_app_defers_its_workers_only_when_the_store_holds_the_first_tab(snapshot_dir, tmp_path, marked):
-    from llmtrends import figstore
-
-    folder = tmp_path / "figs"
-    versions = figstore.manifest_versions(snapshot_dir)
-    if marked:
-        figstore.FigureStore(folder).mark_first_tab(versions, "v2")
-    script = (
-        "import app\n"
-        "from llmtrends import workers\n"
-        "print('deferred', app.DEFER_WORKERS, 'pool', workers.shared()._executor is not None, flush=True)\n"
-        # end at once: the workers' start and prewarm are still at work in their threads, and
-        # tearing the interpreter down under them once crashed it (SIGSEGV) on a busy machine;
-        # the workers end on their own once this process is gone
-        "import os; os._exit(0)\n"
-    )
-    env = dict(os.environ, LLMTRENDS_DATA=str(snapshot_dir), LLMTRENDS_RENDER_WORKERS="1",
-               LLMTRENDS_FIGURE_STORE=str(folder), LLMTRENDS_PREWARM="1")
-    env.pop("LLMTRENDS_BOARD", None)
-    out = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True,
-                         timeout=300)
-    assert out.returncode == 0, out.stderr[-2000:]
-    line = [ln for ln in out.stdout.splitlines() if ln.startswith("deferred")][-1]
-    if marked:  # nothing started during the import (no tab opened, 5 s not over)
-        assert line == "deferred True pool False", out.stdout
-    else:  # started first thing (the pool exists once the background thread ran)
-        assert line.startswith("deferred False"), out.stdout
