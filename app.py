@@ -207,7 +207,7 @@ def server(input, output, session):
 
 app = App(app_ui, server, bookmark_store="url")
 # a page's figures are URLs of the app (figures/<content key>.png), cached by the browser
-figure_urls.install(app, modules_common.FIGURE_URLS)
+figure_urls.install(app, modules_common.FIGURES)
 if config.ws_queue():  # a browser that stops reading must not hold up every session (issue 26)
     sendqueue.install(app, stall_s=config.ws_stall_s())
 WATCH_S = config.watch_s()

@@ -37,7 +37,7 @@ MACHINERY: dict[str, list[str]] = {
     "llmtrends/workers.py": [WHOLE],  # hand-made process pool: restarts, deferred start, watchdog
     "llmtrends/memory.py": [WHOLE],  # malloc_trim of idle workers
     "llmtrends/figstore.py": [WHOLE],  # figures on disk keyed by a code fingerprint, first-tab marker
-    "llmtrends/cache.py": [WHOLE],  # four cache classes
+    "llmtrends/cache.py": [WHOLE],  # four cache classes; then three on one cachetools LRU
     "llmtrends/speedups.py": [WHOLE],  # same-result patches of pandas and matplotlib
     "modules/shiny_speedups.py": [WHOLE],  # same-result patches of py-shiny
     "www/app.js": [WHOLE],  # the page keeps figures; the server sends their keys
@@ -50,7 +50,8 @@ MACHINERY: dict[str, list[str]] = {
     "modules/common.py": ["FIGURES", "RENDERER", "_WAIT_POOL", "TABLES", "SHOWN", "_table_key", "_table",
                           "_figure_key", "_INFLIGHT", "_LAST_RENDER", "PREWARM_QUIET_S", "PREWARM_START_S",
                           "PREWARM_MAX_WAIT_S", "TAB_OPENED", "_mark_activity", "_sessions_quiet",
-                          "_figure_future", "_shown_key", "_from_store", "prewarm", "PAGE_KEEPS", "_plot_img",
+                          "_figure_future", "_shown_key", "_from_store", "prewarm", "serve_stored", "PAGE_KEEPS",
+                          "_plot_img",
                           "in_page", "drawn_in_page", "serve_view.make_plot.page_reuses", "~_missing",
                           "~TAB_OPENED.set()", "~_mark_activity()", "~sent = lcache"],
     "llmtrends/views/common.py": ["per_board", "figure_table", "_DRAWN", "drawn", "drawn_facts", "figure_rows",
@@ -59,6 +60,7 @@ MACHINERY: dict[str, list[str]] = {
     "llmtrends/views/explorer.py": ["_json_rows", "_board_grid", "_CACHE_LOCK"],
     # --- after issue 25; a path a revision lacks counts 0
     "llmtrends/figure_urls.py": [WHOLE],  # content keys and the figures/<key>.png route
+    "llmtrends/default_figures.py": [WHOLE],  # default figures drawn by the build, read at start
     "llmtrends/serving/cache.py": [WHOLE],  # one LRU (cachetools) + one single-flight layer
     "llmtrends/serving/workers.py": [WHOLE],  # concurrent.futures.ProcessPoolExecutor
     "llmtrends/serving/figures.py": [WHOLE],  # content keys, the /figures route, default figures

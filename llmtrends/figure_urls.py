@@ -6,9 +6,10 @@ other bytes, so the browser's cache (and nginx's, ``deploy/nginx``) keeps every 
 page was shown, and going back to a selection seen before costs a few hundred bytes of
 HTML and no image transfer, for every session alike.
 
-:class:`FigureURLs` is the store; :class:`FigureRoute` is a pure ASGI middleware (no
-Shiny import, so it holds under any server) that answers ``GET /figures/<key>.png`` from
-it and passes every other request on to the app.
+The figures are the app's figure cache (``cache.FigureCache``, which finds a PNG by its
+content key); :class:`FigureRoute` is a pure ASGI middleware (no Shiny import, so it holds
+under any server) that answers ``GET /figures/<key>.png`` from it and passes every other
+request on to the app.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ import hashlib
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-
-from .cache import BoundedLRU
 
 PREFIX = "figures/"  # relative to the page, so that the app works under any path prefix
 KEY_CHARS = 32  # hex digits of SHA-256 in a key: collisions are out of reach at any size
@@ -34,38 +33,17 @@ def content_key(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:KEY_CHARS]
 
 
-class FigureURLs(BoundedLRU):
-    """PNG figures by content key, bounded by their total size (least recently used first).
-
-    The bytes are the very objects the figure cache holds, so keeping them here too costs
-    memory only for figures that cache has already dropped."""
-
-    def __init__(self, max_bytes: int = 48 * 1024 * 1024):
-        super().__init__(max_bytes)
-
-    def address(self, png: bytes) -> tuple[str, str]:
-        """``(url, key)``: where a page finds ``png`` (relative to the page), and its key."""
-        key = content_key(png)
-        with self._lock:
-            if self._lookup(key) is None:
-                self._store(key, png, len(png))
-        return PREFIX + key + ".png", key
-
-    def get(self, key: str) -> bytes | None:
-        with self._lock:
-            return self._lookup(key)
-
-
 Message = MutableMapping[str, Any]
 ASGIApp = Callable[[Message, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]]
 
 
 class FigureRoute:
-    """ASGI middleware: ``GET``/``HEAD /figures/<key>.png`` answered from ``figures``
+    """ASGI middleware: ``GET``/``HEAD /figures/<key>.png`` answered from ``figures`` (an
+    object with ``by_content(key) -> bytes | None``, the app's ``cache.FigureCache``)
     (200 immutable; 304 for a matching ``If-None-Match``, held or not; 404 with a one-line
     text for a key not held); every other request goes to ``app``."""
 
-    def __init__(self, app: ASGIApp, figures: FigureURLs):
+    def __init__(self, app: ASGIApp, figures):
         self.app = app
         self.figures = figures
 
@@ -89,7 +67,7 @@ class FigureRoute:
         sent_tags = dict(scope.get("headers") or []).get(b"if-none-match", b"")
         if any(t.strip().removeprefix(b"W/") in (etag, b"*") for t in sent_tags.split(b",")):
             return await _respond(send, 304, None, headers, None)
-        data = self.figures.get(key)
+        data = self.figures.by_content(key)
         if data is None:
             return await _respond(send, 404, GONE_TEXT, [(b"cache-control", b"no-store")], "text/plain; charset=utf-8")
         await _respond(send, 200, b"" if scope.get("method") == "HEAD" else data, headers, "image/png",
@@ -107,7 +85,7 @@ async def _respond(send, status: int, body: bytes | None, headers: list, media: 
     await send({"type": "http.response.body", "body": body or b""})
 
 
-def install(app, figures: FigureURLs) -> None:
+def install(app, figures) -> None:
     """Put :class:`FigureRoute` in front of a Shiny ``App``'s routes (Starlette's public
     ``add_middleware`` on ``App.starlette_app``). Raises RuntimeError where that is missing:
     without the route no page would show a figure, so this is not an optional speed-up."""

@@ -13,13 +13,12 @@ from __future__ import annotations
 import io
 import os
 import threading
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Iterator
 from copy import deepcopy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import speedups
-from .cache import BoundedLRU
 
 if TYPE_CHECKING:
     from plotnine import ggplot
@@ -256,42 +255,3 @@ def warm_up() -> None:
     figure_bytes(fig, "png")
     figure_bytes(ggplot(data, aes("t", "y")) + geom_point() + vc.month_axis(data["t"].min(), data["t"].max())
                  + vc.theme_study(), "png")
-
-
-class FigureCache(BoundedLRU):
-    """An LRU cache of rendered figures bounded by total bytes.
-
-    Keys are hashable tuples such as ``(view, which, params, snapshot_version, fmt, dpi)``;
-    parameters are frozen dataclasses, so equal selections share an entry. Concurrent
-    requests for the same missing key render it once: the others wait for that render.
-    """
-
-    def __init__(self, max_bytes: int = 64 * 1024 * 1024):
-        super().__init__(max_bytes)
-        self._pending: dict[Hashable, threading.Event] = {}
-
-    def get(self, key: Hashable) -> bytes | None:
-        """The cached bytes for ``key`` (counted as a hit), or None without rendering."""
-        with self._lock:
-            return self._lookup(key)
-
-    def get_or_render(self, key: Hashable, render: Callable[[], bytes]) -> bytes:
-        """The cached bytes for ``key``, rendering (outside the lock) on a miss."""
-        while True:
-            with self._lock:
-                cached = self._lookup(key)
-                if cached is not None:
-                    return cached
-                pending = self._pending.get(key)
-                if pending is None:
-                    self._pending[key] = threading.Event()
-                    break
-            pending.wait()  # another thread renders this key; then look again
-        try:
-            data = render()
-            with self._lock:
-                self._store(key, data, len(data))
-            return data
-        finally:
-            with self._lock:
-                self._pending.pop(key).set()

@@ -26,10 +26,9 @@ from llmtrends.views import common as vc
 
 log = logging.getLogger("llmtrends.app")
 
-# One process-wide cache of rendered figures, shared by every session.
-FIGURES = lrender.FigureCache(max_bytes=48 * 1024 * 1024)
-# The figures pages were sent, by content key, for the app's figure route (app.py).
-FIGURE_URLS = figure_urls.FigureURLs(max_bytes=48 * 1024 * 1024)
+# One process-wide cache of rendered figures, shared by every session; the app's figure
+# route (app.py) serves its PNGs by content key.
+FIGURES = lcache.FigureCache(max_bytes=64 * 1024 * 1024)
 # Figures render in worker processes (``LLMTRENDS_RENDER_WORKERS``), so the two figures of
 # a view, or two sessions' figures, render at the same time; the threads only wait for them.
 RENDERER = workers.shared()
@@ -99,7 +98,7 @@ def serve_stored(snapshots: Mapping, views, first_board: str | None = None) -> t
                     if got.shown is not None:
                         SHOWN.put(_table_key(got.view, s, got.params), got.shown)
                     for which, data in got.figures.items():
-                        FIGURES.get_or_render(_figure_key(got.view, which, got.params, s), lambda data=data: data)
+                        FIGURES.put(_figure_key(got.view, which, got.params, s), data)
                         held += 1
             except Exception:  # noqa: BLE001 -- figures not read are drawn when asked for
                 log.exception("%s: reading the stored default figures failed", board)
@@ -386,12 +385,12 @@ def controls_tab(view, build: Callable, names: Sequence[str]) -> tuple[Callable,
     return view_ui, view_server
 
 
-def _plot_img(view, which: str, png: bytes) -> ui.Tag:
-    """The figure as an image the page loads from its URL (``llmtrends.figure_urls``): the
-    browser's cache holds every figure it was shown, so a selection seen before costs no
-    image transfer. ``data-key`` is the figure's content key."""
-    url, key = FIGURE_URLS.address(png)
-    return ui.img(src=url, alt=f"{view.TITLE}: {which}", class_="llmtrends-plot",
+def _plot_img(view, which: str, fkey: tuple, png: bytes) -> ui.Tag:
+    """The figure (``png``, cached under ``fkey``) as an image the page loads from its URL
+    (``llmtrends.figure_urls``): the browser's cache holds every figure it was shown, so a
+    selection seen before costs no image transfer. ``data-key`` is the figure's content key."""
+    key = FIGURES.address(fkey, png)
+    return ui.img(src=f"{figure_urls.PREFIX}{key}.png", alt=f"{view.TITLE}: {which}", class_="llmtrends-plot",
                   style="max-width:100%;height:auto;", **{"data-key": key})
 
 
@@ -491,7 +490,7 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
                 png = FIGURES.get(key)
                 if png is not None:
                     blocked[which].set(None)
-                    return _plot_img(view, which, png)
+                    return _plot_img(view, which, key, png)
             params, tbl, message = result()
             if message is None:
                 message = figure_message(which, params, tbl)
@@ -517,7 +516,7 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
                 return ui.div("This figure could not be drawn (the error was logged).",
                               class_="alert alert-warning llmtrends-message", role="status")
             blocked[which].set(None)
-            return _plot_img(view, which, png)
+            return _plot_img(view, which, _figure_key(view, which, params, s), png)
         fn.__name__ = f"plot_{which}"
         return render.ui(fn)
 

@@ -1,7 +1,8 @@
-"""Figures as URLs (llmtrends/figure_urls.py): content keys, the bound, the route.
+"""Figures as URLs (llmtrends/figure_urls.py, llmtrends/cache.FigureCache): content keys,
+the bound, the route.
 
 The "figures" here are made-up byte strings (a PNG signature and filler), not renders:
-the store and the route never look inside them.
+the cache and the route look no further than the signature.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from starlette.testclient import TestClient
 
-from llmtrends import figure_urls
+from llmtrends import cache, figure_urls
 
 
 def fake_png(tag: str, size: int = 1000) -> bytes:
@@ -26,29 +27,40 @@ async def app_behind(scope, receive, send):
 
 
 def test_a_figure_is_addressed_by_the_hash_of_its_bytes():
-    store = figure_urls.FigureURLs(max_bytes=10_000)
+    figs = cache.FigureCache(max_bytes=10_000)
     png = fake_png("a")
-    url, key = store.address(png)
+    key = figs.put(("view", "a"), png)
     assert key == hashlib.sha256(png).hexdigest()[:32]
-    assert url == f"figures/{key}.png"
-    assert store.address(png) == (url, key) and len(store) == 1  # the same bytes, the same address
-    assert store.address(fake_png("b"))[1] != key
+    assert figs.address(("view", "a"), png) == key and figs.by_content(key) == png
+    assert figs.put(("view", "b"), fake_png("b")) != key
+    # two selections drawn alike share the address; either one kept serves it
+    assert figs.put(("view", "a again"), png) == key
+    figs.discard(("view", "a"))
+    assert figs.by_content(key) == png
+    figs.discard(("view", "a again"))
+    assert figs.by_content(key) is None
+    # a download (not a PNG) is kept for its key but has no address
+    assert figs.put(("view", "a", "pdf"), b"%PDF-1.7 made up") is None
+    assert figs.get(("view", "a", "pdf")) == b"%PDF-1.7 made up"
+    # the address of a figure the bound pushed out keeps it again
+    assert figs.address(("view", "a"), png) == key and figs.by_content(key) == png
 
 
-def test_the_store_keeps_the_most_recently_used_figures_within_its_bound():
-    store = figure_urls.FigureURLs(max_bytes=2_500)  # room for two of the 1,000-byte figures
+def test_the_cache_keeps_the_most_recently_used_figures_within_its_bound():
+    figs = cache.FigureCache(max_bytes=2_500)  # room for two of the 1,000-byte figures
     a, b, c = fake_png("a"), fake_png("b"), fake_png("c")
-    ka, kb = store.address(a)[1], store.address(b)[1]
-    store.address(a)  # a used again: b is now the least recently used
-    kc = store.address(c)[1]
-    assert store.get(ka) == a and store.get(kc) == c and store.get(kb) is None
-    assert store.size_bytes == len(a) + len(c)
+    ka, kb = figs.put("a", a), figs.put("b", b)
+    assert figs.get("a") == a  # a used again: b is now the least recently used
+    kc = figs.put("c", c)
+    assert figs.by_content(ka) == a and figs.by_content(kc) == c and figs.by_content(kb) is None
+    assert figs.get("b") is None and figs.size_bytes == len(a) + len(c)
 
 
 def test_the_route_serves_held_figures_and_passes_everything_else_on():
-    store = figure_urls.FigureURLs()
+    store = cache.FigureCache()
     png = fake_png("x")
-    url, key = store.address(png)
+    key = store.put("x", png)
+    url = f"figures/{key}.png"
     client = TestClient(figure_urls.FigureRoute(app_behind, store))
     resp = client.get("/" + url)
     assert resp.status_code == 200 and resp.content == png
@@ -77,8 +89,8 @@ def test_the_route_serves_held_figures_and_passes_everything_else_on():
 
 def test_the_route_under_a_path_prefix():
     """Behind a proxy that mounts the app under a prefix and says so (ASGI root_path)."""
-    store = figure_urls.FigureURLs()
-    url, _ = store.address(fake_png("y"))
+    store = cache.FigureCache()
+    url = f"figures/{store.put('y', fake_png('y'))}.png"
     client = TestClient(figure_urls.FigureRoute(app_behind, store), root_path="/llmtrends")
     assert client.get("/llmtrends/" + url).content == fake_png("y")
     # a prefix is a whole segment: a root path "/fig" is not the start of "/figures/..." (a

@@ -56,7 +56,7 @@ def _views_at_defaults(snap):
 @pytest.mark.parametrize("board", ["v1", "v2"])
 def test_cached_figures_are_byte_identical_to_fresh_renders(snapshots, board):
     snap = snapshots[board]
-    figs = render.FigureCache(max_bytes=64 * 1024 * 1024)
+    figs = cache.FigureCache(max_bytes=64 * 1024 * 1024)
     checked = 0
     for view, params, tbl in _views_at_defaults(snap):
         for which in view.FIGURES:
@@ -162,7 +162,7 @@ def test_stored_default_figures_fill_the_keys_the_plots_ask_for(snapshots, tmp_p
     from llmtrends import default_figures
     from modules import common as mc
 
-    figs = render.FigureCache(max_bytes=64 * 1024 * 1024)
+    figs = cache.FigureCache(max_bytes=64 * 1024 * 1024)
     tables = cache.TableCache(max_bytes=64 * 1024 * 1024)
     monkeypatch.setattr(mc, "FIGURES", figs)
     monkeypatch.setattr(mc, "TABLES", tables)
@@ -193,7 +193,7 @@ def test_stored_default_figures_fill_the_keys_the_plots_ask_for(snapshots, tmp_p
 
 
 def test_figure_cache_evicts_least_recently_used_within_its_bound():
-    figs = render.FigureCache(max_bytes=1000)
+    figs = cache.FigureCache(max_bytes=1000)
     figs.get_or_render("a", lambda: b"a" * 400)
     figs.get_or_render("b", lambda: b"b" * 400)
     assert figs.size_bytes == 800 and len(figs) == 2
@@ -206,32 +206,44 @@ def test_figure_cache_evicts_least_recently_used_within_its_bound():
     assert figs.misses == 4
 
 
-def test_figure_cache_renders_a_key_once_for_concurrent_requests():
-    figs = render.FigureCache(max_bytes=1000)
-    started, release = threading.Event(), threading.Event()
-    calls = []
+def test_outputs_asking_for_a_figure_under_way_share_its_render(monkeypatch):
+    # the one place sessions share a render: two outputs asking for the same figure while
+    # it renders get the same future, and the worker draws it once
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
-    def slow():
-        calls.append(1)
-        started.set()
+    from modules import common as mc
+
+    monkeypatch.setattr(mc, "FIGURES", cache.FigureCache(max_bytes=10_000))
+    monkeypatch.setattr(mc, "_INFLIGHT", {})
+    release, calls = threading.Event(), []
+
+    def slow(*args, **kwargs):
+        calls.append(args[:2])
         release.wait(timeout=30)
-        return b"png"
+        return b"\x89PNG\r\n\x1a\n made up"
+    monkeypatch.setattr(mc.RENDERER, "render", slow)
+    view, s = by_id("official"), type("Snap", (), {"version": "made-up"})()
 
-    results = []
-    first = threading.Thread(target=lambda: results.append(figs.get_or_render("k", slow)))
-    first.start()
-    started.wait(timeout=30)
-    second = threading.Thread(target=lambda: results.append(figs.get_or_render("k", slow)))
-    second.start()
-    release.set()
-    first.join(timeout=30)
-    second.join(timeout=30)
-    assert results == [b"png", b"png"] and len(calls) == 1
-    assert figs.misses == 1 and figs.hits == 1
+    async def ask():
+        first = mc._figure_future(view, "counts", "params", None, s)
+        second = mc._figure_future(view, "counts", "params", None, s)
+        other = mc._figure_future(view, "ratios", "params", None, s)
+        release.set()
+        got = await asyncio.gather(first, second, other)
+        await asyncio.sleep(0)  # the done callbacks run
+        return first is second, first is not other, got, dict(mc._INFLIGHT)
+
+    with ThreadPoolExecutor(1) as pool:  # a loop of its own: a browser test may hold this thread's
+        same, distinct, got, left = pool.submit(asyncio.run, ask()).result(timeout=60)
+    assert same and distinct and left == {}
+    assert got == [b"\x89PNG\r\n\x1a\n made up"] * 3
+    assert sorted(calls) == [("official", "counts"), ("official", "ratios")]  # one render each
+    assert mc.FIGURES.get(mc._figure_key(view, "counts", "params", s)) == got[0]
 
 
 def test_a_failed_render_is_not_cached_and_does_not_block():
-    figs = render.FigureCache(max_bytes=1000)
+    figs = cache.FigureCache(max_bytes=1000)
     with pytest.raises(RuntimeError):
         figs.get_or_render("k", lambda: (_ for _ in ()).throw(RuntimeError("boom")))
     assert figs.get_or_render("k", lambda: b"ok") == b"ok" and len(figs) == 1

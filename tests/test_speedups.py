@@ -212,7 +212,7 @@ def test_py_shiny_without_its_introspection_as_expected_is_left_alone(snapshots,
     inputs = {"tp-dates:shiny.date": [params.start.isoformat(), params.end.isoformat()],
               "tp-types": list(params.types), "tp-aggregation": params.aggregation, "tp-figure_format": "png"}
     app = App(ui.page_fluid(tp_module.view_ui("tp")), server)
-    figure_urls.install(app, modules_common.FIGURE_URLS)
+    figure_urls.install(app, modules_common.FIGURES)
     with TestClient(app) as client:
         with client.websocket_connect("/websocket/") as ws:
             wire = ShinyWire(ws.send_text, ws.receive_text)
