@@ -36,7 +36,7 @@ from llmtrends.views import VIEWS  # noqa: E402
 from llmtrends.views import common as vc  # noqa: E402
 from modules import MODULES  # noqa: E402
 from modules import common as modules_common  # noqa: E402
-from modules import shiny_speedups  # noqa: E402
+from modules import serving, shiny_speedups  # noqa: E402
 
 logging.basicConfig(level=config.log_level(), format=config.LOG_FORMAT)
 # Same-result shortcuts into pandas and py-shiny, each checked against the installed library
@@ -207,7 +207,7 @@ def server(input, output, session):
 
 app = App(app_ui, server, bookmark_store="url")
 # a page's figures are URLs of the app (figures/<content key>.png), cached by the browser
-figure_urls.install(app, modules_common.FIGURES)
+figure_urls.install(app, serving.FIGURES)
 if config.ws_queue():  # a browser that stops reading must not hold up every session (issue 26)
     sendqueue.install(app, stall_s=config.ws_stall_s())
 WATCH_S = config.watch_s()
@@ -216,7 +216,7 @@ WATCH_S = config.watch_s()
 def _serve_stored(boards: live.Boards) -> None:
     # what every new session shows first, drawn by the build (llmtrends.default_figures)
     if boards.snapshots:
-        modules_common.serve_stored(boards.snapshots, VIEWS, default_board(boards))
+        serving.serve_stored(boards.snapshots, VIEWS, default_board(boards))
 
 
 _serve_stored(LIVE.boards)

@@ -69,7 +69,7 @@ MACHINERY: dict[str, list[str]] = {
     "llmtrends/views/periods.py": ["Presorted", "presort", "real_days", "group_sizes"],
     "llmtrends/views/board.py": ["per_board"],
     "llmtrends/views/drawn.py": ["figure_table", "_DRAWN", "drawn", "drawn_facts", "figure_rows"],
-    "modules/serving.py": [WHOLE],  # plots and downloads through the cache and the workers
+    "modules/serving.py": [WHOLE],  # the caches, the workers, figure URLs, the stored defaults (split from common)
 }
 RUNTIME_ROOTS = ("app.py", "modules", "llmtrends", "www")
 

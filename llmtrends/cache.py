@@ -4,7 +4,7 @@ A view's table and figures depend only on the snapshot and the view's parameters
 session that selects the same parameters on the same snapshot shares one computation. Keys
 are tuples such as ``(view_id, board, snapshot_version, params)`` (params are frozen
 dataclasses). The caches do not wait for each other's computations: the one place where
-sessions share a render under way is ``modules.common._figure_future``.
+sessions share a render under way is ``modules.serving.figure_future``.
 
 * :class:`TableCache`: DataFrames, bounded by their deep memory; callers get a copy, so
   nothing a session does to its table reaches the cache (cheap under copy-on-write).

@@ -27,7 +27,7 @@ def view_ui(initial=None):
     # ``initial`` (the page's board) is not drawn into the page here: this tab's default
     # bases come from the board's lineage analysis, which would delay the app's
     # start; reading the stored default figures computes it in the background
-    # (common.serve_stored), and the server draws the controls.
+    # (serving.serve_stored), and the server draws the controls.
     return common.view_layout(view, common.controls_ui(view, _controls, None))
 
 

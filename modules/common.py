@@ -1,7 +1,7 @@
 """The wiring every view module shares: layout, plots, messages, downloads, provenance.
 
 Nothing here computes on data: tables come from the view's ``table``, figures from its
-``figure``, rendering from ``llmtrends.render``.
+``figure``; ``modules.serving`` caches and renders them.
 """
 
 from __future__ import annotations
@@ -10,104 +10,18 @@ import asyncio
 import dataclasses
 import logging
 import re
-import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 from shiny import module, reactive, render, ui
 from shiny.bookmark import restore_input
 from shiny.module import ResolvedId
 from shiny.types import SilentCancelOutputException, SilentException
 
-from llmtrends import cache as lcache
-from llmtrends import default_figures, figure_urls, workers
 from llmtrends import render as lrender
 from llmtrends.views import common as vc
+from modules import serving
 
 log = logging.getLogger("llmtrends.app")
-
-# One process-wide cache of rendered figures, shared by every session; the app's figure
-# route (app.py) serves its PNGs by content key.
-FIGURES = lcache.FigureCache(max_bytes=64 * 1024 * 1024)
-# Figures render in worker processes (``LLMTRENDS_RENDER_WORKERS``), so the two figures of
-# a view, or two sessions' figures, render at the same time; the threads only wait for them.
-RENDERER = workers.shared()
-_WAIT_POOL = ThreadPoolExecutor(max_workers=max(2, 2 * RENDERER.workers), thread_name_prefix="llmtrends-render")
-DOWNLOAD_DPI = 150  # figures downloaded as PNG/SVG/PDF
-# A process-wide cache of view tables, so a selection any session made before is not recomputed.
-TABLES = lcache.TableCache(max_bytes=24 * 1024 * 1024)
-# The number of models each table computed shows (its provenance line), by table key: with
-# the figure cache, a selection seen before is answered without its table, even when the
-# table is too large for TABLES (a board far larger than the real ones).
-SHOWN = lcache.ValueCache(max_items=4096)
-
-
-def _table_key(view, s, params) -> tuple:
-    return (view.ID, s.board, s.version, params)
-
-
-def _table(view, s, params):
-    key = _table_key(view, s, params)
-    tbl = TABLES.get_or_compute(key, lambda: view.table(s, params))
-    SHOWN.put(key, tbl.attrs.get("models_shown"))
-    return tbl
-
-
-def _figure_key(view, which: str, params, s, fmt: str = "png", dpi: int = lrender.SCREEN_DPI,
-                size: str = "screen") -> tuple:
-    # one definition, shared by the plots, downloads and serve_stored(), so that all hit the same entries
-    return (view.ID, which, params, s.version, fmt, dpi) + (() if size == "screen" else (size,))
-
-
-# Renders under way, by figure key: the outputs (of any session) asking for a figure that
-# is being rendered wait for the same future. Only changed from the event loop.
-_INFLIGHT: dict[tuple, asyncio.Future] = {}
-
-
-def _figure_future(view, which: str, params, tbl, s, fmt: str = "png", dpi: int = lrender.SCREEN_DPI,
-                   size: str = "screen") -> asyncio.Future:
-    """A future of the figure's bytes: cached, under way, or started now in a worker."""
-    key = _figure_key(view, which, params, s, fmt, dpi, size)
-    fut = _INFLIGHT.get(key)
-    if fut is None:
-        loop = asyncio.get_running_loop()
-        fut = loop.run_in_executor(_WAIT_POOL, FIGURES.get_or_render, key,
-                                   lambda: RENDERER.render(view.ID, which, params, tbl, fmt, dpi, size))
-        _INFLIGHT[key] = fut
-
-        def done(f, key=key):
-            if _INFLIGHT.get(key) is f:
-                del _INFLIGHT[key]
-            if not f.cancelled():
-                f.exception()  # retrieved here too: a figure nobody waits for any more logs nothing
-        fut.add_done_callback(done)
-    return fut
-
-
-def serve_stored(snapshots: Mapping, views, first_board: str | None = None) -> threading.Thread:
-    """Put the default figures each snapshot's build stored beside it
-    (``llmtrends.default_figures``) into FIGURES, and the number of models each default
-    table shows into SHOWN, in a background thread: a new session's first plots and
-    provenance lines are then cache hits, with no table to compute. The default board
-    goes first."""
-    def work():
-        for board in sorted(snapshots, key=lambda b: b != first_board):
-            s, held = snapshots[board], 0
-            try:
-                for got in default_figures.stored(s, views):
-                    if got.shown is not None:
-                        SHOWN.put(_table_key(got.view, s, got.params), got.shown)
-                    for which, data in got.figures.items():
-                        FIGURES.put(_figure_key(got.view, which, got.params, s), data)
-                        held += 1
-            except Exception:  # noqa: BLE001 -- figures not read are drawn when asked for
-                log.exception("%s: reading the stored default figures failed", board)
-            log.info("%s: %d stored default figures served", board, held)
-
-    thread = threading.Thread(target=work, name="llmtrends-stored-figures", daemon=True)
-    thread.start()
-    return thread
-
 
 # Inputs of a tab that its link leaves out: bookkeeping (the board the controls were drawn
 # for, figures a page lacks) and what the explorer's data grid reports of itself besides
@@ -385,15 +299,6 @@ def controls_tab(view, build: Callable, names: Sequence[str]) -> tuple[Callable,
     return view_ui, view_server
 
 
-def _plot_img(view, which: str, fkey: tuple, png: bytes) -> ui.Tag:
-    """The figure (``png``, cached under ``fkey``) as an image the page loads from its URL
-    (``llmtrends.figure_urls``): the browser's cache holds every figure it was shown, so a
-    selection seen before costs no image transfer. ``data-key`` is the figure's content key."""
-    key = FIGURES.address(fkey, png)
-    return ui.img(src=f"{figure_urls.PREFIX}{key}.png", alt=f"{view.TITLE}: {which}", class_="llmtrends-plot",
-                  style="max-width:100%;height:auto;", **{"data-key": key})
-
-
 def text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> ui.Tag:
     """A small table of text cells (a header row, then the rows), Bootstrap-styled, scrolling
     sideways when it is wider than its column."""
@@ -466,7 +371,7 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
         params, message = chosen()
         if message is not None:
             return None, None, message
-        tbl, message = guarded(lambda: _table(view, snap(), params))
+        tbl, message = guarded(lambda: serving.table(view, snap(), params))
         return (None, None, message) if message is not None else (params, tbl, None)
 
     def csv_refused() -> bool:
@@ -486,11 +391,11 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
         async def fn():
             params, message = chosen()
             if message is None:  # rendered before: no table needed
-                key = _figure_key(view, which, params, snap())
-                png = FIGURES.get(key)
+                key = serving.figure_key(view, which, params, snap())
+                png = serving.FIGURES.get(key)
                 if png is not None:
                     blocked[which].set(None)
-                    return _plot_img(view, which, key, png)
+                    return serving.plot_img(view, which, key, png)
             params, tbl, message = result()
             if message is None:
                 message = figure_message(which, params, tbl)
@@ -506,8 +411,8 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
                 # A session's outputs are rendered one after another: start all of the view's
                 # missing figures now, so that they render side by side in the workers, and
                 # wait for this one (shielded: it may be shared).
-                futures = {w: _figure_future(view, w, params, tbl, s) for w in view.FIGURES
-                           if w == which or (_figure_key(view, w, params, s) not in FIGURES
+                futures = {w: serving.figure_future(view, w, params, tbl, s) for w in view.FIGURES
+                           if w == which or (serving.figure_key(view, w, params, s) not in serving.FIGURES
                                              and figure_message(w, params, tbl) is None)}
                 png = await asyncio.shield(futures[which])
             except Exception:  # noqa: BLE001
@@ -516,7 +421,7 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
                 return ui.div("This figure could not be drawn (the error was logged).",
                               class_="alert alert-warning llmtrends-message", role="status")
             blocked[which].set(None)
-            return _plot_img(view, which, _figure_key(view, which, params, s), png)
+            return serving.plot_img(view, which, serving.figure_key(view, which, params, s), png)
         fn.__name__ = f"plot_{which}"
         return render.ui(fn)
 
@@ -553,7 +458,8 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
                 yield message + "\n"
                 return
             # rendered by a worker, like the plots: the event loop keeps serving meanwhile
-            yield await asyncio.shield(_figure_future(view, which, params, tbl, snap(), fmt, DOWNLOAD_DPI, size))
+            yield await asyncio.shield(serving.figure_future(view, which, params, tbl, snap(), fmt,
+                                                             serving.DOWNLOAD_DPI, size))
 
         def filename() -> str:
             _, _, fmt, size, message = figure_download(which)
@@ -596,7 +502,7 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
     def provenance():
         s = snap()
         params, message = chosen()
-        n = None if message is not None else SHOWN.get(_table_key(view, s, params))
+        n = None if message is not None else serving.SHOWN.get(serving.table_key(view, s, params))
         if n is None and message is None:  # not computed yet (or shown in no table): compute it
             _, tbl, _ = result()
             n = None if tbl is None else tbl.attrs.get("models_shown")

@@ -20,7 +20,7 @@ from llmtrends import figures, render, store
 from llmtrends.views import VIEWS
 from llmtrends.views import common as vc
 from llmtrends.views import type_popularity
-from modules.common import DOWNLOAD_DPI
+from modules.serving import DOWNLOAD_DPI
 
 # (format, dpi): the page's PNG, the downloads (PNG, SVG, PDF) and scripts/figures.py's PNG.
 # A new export size (another resolution or figure size) belongs in this list.

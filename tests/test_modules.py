@@ -123,7 +123,7 @@ def test_forged_aggregation_then_recovery(wire, snapshot_dir):
 def test_a_selection_seen_before_is_answered_without_its_table(client, snapshot_dir, v1, monkeypatch):
     from llmtrends import cache
     from llmtrends.views import type_popularity as tp_view
-    from modules import common as mc
+    from modules import serving
 
     inputs = valid(snapshot_dir)
     inputs[f"{NS}-aggregation"] = "month"
@@ -140,7 +140,7 @@ def test_a_selection_seen_before_is_answered_without_its_table(client, snapshot_
         calls.append(args)
         raise AssertionError("the table was computed")
 
-    monkeypatch.setattr(mc, "TABLES", cache.TableCache(max_bytes=1024 * 1024))
+    monkeypatch.setattr(serving, "TABLES", cache.TableCache(max_bytes=1024 * 1024))
     monkeypatch.setattr(tp_view, "table", table_not_allowed)
     with client.websocket_connect("/websocket/") as ws:
         again = ShinyWire(ws.send_text, ws.receive_text)
@@ -220,7 +220,7 @@ def test_every_view_has_its_module_and_every_module_its_view():
     from modules import MODULES
 
     folder = Path(module.__file__).parent
-    tabs = {p.stem for p in folder.glob("*.py")} - {"__init__", "common", "shiny_speedups"}
+    tabs = {p.stem for p in folder.glob("*.py")} - {"__init__", "common", "serving", "shiny_speedups"}
     assert tabs == {view.ID for view in VIEWS}
     assert list(MODULES) == [view.ID for view in VIEWS]
     for view in VIEWS:

@@ -160,13 +160,13 @@ def test_stored_default_figures_fill_the_keys_the_plots_ask_for(snapshots, tmp_p
     import shutil
 
     from llmtrends import default_figures
-    from modules import common as mc
+    from modules import serving
 
     figs = cache.FigureCache(max_bytes=64 * 1024 * 1024)
     tables = cache.TableCache(max_bytes=64 * 1024 * 1024)
-    monkeypatch.setattr(mc, "FIGURES", figs)
-    monkeypatch.setattr(mc, "TABLES", tables)
-    monkeypatch.setattr(mc, "SHOWN", cache.ValueCache(max_items=64))
+    monkeypatch.setattr(serving, "FIGURES", figs)
+    monkeypatch.setattr(serving, "TABLES", tables)
+    monkeypatch.setattr(serving, "SHOWN", cache.ValueCache(max_items=64))
     view = by_id("type_popularity")
     snap = snapshots["v2"]
     copy = tmp_path / "snap"
@@ -177,19 +177,19 @@ def test_stored_default_figures_fill_the_keys_the_plots_ask_for(snapshots, tmp_p
 
     def no_rendering(*args, **kwargs):
         raise AssertionError("a stored figure was rendered again")
-    monkeypatch.setattr(mc.RENDERER, "render", no_rendering)
-    mc.serve_stored({"v2": snap}, [view], "v2").join(timeout=60)
+    monkeypatch.setattr(serving.RENDERER, "render", no_rendering)
+    serving.serve_stored({"v2": snap}, [view], "v2").join(timeout=60)
     # what a session's controls send at their defaults (dates as ISO strings from the browser)
     d = view.Params.defaults(snap)
     raw = {"dates": (d.start.isoformat(), d.end.isoformat()), "types": list(d.types), "aggregation": d.aggregation}
     params = view.Params.from_inputs(raw, snap)
     tbl = view.table(snap, params)
     for which in view.FIGURES:
-        png = figs.get(mc._figure_key(view, which, params, snap))
+        png = figs.get(serving.figure_key(view, which, params, snap))
         assert png is not None, f"the stored {which} was not served"
         assert png == render.figure_bytes(view.figure(tbl, params, which), "png")
     assert len(tables) == 0  # no table computed for it
-    assert mc.SHOWN.get(mc._table_key(view, snap, params)) == tbl.attrs["models_shown"]
+    assert serving.SHOWN.get(serving.table_key(view, snap, params)) == tbl.attrs["models_shown"]
 
 
 def test_figure_cache_evicts_least_recently_used_within_its_bound():
@@ -212,34 +212,34 @@ def test_outputs_asking_for_a_figure_under_way_share_its_render(monkeypatch):
     import asyncio
     from concurrent.futures import ThreadPoolExecutor
 
-    from modules import common as mc
+    from modules import serving
 
-    monkeypatch.setattr(mc, "FIGURES", cache.FigureCache(max_bytes=10_000))
-    monkeypatch.setattr(mc, "_INFLIGHT", {})
+    monkeypatch.setattr(serving, "FIGURES", cache.FigureCache(max_bytes=10_000))
+    monkeypatch.setattr(serving, "_INFLIGHT", {})
     release, calls = threading.Event(), []
 
     def slow(*args, **kwargs):
         calls.append(args[:2])
         release.wait(timeout=30)
         return b"\x89PNG\r\n\x1a\n made up"
-    monkeypatch.setattr(mc.RENDERER, "render", slow)
+    monkeypatch.setattr(serving.RENDERER, "render", slow)
     view, s = by_id("official"), type("Snap", (), {"version": "made-up"})()
 
     async def ask():
-        first = mc._figure_future(view, "counts", "params", None, s)
-        second = mc._figure_future(view, "counts", "params", None, s)
-        other = mc._figure_future(view, "ratios", "params", None, s)
+        first = serving.figure_future(view, "counts", "params", None, s)
+        second = serving.figure_future(view, "counts", "params", None, s)
+        other = serving.figure_future(view, "ratios", "params", None, s)
         release.set()
         got = await asyncio.gather(first, second, other)
         await asyncio.sleep(0)  # the done callbacks run
-        return first is second, first is not other, got, dict(mc._INFLIGHT)
+        return first is second, first is not other, got, dict(serving._INFLIGHT)
 
     with ThreadPoolExecutor(1) as pool:  # a loop of its own: a browser test may hold this thread's
         same, distinct, got, left = pool.submit(asyncio.run, ask()).result(timeout=60)
     assert same and distinct and left == {}
     assert got == [b"\x89PNG\r\n\x1a\n made up"] * 3
     assert sorted(calls) == [("official", "counts"), ("official", "ratios")]  # one render each
-    assert mc.FIGURES.get(mc._figure_key(view, "counts", "params", s)) == got[0]
+    assert serving.FIGURES.get(serving.figure_key(view, "counts", "params", s)) == got[0]
 
 
 def test_a_failed_render_is_not_cached_and_does_not_block():

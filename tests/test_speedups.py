@@ -35,8 +35,8 @@ from llmtrends import figure_urls, render, speedups, store
 from llmtrends.views import VIEWS, by_id
 from llmtrends.views import common as vc
 from llmtrends.views import explorer as explorer_view
-from modules import common as modules_common
 from modules import explorer as explorer_module
+from modules import serving
 from modules import shiny_speedups
 from modules import type_popularity as tp_module
 from tests.appserver import app_server, start_server, stop_server  # noqa: F401 -- the shared server fixture
@@ -212,7 +212,7 @@ def test_py_shiny_without_its_introspection_as_expected_is_left_alone(snapshots,
     inputs = {"tp-dates:shiny.date": [params.start.isoformat(), params.end.isoformat()],
               "tp-types": list(params.types), "tp-aggregation": params.aggregation, "tp-figure_format": "png"}
     app = App(ui.page_fluid(tp_module.view_ui("tp")), server)
-    figure_urls.install(app, modules_common.FIGURES)
+    figure_urls.install(app, serving.FIGURES)
     with TestClient(app) as client:
         with client.websocket_connect("/websocket/") as ws:
             wire = ShinyWire(ws.send_text, ws.receive_text)

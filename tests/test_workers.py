@@ -247,11 +247,11 @@ def test_the_app_process_never_imports_the_plotting_libraries(snapshot_dir, tmp_
         "import sys\n"
         "import app\n"
         "from llmtrends.views import by_id\n"
-        "from modules import common as mc\n"
+        "from modules import serving\n"
         "s = app.LIVE.boards.snapshots['v2']\n"
         "v = by_id('official')\n"
         "p = v.Params.defaults(s)\n"
-        "got = [mc.RENDERER.render(v.ID, w, p, mc._table(v, s, p)) for w in v.FIGURES]\n"
+        "got = [serving.RENDERER.render(v.ID, w, p, serving.table(v, s, p)) for w in v.FIGURES]\n"
         "print('figures', sum(g is not None and g[:4] == b'\\x89PNG' for g in got))\n"
         "print('loaded', sorted(m for m in ('plotnine', 'matplotlib', 'statsmodels', 'scipy') if m in sys.modules))\n"
     )
