@@ -21,12 +21,13 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+
+from .figures import sha256_hex, write_atomic
 
 log = logging.getLogger("llmtrends.default_figures")
 
@@ -57,22 +58,6 @@ def code_fingerprint() -> str:
                 h.update(f"{name}={version};".encode())
             _FINGERPRINT.append(h.hexdigest())
         return _FINGERPRINT[0]
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a snapshot is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def draw(snap, views, render: Callable[..., bytes] | None = None,
@@ -106,15 +91,15 @@ def draw(snap, views, render: Callable[..., bytes] | None = None,
                     continue
                 data = render(view.ID, which, params, tbl, "png")
                 name = f"{view.ID}.{which}.png"
-                _write_atomic(folder / name, data)
-                entry["figures"][which] = {"file": name, "sha256": _sha256(data)}
+                write_atomic(folder / name, data)
+                entry["figures"][which] = {"file": name, "sha256": sha256_hex(data)}
         except vc.ViewError:
             continue
         except Exception:  # noqa: BLE001 -- the snapshot is good; that view's figures are drawn when asked for
             log.exception("%s/%s: default figures not drawn", snap.board, view.ID)
             continue
         index["views"][view.ID] = entry
-    _write_atomic(folder / INDEX, (json.dumps(index, indent=1, sort_keys=True) + "\n").encode())
+    write_atomic(folder / INDEX, (json.dumps(index, indent=1, sort_keys=True) + "\n").encode())
     return sum(len(e["figures"]) for e in index["views"].values())
 
 
@@ -202,7 +187,7 @@ def stored(snap, views: Iterable) -> Iterator[Stored]:
                 data = (folder / Path(str(meta.get("file"))).name).read_bytes()
             except OSError:
                 data = b""
-            if _sha256(data) != meta.get("sha256"):
+            if sha256_hex(data) != meta.get("sha256"):
                 log.warning("%s/%s: stored figure %s is missing or damaged; drawn when asked for",
                             snap.board, view.ID, which)
                 continue

@@ -112,11 +112,12 @@ def snapshot_record(snap: store.Snapshot) -> dict:
     return record
 
 
-def _sha256(data: bytes) -> str:
+def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename (readable by all)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -174,8 +175,8 @@ def _render_figure(view, snap: store.Snapshot, which: str | None, formats: tuple
     csv_bytes = vc.table_csv(tbl).encode("utf-8")
     csv_name = f"{view.ID}.csv"
     if write_csv:
-        _write_atomic(out / csv_name, csv_bytes)
-    table_info = {"file": csv_name, "sha256": _sha256(csv_bytes), "rows": int(len(tbl)),
+        write_atomic(out / csv_name, csv_bytes)
+    table_info = {"file": csv_name, "sha256": sha256_hex(csv_bytes), "rows": int(len(tbl)),
                   "models_shown": to_jsonable(tbl.attrs.get("models_shown"))}
     empty = getattr(view, "empty_figure", None)
     why = empty(tbl, params, which) if empty is not None and which is not None else None
@@ -188,8 +189,8 @@ def _render_figure(view, snap: store.Snapshot, which: str | None, formats: tuple
         except Exception as exc:  # noqa: BLE001 -- reported with the view's name
             raise FiguresError(f"view {view.ID}, figure {which} ({fmt}): {type(exc).__name__}: {exc}") from None
         name = f"{view.ID}_{which}.{fmt}" if size == "screen" else f"{view.ID}_{which}_{size}.{fmt}"
-        _write_atomic(out / name, data)
-        files.append({"file": name, "format": fmt, "sha256": _sha256(data), "bytes": len(data)})
+        write_atomic(out / name, data)
+        files.append({"file": name, "format": fmt, "sha256": sha256_hex(data), "bytes": len(data)})
     return {**entry, "status": "ok", "files": files, "table": table_info,
             "_seconds": time.perf_counter() - t0}
 
@@ -291,11 +292,11 @@ def reproduce(snap: store.Snapshot, out: str | Path, *, formats: Sequence[str] =
         "views": [v.ID for v in chosen],
         "figures": entries,
     }
-    _write_atomic(out / RECORD_FILE, _json_bytes(record))
+    write_atomic(out / RECORD_FILE, _json_bytes(record))
     seconds = time.perf_counter() - t0
     run = {"started_at": started_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "seconds": round(seconds, 2),
            "jobs": jobs, "python": sys.version.split()[0], "platform": platform.platform(),
            "figures_written": sum(1 for e in entries if e["status"] == "ok"),
            "figures_skipped": sum(1 for e in entries if e["status"] == "skipped")}
-    _write_atomic(out / RUN_FILE, _json_bytes(run))
+    write_atomic(out / RUN_FILE, _json_bytes(run))
     return record

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from . import render, store
-from .figures import _json_bytes, _write_atomic
+from .figures import _json_bytes, write_atomic
 from .views import changes as view
 from .views import common as vc
 
@@ -119,11 +119,11 @@ def write(snap: store.Snapshot, out: str | Path, start: str | None = None, end: 
     for which in view.FIGURES:
         files[f"{which}.png"] = render.figure_bytes(view.figure(tbl, params, which), "png", dpi=dpi)
     for name, data in files.items():
-        _write_atomic(out / name, data)
+        write_atomic(out / name, data)
     run = {"started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ"), "seconds": round(time.perf_counter() - t0, 2),
            "board": snap.board, "from": params.start.isoformat(), "to": params.end.isoformat(),
            "files": sorted(files)}
-    _write_atomic(out / RUN_FILE, _json_bytes(run))
+    write_atomic(out / RUN_FILE, _json_bytes(run))
     return run
 
 
@@ -148,5 +148,5 @@ def write_every_week(snap: store.Snapshot, out: str | Path, dpi: int = DEFAULT_D
             progress(f"[{n}/{len(pairs)}] {start} -> {end}")
     index = [f"# Leaderboard {snap.board}: what changed, week by week", ""]
     index += [f"- [{end}]({end}/{REPORT_FILE}): from {start} to {end}" for start, end in reversed(pairs)]
-    _write_atomic(out / INDEX_FILE, ("\n".join(index) + "\n").encode("utf-8"))
+    write_atomic(out / INDEX_FILE, ("\n".join(index) + "\n").encode("utf-8"))
     return runs
