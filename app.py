@@ -8,7 +8,7 @@ the tab, the board and the tab's controls, so that a link reproduces a view; eac
 a person makes adds a history entry (``www/history.js``), so the browser's back button
 goes back to the view before, and a reload keeps the view.
 
-The app follows the data folder (``llmtrends.live``): a snapshot built while it runs is
+The app follows the data folder (``llmtrends.serving.live``): a snapshot built while it runs is
 served to new sessions without a restart, and an open session is told that newer data is
 there (it keeps its own until the page is reloaded).
 """
@@ -20,7 +20,8 @@ import gc
 import logging
 from pathlib import Path
 
-from llmtrends import config, speedups, workers
+from llmtrends import config
+from llmtrends.serving import speedups, workers
 
 DATA_DIR = config.data_dir(Path(__file__).parent)
 # Start the figure workers first: their fork server imports and warms up on the other core
@@ -31,7 +32,8 @@ from shiny import App, reactive, ui  # noqa: E402
 from shiny.bookmark import restore_input  # noqa: E402
 from shiny.module import ResolvedId  # noqa: E402
 
-from llmtrends import figure_urls, live, schema, sendqueue  # noqa: E402
+from llmtrends import schema  # noqa: E402
+from llmtrends.serving import figure_urls, live, sendqueue  # noqa: E402
 from llmtrends.views import VIEWS  # noqa: E402
 from llmtrends.views import common as vc  # noqa: E402
 from modules import MODULES  # noqa: E402
@@ -214,7 +216,7 @@ WATCH_S = config.watch_s()
 
 
 def _serve_stored(boards: live.Boards) -> None:
-    # what every new session shows first, drawn by the build (llmtrends.default_figures)
+    # what every new session shows first, drawn by the build (llmtrends.serving.default_figures)
     if boards.snapshots:
         serving.serve_stored(boards.snapshots, VIEWS, default_board(boards))
 

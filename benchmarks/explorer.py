@@ -144,7 +144,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     from playwright.sync_api import sync_playwright
 
-    from llmtrends import store
+    from llmtrends.pipeline import store
     snap = store.read_snapshot(args.data, "v1")
     m = snap.models
     total, n_moe = len(m), int(m["moe"].fillna(False).astype(bool).sum())

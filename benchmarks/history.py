@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 FIRST_TABLE = """
 import time, sys
 t0 = time.perf_counter()
-from llmtrends import store
+from llmtrends.pipeline import store
 from llmtrends.views import changes as view
 snap = store.read_snapshot(sys.argv[1], "v2")
 t1 = time.perf_counter()
@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"first What Changed table in a fresh process (history read): median {first * 1000:.0f} ms; "
               f"reading the 14 snapshots whole instead: {whole * 1000:.0f} ms")
 
-        from llmtrends import render, store
+        from llmtrends.pipeline import store
+        from llmtrends.serving import render
         from llmtrends.views import changes as view
 
         snap = store.read_snapshot(out, "v2")

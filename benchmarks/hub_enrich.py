@@ -30,7 +30,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from llmtrends import hub  # noqa: E402
+from llmtrends.pipeline import hub  # noqa: E402
 from tests.standin_hub import Faults, HubData, StandinHub  # noqa: E402
 
 

@@ -262,7 +262,7 @@ def slope_mb_per_min(points: list[tuple[float, float]]) -> float | None:
 
 
 async def run_load(args, app: d.App) -> dict:
-    from llmtrends import store
+    from llmtrends.pipeline import store
     from llmtrends.views import VIEWS
 
     snaps, _ = store.load_snapshots(args.data)

@@ -11,8 +11,8 @@ list names what existed at 2772b8a (when issue 25 was filed) and what was added 
 under the old and the new paths, so one list counts every revision: a name a revision
 lacks counts 0.
 
-Not counted, and why: ``llmtrends/sendqueue.py`` (issue 26: it keeps one stalled browser
-from freezing every session, a fix, not speed) and ``llmtrends/live.py`` (issue 20: new
+Not counted, and why: ``llmtrends/serving/sendqueue.py`` (issue 26: it keeps one stalled browser
+from freezing every session, a fix, not speed) and ``llmtrends/serving/live.py`` (issue 20: new
 snapshots without a restart, a feature). Runtime lines, for the share: ``app.py``,
 ``modules/``, ``llmtrends/`` (``.py``) and ``www/*.js``.
 
@@ -62,8 +62,11 @@ MACHINERY: dict[str, list[str]] = {
     "llmtrends/figure_urls.py": [WHOLE],  # content keys and the figures/<key>.png route
     "llmtrends/default_figures.py": [WHOLE],  # default figures drawn by the build, read at start
     "llmtrends/serving/cache.py": [WHOLE],  # one LRU (cachetools) + one single-flight layer
+    "llmtrends/serving/_forkserver.py": [WHOLE],  # (the sub-package layout: the same files, moved)
+    "llmtrends/serving/memory.py": [WHOLE],
+    "llmtrends/serving/figure_urls.py": [WHOLE],
+    "llmtrends/serving/default_figures.py": [WHOLE],
     "llmtrends/serving/workers.py": [WHOLE],  # concurrent.futures.ProcessPoolExecutor
-    "llmtrends/serving/figures.py": [WHOLE],  # content keys, the /figures route, default figures
     "llmtrends/serving/speedups.py": [WHOLE],
     "llmtrends/serving/render.py": ["_LOCK"],
     "llmtrends/views/periods.py": ["Presorted", "presort", "real_days", "group_sizes"],

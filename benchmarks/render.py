@@ -42,7 +42,7 @@ import _appdriver as d  # noqa: E402
 
 def figures(data_dir: Path, boards: list[str] | None, only: list[str] | None) -> list[tuple]:
     """``(board, view, which, params, table)`` for every figure a board draws at its defaults."""
-    from llmtrends import store
+    from llmtrends.pipeline import store
     from llmtrends.views import VIEWS
     from llmtrends.views import common as vc
 
@@ -66,7 +66,7 @@ def figures(data_dir: Path, boards: list[str] | None, only: list[str] | None) ->
 
 
 def timed(items: list[tuple], reps: int) -> list[dict]:
-    from llmtrends import render, speedups
+    from llmtrends.serving import render, speedups
 
     speedups.install()  # as in a figure worker (installed there, no longer by importing render)
     speedups.use_object_strings()  # as in a figure worker (tables were made before, as in the app)
@@ -94,7 +94,8 @@ def timed(items: list[tuple], reps: int) -> list[dict]:
 CHILD = """
 import gc, sys
 from pathlib import Path
-from llmtrends import render, speedups, store
+from llmtrends.pipeline import store
+from llmtrends.serving import render, speedups
 from llmtrends.views import by_id
 speedups.install()  # as in the app and its workers
 snap = store.read_snapshot(Path(sys.argv[1]), sys.argv[2])

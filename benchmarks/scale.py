@@ -55,7 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import _appdriver as d  # noqa: E402
 import views  # noqa: E402
-from llmtrends import store  # noqa: E402
+from llmtrends.pipeline import store  # noqa: E402
 
 BENCHES = ["IFEval", "BBH", "MATH Lvl 5", "GPQA", "MUSR", "MMLU-PRO"]
 AVERAGE = "Average ⬆️"

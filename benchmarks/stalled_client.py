@@ -21,7 +21,7 @@ Fronts:
   processes, each with its own lock).
 
 ``--queue on|off`` sets ``LLMTRENDS_WS_QUEUE`` (the per-client send queues of
-llmtrends/sendqueue.py), ``--stall`` ``LLMTRENDS_WS_STALL_S``. Nothing here asserts on
+llmtrends/serving/sendqueue.py), ``--stall`` ``LLMTRENDS_WS_STALL_S``. Nothing here asserts on
 time; results go to stdout and benchmarks/results/stalled_client-*.json.
 
     .venv/bin/python benchmarks/stalled_client.py --front shiny --queue off --hold 45
@@ -45,7 +45,7 @@ sys.path.insert(0, str(REPO))
 from websockets.sync.client import connect  # noqa: E402
 
 from benchmarks import _appdriver as d  # noqa: E402
-from llmtrends import store  # noqa: E402
+from llmtrends.pipeline import store  # noqa: E402
 from llmtrends.views import common as vc  # noqa: E402
 from tests.shinyproto import ShinyWire, is_plot  # noqa: E402
 from tests.stalled_client import StalledClient  # noqa: E402
@@ -187,7 +187,7 @@ def main() -> int:
     result = {"front": args.front, "queue": args.queue, "hold_s": args.hold, "stall_s": args.stall,
               "ping_s": args.ping if args.front == "uvicorn-ping" else None,
               "staller_closed_by_server": closed,
-              "victims": rows, "gave_up_log": [line for line in log.splitlines() if "llmtrends.sendqueue" in line],
+              "victims": rows, "gave_up_log": [line for line in log.splitlines() if "llmtrends.serving.sendqueue" in line],
               "git": d.git_rev(), "machine": d.machine()}
     print(f"front={args.front} queue={args.queue} hold={args.hold:g}s: server had closed the stalled "
           f"client by the end of the hold: {closed}")

@@ -119,7 +119,7 @@ def change_runs(page, view_id: str, reps: int) -> dict:
 
 def draws_plots(data_dir: Path, board: str, view_id: str) -> bool:
     """Whether a view's default selection has something to plot on a board (CO₂ on v1 has not)."""
-    from llmtrends import store
+    from llmtrends.pipeline import store
     from llmtrends.views import by_id
     from llmtrends.views import common as vc
 

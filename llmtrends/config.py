@@ -65,13 +65,13 @@ def _switch(name: str) -> bool:
 
 
 def ws_queue() -> bool:
-    """``LLMTRENDS_WS_QUEUE``: per-browser send queues (llmtrends/sendqueue.py; on unless ``0``)."""
+    """``LLMTRENDS_WS_QUEUE``: per-browser send queues (llmtrends/serving/sendqueue.py; on unless ``0``)."""
     return _switch("LLMTRENDS_WS_QUEUE")
 
 
 def ws_stall_s() -> float:
     """``LLMTRENDS_WS_STALL_S``: how long a browser may take no message before it is dropped."""
-    from .sendqueue import DEFAULT_STALL_S
+    from llmtrends.serving.sendqueue import DEFAULT_STALL_S
 
     value = os.environ.get("LLMTRENDS_WS_STALL_S", "").strip()
     if value:
@@ -107,7 +107,7 @@ def watch_s() -> float:
 
 def speedups() -> bool:
     """``LLMTRENDS_SPEEDUPS``: use the same-result shortcuts into libraries' internals
-    (``llmtrends.speedups``, ``modules.shiny_speedups``, the explorer's pre-serialized grid);
+    (``llmtrends.serving.speedups``, ``modules.shiny_speedups``, the explorer's pre-serialized grid);
     on unless ``0``."""
     return _switch("LLMTRENDS_SPEEDUPS")
 

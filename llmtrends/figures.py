@@ -3,7 +3,7 @@
 For each view in :data:`llmtrends.views.VIEWS` (or a chosen subset) this takes the view's
 default parameters (``Params.defaults(snap)``; for v1 these are the study's settings),
 computes its table with ``table(snap, params)`` and renders each of its ``FIGURES`` with
-:func:`llmtrends.render.figure_bytes` -- exactly the functions the app calls, so a
+:func:`llmtrends.serving.render.figure_bytes` -- exactly the functions the app calls, so a
 reproduced figure and one downloaded from the app come out of the same code.
 
 Outputs in ``OUT``:
@@ -45,9 +45,10 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import render, speedups, store
-from .views import VIEWS
-from .views import common as vc
+from llmtrends.pipeline import store
+from llmtrends.serving import render, speedups
+from llmtrends.views import VIEWS
+from llmtrends.views import common as vc
 
 RECORD_FILE = "figures.json"
 RUN_FILE = "run.json"
@@ -96,7 +97,7 @@ def select_views(ids: Sequence[str] | None) -> list:
 
 
 def check_formats(formats: Sequence[str]) -> tuple[str, ...]:
-    """The formats, validated against :data:`llmtrends.render.FORMATS` (order kept, no repeats)."""
+    """The formats, validated against :data:`llmtrends.serving.render.FORMATS` (order kept, no repeats)."""
     bad = [f for f in formats if f not in render.FORMATS]
     if bad or not formats:
         raise FiguresError(f"unknown figure format(s) {', '.join(bad) or '(none)'}; "

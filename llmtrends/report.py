@@ -2,7 +2,7 @@
 
 A report is a folder written through exactly the functions of the What Changed tab
 (:mod:`llmtrends.views.changes`: ``Params.from_inputs``, ``table``, ``summary_lines``,
-``section_cells``, ``figure``) and :func:`llmtrends.render.figure_bytes`, so it says what the
+``section_cells``, ``figure``) and :func:`llmtrends.serving.render.figure_bytes`, so it says what the
 tab says:
 
 * ``report.md`` -- a dated heading, the bullet list of what changed, the tables (the long
@@ -25,10 +25,11 @@ import datetime as dt
 import time
 from pathlib import Path
 
-from . import render, store
-from .figures import _json_bytes, write_atomic
-from .views import changes as view
-from .views import common as vc
+from llmtrends.pipeline import store
+from llmtrends.serving import render
+from llmtrends.figures import _json_bytes, write_atomic
+from llmtrends.views import changes as view
+from llmtrends.views import common as vc
 
 REPORT_FILE = "report.md"
 RUN_FILE = "run.json"

@@ -8,8 +8,8 @@ Two kinds of schema live here:
   the views read (the contract between the pipeline and the app).
 
 The third board, ``hub``, has no source schema: it is built from the Hub's model listing and
-its Community Evals leaderboards (:mod:`llmtrends.hubboard`); its benchmarks come from
-``llmtrends/benchmarks.csv`` (:mod:`llmtrends.benchmarks`).
+its Community Evals leaderboards (:mod:`llmtrends.pipeline.hubboard`); its benchmarks come from
+``llmtrends/benchmarks.csv`` (:mod:`llmtrends.pipeline.benchmarks`).
 """
 
 from __future__ import annotations
@@ -376,7 +376,7 @@ RESULT_SUFFIXES: tuple[str, ...] = ("verified", "community", "source", "notes", 
 def benchmark_columns(board: str) -> list[str]:
     """Processed benchmark column names of a board, in the leaderboard's order."""
     if board == HUB_BOARD:
-        from . import benchmarks
+        from llmtrends.pipeline import benchmarks
 
         return [b.column for b in benchmarks.load()]
     return list(SOURCE_SCHEMAS[board].benchmarks.values())
@@ -385,7 +385,7 @@ def benchmark_columns(board: str) -> list[str]:
 def benchmark_labels(board: str) -> dict[str, str]:
     """Processed benchmark column -> the leaderboard's display name."""
     if board == HUB_BOARD:
-        from . import benchmarks
+        from llmtrends.pipeline import benchmarks
 
         return {b.column: b.display_name for b in benchmarks.load()}
     return {v: k for k, v in SOURCE_SCHEMAS[board].benchmarks.items()}

@@ -17,7 +17,7 @@ from shiny.bookmark import restore_input
 from shiny.module import ResolvedId
 from shiny.types import SilentCancelOutputException, SilentException
 
-from llmtrends import render as lrender
+from llmtrends.serving import render as lrender
 from llmtrends.views import common as vc
 from modules import serving
 

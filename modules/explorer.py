@@ -18,7 +18,7 @@ from shiny.bookmark import restore_input
 from shiny.module import resolve_id
 from shiny.types import SilentException
 
-from llmtrends import speedups
+from llmtrends.serving import speedups
 from llmtrends.views import common as vc
 from llmtrends.views import compare
 from llmtrends.views import explorer as view

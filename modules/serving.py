@@ -18,9 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from shiny import ui
 
-from llmtrends import cache as lcache
-from llmtrends import default_figures, figure_urls, workers
-from llmtrends import render as lrender
+from llmtrends.serving import cache as lcache
+from llmtrends.serving import default_figures, figure_urls, workers
+from llmtrends.serving import render as lrender
 
 log = logging.getLogger("llmtrends.app")
 
@@ -84,7 +84,7 @@ def figure_future(view, which: str, params, tbl, s, fmt: str = "png", dpi: int =
 
 def serve_stored(snapshots: Mapping, views, first_board: str | None = None) -> threading.Thread:
     """Put the default figures each snapshot's build stored beside it
-    (``llmtrends.default_figures``) into FIGURES, and the number of models each default
+    (``llmtrends.serving.default_figures``) into FIGURES, and the number of models each default
     table shows into SHOWN, in a background thread: a new session's first plots and
     provenance lines are then cache hits, with no table to compute. The default board
     goes first."""
@@ -109,7 +109,7 @@ def serve_stored(snapshots: Mapping, views, first_board: str | None = None) -> t
 
 def plot_img(view, which: str, fkey: tuple, png: bytes) -> ui.Tag:
     """The figure (``png``, cached under ``fkey``) as an image the page loads from its URL
-    (``llmtrends.figure_urls``): the browser's cache holds every figure it was shown, so a
+    (``llmtrends.serving.figure_urls``): the browser's cache holds every figure it was shown, so a
     selection seen before costs no image transfer. ``data-key`` is the figure's content key."""
     key = FIGURES.address(fkey, png)
     return ui.img(src=f"{figure_urls.PREFIX}{key}.png", alt=f"{view.TITLE}: {which}", class_="llmtrends-plot",

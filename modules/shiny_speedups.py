@@ -24,7 +24,7 @@ Both keep the originals' answers (tests/test_shiny_speedups.py compares them) an
 back to the originals for anything without a code object. Nothing in ``llmtrends/``
 imports shiny; this lives with the Shiny wiring and is installed by ``app.py``.
 
-Like ``llmtrends.speedups`` (same switch, ``LLMTRENDS_SPEEDUPS``, and same checks), each
+Like ``llmtrends.serving.speedups`` (same switch, ``LLMTRENDS_SPEEDUPS``, and same checks), each
 shortcut is installed only if what it replaces is there, takes the expected arguments and
 answers a probe as the shortcut does; otherwise py-shiny is left alone, with one log line
 (a py-shiny before 1.6 has no ``shiny.otel``: nothing to shorten there).
@@ -38,8 +38,8 @@ import sys
 import threading
 from collections.abc import Callable
 
-from llmtrends import speedups
-from llmtrends.speedups import Unsupported
+from llmtrends.serving import speedups
+from llmtrends.serving.speedups import Unsupported
 
 MAX_ENTRIES = 4096  # distinct functions / call stacks remembered (a few hundred in this app)
 

@@ -24,7 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from llmtrends import figures, schema, speedups, store  # noqa: E402
+from llmtrends import figures, schema  # noqa: E402
+from llmtrends.pipeline import store  # noqa: E402
+from llmtrends.serving import speedups  # noqa: E402
 
 
 def _csv_list(text: str) -> list[str]:

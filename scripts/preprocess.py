@@ -28,7 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from llmtrends import default_figures, history, pipeline, schema, store  # noqa: E402
+from llmtrends import schema  # noqa: E402
+from llmtrends.pipeline import history, runner, store  # noqa: E402
+from llmtrends.serving import default_figures  # noqa: E402
 
 
 def request_budget(text: str) -> int:
@@ -122,17 +124,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.keep is not None and args.keep < 1:
         print("error: --keep must be at least 1", file=sys.stderr)
         return 2
-    progress = pipeline.TerminalProgress(enabled=not args.quiet)
+    progress = runner.TerminalProgress(enabled=not args.quiet)
 
     def build(started: float) -> str | None:
-        result = pipeline.run(
+        result = runner.run(
             board=args.board, source=args.source, enrich=args.enrich, hub_records=args.hub_records,
             out=args.out, cache=args.cache, workers=args.workers,
             max_requests_per_5min=args.max_requests_per_5min, refresh=args.refresh,
             dry_run=args.dry_run, keep=args.keep, allow_shrink=args.allow_shrink, progress=progress,
             tasks=args.tasks, since=args.since, page_size=args.page_size, figures=not args.no_figures,
         )
-        return None if result is None else pipeline.summary(result, time.perf_counter() - started)
+        return None if result is None else runner.summary(result, time.perf_counter() - started)
 
     return _run(build, "interrupted: the previous snapshot (if any) is untouched")
 
@@ -143,7 +145,7 @@ def _run(build, interrupted: str) -> int:
     started = time.perf_counter()
     try:
         text = build(started)
-    except pipeline.PipelineError as exc:
+    except runner.PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -167,7 +169,7 @@ def _history(args: argparse.Namespace) -> int:
     if conflicting:
         print(f"error: {', '.join(conflicting)} do(es) not apply to a history build", file=sys.stderr)
         return 2
-    progress = pipeline.TerminalProgress(enabled=not args.quiet)
+    progress = runner.TerminalProgress(enabled=not args.quiet)
 
     def build(started: float) -> str:
         if args.history_hub:
@@ -181,12 +183,12 @@ def _history(args: argparse.Namespace) -> int:
     return _run(build, "interrupted: the dated snapshots written so far are kept; a rerun skips them")
 
 
-def _redraw(out: Path, board: str, progress: pipeline.TerminalProgress) -> int:
+def _redraw(out: Path, board: str, progress: runner.TerminalProgress) -> int:
     progress.step(f"drawing the default figures of {board}")
     try:
         n = default_figures.draw_current(out, [board])[board]
     except store.SnapshotError as exc:
-        raise pipeline.PipelineError(str(exc)) from None
+        raise runner.PipelineError(str(exc)) from None
     progress.done(f"({n} figures)")
     return n
 
@@ -196,7 +198,7 @@ def _figures_only(args: argparse.Namespace) -> int:
     if store.snapshot_path(args.out, args.board) is None:
         print(f"error: no {args.board} snapshot in {args.out}; build one first", file=sys.stderr)
         return 1
-    progress = pipeline.TerminalProgress(enabled=not args.quiet)
+    progress = runner.TerminalProgress(enabled=not args.quiet)
 
     def build(started: float) -> str:
         n = _redraw(args.out, args.board, progress)

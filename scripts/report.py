@@ -21,7 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from llmtrends import report, schema, store  # noqa: E402
+from llmtrends import report, schema  # noqa: E402
+from llmtrends.pipeline import store  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

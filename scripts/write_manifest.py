@@ -41,7 +41,7 @@ from packaging.requirements import Requirement
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from llmtrends import store  # noqa: E402 -- reads paths and manifests only
+from llmtrends.pipeline import store  # noqa: E402 -- reads paths and manifests only
 
 # Glob patterns (relative to the project) left out of the bundle. A bare folder name
 # excludes the whole folder. data/ is NOT excluded: the app reads data/<board>/ at start.

@@ -12,13 +12,13 @@ Fixtures (reuse them, don't rebuild snapshots in your own tests):
 
 ``snapshot_dir`` (session, ``Path``)
     A temporary ``OUT`` folder holding the three processed boards, built once per test session
-    from the local files with :func:`llmtrends.pipeline.run`:
+    from the local files with :func:`llmtrends.pipeline.runner.run`:
     ``OUT/v2`` from the parquet (no enrichment), ``OUT/v1`` from ``leaderboard.csv``
     enriched with the study's Hub records (``--enrich files``) and ``OUT/hub`` from the real
     listing sample ``hub-new-models/`` (``--source``: no scores). Read it with
-    ``llmtrends.store.read_snapshot(snapshot_dir, "v1")``. Treat it as read-only.
+    ``llmtrends.pipeline.store.read_snapshot(snapshot_dir, "v1")``. Treat it as read-only.
     v2 also has its history: the 14 weekly files of ``open-llm-leaderboard-contents-history/``
-    stored as dated snapshots (:func:`llmtrends.history.build_from_folder`; the current
+    stored as dated snapshots (:func:`llmtrends.pipeline.history.build_from_folder`; the current
     snapshot stays the one built from the parquet); v1 has a single snapshot.
 
 Helpers (plain functions, importable as ``from tests.conftest import ...``):
@@ -106,16 +106,17 @@ def snapshot_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) ->
     ``--enrich files --hub-records <shared>/open-llm-leaderboard-v1``; ``OUT/hub``: the
     listing sample (``--source``, no scores). Each board's current snapshot has its
     default figures drawn beside it, as the command line's builds do
-    (``llmtrends.default_figures``).
+    (``llmtrends.serving.default_figures``).
     """
-    from llmtrends import default_figures, history, pipeline
+    from llmtrends.pipeline import history, runner
+    from llmtrends.serving import default_figures
 
     out = tmp_path_factory.mktemp("snapshot")
-    pipeline.run(board="v2", source=v2_parquet(shared_data), enrich="none", out=out)
-    pipeline.run(board="v1", source=v1_leaderboard(shared_data), enrich="files",
+    runner.run(board="v2", source=v2_parquet(shared_data), enrich="none", out=out)
+    runner.run(board="v1", source=v1_leaderboard(shared_data), enrich="files",
                  hub_records=v1_records(shared_data), out=out)
     history.build_from_folder(v2_history(shared_data), "v2", out)
-    pipeline.run(board="hub", source=hub_listing(shared_data), enrich="none", out=out)
+    runner.run(board="hub", source=hub_listing(shared_data), enrich="none", out=out)
     default_figures.draw_current(out)  # after the history: the changes view's defaults name it
     return out
 

@@ -104,7 +104,7 @@ class ShinyWire:
         assert not tracebacks, f"a traceback was sent to the client: {tracebacks[0]}"
 
 
-# A plot's image: a URL of the app holding the figure's content key (llmtrends/figure_urls.py).
+# A plot's image: a URL of the app holding the figure's content key (llmtrends/serving/figure_urls.py).
 FIGURE_SRC = re.compile(r'src="(figures/([0-9a-f]{32})\.png)"')
 
 

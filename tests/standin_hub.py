@@ -1,6 +1,6 @@
 """A stand-in for the Hugging Face Hub on 127.0.0.1, for tests and benchmarks.
 
-Machines here cannot reach huggingface.co, yet the enrichment step (``llmtrends.hub``) and
+Machines here cannot reach huggingface.co, yet the enrichment step (``llmtrends.pipeline.hub``) and
 the v2 loader (``datasets.load_dataset("open-llm-leaderboard/contents")``) must be proven
 with the *real* clients. This module serves the endpoints those clients call, answering
 with the real records the original study fetched from the Hub:
@@ -722,7 +722,7 @@ class StandinHub:
 
 
 # ==================================================================== the hub board (issue 20)
-# The Hub as it is today for the hub board (llmtrends.hubboard): the model listing of
+# The Hub as it is today for the hub board (llmtrends.pipeline.hubboard): the model listing of
 # ``HfApi.list_models(pipeline_tag=..., sort="created_at", expand=[...])`` and Community Evals
 # leaderboards (``get_dataset_leaderboard``), served by :class:`HubBoardStandin`.
 #
@@ -1082,7 +1082,7 @@ def synthetic_leaderboards(hub: HubBoardStandin, per_benchmark: int = 3000, unli
     plausible range)."""
     import numpy as np
 
-    from llmtrends import benchmarks
+    from llmtrends.pipeline import benchmarks
 
     listing: SyntheticListing = hub.listing
     rng = np.random.default_rng(seed)

@@ -3,7 +3,7 @@
 The app (``tests/appserver.py``) sets up a session's tabs lazily: the first tab's module
 server at once, every other one when the browser first reports it open (input ``tab``).
 A session that opens one tab gets no output of the others, even ones it reports visible.
-A figure is a URL of the app named by its content (``llmtrends/figure_urls.py``).
+A figure is a URL of the app named by its content (``llmtrends/serving/figure_urls.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import urllib.request
 import pandas as pd
 from websockets.sync.client import connect
 
-from llmtrends import store
+from llmtrends.pipeline import store
 from tests.appserver import app_server  # noqa: F401 -- the shared server fixture
 from tests.shinyproto import ShinyWire, figure_url, is_plot
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from llmtrends import store
+from llmtrends.pipeline import store
 from tests.conftest import REPO_ROOT, shared_data_dir, v1_leaderboard, v1_records, v2_parquet
 
 DATA = shared_data_dir()  # raises at collection when the real data is missing

@@ -10,9 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmtrends import lineage as lin
-from llmtrends import render, schema, store
-from llmtrends.store import Snapshot
+from llmtrends.pipeline import lineage as lin
+from llmtrends import schema
+from llmtrends.pipeline import store
+from llmtrends.serving import render
+from llmtrends.pipeline.store import Snapshot
 from llmtrends.views import base_models as view
 from llmtrends.views import common as c
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from llmtrends import store
+from llmtrends.pipeline import store
 from tests.standin_hub import HubData, StandinHub, shared_data_dir
 from tests.test_standin_hub import _hf_env
 

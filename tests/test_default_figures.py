@@ -1,4 +1,4 @@
-"""Default figures drawn by the build and stored beside the snapshot (llmtrends/default_figures.py).
+"""Default figures drawn by the build and stored beside the snapshot (llmtrends/serving/default_figures.py).
 
 A stored figure is served only for what it was drawn for (this code, these default
 parameters, bytes matching their hash); a build draws them before its snapshot becomes
@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from llmtrends import default_figures, pipeline, render, store
+from llmtrends.pipeline import runner, store
+from llmtrends.serving import default_figures, render
 from llmtrends.views import by_id
 
 REPO = Path(__file__).resolve().parent.parent
@@ -88,7 +89,7 @@ def test_a_damaged_or_missing_figure_is_left_out(snap, caplog):
     data = (folder / "type_popularity.counts.png").read_bytes()
     (folder / "type_popularity.counts.png").write_bytes(data[: len(data) // 2])  # cut short
     (folder / "official.ratios.png").unlink()
-    with caplog.at_level(logging.WARNING, logger="llmtrends.default_figures"):
+    with caplog.at_level(logging.WARNING, logger="llmtrends.serving.default_figures"):
         got = {g.view.ID: sorted(g.figures) for g in default_figures.stored(snap, VIEWS)}
     assert got == {"type_popularity": ["shares"], "official": ["counts"]}
     assert "missing or damaged" in caplog.text
@@ -99,7 +100,7 @@ def test_a_missing_or_malformed_index_serves_nothing(snap, index, caplog):
     default_figures.draw(snap, VIEWS)
     path = snap.path / default_figures.FOLDER / default_figures.INDEX
     path.unlink() if index == "" else path.write_text(index)
-    with caplog.at_level(logging.WARNING, logger="llmtrends.default_figures"):
+    with caplog.at_level(logging.WARNING, logger="llmtrends.serving.default_figures"):
         assert list(default_figures.stored(snap, VIEWS)) == []
     if index:
         assert str(path) in caplog.text
@@ -121,7 +122,7 @@ def test_an_index_cannot_name_a_file_outside_its_folder(snap, tmp_path):
 def test_a_build_draws_them_before_its_snapshot_becomes_current(snapshot_dir, shared_data, tmp_path, monkeypatch):
     from tests.conftest import v2_parquet
 
-    pipeline.run(board="v2", source=v2_parquet(shared_data), enrich="none", out=tmp_path)
+    runner.run(board="v2", source=v2_parquet(shared_data), enrich="none", out=tmp_path)
     first = store.current_id(tmp_path, "v2")
     seen = []
 
@@ -129,7 +130,7 @@ def test_a_build_draws_them_before_its_snapshot_becomes_current(snapshot_dir, sh
         seen.append((board, Path(folder).name, store.current_id(tmp_path, "v2")))
         return 0
     monkeypatch.setattr(default_figures, "draw_folder", draw_folder)
-    result = pipeline.run(board="v2", source=v2_parquet(shared_data), enrich="none", out=tmp_path, figures=True)
+    result = runner.run(board="v2", source=v2_parquet(shared_data), enrich="none", out=tmp_path, figures=True)
     assert seen == [("v2", result.path.name, first)]  # drawn while the previous one was current
     assert store.current_id(tmp_path, "v2") == result.path.name
 

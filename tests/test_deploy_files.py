@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from llmtrends import store
+from llmtrends.pipeline import store
 from tests.appserver import free_port
 
 REPO = Path(__file__).resolve().parent.parent

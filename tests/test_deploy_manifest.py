@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from llmtrends import store
+from llmtrends.pipeline import store
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "scripts" / "write_manifest.py"

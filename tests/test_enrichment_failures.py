@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from llmtrends import hub, pipeline, prepare, sources, store
+from llmtrends.pipeline import hub, runner, prepare, sources, store
 from tests.conftest import REPO_ROOT, shared_data_dir, v1_leaderboard, v1_records
 from tests.standin_hub import Faults, HubData, StandinHub
 from tests.test_standin_hub import _hf_env
@@ -99,7 +99,7 @@ def test_study_records_that_match_no_model_still_give_a_snapshot(tmp_path):
     source = tmp_path / "leaderboard.csv"
     real_rows(10).to_csv(source, sep=";", index=False)
 
-    result = pipeline.run(board="v1", source=source, enrich="files", hub_records=folder, out=tmp_path / "out")
+    result = runner.run(board="v1", source=source, enrich="files", hub_records=folder, out=tmp_path / "out")
     snap = store.read_snapshot(tmp_path / "out", "v1")
     rows = real_rows(10)
     expected = set(rows.loc[rows["Flagged"], "fullname"])  # v1's Flagged is inverted: True = kept
@@ -158,7 +158,7 @@ def test_a_damaged_cache_is_set_aside_and_rebuilt_with_one_warning(standin, tmp_
     db = cache / hub.CACHE_FILENAME
     damage(db)
     damaged_bytes = db.read_bytes()
-    with caplog.at_level(logging.WARNING, logger="llmtrends.hub"):
+    with caplog.at_level(logging.WARNING, logger="llmtrends.pipeline.hub"):
         again = enrich(standin, cache, refresh=refresh)
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings) == 1 and "damaged" in warnings[0] and str(db) in warnings[0], warnings
@@ -190,11 +190,11 @@ def test_a_full_disk_under_the_cache_is_one_line_and_keeps_the_snapshot(standin,
     out = tmp_path / "out"
     source = tmp_path / "leaderboard.csv"
     real_rows(30).to_csv(source, sep=";", index=False)
-    pipeline.run(board="v1", source=source, enrich="none", out=out)
+    runner.run(board="v1", source=source, enrich="none", out=out)
     before = digest(out)
     monkeypatch.setattr(sqlite3, "connect", small_disk)
-    with pytest.raises(pipeline.PipelineError) as err:
-        pipeline.run(board="v1", source=source, enrich="hub", out=out, cache=tmp_path / "cache",
+    with pytest.raises(runner.PipelineError) as err:
+        runner.run(board="v1", source=source, enrich="hub", out=out, cache=tmp_path / "cache",
                      max_requests_per_5min=0)
     message = str(err.value)
     assert message.startswith(str(tmp_path / "cache" / hub.CACHE_FILENAME)), message

@@ -15,7 +15,7 @@ import pytest
 from shiny import App, reactive, ui
 from starlette.testclient import TestClient
 
-from llmtrends import store
+from llmtrends.pipeline import store
 from llmtrends.views import explorer as view
 from modules import explorer as module
 from tests.shinyproto import ShinyWire, explorer_inputs

@@ -20,7 +20,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmtrends import render, schema, store
+from llmtrends import schema
+from llmtrends.pipeline import store
+from llmtrends.serving import render
 from llmtrends.views import architecture_popularity, author_activity, base_models, score_trends, type_popularity
 from llmtrends.views import common as c
 

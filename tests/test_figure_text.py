@@ -16,7 +16,9 @@ import io
 import pytest
 from matplotlib.text import Text
 
-from llmtrends import figures, render, store
+from llmtrends import figures
+from llmtrends.pipeline import store
+from llmtrends.serving import render
 from llmtrends.views import VIEWS
 from llmtrends.views import common as vc
 from llmtrends.views import type_popularity

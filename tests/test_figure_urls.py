@@ -1,4 +1,4 @@
-"""Figures as URLs (llmtrends/figure_urls.py, llmtrends/cache.FigureCache): content keys,
+"""Figures as URLs (llmtrends/serving/figure_urls.py, llmtrends/cache.FigureCache): content keys,
 the bound, the route.
 
 The "figures" here are made-up byte strings (a PNG signature and filler), not renders:
@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from starlette.testclient import TestClient
 
-from llmtrends import cache, figure_urls
+from llmtrends.serving import cache, figure_urls
 
 
 def fake_png(tag: str, size: int = 1000) -> bytes:

@@ -23,7 +23,8 @@ import pytest
 from PIL import Image
 
 import llmtrends
-from llmtrends import figures, store
+from llmtrends import figures
+from llmtrends.pipeline import store
 from llmtrends.views import VIEWS
 from llmtrends.views import common as vc
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from websockets.sync.client import connect
 
-from llmtrends import store
+from llmtrends.pipeline import store
 from tests.appserver import app_server  # noqa: F401 -- the shared server fixture
 from tests.shinyproto import ShinyWire, is_message, is_plot
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmtrends import history, pipeline, providers, store
+from llmtrends.pipeline import history, runner, providers, store
 from llmtrends.views import changes as view
 from llmtrends.views import common as vc
 from tests.conftest import REPO_ROOT, v2_history
@@ -320,7 +320,7 @@ def test_a_rerun_skips_the_stored_days_and_a_broken_file_loses_nothing(tmp_path,
     # MADE-UP DATA: a file cut in half, dated after the two real ones
     (folder / "2024-12-29.parquet").write_bytes((v2_history(shared_data) / "2024-12-29.parquet").read_bytes()[:5000])
     out = tmp_path / "out"
-    with pytest.raises(pipeline.PipelineError) as err:
+    with pytest.raises(runner.PipelineError) as err:
         history.build_from_folder(folder, "v2", out)
     text = str(err.value)
     assert "2024-12-29" in text and "2 dated snapshots written before it are kept" in text and "\n" not in text
@@ -344,7 +344,7 @@ def test_a_history_build_leaves_the_current_snapshot_alone(snapshot_dir):
 def test_bad_history_folders_are_one_line_errors(tmp_path, names, message):
     for name in names:
         (tmp_path / name).write_text("x")
-    with pytest.raises(pipeline.PipelineError, match=message):
+    with pytest.raises(runner.PipelineError, match=message):
         history.dated_files(tmp_path)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from llmtrends import history
+from llmtrends.pipeline import history
 from tests.conftest import REPO_ROOT
 from tests.standin_hub import DATASET_FILE, DATASET_REPO, StandinHub, dataset_commits
 from tests.test_standin_hub import _hf_env, hub_data, standin  # noqa: F401 -- the stand-in's fixtures

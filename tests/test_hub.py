@@ -1,4 +1,4 @@
-"""Live Hub enrichment (llmtrends.hub) with the real huggingface_hub client against the stand-in.
+"""Live Hub enrichment (llmtrends.pipeline.hub) with the real huggingface_hub client against the stand-in.
 
 Expected tables are computed here from the shared CSV files with pandas and ``ast``, not
 with llmtrends code, so that the enrichment is checked against the records themselves.
@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from llmtrends import hub
+from llmtrends.pipeline import hub
 from llmtrends.schema import BOT_AUTHORS, COMMIT_RECORD_COLUMNS, HUB_RECORD_COLUMNS
 from tests.standin_hub import Faults, HubData, StandinHub, shared_data_dir
 
@@ -287,7 +287,7 @@ def test_without_the_private_factory_name_enrichment_still_goes_through_the_tran
 
     monkeypatch.delattr(hf_http, "_GLOBAL_CLIENT_FACTORY")
     subset = names[:20]
-    with caplog.at_level("WARNING", logger="llmtrends.hub"):
+    with caplog.at_level("WARNING", logger="llmtrends.pipeline.hub"):
         result = run(standin, subset, tmp_path / "cache", workers=4)
     check_tables(result, subset, expected_hub, expected_commits)
     assert result.requests_made == len(api_requests(standin)) > 0  # each one through the limiter
@@ -302,7 +302,7 @@ def test_a_huggingface_hub_that_cannot_take_the_transport_stops_before_any_reque
     import huggingface_hub.utils
     from huggingface_hub.utils import _http as hf_http
 
-    from llmtrends import pipeline
+    from llmtrends.pipeline import runner
 
     if change == "no set_client_factory":  # (a lazy module: None stands for a name it lacks)
         monkeypatch.setattr(huggingface_hub.utils, "set_client_factory", None)
@@ -321,8 +321,8 @@ def test_a_huggingface_hub_that_cannot_take_the_transport_stops_before_any_reque
     assert hub.HubCache(tmp_path / "cache").load() == {}  # nothing written
     assert hf_http._GLOBAL_CLIENT_FACTORY is hf_http.default_client_factory  # huggingface_hub's own again
     # the pipeline turns it into its one-line error (the CLI prints "error: ...", exit 1)
-    with pytest.raises(pipeline.PipelineError, match="huggingface_hub"):
-        pipeline.run(board="v2", source=V1.parent / "open-llm-leaderboard-contents.parquet", enrich="hub",
+    with pytest.raises(runner.PipelineError, match="huggingface_hub"):
+        runner.run(board="v2", source=V1.parent / "open-llm-leaderboard-contents.parquet", enrich="hub",
                      out=tmp_path / "out", cache=tmp_path / "cache", max_requests_per_5min=0)
     assert not (tmp_path / "out" / "v2").exists() and api_requests(standin) == []
 
@@ -374,7 +374,7 @@ RUNNER = """
 import logging, sys
 from pathlib import Path
 logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
-from llmtrends import hub
+from llmtrends.pipeline import hub
 hub.SETTINGS = hub.Settings(read_timeout=2.0, backoff_base=0.02, backoff_cap=0.2)
 names = Path(sys.argv[2]).read_text().split()
 r = hub.enrich_from_hub(names, cache_path=Path(sys.argv[1]), workers=4, max_requests_per_5min=None,

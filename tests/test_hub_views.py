@@ -26,8 +26,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmtrends import benchmarks, providers, releases, render, schema, store
-from llmtrends.store import Snapshot
+from llmtrends import schema
+from llmtrends.pipeline import benchmarks, providers, releases, store
+from llmtrends.serving import render
+from llmtrends.pipeline.store import Snapshot
 from llmtrends.views import VIEWS
 from llmtrends.views import architecture_popularity, author_activity, base_models, changes, co2, compare
 from llmtrends.views import common as c

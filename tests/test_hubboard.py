@@ -1,4 +1,4 @@
-"""The hub board (llmtrends.hubboard) against the stand-in Hub serving the real listing sample.
+"""The hub board (llmtrends.pipeline.hubboard) against the stand-in Hub serving the real listing sample.
 
 The listing records are real (``../shared/data/hub-new-models``); every leaderboard value and
 every ``safetensors`` count in this file is **made up** (the sample has neither) and says so
@@ -21,7 +21,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from llmtrends import benchmarks, hub, hubboard, pipeline, schema, store
+from llmtrends import schema
+from llmtrends.pipeline import benchmarks, hub, hubboard, runner, store
 from tests.conftest import hub_listing, shared_data_dir
 from tests.standin_hub import Faults, HubBoardStandin, SampleListing
 
@@ -561,7 +562,7 @@ def test_killed_mid_listing_leaves_the_snapshot_and_resumes(standin, tmp_path):
 # --------------------------------------------------------------------------- the local listing
 def test_local_listing_csv_gives_the_listings_models(full, tmp_path):
     _, listed, _ = full
-    result = pipeline.run(board="hub", source=SAMPLE, enrich="none", out=tmp_path)
+    result = runner.run(board="hub", source=SAMPLE, enrich="none", out=tmp_path)
     models = store.read_snapshot(tmp_path, "hub").models.set_index("repo_id")
     now = sample_models()
     assert sorted(models.index) == sorted(now.index[now["task"].isin(TASKS)])

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmtrends import store
+from llmtrends.pipeline import store
 from tests.conftest import REPO_ROOT
 from tests.test_bad_inputs import digest, existing_snapshot, v1_slice, v2_slice, write_v1  # noqa: F401
 

@@ -1,6 +1,6 @@
 """The app follows the data folder: a snapshot built while it runs reaches new sessions.
 
-Unit tests of ``llmtrends.live`` on made-up two- and three-model snapshots, then the real
+Unit tests of ``llmtrends.serving.live`` on made-up two- and three-model snapshots, then the real
 app on 127.0.0.1 (``LLMTRENDS_WATCH_S=0.5``) serving a copy of the session's v2 snapshot:
 a subset of it is written as a new snapshot while a session is open; a new session is
 served the subset, the open one keeps its data and is told, once, that newer data is there.
@@ -18,7 +18,8 @@ import urllib.request
 import pandas as pd
 from websockets.sync.client import connect
 
-from llmtrends import live, store
+from llmtrends.pipeline import store
+from llmtrends.serving import live
 from tests.appserver import start_server, stop_server
 from tests.shinyproto import ShinyWire
 
@@ -65,7 +66,7 @@ def test_an_unreadable_new_snapshot_keeps_the_board(tmp_path, caplog):
     boards = live.LiveBoards(tmp_path)
     broken = build(tmp_path, "v2", 3)
     (tmp_path / "v2" / "snapshots" / broken / "models.parquet").write_bytes(b"PAR1 not really")
-    with caplog.at_level(logging.WARNING, logger="llmtrends.live"):
+    with caplog.at_level(logging.WARNING, logger="llmtrends.serving.live"):
         assert boards.check() is False
     assert len(boards.boards.snapshots["v2"].models) == 2 and boards.boards.generation == 0
     assert any(broken in r.getMessage() and "not served" in r.getMessage() for r in caplog.records)

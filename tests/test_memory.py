@@ -1,4 +1,4 @@
-"""Heap trimming (``llmtrends.memory``, issue 8: memory flat under load).
+"""Heap trimming (``llmtrends.serving.memory``, issue 8: memory flat under load).
 
 * ``trim`` gives freed heap pages back: a process that freed ~80 MB of blocks lying below
   one it still holds (glibc keeps those) sees its resident memory drop by most of it;
@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from llmtrends import memory, workers
+from llmtrends.serving import memory, workers
 from llmtrends.views import by_id
 
 REPO = Path(__file__).resolve().parent.parent
@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 _FRAGMENT = r"""
 import sys
 sys.path.insert(0, sys.argv[1])
-from llmtrends import memory
+from llmtrends.serving import memory
 
 def rss_kib():
     with open("/proc/self/status") as fh:
@@ -90,7 +90,7 @@ def _trims_here() -> int:
 
 
 def test_a_figure_worker_trims_after_its_figures(snapshot_dir):
-    from llmtrends import store
+    from llmtrends.pipeline import store
 
     snap = store.read_snapshot(snapshot_dir, "v2")
     view = by_id("type_popularity")

@@ -16,7 +16,7 @@ import pytest
 from shiny import App, reactive, ui
 from starlette.testclient import TestClient
 
-from llmtrends import store
+from llmtrends.pipeline import store
 from modules import type_popularity as module
 from tests.shinyproto import ShinyWire, is_message, is_plot
 
@@ -121,7 +121,7 @@ def test_forged_aggregation_then_recovery(wire, snapshot_dir):
 
 
 def test_a_selection_seen_before_is_answered_without_its_table(client, snapshot_dir, v1, monkeypatch):
-    from llmtrends import cache
+    from llmtrends.serving import cache
     from llmtrends.views import type_popularity as tp_view
     from modules import serving
 

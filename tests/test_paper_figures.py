@@ -10,7 +10,8 @@ import zlib
 
 import pytest
 
-from llmtrends import render, store
+from llmtrends.pipeline import store
+from llmtrends.serving import render
 from llmtrends.views import VIEWS, compare, type_popularity
 
 # These figures' own labels, drawn in the plot and laid out for the screen's width (release

@@ -1,4 +1,4 @@
-"""Unit tests of llmtrends.prepare on small hand-made frames.
+"""Unit tests of llmtrends.pipeline.prepare on small hand-made frames.
 
 Every expected value below was worked out by hand from the frame it is checked against
 (the comment next to it says how), not by running the code under test.
@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmtrends import prepare, schema, sources
+from llmtrends import schema
+from llmtrends.pipeline import prepare, sources
 
 FT = "🔶 fine-tuned on domain-specific datasets"
 SHA = "a" * 40

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmtrends import schema, store
+from llmtrends import schema
+from llmtrends.pipeline import store
 from llmtrends.views import common as vc
 from llmtrends.views import co2, moe, params_score, score_trends
 

@@ -7,7 +7,7 @@ import csv
 import pandas as pd
 import pytest
 
-from llmtrends import providers, store
+from llmtrends.pipeline import providers, store
 
 
 def test_board_flag_wins_and_list_fills_missing_flags():

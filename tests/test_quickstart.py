@@ -14,7 +14,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from llmtrends import store
+from llmtrends.pipeline import store
 from tests.conftest import shared_data_dir
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

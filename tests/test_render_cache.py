@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmtrends import cache, speedups, render, store
+from llmtrends.pipeline import store
+from llmtrends.serving import cache, speedups, render
 from llmtrends.views import VIEWS, by_id
 from llmtrends.views import common as vc
 
@@ -155,11 +156,11 @@ def facts_counts_total(counts: list[dict]) -> int:
 
 
 def test_stored_default_figures_fill_the_keys_the_plots_ask_for(snapshots, tmp_path, monkeypatch):
-    # a build's stored default figures (llmtrends.default_figures) go where a session's
+    # a build's stored default figures (llmtrends.serving.default_figures) go where a session's
     # plots at their defaults look, and its provenance finds the count without a table
     import shutil
 
-    from llmtrends import default_figures
+    from llmtrends.serving import default_figures
     from modules import serving
 
     figs = cache.FigureCache(max_bytes=64 * 1024 * 1024)

@@ -11,7 +11,9 @@ import sys
 import pandas as pd
 import pytest
 
-from llmtrends import render, report, store
+from llmtrends import report
+from llmtrends.pipeline import store
+from llmtrends.serving import render
 from llmtrends.views import changes as view
 from llmtrends.views import common as vc
 from tests.conftest import REPO_ROOT

@@ -18,7 +18,7 @@ import pytest
 from shiny import reactive
 from shiny.reactive import _reactives
 
-from llmtrends import speedups
+from llmtrends.serving import speedups
 from modules import shiny_speedups as sp
 
 try:

@@ -1,4 +1,4 @@
-"""Unit tests of llmtrends.sources: safe list parsing, the study-record rules, validation.
+"""Unit tests of llmtrends.pipeline.sources: safe list parsing, the study-record rules, validation.
 
 Inputs are small hand-made frames and files in ``tmp_path``; expected values were worked
 out by hand.
@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmtrends import schema, sources
-from llmtrends.sources import SourceError
+from llmtrends import schema
+from llmtrends.pipeline import sources
+from llmtrends.pipeline.sources import SourceError
 
 # --------------------------------------------------------------------------- safe lists
 

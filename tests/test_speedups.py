@@ -1,7 +1,7 @@
 """The same-result shortcuts into libraries change no result and fail safe.
 
 The shortcuts: pandas' string ``isin``, matplotlib's font tables and object string columns
-(``llmtrends/speedups.py``), py-shiny's introspection (``modules/shiny_speedups.py``), the
+(``llmtrends/serving/speedups.py``), py-shiny's introspection (``modules/shiny_speedups.py``), the
 explorer's pre-serialized grid (``modules/explorer.data_grid``).
 
 * every view's default figures (PNG) and table (CSV), and the explorer's grid, on both
@@ -31,7 +31,8 @@ from shiny.reactive import _reactives
 from starlette.testclient import TestClient
 from websockets.sync.client import connect
 
-from llmtrends import figure_urls, render, speedups, store
+from llmtrends.pipeline import store
+from llmtrends.serving import figure_urls, render, speedups
 from llmtrends.views import VIEWS, by_id
 from llmtrends.views import common as vc
 from llmtrends.views import explorer as explorer_view
@@ -44,7 +45,7 @@ from tests.shinyproto import ShinyWire, explorer_inputs, fetch_figure, figure_ur
 
 BOARDS = ("v1", "v2")
 GRID_KW = dict(filters=True, selection_mode="rows", width="100%", height="640px")  # as the explorer tab
-LOGGER = "llmtrends.speedups"
+LOGGER = "llmtrends.serving.speedups"
 
 
 def _all_off() -> None:
@@ -307,7 +308,7 @@ QUIET = {"LLMTRENDS_RENDER_WORKERS": "1"}
 def bare_dir(snapshot_dir, tmp_path_factory):
     """The boards without their stored default figures: the app draws every figure itself,
     with the speed-ups as the test sets them."""
-    from llmtrends import default_figures
+    from llmtrends.serving import default_figures
 
     out = tmp_path_factory.mktemp("bare") / "data"
     shutil.copytree(snapshot_dir, out, ignore=shutil.ignore_patterns(default_figures.FOLDER))

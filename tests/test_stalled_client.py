@@ -1,7 +1,7 @@
 """One client that stops reading its websocket must not hold up the other sessions (issue 26).
 
 py-shiny sends to every session while holding one process-wide lock; without the
-per-client outboxes of llmtrends/sendqueue.py a client that stopped reading froze every
+per-client outboxes of llmtrends/serving/sendqueue.py a client that stopped reading froze every
 other session for as long as it stayed connected. Here, on the app served on 127.0.0.1:
 
 * a :class:`tests.stalled_client.StalledClient` opens the Explorer, makes the server send
@@ -25,7 +25,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from websockets.sync.client import connect
 
-from llmtrends import config, sendqueue, store
+from llmtrends import config
+from llmtrends.pipeline import store
+from llmtrends.serving import sendqueue
 from tests.appserver import app_server  # noqa: F401 -- the shared server fixture
 from tests.shinyproto import ShinyWire, is_plot
 from tests.stalled_client import StalledClient
@@ -121,11 +123,11 @@ def test_sends_return_at_once_and_a_client_taking_nothing_is_given_up(caplog):
         await send({"type": "websocket.send", "text": "after"})  # to a dropped client: no error
 
     middleware = sendqueue.QueuedWebsocketSend(app, stall_s=0.2)
-    with caplog.at_level(logging.WARNING, logger="llmtrends.sendqueue"):
+    with caplog.at_level(logging.WARNING, logger="llmtrends.serving.sendqueue"):
         run(middleware({"type": "websocket", "client": ("127.0.0.1", 5555)}, server.receive, server.send))
     assert server.sent == [{"type": "websocket.accept"}]  # the stuck client took nothing else
     assert heard == [{"type": "websocket.disconnect", "code": 1011}]
-    warnings = [r.getMessage() for r in caplog.records if r.name == "llmtrends.sendqueue"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "llmtrends.serving.sendqueue"]
     assert warnings == ["websocket client 127.0.0.1:5555 took no message for 0.2 s: disconnected "
                         "(2 messages dropped)"]
 
@@ -157,7 +159,7 @@ def test_a_backlog_over_the_bound_gives_the_client_up_at_once(caplog):
             await asyncio.sleep(0)
         heard.append(await receive())
 
-    with caplog.at_level(logging.WARNING, logger="llmtrends.sendqueue"):
+    with caplog.at_level(logging.WARNING, logger="llmtrends.serving.sendqueue"):
         run(sendqueue.QueuedWebsocketSend(app, stall_s=60, max_backlog_bytes=250)(
             {"type": "websocket"}, server.receive, server.send))
     assert heard == [{"type": "websocket.disconnect", "code": 1011}]
@@ -185,7 +187,7 @@ def test_install_on_an_app_without_starlette_logs_one_line_and_changes_nothing(c
     class NotShiny:
         pass
 
-    with caplog.at_level(logging.WARNING, logger="llmtrends.sendqueue"):
+    with caplog.at_level(logging.WARNING, logger="llmtrends.serving.sendqueue"):
         assert sendqueue.install(NotShiny()) is False
     assert len(caplog.records) == 1 and "not installed" in caplog.records[0].getMessage()
 

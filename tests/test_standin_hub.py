@@ -198,7 +198,7 @@ def test_datasets_load_dataset_through_hf_endpoint(standin, tmp_path):
 
 SOURCES_SCRIPT = """
 import json
-from llmtrends.sources import load_v2_from_hub
+from llmtrends.pipeline.sources import load_v2_from_hub
 frame, sha = load_v2_from_hub()
 print(json.dumps({"rows": len(frame), "sha": sha}))
 """

@@ -1,4 +1,4 @@
-"""Unit tests of llmtrends.store: atomic snapshot writing, history, recovery, reading back.
+"""Unit tests of llmtrends.pipeline.store: atomic snapshot writing, history, recovery, reading back.
 
 The tables are made up (two models).
 """
@@ -15,7 +15,8 @@ import sys
 import pandas as pd
 import pytest
 
-from llmtrends import __version__, store
+from llmtrends import __version__
+from llmtrends.pipeline import store
 from tests.conftest import REPO_ROOT
 
 
@@ -159,7 +160,7 @@ def test_failed_pointer_swap_keeps_the_previous_snapshot_current(tmp_path, monke
 KILLER = """
 import os, signal, sys
 import pandas as pd
-from llmtrends import store
+from llmtrends.pipeline import store
 
 # made-up tables: two models
 models = pd.DataFrame({"repo_id": ["org/a", "org/b"], "type": ["pretrained", None], "average": [1.0, 2.0],

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmtrends import render, store
+from llmtrends.pipeline import store
+from llmtrends.serving import render
 from llmtrends.views import architecture_popularity as view
 from llmtrends.views import common as vc
 

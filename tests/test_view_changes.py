@@ -13,7 +13,8 @@ import pytest
 from shiny import App, reactive, ui
 from starlette.testclient import TestClient
 
-from llmtrends import render, store
+from llmtrends.pipeline import store
+from llmtrends.serving import render
 from llmtrends.views import changes as view
 from llmtrends.views import common as vc
 from modules import changes as module

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmtrends import schema, store
+from llmtrends import schema
+from llmtrends.pipeline import store
 from llmtrends.views import common as vc
 from llmtrends.views import explorer as view
 
@@ -313,7 +314,7 @@ def test_no_figure():
 
 def _plain_filter(m: pd.DataFrame, p: view.Params, top: list[str]) -> list[str]:
     """The filters again, row by row in plain Python (no code shared with the view)."""
-    from llmtrends import providers
+    from llmtrends.pipeline import providers
     names = providers.official_namespaces()
     out = []
     for r in m.itertuples(index=False):

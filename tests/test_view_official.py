@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmtrends import providers, render, schema, store
+from llmtrends import schema
+from llmtrends.pipeline import providers, store
+from llmtrends.serving import render
 from llmtrends.views import common as vc
 from llmtrends.views import official as view
 

@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmtrends import render, schema, store
+from llmtrends import schema
+from llmtrends.pipeline import store
+from llmtrends.serving import render
 from llmtrends.views import common as vc
 from llmtrends.views import params_score as view
 

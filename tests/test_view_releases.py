@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from llmtrends import releases as rel
-from llmtrends import render, store
+from llmtrends.pipeline import releases as rel
+from llmtrends.pipeline import store
+from llmtrends.serving import render
 from llmtrends.views import common as vc
 from llmtrends.views import releases as view
 

@@ -8,7 +8,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from llmtrends import render, schema, store
+from llmtrends import schema
+from llmtrends.pipeline import store
+from llmtrends.serving import render
 from llmtrends.views import common as vc
 from llmtrends.views import score_trends as view
 

@@ -25,7 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from llmtrends import config, render, store, workers
+from llmtrends import config
+from llmtrends.pipeline import store
+from llmtrends.serving import render, workers
 from llmtrends.views import VIEWS, by_id
 from llmtrends.views import common as vc
 
@@ -202,7 +204,7 @@ def test_render_workers_default_and_garbage(monkeypatch):
 
 APP_THAT_DIES = """
 import os, sys
-from llmtrends import workers
+from llmtrends.serving import workers
 if __name__ == "__main__":
     p = workers.RenderPool(2)
     p.start()

@@ -29,7 +29,7 @@ import pandas as pd
 if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the tables
     from plotnine import ggplot, scale_x_datetime
 
-from .. import schema
+from llmtrends import schema
 from . import common as c
 
 ID = "architecture_popularity"

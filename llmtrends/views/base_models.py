@@ -8,11 +8,11 @@ Two series in one table (``series``):
   Hub's model tree (``relation``: ``finetune``, ``adapter``, ``merge``, ``quantized``;
   ``unknown`` where the tags were cut before saying it) and a derivative is every model whose
   chain of declared base models (``base_model``) reaches the base. The leaderboards (v1, v2)
-  have no model tree: their relation is what the lineage tells (:mod:`llmtrends.lineage`):
+  have no model tree: their relation is what the lineage tells (:mod:`llmtrends.pipeline.lineage`):
   ``merge`` for merges and the models built on them, ``adapter`` for v2's adapter weights,
   ``finetune`` for the others; re-uploads of the base are not derivatives there.
 * ``step`` -- the staircase: the derivatives (fine-tunes and chat models; merges excluded
-  transitively, see :mod:`llmtrends.lineage`; on the hub board fine-tunes and adapters) ordered
+  transitively, see :mod:`llmtrends.pipeline.lineage`; on the hub board fine-tunes and adapters) ordered
   by the day their repository was created; a derivative is a *step* when its score is higher
   than that of every earlier derivative. Steps are plotted against the days since the base
   model's release. The score is the board's average or the benchmark chosen (``Params.score``);
@@ -43,8 +43,8 @@ import pandas as pd
 if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the tables
     from plotnine import ggplot
 
-from .. import lineage as lin
-from .. import schema
+from llmtrends.pipeline import lineage as lin
+from llmtrends import schema
 from . import common as c
 
 ID = "base_models"

@@ -1,6 +1,6 @@
 """What Changed: a board between two of its dated snapshots, and over its whole history.
 
-The board's history comes from :mod:`llmtrends.history` (the stored snapshots, one per day);
+The board's history comes from :mod:`llmtrends.pipeline.history` (the stored snapshots, one per day);
 two of its days are compared, the earlier with the later (chosen in either order). Models
 are the repositories of each snapshot (one row per repository, ids compared lower-cased, as
 the pipeline deduplicates them). The table has one row per fact, in sections (``section``):
@@ -46,7 +46,8 @@ import pandas as pd
 if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the tables
     from plotnine import ggplot
 
-from .. import history, schema, store
+from llmtrends import schema
+from llmtrends.pipeline import history, store
 from . import common as c
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ SINGLE = "{board} has a single snapshot ({day}): there is nothing to compare yet
 
 @c.per_board
 def history_of(snap) -> history.History:
-    """The history of ``snap``'s board, once per process (see :mod:`llmtrends.history`)."""
+    """The history of ``snap``'s board, once per process (see :mod:`llmtrends.pipeline.history`)."""
     return history.of_snapshot(snap)
 
 

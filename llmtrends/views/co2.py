@@ -3,7 +3,7 @@
 Only leaderboard v2 reports a CO₂ cost (``co2_kg``: the estimated emissions of evaluating
 the model); on v1 and the hub board (the Hub reports no emissions of evaluations) the table
 raises :class:`~.common.EmptySelection` with a sentence that names the board and says so. The table has one row per model with its provider group (official provider or
-community, see :mod:`llmtrends.providers`) and its score per kg CO₂, with the median of its
+community, see :mod:`llmtrends.pipeline.providers`) and its score per kg CO₂, with the median of its
 (type, size class) cell broadcast onto it:
 
 * ``cost`` -- the score (``Params.score``: v2's average, or one of its benchmarks) against
@@ -23,7 +23,8 @@ import pandas as pd
 if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the tables
     from plotnine import ggplot
 
-from .. import providers, schema
+from llmtrends import schema
+from llmtrends.pipeline import providers
 from . import common as c
 
 ID = "co2"

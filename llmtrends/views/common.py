@@ -30,7 +30,8 @@ import pandas as pd
 if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the tables
     from plotnine import geom_smooth, scale_x_datetime, theme
 
-from .. import providers, schema
+from llmtrends import schema
+from llmtrends.pipeline import providers
 
 AGGREGATIONS = ("day", "week", "month")
 DEFAULT_AGGREGATION = "week"

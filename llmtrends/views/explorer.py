@@ -33,7 +33,7 @@ Filters (a model must pass all of them):
   by name, :data:`LICENSE_REST` stands for every other license and for none;
 * **MoE** -- all, MoE only or dense only; **official** -- all, official providers only or
   community only (the board's flag, else the curated provider list, as in
-  :mod:`llmtrends.providers`);
+  :mod:`llmtrends.pipeline.providers`);
 * **created** -- the repository's creation day lies in [start, end] (whole days); models
   without a real creation date (missing, or the Hub's 2022-03-02 placeholder) are kept
   only when "include undated" is ticked, whatever the range;
@@ -64,7 +64,8 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 
-from .. import providers, schema
+from llmtrends import schema
+from llmtrends.pipeline import providers
 from . import common as c
 
 ID = "explorer"

@@ -29,7 +29,8 @@ import pandas as pd
 if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the tables
     from plotnine import ggplot
 
-from .. import prepare, schema
+from llmtrends import schema
+from llmtrends.pipeline import prepare
 from . import common as c
 
 ID = "moe"

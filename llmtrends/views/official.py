@@ -3,7 +3,7 @@
 For official providers and for the community, how many models of each size class are on
 the board, and how many Small and Medium models there are for each Large one (the ratio to
 the Large class). A community far more skewed to small models than the official providers
-would answer "yes". Who is official comes from :mod:`llmtrends.providers`: the board's own
+would answer "yes". Who is official comes from :mod:`llmtrends.pipeline.providers`: the board's own
 flag (v2) or, where it is missing (all of v1 and of the hub board), the curated namespace list.
 
 The table has one row per (provider group, size class):
@@ -23,7 +23,8 @@ import pandas as pd
 if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the tables
     from plotnine import ggplot
 
-from .. import providers, schema
+from llmtrends import schema
+from llmtrends.pipeline import providers
 from . import common as c
 
 ID = "official"

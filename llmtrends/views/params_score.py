@@ -22,7 +22,7 @@ import pandas as pd
 if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the tables
     from plotnine import ggplot
 
-from .. import schema
+from llmtrends import schema
 from . import common as c
 
 ID = "params_score"

@@ -1,7 +1,7 @@
 """Effects of Important Models Release: new models per period by family, with release lines.
 
 New models per period are stacked by architecture family; dashed vertical lines mark the
-major base-model releases of ``llmtrends/releases.csv`` (see :mod:`llmtrends.releases`) that
+major base-model releases of ``llmtrends/releases.csv`` (see :mod:`llmtrends.pipeline.releases`) that
 fall inside the date range and matter for the board. Labels sit above the bars at staggered
 heights, computed by :func:`label_layout` so that no two labels overlap at the default size.
 A first or last period the range covers only in part is drawn faded (its ``partial`` flag
@@ -21,8 +21,8 @@ import pandas as pd
 if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the tables
     from plotnine import ggplot
 
-from .. import releases as rel
-from .. import schema
+from llmtrends.pipeline import releases as rel
+from llmtrends import schema
 from . import common as c
 
 ID = "releases"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from llmtrends import store
+from llmtrends.pipeline import store
 from tests.browser import ui
 
 pytestmark = pytest.mark.browser

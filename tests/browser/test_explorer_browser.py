@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from llmtrends import providers, store
+from llmtrends.pipeline import providers, store
 from llmtrends.views import explorer as view
 
 pytestmark = pytest.mark.browser

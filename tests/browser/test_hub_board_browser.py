@@ -15,8 +15,9 @@ import io
 
 import pytest
 
-from llmtrends import schema, store
-from llmtrends.store import Snapshot
+from llmtrends import schema
+from llmtrends.pipeline import store
+from llmtrends.pipeline.store import Snapshot
 from llmtrends.views import VIEWS, by_id
 from llmtrends.views import common as vc
 from tests.appserver import start_server, stop_server

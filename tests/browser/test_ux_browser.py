@@ -17,7 +17,8 @@ import urllib.parse
 import pandas as pd
 import pytest
 
-from llmtrends import schema, store
+from llmtrends import schema
+from llmtrends.pipeline import store
 from llmtrends.views import common as vc
 from llmtrends.views import explorer as explorer_view
 from llmtrends.views import type_popularity

@@ -55,7 +55,7 @@ from typing import Any, Iterator
 import httpx2
 import pandas as pd
 
-from .schema import COMMIT_RECORD_COLUMNS, HUB_RECORD_COLUMNS, is_bot
+from llmtrends.schema import COMMIT_RECORD_COLUMNS, HUB_RECORD_COLUMNS, is_bot
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ CACHE_SCHEMA_VERSION = 1
 class Settings:
     """Timing knobs of the HTTP policy.
 
-    Module-level (``llmtrends.hub.SETTINGS``) rather than arguments so that the public
+    Module-level (``llmtrends.pipeline.hub.SETTINGS``) rather than arguments so that the public
     signature stays what the pipeline calls; tests and benchmarks shrink them to run fast.
     """
 
@@ -1021,7 +1021,7 @@ def enrich_from_hub(repo_ids: list[str], *, cache_path: Path, workers: int = 8,
 
 
 # --------------------------------------------------------------------------- hub board
-# The hub board (issue 20, llmtrends.hubboard) lists the Hub's models and reads Community
+# The hub board (issue 20, llmtrends.pipeline.hubboard) lists the Hub's models and reads Community
 # Evals leaderboards through the same transport: every request is rate limited, retried and
 # counted by the policy above.
 

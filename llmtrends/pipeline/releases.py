@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-RELEASES_FILE = Path(__file__).with_name("releases.csv")
+RELEASES_FILE = Path(__file__).parents[1] / "releases.csv"  # the package's reference tables sit at its top
 RELEASE_COLUMNS: tuple[str, ...] = ("model", "date", "organization", "board_relevance", "source_url")
 RELEVANCE = ("v1", "v2", "hub", "both")
 RELEVANCE_SEPARATOR = ";"

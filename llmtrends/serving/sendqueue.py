@@ -25,7 +25,7 @@ import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-log = logging.getLogger("llmtrends.sendqueue")
+log = logging.getLogger("llmtrends.serving.sendqueue")
 
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]

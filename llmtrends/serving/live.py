@@ -19,9 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import schema, store
+from llmtrends import schema
+from llmtrends.pipeline import store
 
-log = logging.getLogger("llmtrends.live")
+log = logging.getLogger("llmtrends.serving.live")
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-OFFICIAL_FILE = Path(__file__).with_name("official_providers.csv")
+OFFICIAL_FILE = Path(__file__).parents[1] / "official_providers.csv"  # the package's reference tables sit at its top
 EVIDENCE = ("v2-flag", "well-known")
 SOURCE_BOARD = "board"
 SOURCE_LIST = "provider list"

@@ -22,7 +22,7 @@ import logging
 import threading
 import time
 
-log = logging.getLogger("llmtrends.memory")
+log = logging.getLogger("llmtrends.serving.memory")
 
 
 def _libc():

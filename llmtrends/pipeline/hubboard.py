@@ -12,7 +12,7 @@ Where v1 and v2 are leaderboard files, this board is built from two things the H
 
 The steps (every rule is documented in docs/pipeline.md, "The hub board"):
 
-1. :func:`list_task` -- list a task through the polite transport (``llmtrends.hub``) into the
+1. :func:`list_task` -- list a task through the polite transport (``llmtrends.pipeline.hub``) into the
    board's cache (:class:`BoardCache`, SQLite). A first run lists everything since ``since``;
    a later run lists only the models newer than those stored (it stops at the first model it
    already has); ``refresh`` lists everything again. Each page is committed with the link to
@@ -42,8 +42,9 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from . import benchmarks as bench_mod
-from . import prepare, schema, store
+from llmtrends.pipeline import benchmarks as bench_mod
+from llmtrends import schema
+from llmtrends.pipeline import prepare, store
 
 log = logging.getLogger(__name__)
 
@@ -544,7 +545,7 @@ class BoardCache:
     answer: a kill loses at most the page in flight."""
 
     def __init__(self, path: Path) -> None:
-        from .hub import open_cache
+        from llmtrends.pipeline.hub import open_cache
 
         cols = ", ".join(FACT_COLUMNS[1:])
         try:
@@ -704,7 +705,7 @@ def list_task(sess, cache: BoardCache, task: str, since: str, *, refresh: bool =
     """
     from huggingface_hub.errors import HfHubHTTPError
 
-    from . import hub
+    from llmtrends.pipeline import hub
 
     page_size = page_size or hub.LISTING_PAGE_SIZE
     pending = cache.unfinished_run(task)
@@ -773,7 +774,7 @@ def read_listing_csv(path: str | Path) -> tuple[list[dict], dict[str, int]]:
     ``author``, ``downloads``, ``likes``, ``tags`` joined by "; ") as records, one per repository:
     a repository listed again after being created again keeps its latest creation (the Hub holds
     only the current one). The task is the first complete tag that is a Hub task."""
-    from .sources import SourceError, _read_table, coerce_date, coerce_numeric
+    from llmtrends.pipeline.sources import SourceError, _read_table, coerce_date, coerce_numeric
 
     path = Path(path)
     try:
@@ -843,7 +844,7 @@ def read_leaderboards(sess, benches: tuple[bench_mod.Benchmark, ...]) -> dict[st
     that cannot be read fails the build (its scores would silently vanish from the board)."""
     from huggingface_hub.errors import HfHubHTTPError
 
-    from . import hub
+    from llmtrends.pipeline import hub
 
     out = {}
     for b in benches:
@@ -880,7 +881,7 @@ class _Gathered:
 
 def _from_file(source: Path, tasks: list[str], since: str, benches, step, done) -> _Gathered:
     """The board from a listing CSV: its models of the tasks since the date, no scores."""
-    from .sources import file_sha256
+    from llmtrends.pipeline.sources import file_sha256
 
     step(f"reading the listing {source}")
     records, counts = read_listing_csv(source)
@@ -901,7 +902,7 @@ def _from_hub(cache: BoardCache, tasks: list[str], since: str, benches, *, refre
               step, done) -> _Gathered:
     """The board from the live Hub: list each task, read the leaderboards, ask ``model_info``
     for the scored models the listing lacks (stored answers are not asked again)."""
-    from . import hub
+    from llmtrends.pipeline import hub
 
     listings: list[TaskListing] = []
     with hub.session(endpoint=endpoint, token=token, max_requests_per_5min=limit) as sess:
@@ -979,7 +980,7 @@ def run(*, out: Path, tasks: Iterable[str] = DEFAULT_TASKS, since: str = DEFAULT
     """
     from huggingface_hub.errors import HfHubHTTPError
 
-    from . import hub
+    from llmtrends.pipeline import hub
 
     tasks = list(dict.fromkeys(tasks))
     unknown = [t for t in tasks if t not in schema.HUB_PIPELINE_TAGS]
@@ -1024,12 +1025,12 @@ def run(*, out: Path, tasks: Iterable[str] = DEFAULT_TASKS, since: str = DEFAULT
                                     enrichment=got.enrichment, as_of=got.as_of)
     manifest["listing"] = {"tasks": tasks, "since": since, "runs": [vars(lst) for lst in got.listings]}
     manifest["benchmarks"] = [vars(b) for b in benches]
-    from .pipeline import check_not_gutted
+    from llmtrends.pipeline.runner import check_not_gutted
 
     check_not_gutted(len(models), schema.HUB_BOARD, Path(out), got.source, allow_shrink)
     step(f"writing {Path(out) / schema.HUB_BOARD}")
     try:
-        from .pipeline import TerminalProgress, figures_step
+        from llmtrends.pipeline.runner import TerminalProgress, figures_step
 
         draw = figures_step(schema.HUB_BOARD, progress or TerminalProgress(enabled=False)) if figures else None
         path = store.write_snapshot(out, schema.HUB_BOARD, models, None, manifest, keep=keep, before_current=draw)

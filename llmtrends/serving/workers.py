@@ -18,16 +18,18 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from . import config, memory
+from llmtrends import config
+from llmtrends.serving import memory
 
-log = logging.getLogger("llmtrends.workers")
+log = logging.getLogger("llmtrends.serving.workers")
 
 
 def _init_worker(app_pid: int) -> None:
     # Everything imported so far (plotnine, matplotlib, pandas) lives as long as the worker:
     # keep it out of the garbage collector's full collections, which otherwise walk it on
     # every render.
-    from . import speedups, views  # noqa: F401 -- import the views once, not on the first render
+    from llmtrends import views  # noqa: F401 -- import the views once, not on the first render
+    from llmtrends.serving import speedups
 
     speedups.install()  # (checked once, in the fork server) same answers, faster
     speedups.use_object_strings()  # (inherited from the fork server too) same figures, faster
@@ -46,7 +48,7 @@ TRIM_IDLE_S = 1.0
 def _draw(view_id: str, which: str, params, tbl, fmt: str, dpi: int, size: str = "screen") -> bytes:
     """What a worker runs for a figure: ``render.view_figure_bytes``, marked as work so that
     the worker's heap is trimmed only between figures."""
-    from .render import view_figure_bytes
+    from llmtrends.serving.render import view_figure_bytes
 
     with _TRIMMER.busy() if _TRIMMER is not None else contextlib.nullcontext():
         return view_figure_bytes(view_id, which, params, tbl, fmt, dpi, size)
@@ -92,7 +94,7 @@ class RenderPool:
     started again and the figure rendered again once, then in this process.
     """
 
-    PRELOAD = ["llmtrends._forkserver"]  # imports the views and warms up (see that module)
+    PRELOAD = ["llmtrends.serving._forkserver"]  # imports the views and warms up (see that module)
     INITIALIZER = staticmethod(_init_worker)  # run once in each worker
 
     def __init__(self, workers: int):
@@ -147,9 +149,9 @@ class RenderPool:
         (``dpi`` defaults to ``render.SCREEN_DPI``; ``size`` as there). A figure asked for while the workers still
         start waits for them: rendering it here would load plotnine and matplotlib
         into this process for good, which otherwise never imports them."""
-        from .render import SCREEN_DPI, view_figure_bytes  # imports plotnine only when it renders
-        from .views import by_id
-        from .views.common import figure_table
+        from llmtrends.serving.render import SCREEN_DPI, view_figure_bytes  # imports plotnine only when it renders
+        from llmtrends.views import by_id
+        from llmtrends.views.common import figure_table
 
         dpi = SCREEN_DPI if dpi is None else dpi
         tbl = figure_table(by_id(view_id), which, tbl, params)  # less to pickle: only what the figure reads

@@ -18,7 +18,7 @@ from copy import deepcopy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import speedups
+from llmtrends.serving import speedups
 
 if TYPE_CHECKING:
     from plotnine import ggplot
@@ -228,7 +228,7 @@ def text_outside(mfig, margin_pt: float = EDGE_PT, skip=()) -> list[str]:
 def view_figure_bytes(view_id: str, which: str, params, tbl, fmt: str = "png", dpi: int = SCREEN_DPI,
                       size: str = "screen") -> bytes:
     """Render figure ``which`` of view ``view_id`` for ``params`` from its table."""
-    from .views import by_id  # views import plotnine only; render must not import them at module level
+    from llmtrends.views import by_id  # views import plotnine only; render must not import them at module level
 
     return figure_bytes(by_id(view_id).figure(tbl, params, which), fmt, dpi, size)
 
@@ -241,7 +241,7 @@ def warm_up() -> None:
     import pandas as pd
     from plotnine import aes, facet_wrap, geom_point, geom_rect, geom_text, ggplot, labs
 
-    from .views import common as vc
+    from llmtrends.views import common as vc
 
     n = 40
     x = np.linspace(1.0, 40.0, n)

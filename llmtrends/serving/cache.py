@@ -22,7 +22,7 @@ from collections.abc import Callable, Hashable
 import cachetools
 import pandas as pd
 
-from .figure_urls import content_key
+from llmtrends.serving.figure_urls import content_key
 
 
 def frame_bytes(frame: pd.DataFrame) -> int:

@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__, schema
+from llmtrends import __version__, schema
 
 if TYPE_CHECKING:  # pandas is imported where tables are read or written (the manifests are read without it)
     import pandas as pd

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from .figures import sha256_hex, write_atomic
+from llmtrends.figures import sha256_hex, write_atomic
 
-log = logging.getLogger("llmtrends.default_figures")
+log = logging.getLogger("llmtrends.serving.default_figures")
 
 FOLDER = "figures"
 INDEX = "index.json"
@@ -70,10 +70,10 @@ def draw(snap, views, render: Callable[..., bytes] | None = None,
     a figure the view says has nothing to show) is left out; the index is written last, so
     a build stopped midway leaves no index and nothing is read back.
     """
-    from .views import common as vc
+    from llmtrends.views import common as vc
 
     if render is None:
-        from .render import view_figure_bytes as render
+        from llmtrends.serving.render import view_figure_bytes as render
     folder = Path(snap.path) / FOLDER
     folder.mkdir(exist_ok=True)
     os.chmod(folder, 0o755)
@@ -106,8 +106,8 @@ def draw(snap, views, render: Callable[..., bytes] | None = None,
 def draw_folder(folder: Path, board: str, on_view: Callable[[str], None] | None = None) -> int:
     """:func:`draw` for the snapshot stored in ``folder`` (``<out>/<board>/snapshots/<id>``),
     every view; how the build calls it, before the snapshot becomes current."""
-    from . import store
-    from .views import VIEWS
+    from llmtrends.pipeline import store
+    from llmtrends.views import VIEWS
 
     folder = Path(folder)
     snap = store.read_snapshot(folder.parent.parent.parent, board, folder.name)
@@ -118,8 +118,9 @@ def draw_current(out: Path, boards: Iterable[str] | None = None,
                  on_view: Callable[[str], None] | None = None) -> dict[str, int]:
     """Draw the default figures of each board's current snapshot in ``out`` again (after an
     upgrade: their index names other code); returns how many per board."""
-    from . import schema, store
-    from .views import VIEWS
+    from llmtrends import schema
+    from llmtrends.pipeline import store
+    from llmtrends.views import VIEWS
 
     drawn = {}
     for board in boards or schema.BOARDS:
@@ -163,7 +164,7 @@ def stored(snap, views: Iterable) -> Iterator[Stored]:
     """The default figures stored beside ``snap`` that this code would draw the same: for
     each view whose index entry names its current default parameters, the images whose
     bytes match their hashes (a damaged or missing file is left out, with a log line)."""
-    from .views import common as vc
+    from llmtrends.views import common as vc
 
     index = _index(snap)
     if index is None:

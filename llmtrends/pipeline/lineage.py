@@ -41,10 +41,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import schema
-from .prepare import architecture_key
+from llmtrends import schema
+from llmtrends.pipeline.prepare import architecture_key
 
-BASE_MODELS_CSV = Path(__file__).with_name("base_models.csv")
+BASE_MODELS_CSV = Path(__file__).parents[1] / "base_models.csv"  # the package's reference tables sit at its top
 BASE_COLUMNS = ("key", "label", "repo_ids", "board", "name_pattern", "params_min", "params_max",
                 "family", "release_date", "source_url")
 DERIVATIVE_TYPES = (schema.TYPE_FINETUNED, schema.TYPE_CHAT)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import gc
 import logging
 
-from . import config, render, speedups, views  # noqa: F401
+from llmtrends import config, views  # noqa: F401
+from llmtrends.serving import render, speedups  # noqa: F401
 
 logging.basicConfig(level=config.log_level(), format=config.LOG_FORMAT)  # to the app's stderr
 speedups.install()  # checked here once: the workers inherit the result (see speedups)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import schema
+from llmtrends import schema
 
 V2_DATASET = "open-llm-leaderboard/contents"
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from collections.abc import Callable
 from pathlib import Path
 
-from . import prepare, schema, sources, store
+from llmtrends import schema
+from llmtrends.pipeline import prepare, sources, store
 
 
 class PipelineError(RuntimeError):
@@ -54,7 +55,7 @@ def figures_step(board: str, progress: TerminalProgress) -> Callable[[Path], Non
     """What a build calls before its snapshot becomes current: draw the default figures
     beside it (``default_figures``), with a progress line."""
     def draw(folder: Path) -> None:
-        from . import default_figures
+        from llmtrends.serving import default_figures
 
         progress.step(f"drawing the default figures of {board}")
         n = default_figures.draw_folder(folder, board)
@@ -84,9 +85,9 @@ def _load(board: str, source: Path | None) -> sources.Loaded:
 def _enrich_hub(repo_ids: list[str], *, cache: Path, workers: int, max_requests_per_5min: int | None,
                 refresh: bool, dry_run: bool, progress: bool):
     try:
-        from . import hub
+        from llmtrends.pipeline import hub
     except ImportError:
-        raise PipelineError("--enrich hub is not available in this build (llmtrends.hub missing)") from None
+        raise PipelineError("--enrich hub is not available in this build (llmtrends.pipeline.hub missing)") from None
     kwargs = dict(cache_path=cache, workers=workers, refresh=refresh, progress=progress, dry_run=dry_run)
     if max_requests_per_5min is not None:  # None: the Hub's limit for the caller's tier
         kwargs["max_requests_per_5min"] = max_requests_per_5min or None  # 0: no limit
@@ -140,7 +141,7 @@ def run(*, board: str, source: Path | None, enrich: str, out: Path, hub_records:
     ``allow_shrink``), fails and leaves the previous snapshot as it was.
     The board's earlier snapshots are kept as its history (``keep``: at most this many,
     the oldest removed first). The hub board (``tasks``, ``since``, ``page_size``) is built
-    by :mod:`llmtrends.hubboard`. ``figures``: draw each view's default figures beside the
+    by :mod:`llmtrends.pipeline.hubboard`. ``figures``: draw each view's default figures beside the
     snapshot before it becomes current (``default_figures``; the command line does).
     """
     progress = progress or TerminalProgress(enabled=False)
@@ -233,7 +234,7 @@ def build_snapshot(loaded: sources.Loaded, board: str, out: Path, *, hub_frame=N
 
 def _run_hub(*, source, out, cache, workers, max_requests_per_5min, refresh, keep, allow_shrink, progress, tasks,
              since, page_size, figures) -> Result:
-    from . import hubboard
+    from llmtrends.pipeline import hubboard
 
     try:
         build = hubboard.run(out=out, source=source, cache=cache, workers=workers,
@@ -250,7 +251,7 @@ def _run_hub(*, source, out, cache, workers, max_requests_per_5min, refresh, kee
 def summary(result: Result, seconds: float) -> str:
     """The one-paragraph end-of-run summary."""
     if result.hub is not None:
-        from . import hubboard
+        from llmtrends.pipeline import hubboard
 
         return hubboard.summary(result.hub, seconds)
     c = result.counts

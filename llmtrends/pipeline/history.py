@@ -1,7 +1,7 @@
 """A board's history: its dated snapshots, built from dated sources and read back once.
 
 **Building.** Each dated source goes through the very preparation of the current snapshot
-(:func:`llmtrends.pipeline.build_snapshot`: validation, normalization, flagged models out,
+(:func:`llmtrends.pipeline.runner.build_snapshot`: validation, normalization, flagged models out,
 one row per repository) and is stored as a snapshot of the board with its day in the
 manifest (``as_of``), beside the current one (``store.write_snapshot(make_current=False)``):
 
@@ -42,7 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import pipeline, schema, sources, store
+from llmtrends import schema
+from llmtrends.pipeline import runner, sources, store
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -64,7 +65,7 @@ class Built:
     """What a history build did."""
 
     board: str
-    written: list[pipeline.Result] = field(default_factory=list)
+    written: list[runner.Result] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # days already stored from the same source
     ignored: list[str] = field(default_factory=list)  # files in the folder that are not dated
     current: str | None = None  # the snapshot made current (only for a board that had none)
@@ -88,7 +89,7 @@ def dated_files(folder: str | Path) -> tuple[list[tuple[dt.date, Path]], list[st
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise pipeline.PipelineError(f"{folder}: not a folder (expected dated files YYYY-MM-DD.parquet or .csv)")
+        raise runner.PipelineError(f"{folder}: not a folder (expected dated files YYYY-MM-DD.parquet or .csv)")
     found: dict[dt.date, Path] = {}
     ignored = []
     for path in sorted(folder.iterdir()):
@@ -99,17 +100,17 @@ def dated_files(folder: str | Path) -> tuple[list[tuple[dt.date, Path]], list[st
         try:
             day = dt.date.fromisoformat(m.group("day"))
         except ValueError:
-            raise pipeline.PipelineError(f"{path}: {m.group('day')} is not a date") from None
+            raise runner.PipelineError(f"{path}: {m.group('day')} is not a date") from None
         if day in found:
-            raise pipeline.PipelineError(f"{folder}: two files for {day}: {found[day].name} and {path.name}")
+            raise runner.PipelineError(f"{folder}: two files for {day}: {found[day].name} and {path.name}")
         found[day] = path
     if not found:
-        raise pipeline.PipelineError(f"{folder}: no dated file (expected names like 2025-01-31.parquet or .csv)")
+        raise runner.PipelineError(f"{folder}: no dated file (expected names like 2025-01-31.parquet or .csv)")
     return sorted(found.items()), ignored
 
 
 def build_from_folder(folder: str | Path, board: str, out: str | Path,
-                      progress: pipeline.TerminalProgress | None = None) -> Built:
+                      progress: runner.TerminalProgress | None = None) -> Built:
     """Store every dated file of ``folder`` as a dated snapshot of ``board`` in ``out``."""
     files, ignored = dated_files(folder)
 
@@ -142,17 +143,17 @@ def pick_revisions(commits: Sequence, every: str = "week") -> list[tuple[dt.date
 
 
 def build_from_hub(out: str | Path, every: str = "week", cache_dir: str | Path | None = None,
-                   progress: pipeline.TerminalProgress | None = None) -> Built:
+                   progress: runner.TerminalProgress | None = None) -> Built:
     """Store the v2 dataset's revisions (one per ``every``) as dated snapshots of v2 in ``out``."""
     if every not in EVERY:
-        raise pipeline.PipelineError(f"every: {every!r} is not one of {', '.join(EVERY)}")
+        raise runner.PipelineError(f"every: {every!r} is not one of {', '.join(EVERY)}")
     try:
         from huggingface_hub import HfApi
 
         commits = HfApi().list_repo_commits(sources.V2_DATASET, repo_type="dataset")
     except Exception as exc:  # noqa: BLE001 -- network, auth and format errors alike
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise pipeline.PipelineError(f"hub:{sources.V2_DATASET}: cannot list the dataset's revisions "
+        raise runner.PipelineError(f"hub:{sources.V2_DATASET}: cannot list the dataset's revisions "
                                      f"({type(exc).__name__}: {first})") from None
 
     def loader(sha: str) -> Callable[[], tuple[sources.Loaded, list[str]]]:
@@ -167,7 +168,7 @@ def build_from_hub(out: str | Path, every: str = "week", cache_dir: str | Path |
     items = [_Dated(day, c.commit_id, f"revision {c.commit_id[:12]}", loader(c.commit_id))
              for day, c in pick_revisions(commits, every)]
     if not items:
-        raise pipeline.PipelineError(f"hub:{sources.V2_DATASET}: the dataset has no revisions")
+        raise runner.PipelineError(f"hub:{sources.V2_DATASET}: the dataset has no revisions")
     return _store_dated(items, "v2", Path(out), progress)
 
 
@@ -183,7 +184,7 @@ def _stored(out: Path, board: str) -> set[tuple[str, str]]:
 
 
 def _store_dated(items: list[_Dated], board: str, out: Path, progress) -> Built:
-    progress = progress or pipeline.TerminalProgress(enabled=False)
+    progress = progress or runner.TerminalProgress(enabled=False)
     built = Built(board=board)
     stored = _stored(out, board)
     # A board without any snapshot gets its latest dated one as current, so the app can serve
@@ -200,7 +201,7 @@ def _store_dated(items: list[_Dated], board: str, out: Path, progress) -> Built:
             loaded, missing = item.load()
             progress.done(f"({len(loaded.frame):,} rows)")
             last = n == len(items)
-            result = pipeline.build_snapshot(loaded, board, out, as_of=day,
+            result = runner.build_snapshot(loaded, board, out, as_of=day,
                                              make_current=adopt and (last or not built.written),
                                              extra_manifest={"missing_columns": missing}, progress=progress)
         except (sources.SourceError, store.SnapshotError, OSError) as exc:
@@ -208,7 +209,7 @@ def _store_dated(items: list[_Dated], board: str, out: Path, progress) -> Built:
             text = str(exc) if not isinstance(exc, OSError) else f"{exc.filename or out}: {exc.strerror or exc}"
             kept = (f"; the {len(built.written)} dated snapshots written before it are kept (a rerun skips them)"
                     if built.written else "")
-            raise pipeline.PipelineError(f"{board} history, {day}: {text}{kept}") from None
+            raise runner.PipelineError(f"{board} history, {day}: {text}{kept}") from None
         built.written.append(result)
         if adopt and last:
             built.current = result.path.name

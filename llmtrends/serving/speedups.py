@@ -23,7 +23,7 @@ and without them, byte for byte).
   pandas' own, keeps pandas' string type.
 
 **Failing safe.** Nothing here is installed by importing a module: the app and the figure
-workers call :func:`install` and :func:`use_object_strings`, and :func:`llmtrends.render.pyplot`
+workers call :func:`install` and :func:`use_object_strings`, and :func:`llmtrends.serving.render.pyplot`
 calls :func:`install_figures` when a process draws its first figure. Before replacing
 anything, each checks that what it replaces is there and answers as expected (its
 signature, and a probe comparing the library's answers with the shortcut's); if not, or
@@ -49,9 +49,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import config
+from llmtrends import config
 
-log = logging.getLogger("llmtrends.speedups")
+log = logging.getLogger("llmtrends.serving.speedups")
 
 
 class Unsupported(Exception):
