@@ -35,7 +35,7 @@ from shiny.module import ResolvedId  # noqa: E402
 from llmtrends import schema  # noqa: E402
 from llmtrends.serving import figure_urls, live, sendqueue  # noqa: E402
 from llmtrends.views import VIEWS  # noqa: E402
-from llmtrends.views import common as vc  # noqa: E402
+from llmtrends.views import inputs  # noqa: E402
 from modules import MODULES  # noqa: E402
 from modules import common as modules_common  # noqa: E402
 from modules import serving, shiny_speedups  # noqa: E402
@@ -163,8 +163,8 @@ def server(input, output, session):
     @reactive.calc
     def snap():
         try:  # typed: a forged value (unknown, or not even text) keeps the default board
-            return boards.snapshots[vc.parse_choice(input.board(), boards.names, "board")]
-        except vc.InvalidInput as exc:
+            return boards.snapshots[inputs.parse_choice(input.board(), boards.names, "board")]
+        except inputs.InvalidInput as exc:
             logging.getLogger("llmtrends.app").warning("rejected input: %s", exc)
             return boards.snapshots[default]
 
@@ -197,8 +197,8 @@ def server(input, output, session):
     @reactive.effect
     def _open_tab():
         try:  # typed: a forged value (unknown, or not even text) starts nothing
-            tab = vc.parse_choice(input.tab(), TABS, "tab")
-        except vc.InvalidInput as exc:
+            tab = inputs.parse_choice(input.tab(), TABS, "tab")
+        except inputs.InvalidInput as exc:
             logging.getLogger("llmtrends.app").warning("rejected input: %s", exc)
             return
         with reactive.isolate():

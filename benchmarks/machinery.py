@@ -69,9 +69,9 @@ MACHINERY: dict[str, list[str]] = {
     "llmtrends/serving/workers.py": [WHOLE],  # concurrent.futures.ProcessPoolExecutor
     "llmtrends/serving/speedups.py": [WHOLE],
     "llmtrends/serving/render.py": ["_LOCK"],
-    "llmtrends/views/periods.py": ["Presorted", "presort", "real_days", "group_sizes"],
-    "llmtrends/views/board.py": ["per_board"],
-    "llmtrends/views/drawn.py": ["figure_table", "_DRAWN", "drawn", "drawn_facts", "figure_rows"],
+    "llmtrends/views/periods.py": ["Presorted", "presort", "group_sizes"],  # (views/common.py split by concern)
+    "llmtrends/views/selection.py": ["per_board", "real_days"],
+    "llmtrends/views/provenance.py": ["figure_table", "_DRAWN", "drawn", "drawn_facts", "figure_rows"],
     "modules/serving.py": [WHOLE],  # the caches, the workers, figure URLs, the stored defaults (split from common)
 }
 RUNTIME_ROOTS = ("app.py", "modules", "llmtrends", "www")

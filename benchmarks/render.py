@@ -44,7 +44,7 @@ def figures(data_dir: Path, boards: list[str] | None, only: list[str] | None) ->
     """``(board, view, which, params, table)`` for every figure a board draws at its defaults."""
     from llmtrends.pipeline import store
     from llmtrends.views import VIEWS
-    from llmtrends.views import common as vc
+    from llmtrends.views import inputs
 
     snaps, errors = store.load_snapshots(data_dir)
     if not snaps:
@@ -59,7 +59,7 @@ def figures(data_dir: Path, boards: list[str] | None, only: list[str] | None) ->
             params = view.Params.defaults(snap)
             try:
                 tbl = view.table(snap, params)
-            except vc.ViewError:
+            except inputs.ViewError:
                 continue  # a message on this board (CO2 on v1)
             out += [(board, view, which, params, tbl) for which in view.FIGURES]
     return out

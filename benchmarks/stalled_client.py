@@ -46,7 +46,7 @@ from websockets.sync.client import connect  # noqa: E402
 
 from benchmarks import _appdriver as d  # noqa: E402
 from llmtrends.pipeline import store  # noqa: E402
-from llmtrends.views import common as vc  # noqa: E402
+from llmtrends.views import selection  # noqa: E402
 from tests.shinyproto import ShinyWire, is_plot  # noqa: E402
 from tests.stalled_client import StalledClient  # noqa: E402
 from tests.test_nginx_proxy import NGINX, main_config, site_config, stop, wait_for_http  # noqa: E402
@@ -57,7 +57,7 @@ PLOT = f"{NS}-plot_counts"
 
 def victim_inputs(snap) -> dict:
     return {"board": "v1", "tab": NS, f"{NS}-dates:shiny.date": ["2023-06-01", "2023-12-31"],
-            f"{NS}-types": list(vc.present_types(snap.models)), f"{NS}-aggregation": "month",
+            f"{NS}-types": list(selection.present_types(snap.models)), f"{NS}-aggregation": "month",
             f"{NS}-figure_format": "png"}
 
 

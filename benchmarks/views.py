@@ -121,12 +121,12 @@ def draws_plots(data_dir: Path, board: str, view_id: str) -> bool:
     """Whether a view's default selection has something to plot on a board (CO₂ on v1 has not)."""
     from llmtrends.pipeline import store
     from llmtrends.views import by_id
-    from llmtrends.views import common as vc
+    from llmtrends.views import inputs
 
     view, snap = by_id(view_id), store.read_snapshot(data_dir, board)
     try:
         view.table(snap, view.Params.defaults(snap))
-    except vc.ViewError:
+    except inputs.ViewError:
         return False
     return True
 

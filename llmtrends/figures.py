@@ -9,7 +9,7 @@ reproduced figure and one downloaded from the app come out of the same code.
 Outputs in ``OUT``:
 
 * ``<view>_<which>.<fmt>`` for every figure and format;
-* ``<view>.csv`` -- the plotted table (:func:`llmtrends.views.common.table_csv`); a view
+* ``<view>.csv`` -- the plotted table (:func:`llmtrends.views.provenance.table_csv`); a view
   without figures (the explorer's table) gets its CSV and a ``"which": null`` entry;
 * ``figures.json`` -- what was drawn from what: per figure the view, title, plot name,
   parameters, files with their sha256, plus the snapshot (board, models_sha256, built_at,
@@ -48,7 +48,7 @@ from pathlib import Path
 from llmtrends.pipeline import store
 from llmtrends.serving import render, speedups
 from llmtrends.views import VIEWS
-from llmtrends.views import common as vc
+from llmtrends.views import inputs, provenance
 
 RECORD_FILE = "figures.json"
 RUN_FILE = "run.json"
@@ -152,7 +152,7 @@ def study_params(view, snap: store.Snapshot, params):
     if own is not None:
         return own(snap, params)
     if dataclasses.is_dataclass(params) and "rules" in {f.name for f in dataclasses.fields(params)}:
-        return dataclasses.replace(params, rules=vc.RULES_STUDY)
+        return dataclasses.replace(params, rules=inputs.RULES_STUDY)
     return params
 
 
@@ -169,11 +169,11 @@ def _render_figure(view, snap: store.Snapshot, which: str | None, formats: tuple
     entry = {"view": view.ID, "title": view.TITLE, "which": which, "params": to_jsonable(params)}
     try:
         tbl = view.table(snap, params)
-    except vc.EmptySelection as exc:
+    except inputs.EmptySelection as exc:
         return {**entry, "status": "skipped", "reason": str(exc), "files": [], "table": None}
     except Exception as exc:  # noqa: BLE001 -- reported with the view's name
         raise FiguresError(f"view {view.ID}: table failed: {type(exc).__name__}: {exc}") from None
-    csv_bytes = vc.table_csv(tbl).encode("utf-8")
+    csv_bytes = provenance.table_csv(tbl).encode("utf-8")
     csv_name = f"{view.ID}.csv"
     if write_csv:
         write_atomic(out / csv_name, csv_bytes)
@@ -288,7 +288,7 @@ def reproduce(snap: store.Snapshot, out: str | Path, *, formats: Sequence[str] =
         "code_version": store.code_version(),
         "formats": list(formats),
         "dpi": dpi,
-        "rules": vc.RULES_STUDY if study_way else vc.RULES_OURS,
+        "rules": inputs.RULES_STUDY if study_way else inputs.RULES_OURS,
         **({} if size == "screen" else {"size": size}),
         "views": [v.ID for v in chosen],
         "figures": entries,

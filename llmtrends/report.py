@@ -29,7 +29,7 @@ from llmtrends.pipeline import store
 from llmtrends.serving import render
 from llmtrends.figures import _json_bytes, write_atomic
 from llmtrends.views import changes as view
-from llmtrends.views import common as vc
+from llmtrends.views import inputs, provenance
 
 REPORT_FILE = "report.md"
 RUN_FILE = "run.json"
@@ -67,7 +67,7 @@ def params_for(snap: store.Snapshot, start: str | None, end: str | None) -> view
     raw = {"first": start or d.start.isoformat(), "second": end or d.end.isoformat()}
     try:
         return view.Params.from_inputs(raw, snap)
-    except vc.ViewError as exc:
+    except inputs.ViewError as exc:
         raise ReportError(str(exc)) from None
 
 
@@ -78,7 +78,7 @@ def render_markdown(snap: store.Snapshot, params: view.Params, tbl) -> str:
     later = hist.entry(params.end)
     out = [f"# Leaderboard {snap.board}: what changed from {params.start} to {params.end}", "",
            f"*Snapshots of {params.start} and {params.end}, out of {len(hist.days)} from {first} to {last}. "
-           f"The later one: {vc.provenance(later.manifest, snap.board, later.models_count or 0, None)}. "
+           f"The later one: {provenance.provenance(later.manifest, snap.board, later.models_count or 0, None)}. "
            f"llmtrends {store.code_version()}.*", "",
            "## What changed", ""]
     out += [f"- {line}" for line in view.summary_lines(tbl)]
@@ -111,12 +111,12 @@ def write(snap: store.Snapshot, out: str | Path, start: str | None = None, end: 
         raise ReportError(f"{out}: cannot create the output folder: {exc.strerror}") from None
     try:
         tbl = view.table(snap, params)
-    except vc.ViewError as exc:
+    except inputs.ViewError as exc:
         raise ReportError(str(exc)) from None
     files = {REPORT_FILE: render_markdown(snap, params, tbl).encode("utf-8"),
-             "changes.csv": vc.table_csv(tbl).encode("utf-8")}
+             "changes.csv": provenance.table_csv(tbl).encode("utf-8")}
     for name in CSV_SECTIONS:
-        files[f"{name}.csv"] = vc.table_csv(view.section(tbl, name)).encode("utf-8")
+        files[f"{name}.csv"] = provenance.table_csv(view.section(tbl, name)).encode("utf-8")
     for which in view.FIGURES:
         files[f"{which}.png"] = render.figure_bytes(view.figure(tbl, params, which), "png", dpi=dpi)
     for name, data in files.items():

@@ -18,7 +18,8 @@ from shiny.module import ResolvedId
 from shiny.types import SilentCancelOutputException, SilentException
 
 from llmtrends.serving import render as lrender
-from llmtrends.views import common as vc
+from llmtrends.views import inputs, selection
+from llmtrends.views import provenance as prov  # `provenance` is also an output's name here
 from modules import serving
 
 log = logging.getLogger("llmtrends.app")
@@ -201,24 +202,24 @@ def dates_control(d, s, label: str = "Repository created between") -> ui.Tag:
     """The date-range picker ``dates``: the range of ``d`` (the view's defaults, or the range
     carried over from the board shown before: :func:`board_switch_range`), limited to the
     first and last dates of the board ``s``."""
-    first, last = vc.date_bounds(s.models)
+    first, last = selection.date_bounds(s.models)
     return ui.input_date_range("dates", label, start=d.start, end=d.end, min=first, max=last)
 
 
 def board_switch_range(view, input, before, s, d):
     """``d`` (the view's defaults on the snapshot ``s``) with the date range picked on the
     board shown before (``before``, a snapshot; None: none) where it is valid on this one
-    (:func:`llmtrends.views.common.carried_range`). Read when the controls are drawn again
+    (:func:`llmtrends.views.inputs.carried_range`). Read when the controls are drawn again
     for another board, while the ``dates`` control still holds the range of the one before."""
     if before is None or before.board == s.board or not hasattr(d, "start"):
         return d
     with reactive.isolate():
         try:
-            picked = vc.parse_date_range(input.dates())
-        except (vc.ViewError, SilentException):
+            picked = inputs.parse_date_range(input.dates())
+        except (inputs.ViewError, SilentException):
             return d
     old = view.Params.defaults(before)
-    start, end = vc.carried_range(picked, (old.start, old.end), vc.date_bounds(s.models), (d.start, d.end))
+    start, end = inputs.carried_range(picked, (old.start, old.end), selection.date_bounds(s.models), (d.start, d.end))
     return dataclasses.replace(d, start=start, end=end)
 
 
@@ -232,7 +233,7 @@ def score_control(d, s, label: str = "Score") -> ui.Tag:
     benchmark, with the number of models scored), the view's default ``d.score`` selected.
     On a board without any score it is there but hidden, so that the view reads a value all
     the same: the view says in one line why it has nothing to score."""
-    choices = vc.score_choices(s)
+    choices = selection.score_choices(s)
     if not choices:
         return ui.div(ui.input_select("score", label, choices={"": "none"}, selected=""), style="display:none")
     return ui.input_select("score", label, choices=choices, selected=d.score)
@@ -249,7 +250,7 @@ def shown_with_scores(d, *controls: ui.Tag) -> ui.Tag:
 
 def aggregation_control(d, label: str = "Aggregation") -> ui.Tag:
     """The ``aggregation`` radio buttons (day / week / month)."""
-    return ui.input_radio_buttons("aggregation", label, choices=list(vc.AGGREGATIONS),
+    return ui.input_radio_buttons("aggregation", label, choices=list(inputs.AGGREGATIONS),
                                   selected=d.aggregation, inline=True)
 
 
@@ -344,10 +345,10 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
         """``(value, None)``, or ``(None, message)`` for the user when ``compute`` fails."""
         try:
             return compute(), None
-        except vc.InvalidInput as exc:
+        except inputs.InvalidInput as exc:
             log.warning("rejected input in %s: %s", view.ID, exc)
             return None, f"{REJECTED}{exc}"
-        except vc.ViewError as exc:
+        except inputs.ViewError as exc:
             return None, str(exc)
         except SilentException:
             raise
@@ -432,7 +433,7 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
             value = input[name]()
         except SilentException:
             value = unset
-        return vc.parse_choice(value, tuple(allowed), label)
+        return inputs.parse_choice(value, tuple(allowed), label)
 
     def figure_download(which: str) -> tuple[object, object, str | None, str | None, str | None]:
         """``(params, table, format, size, None)`` for a figure that can be downloaded, else
@@ -444,7 +445,7 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
         try:
             fmt = download_choice("figure_format", lrender.FORMATS, "figure format")
             size = download_choice("figure_size", lrender.SIZES, "figure size", unset="screen")
-        except vc.InvalidInput as exc:
+        except inputs.InvalidInput as exc:
             log.warning("rejected input in %s: %s", view.ID, exc)
             message = message or f"{REJECTED}{exc}"
         return params, tbl, fmt, size, message
@@ -493,10 +494,10 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
             yield message + "\n"
             return
         if message is not None:  # an empty selection: the documented header and no rows
-            yield vc.csv_header(view, snap().board)
+            yield prov.csv_header(view, snap().board)
             return
         chosen = csv_table() if csv_table is not None else None
-        yield vc.table_csv(tbl if chosen is None else chosen)
+        yield prov.table_csv(tbl if chosen is None else chosen)
 
     @render.text
     def provenance():
@@ -506,6 +507,6 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
         if n is None and message is None:  # not computed yet (or shown in no table): compute it
             _, tbl, _ = result()
             n = None if tbl is None else tbl.attrs.get("models_shown")
-        return vc.provenance(s.manifest, s.board, len(s.models), n)
+        return prov.provenance(s.manifest, s.board, len(s.models), n)
 
     return result

@@ -19,7 +19,7 @@ from shiny.module import resolve_id
 from shiny.types import SilentException
 
 from llmtrends.serving import speedups
-from llmtrends.views import common as vc
+from llmtrends.views import inputs
 from llmtrends.views import compare
 from llmtrends.views import explorer as view
 
@@ -162,7 +162,7 @@ def view_server(input, output, session, snap, page_board=None):
         raw = {name: input[name]() for name in names}
         try:
             return view.Params.from_inputs(raw, s)
-        except vc.ViewError:
+        except inputs.ViewError:
             return None
 
     @reactive.calc

@@ -5,7 +5,7 @@ from __future__ import annotations
 from shiny import ui
 
 from llmtrends import schema
-from llmtrends.views import common as vc
+from llmtrends.views import look
 from llmtrends.views import moe as view
 
 from . import common
@@ -13,7 +13,7 @@ from . import common
 view_ui, view_server = common.controls_tab(view, lambda d, s: [
     common.score_control(d, s), common.dates_control(d, s),
     ui.input_checkbox_group("sizes", "Size classes",
-                            choices={k: vc.SIZE_LABELS[k] for k in schema.SIZE_CLASSES},
+                            choices={k: look.SIZE_LABELS[k] for k in schema.SIZE_CLASSES},
                             selected=list(d.sizes)),
     ui.input_radio_buttons("rule", "Which models are MoE", choices=view.MOE_RULES, selected=d.rule),
 ], ("score", "dates", "sizes", "rule"))

@@ -16,7 +16,7 @@ from llmtrends.pipeline import store
 from llmtrends.serving import render
 from llmtrends.pipeline.store import Snapshot
 from llmtrends.views import base_models as view
-from llmtrends.views import common as c
+from llmtrends.views import inputs, look
 
 FT, CHAT, MERGE, PRE = schema.TYPE_FINETUNED, schema.TYPE_CHAT, schema.TYPE_MERGE, schema.TYPE_PRETRAINED
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -297,7 +297,7 @@ def test_derivatives_before_release_day_are_left_out():
 def test_empty_and_skipped_bases():
     snap = snap_of(STAIR_ROWS + [("q/undated", FT, 1.0, None, "z/only-undated"),
                                  ("q/unscored", FT, np.nan, "2024-05-01", "z/no-score")])
-    with pytest.raises(c.EmptySelection, match="dated derivative on Leaderboard v1"):
+    with pytest.raises(inputs.EmptySelection, match="dated derivative on Leaderboard v1"):
         view.table(snap, view.Params(bases=("z/only-undated",)))
     tbl = view.table(snap, view.Params(bases=("org/base", "z/only-undated")))
     assert tbl.attrs["no_derivatives"] == ["z/only-undated"] and tbl.attrs["skipped"] == []
@@ -329,7 +329,7 @@ def test_empty_and_skipped_bases():
     {"bases": ["org/base"], "labels": ["true"]},
 ])
 def test_forged_inputs_rejected(raw):
-    with pytest.raises(c.InvalidInput):
+    with pytest.raises(inputs.InvalidInput):
         view.Params.from_inputs(raw, snap_of(STAIR_ROWS))
 
 
@@ -337,10 +337,10 @@ def test_inputs_valid_and_empty():
     snap = snap_of(STAIR_ROWS)
     p = view.Params.from_inputs({"bases": ["a/d2", "org/base"], "labels": False}, snap)
     assert p == view.Params(bases=("a/d2", "org/base"), labels=False)  # the user's order (the legend's)
-    with pytest.raises(c.InvalidInput):  # no control sends a choice twice: more values than choices
+    with pytest.raises(inputs.InvalidInput):  # no control sends a choice twice: more values than choices
         view.Params.from_inputs({"bases": ["org/base", "a/d2", "org/base"]}, snap)
     assert view.Params.from_inputs({"bases": "org/base"}, snap).bases == ("org/base",)
-    with pytest.raises(c.EmptySelection):
+    with pytest.raises(inputs.EmptySelection):
         view.Params.from_inputs({"bases": []}, snap)
     # choices: bases with at least one non-merge derivative; a merge's children do not make it one
     assert set(view.base_choices(snap)) == {"org/base", "a/d2"}
@@ -374,7 +374,7 @@ def test_labels_are_cut_in_the_middle_and_never_shared():
     ids = ["org/short", "org/" + "x" * 40, "mistralai/Mixtral-8x7B-Instruct-v0.1",
            "cloudyu/Mixtral-8x7B-Instruct-v0.1-DPO", "a/same-name", "b/same-name",
            "v/Llama-3.1-SauerkrautLM-70b-Instruct", "v/Llama-3.1-SauerkrautLM-8b-Instruct"]
-    labels = c.unique_labels(ids, 24)
+    labels = look.unique_labels(ids, 24)
     assert labels[0] == "short"
     assert labels[1] == "x" * 16 + "…" + "x" * 7 and len(labels[1]) == 24
     # cut at the end both would read "Mixtral-8x7B-Instruct-v…"; in the middle their ends differ
@@ -529,5 +529,5 @@ def test_figures_render_and_differ(board, v1, v2):
         assert png.startswith(PNG)
         images.append(png)
     assert images[0] != images[1] and images[0] != images[2]
-    with pytest.raises(c.InvalidInput):
+    with pytest.raises(inputs.InvalidInput):
         view.figure(view.table(snap, d), d, "nope")

@@ -97,7 +97,7 @@ def test_manifest_lists_every_file_the_app_uses(bundle):
     listed = set(manifest["files"])
 
     imports = imported_files(project, project / "app.py")
-    assert project / "llmtrends" / "views" / "common.py" in imports  # the walk reached the views
+    assert project / "llmtrends" / "views" / "inputs.py" in imports  # the walk reached the views
     expected = {p.relative_to(project).as_posix() for p in imports}
     for pattern in ("modules/*.py", "llmtrends/**/*.py", "llmtrends/*.csv", "www/*"):
         expected |= {p.relative_to(project).as_posix() for p in project.glob(pattern)

@@ -24,7 +24,7 @@ from llmtrends import schema
 from llmtrends.pipeline import store
 from llmtrends.serving import render
 from llmtrends.views import architecture_popularity, author_activity, base_models, score_trends, type_popularity
-from llmtrends.views import common as c
+from llmtrends.views import inputs, look, periods, selection
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -107,7 +107,7 @@ def test_2_each_family_draws_its_base_score_and_the_gain_axis(v1, shared_data):
     g = gain.loc[gain["base_key"] == "mistral_7b", "gain_over_base"].to_numpy()
     assert g[0] == pytest.approx(54.96 - 60.97) and (g[:3] < 0).all()
     assert base_models.Params.from_inputs({"y_axis": "gain"}, v1).y_axis == "gain"
-    with pytest.raises(c.InvalidInput):
+    with pytest.raises(inputs.InvalidInput):
         base_models.Params.from_inputs({"y_axis": "log"}, v1)
 
 
@@ -195,14 +195,14 @@ def test_5_a_one_day_last_week_sets_no_scale(v1):
 def test_5_partial_periods_by_hand():
     weeks = pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-15"])  # Mondays
     # a range from Wednesday 3 Jan to Monday 15 Jan, models created from 1 Jan on
-    got = c.partial_periods(weeks, dt.date(2024, 1, 3), dt.date(2024, 1, 15), "week", dt.date(2024, 1, 1))
+    got = periods.partial_periods(weeks, dt.date(2024, 1, 3), dt.date(2024, 1, 15), "week", dt.date(2024, 1, 1))
     assert got.tolist() == [True, False, True]
     # the range starts on the board's first day: nothing was created before, the week is whole
-    got = c.partial_periods(weeks, dt.date(2024, 1, 3), dt.date(2024, 1, 21), "week", dt.date(2024, 1, 3))
+    got = periods.partial_periods(weeks, dt.date(2024, 1, 3), dt.date(2024, 1, 21), "week", dt.date(2024, 1, 3))
     assert got.tolist() == [False, False, False]
     months = pd.to_datetime(["2024-01-01", "2024-02-01"])
-    assert c.partial_periods(months, dt.date(2024, 1, 1), dt.date(2024, 2, 28), "month").tolist() == [False, True]
-    assert c.partial_periods(months, dt.date(2024, 1, 1), dt.date(2024, 2, 29), "month").tolist() == [False, False]
+    assert periods.partial_periods(months, dt.date(2024, 1, 1), dt.date(2024, 2, 28), "month").tolist() == [False, True]
+    assert periods.partial_periods(months, dt.date(2024, 1, 1), dt.date(2024, 2, 29), "month").tolist() == [False, False]
 
 
 # --------------------------------------------------------------------------- 6. labels
@@ -251,11 +251,11 @@ def test_8_no_trend_line_through_a_few_dozen_models(v1):
 
 def test_sunday_weeks_by_hand():
     days = pd.Series(pd.to_datetime(["2024-04-13", "2024-04-14", "2024-04-15"]))  # Sat, Sun, Mon
-    assert c.period_start(days, "week").dt.strftime("%m-%d").tolist() == ["04-08", "04-08", "04-15"]
-    assert c.period_start(days, "week", c.SUNDAY).dt.strftime("%m-%d").tolist() == ["04-07", "04-14", "04-14"]
-    periods = c.all_periods(dt.date(2024, 4, 13), dt.date(2024, 4, 30), "week", c.SUNDAY)
-    assert periods.strftime("%m-%d").tolist() == ["04-07", "04-14", "04-21", "04-28"]
-    assert c.week_start("study") == c.SUNDAY and c.week_start("llmtrends") == c.MONDAY
+    assert periods.period_start(days, "week").dt.strftime("%m-%d").tolist() == ["04-08", "04-08", "04-15"]
+    assert periods.period_start(days, "week", periods.SUNDAY).dt.strftime("%m-%d").tolist() == ["04-07", "04-14", "04-14"]
+    starts = periods.all_periods(dt.date(2024, 4, 13), dt.date(2024, 4, 30), "week", periods.SUNDAY)
+    assert starts.strftime("%m-%d").tolist() == ["04-07", "04-14", "04-21", "04-28"]
+    assert periods.week_start("study") == periods.SUNDAY and periods.week_start("llmtrends") == periods.MONDAY
 
 
 def test_study_author_ranking_by_hand():
@@ -276,14 +276,14 @@ def test_study_author_ranking_by_hand():
 def test_penalized_spline_by_hand():
     x = np.linspace(0.0, 100.0, 400)
     # a straight line has no second differences to penalise: fitted exactly
-    line = c.penalized_spline(pd.DataFrame({"x": x, "y": 3.0 + 0.5 * x}), [0.0, 50.0, 100.0], {"se": False})
+    line = look.penalized_spline(pd.DataFrame({"x": x, "y": 3.0 + 0.5 * x}), [0.0, 50.0, 100.0], {"se": False})
     assert line["y"].to_numpy() == pytest.approx([3.0, 28.0, 53.0], abs=1e-6)
     # a smooth curve under noise: the fit stays close to the curve
     rng = np.random.default_rng(1)
     truth = np.sin(x / 15.0) * 10.0
-    fit = c.penalized_spline(pd.DataFrame({"x": x, "y": truth + rng.normal(0, 2.0, len(x))}), x, {"se": False})
+    fit = look.penalized_spline(pd.DataFrame({"x": x, "y": truth + rng.normal(0, 2.0, len(x))}), x, {"se": False})
     assert float(np.sqrt(np.mean((fit["y"].to_numpy() - truth) ** 2))) < 0.8
-    assert c.study_smoother([999, 20]) == "loess" and c.study_smoother([1000, 20]) is c.penalized_spline
+    assert look.study_smoother([999, 20]) == "loess" and look.study_smoother([1000, 20]) is look.penalized_spline
 
 
 def test_study_architecture_changes_by_hand():
@@ -317,7 +317,7 @@ def test_figures_script_study_way(snapshot_dir, tmp_path):
     assert params["type_popularity"]["rules"] == params["score_trends"]["rules"] == "study"
     assert params["base_models"]["y_axis"] == "gain"
     snap = store.read_snapshot(snapshot_dir, "v1")
-    first, last = c.date_bounds(snap.models)
+    first, last = selection.date_bounds(snap.models)
     assert params["author_activity"]["authors"] == author_activity.top_authors(snap, first, last, rules="study")
     weeks = pd.to_datetime(pd.read_csv(tmp_path / "type_popularity.csv")["period"])
     assert (weeks.dt.day_of_week == 6).all()  # Sundays

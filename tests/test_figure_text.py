@@ -20,7 +20,7 @@ from llmtrends import figures
 from llmtrends.pipeline import store
 from llmtrends.serving import render
 from llmtrends.views import VIEWS
-from llmtrends.views import common as vc
+from llmtrends.views import inputs, look
 from llmtrends.views import type_popularity
 from modules.serving import DOWNLOAD_DPI
 
@@ -83,7 +83,7 @@ def default_figures(snap):
         try:
             params = view.Params.defaults(snap)
             tbl = view.table(snap, params)
-        except vc.EmptySelection:  # CO2 on v1: nothing to draw
+        except inputs.EmptySelection:  # CO2 on v1: nothing to draw
             continue
         for which in view.FIGURES:
             yield view, which, view.figure(tbl, params, which)
@@ -151,19 +151,19 @@ def test_legend_rows_fit_by_hand():
     # widths measured by the function itself (an outline's width plus 12 %), the layout by hand:
     # one row holds both labels when their entries fit, two rows stack them
     a, b = "alpha", "b" * 60
-    room = vc.FIG_WIDTH_IN * 72 - 2 * 14.0
-    entry = [27.0 + vc.text_width_pt(x, vc.LEGEND_TEXT_PT) for x in (a, b)]
-    assert sum(entry) < room and vc.legend_rows([a, b]) == 1
+    room = look.FIG_WIDTH_IN * 72 - 2 * 14.0
+    entry = [27.0 + look.text_width_pt(x, look.LEGEND_TEXT_PT) for x in (a, b)]
+    assert sum(entry) < room and look.legend_rows([a, b]) == 1
     wide = ["w" * 30] * 4
-    one = 4 * (27.0 + vc.text_width_pt(wide[0], vc.LEGEND_TEXT_PT))
-    assert one > room >= one / 2 and vc.legend_rows(wide) == 2  # two columns of two fit
-    assert vc.legend_rows([]) == 1
+    one = 4 * (27.0 + look.text_width_pt(wide[0], look.LEGEND_TEXT_PT))
+    assert one > room >= one / 2 and look.legend_rows(wide) == 2  # two columns of two fit
+    assert look.legend_rows([]) == 1
 
 
 def test_captions_are_wrapped_to_the_figure():
     text = " ".join(["word"] * 200)
-    lines = vc.wrap_text(text).split("\n")
-    room = vc.FIG_WIDTH_IN * 72 - 2 * 14.0
+    lines = look.wrap_text(text).split("\n")
+    room = look.FIG_WIDTH_IN * 72 - 2 * 14.0
     assert len(lines) > 1 and " ".join(lines) == text
-    assert all(vc.text_width_pt(line, vc.CAPTION_PT) <= room for line in lines)
-    assert vc.wrap_text("short\nkept") == "short\nkept"
+    assert all(look.text_width_pt(line, look.CAPTION_PT) <= room for line in lines)
+    assert look.wrap_text("short\nkept") == "short\nkept"

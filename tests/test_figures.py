@@ -26,7 +26,7 @@ import llmtrends
 from llmtrends import figures
 from llmtrends.pipeline import store
 from llmtrends.views import VIEWS
-from llmtrends.views import common as vc
+from llmtrends.views import inputs
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "scripts" / "figures.py"
@@ -225,7 +225,7 @@ def _fake_view(view_id: str, table_fn, figure_fn=None):
 
 def test_empty_selection_is_recorded_as_skipped(snapshot_dir, tmp_path, monkeypatch):
     def empty(snap, params):
-        raise vc.EmptySelection("This board has no CO2 figures.")
+        raise inputs.EmptySelection("This board has no CO2 figures.")
 
     monkeypatch.setattr(figures, "VIEWS", [_fake_view("fake_empty", empty)])
     snap = store.read_snapshot(snapshot_dir, "v1")

@@ -20,7 +20,7 @@ import pytest
 
 from llmtrends.pipeline import history, runner, providers, store
 from llmtrends.views import changes as view
-from llmtrends.views import common as vc
+from llmtrends.views import inputs
 from tests.conftest import REPO_ROOT, v2_history
 
 AVG = "Average ⬆️"
@@ -277,17 +277,17 @@ def test_defaults_and_either_order(v2):
 @pytest.mark.parametrize("forged", ["2025-03-10", "2099-01-01", "garbage", "", 7, ["2025-03-16"],
                                     {"x": 1}, "2025-03-16T00:00", "<script>alert(1)</script>"])
 def test_forged_dates_are_rejected(v2, forged):
-    with pytest.raises(vc.InvalidInput):
+    with pytest.raises(inputs.InvalidInput):
         view.Params.from_inputs({"first": forged, "second": "2025-03-21"}, v2)
-    with pytest.raises(vc.InvalidInput):
+    with pytest.raises(inputs.InvalidInput):
         view.Params.from_inputs({"first": "2025-03-16", "second": forged}, v2)
 
 
 def test_the_same_date_twice_and_params_of_another_history(v2):
-    with pytest.raises(vc.EmptySelection, match="two different"):
+    with pytest.raises(inputs.EmptySelection, match="two different"):
         view.Params.from_inputs({"first": "2025-03-16", "second": "2025-03-16"}, v2)
     p = view.Params.defaults(v2)
-    with pytest.raises(vc.InvalidInput):
+    with pytest.raises(inputs.InvalidInput):
         view.table(v2, view.Params(p.start, p.end, history="0" * 12))
 
 
@@ -295,10 +295,10 @@ def test_a_board_with_a_single_snapshot_says_so(snapshot_dir):
     v1 = store.read_snapshot(snapshot_dir, "v1")
     d = view.Params.defaults(v1)
     assert d.start == d.end and len(view.date_choices(v1)) == 1
-    with pytest.raises(vc.EmptySelection, match="single snapshot") as err:
+    with pytest.raises(inputs.EmptySelection, match="single snapshot") as err:
         view.table(v1, d)
     assert len(str(err.value)) < 120 and "\n" not in str(err.value)
-    with pytest.raises(vc.EmptySelection, match="single snapshot"):
+    with pytest.raises(inputs.EmptySelection, match="single snapshot"):
         view.Params.from_inputs({"first": d.start.isoformat(), "second": d.end.isoformat()}, v1)
 
 
@@ -407,7 +407,7 @@ def test_an_unreadable_snapshot_is_a_message_not_a_traceback(tmp_path, shared_da
     # MADE-UP DAMAGE: the earlier snapshot's table overwritten after the build
     (built.written[0].path / store.MODELS_FILE).write_bytes(b"not parquet")
     snap = store.read_snapshot(out, "v2")
-    with pytest.raises(vc.ViewError) as err:
+    with pytest.raises(inputs.ViewError) as err:
         compare(snap, "2025-01-05", "2025-01-12")
     assert str(err.value) == "The v2 snapshot of 2025-01-05 could not be read (the error was logged)."
     assert str(built.written[0].path) in caplog.text

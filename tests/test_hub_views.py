@@ -32,7 +32,7 @@ from llmtrends.serving import render
 from llmtrends.pipeline.store import Snapshot
 from llmtrends.views import VIEWS
 from llmtrends.views import architecture_popularity, author_activity, base_models, changes, co2, compare
-from llmtrends.views import common as c
+from llmtrends.views import inputs, selection
 from llmtrends.views import explorer, moe, official, params_score, score_trends, type_popularity
 from llmtrends.views import releases as releases_view
 
@@ -99,10 +99,10 @@ def test_the_default_is_the_benchmark_with_the_most_scored_models(made_up):
     m = made_up.models
     counts = {col: int(m[col].notna().sum()) for col in BENCH}
     assert counts["ce_mmlu_pro"] > counts["ce_gpqa"] > counts["ce_hle"] > 0  # the made-up rules
-    assert c.default_score(made_up) == "ce_mmlu_pro"
+    assert selection.default_score(made_up) == "ce_mmlu_pro"
     # no average on the hub board: only the benchmarks, in the file's order, with their counts
     labels = {"ce_mmlu_pro": "MMLU-Pro", "ce_gpqa": "GPQA Diamond", "ce_hle": "Humanity's Last Exam"}
-    assert c.score_choices(made_up) == {col: f"{labels[col]} ({counts[col]:,} models)" for col in BENCH}
+    assert selection.score_choices(made_up) == {col: f"{labels[col]} ({counts[col]:,} models)" for col in BENCH}
     for view in SCORE_VIEWS + (author_activity, base_models, explorer):
         assert view.Params.defaults(made_up).score == "ce_mmlu_pro", view.ID
     # more GPQA results: GPQA; as many on two benchmarks: the first of benchmarks.csv
@@ -110,18 +110,18 @@ def test_the_default_is_the_benchmark_with_the_most_scored_models(made_up):
         m2 = m.copy()
         m2["ce_gpqa"] = np.where(np.arange(len(m2)) < gpqa, 50.0, np.nan)
         snap = Snapshot(board=HUB, models=m2, commit_authors=None, manifest={})
-        assert c.default_score(snap) == want
+        assert selection.default_score(snap) == want
     # a benchmark nobody was scored on is not offered
     m3 = m.assign(ce_hle=np.nan)
-    assert list(c.score_choices(Snapshot(board=HUB, models=m3, commit_authors=None, manifest={}))) == BENCH[:2]
+    assert list(selection.score_choices(Snapshot(board=HUB, models=m3, commit_authors=None, manifest={}))) == BENCH[:2]
 
 
 def test_the_leaderboards_keep_their_average_and_offer_their_benchmarks(leaderboards):
     for board, snap in leaderboards.items():
         m = snap.models
         expected = [col for col in ["average", *schema.benchmark_columns(board)] if m[col].notna().any()]
-        assert list(c.score_choices(snap)) == expected and expected[0] == "average"
-        assert c.default_score(snap) == "average"
+        assert list(selection.score_choices(snap)) == expected and expected[0] == "average"
+        assert selection.default_score(snap) == "average"
         for view in SCORE_VIEWS + (author_activity, base_models, explorer, co2):
             assert view.Params.defaults(snap).score == "average", (board, view.ID)
 
@@ -130,15 +130,15 @@ def test_the_leaderboards_keep_their_average_and_offer_their_benchmarks(leaderbo
                          ids=lambda v: v.ID)
 def test_a_forged_score_is_rejected(view, made_up, leaderboards, sample):
     base = {"bases": list(base_models.Params.defaults(made_up).bases)} if view is base_models else {}
-    with pytest.raises(c.InvalidInput, match="score"):
+    with pytest.raises(inputs.InvalidInput, match="score"):
         view.Params.from_inputs({**base, "score": "ce_nope"}, made_up) if view is not changes else \
             view.Params.from_inputs({"score": "ce_nope"}, leaderboards["v2"])
     if view is not changes:  # a benchmark of another board
-        with pytest.raises(c.InvalidInput, match="score"):
+        with pytest.raises(inputs.InvalidInput, match="score"):
             view.Params.from_inputs({"score": "ce_mmlu_pro"}, leaderboards["v1"])
     # on a board without any score no control offers one: whatever is sent says why or is ignored
     if view in SCORE_VIEWS:
-        with pytest.raises(c.EmptySelection, match=NO_SCORES):
+        with pytest.raises(inputs.EmptySelection, match=NO_SCORES):
             view.Params.from_inputs({"score": "average"}, sample)
     elif view is not changes:
         raw = {"bases": list(base_models.Params.defaults(sample).bases)} if view is base_models else {}
@@ -154,7 +154,7 @@ def test_on_the_real_sample_every_view_draws_or_says_why_in_one_line(sample):
         try:
             params = view.Params.from_inputs({}, sample)
             tbl = view.table(sample, params)
-        except c.EmptySelection as exc:
+        except inputs.EmptySelection as exc:
             said[view.ID] = str(exc)
             continue
         drawn[view.ID] = [w for w in view.FIGURES
@@ -194,7 +194,7 @@ def test_score_trends_plot_the_chosen_benchmark(made_up):
         assert "average" not in tbl.columns and score in tbl.columns
         assert tbl.attrs["models_shown"] == len(want)
         fig = score_trends.figure(tbl, params, "scores")
-        assert fig.labels.y == c.score_label(score) == {"ce_mmlu_pro": "MMLU-Pro score",
+        assert fig.labels.y == selection.score_label(score) == {"ce_mmlu_pro": "MMLU-Pro score",
                                                          "ce_gpqa": "GPQA Diamond score"}[score]
 
 
@@ -438,7 +438,7 @@ def test_every_figure_draws_on_the_made_up_board(view, made_up):
     try:
         params = view.Params.defaults(made_up)
         tbl = view.table(made_up, params)
-    except c.EmptySelection as exc:  # no CO₂ and a single snapshot on the hub board
+    except inputs.EmptySelection as exc:  # no CO₂ and a single snapshot on the hub board
         assert view.ID in ("co2", "changes") and str(exc).startswith("The Hub today board has"), exc
         return
     for which in view.FIGURES:

@@ -1,4 +1,4 @@
-"""Per-model tables prepared once per board (``views.common.Presorted``): picking rows from
+"""Per-model tables prepared once per board (``views.periods.Presorted``): picking rows from
 the presorted table gives what filtering the board and sorting the selection gives, the
 group counts equal pandas' own, and a caller changing a table it got changes nothing shared."""
 
@@ -12,7 +12,7 @@ import pytest
 
 from llmtrends import schema
 from llmtrends.pipeline import store
-from llmtrends.views import common as vc
+from llmtrends.views import periods, selection
 from llmtrends.views import co2, moe, params_score, score_trends
 
 
@@ -37,7 +37,7 @@ def random_board(n: int, seed: int) -> pd.DataFrame:
 def test_picking_presorted_rows_equals_filtering_then_sorting(seed):
     board = random_board(400, seed)
     rows = board[["repo_id", "params_b", "type"]].reset_index(drop=True)
-    pre = vc.presort(rows, {"day": vc.real_days(board), "type": pd.Categorical(board["type"])},
+    pre = periods.presort(rows, {"day": selection.real_days(board), "type": pd.Categorical(board["type"])},
                      board["group"], board["params_b"], board["repo_id"].rank(method="dense"))
     rng = np.random.default_rng(seed + 10)
     for _ in range(20):
@@ -56,17 +56,17 @@ def test_picking_presorted_rows_equals_filtering_then_sorting(seed):
 
 def test_undated_and_placeholder_rows_are_never_in_a_range():
     board = random_board(200, 5)
-    pre = vc.presort(board[["repo_id"]].reset_index(drop=True), {"day": vc.real_days(board)}, board["params_b"])
+    pre = periods.presort(board[["repo_id"]].reset_index(drop=True), {"day": selection.real_days(board)}, board["params_b"])
     kept = pre.in_days(dt.date(2000, 1, 1), dt.date(2100, 1, 1)).sum()
     assert kept == int((board["created_at"].notna() & ~board["created_at_placeholder"]).sum())
 
 
 def test_group_sizes_equal_pandas_groupby_size():
     codes = np.array([3, 0, 3, 1, 3, 0, 7])
-    assert vc.group_sizes(codes).tolist() == [3, 2, 3, 1, 3, 2, 1]
+    assert periods.group_sizes(codes).tolist() == [3, 2, 3, 1, 3, 2, 1]
     want = pd.Series(codes).groupby(codes).transform("size").tolist()
-    assert vc.group_sizes(codes).tolist() == want
-    assert vc.group_sizes(np.array([], dtype=int)).tolist() == []
+    assert periods.group_sizes(codes).tolist() == want
+    assert periods.group_sizes(np.array([], dtype=int)).tolist() == []
 
 
 @pytest.mark.parametrize("view", [moe, params_score, score_trends, co2])
@@ -107,9 +107,9 @@ def test_range_mask_keeps_whole_days_at_both_ends():
     times = pd.to_datetime(["2024-01-01 23:59:59.999999999", "2024-01-02 00:00:00", "2024-01-03 12:00:00",
                             "2024-01-03 23:59:59.999999999", "2024-01-04 00:00:00", None], format="ISO8601")
     board = pd.DataFrame({"created_at": times, "created_at_placeholder": [False, False, True, False, False, False]})
-    got = vc.range_mask(board, dt.date(2024, 1, 2), dt.date(2024, 1, 3))
+    got = selection.range_mask(board, dt.date(2024, 1, 2), dt.date(2024, 1, 3))
     assert got.tolist() == [False, True, False, True, False, False]  # the placeholder date is out too
-    assert vc.range_mask(board, dt.date(2024, 1, 4), dt.date(2024, 1, 4)).tolist() == [False] * 4 + [True, False]
+    assert selection.range_mask(board, dt.date(2024, 1, 4), dt.date(2024, 1, 4)).tolist() == [False] * 4 + [True, False]
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -122,16 +122,16 @@ def test_range_mask_equals_comparing_days(seed):
         start, end = dt.date(2024, 1, 1) + dt.timedelta(int(a)), dt.date(2024, 1, 1) + dt.timedelta(int(b))
         want = (board["created_at"].notna() & ~board["created_at_placeholder"]
                 & (day >= pd.Timestamp(start)) & (day <= pd.Timestamp(end)))
-        assert vc.range_mask(board, start, end).tolist() == want.tolist()
+        assert selection.range_mask(board, start, end).tolist() == want.tolist()
 
 
 def test_present_families_are_counted_once_per_board_and_never_shared_mutably():
     board = pd.DataFrame({"architecture_family": ["b", schema.FAMILY_OTHER, "a", "b", schema.FAMILY_OTHER,
                                                   schema.FAMILY_OTHER, "b", "a", "c"]})
-    first = vc.present_families(board)
+    first = selection.present_families(board)
     assert first == ["b", "a", "c", schema.FAMILY_OTHER]  # by count (3, 2, 1), Other last though it has 3
     first.append("changed by a caller")
-    assert vc.present_families(board) == ["b", "a", "c", schema.FAMILY_OTHER]
+    assert selection.present_families(board) == ["b", "a", "c", schema.FAMILY_OTHER]
 
 
 def _plain_period(t: pd.Timestamp, aggregation: str) -> dt.date:
@@ -150,13 +150,13 @@ def test_period_counts_equal_counting_each_model_by_hand(aggregation):
     dates = pd.Series(times).where(rng.random(n) > 0.05)
     groups = pd.Series(rng.choice(["a", "b", "c", "z"], n)).where(rng.random(n) > 0.03)
     levels, start, end = ["c", "a", "b"], dt.date(2024, 1, 10), dt.date(2024, 3, 20)
-    got = vc.period_counts(dates, groups, levels, start, end, aggregation, "g")
+    got = periods.period_counts(dates, groups, levels, start, end, aggregation, "g")
     first, last = _plain_period(pd.Timestamp(start), aggregation), _plain_period(pd.Timestamp(end), aggregation)
-    periods = sorted({_plain_period(pd.Timestamp(start) + pd.Timedelta(days=k), aggregation)
+    expected_starts = sorted({_plain_period(pd.Timestamp(start) + pd.Timedelta(days=k), aggregation)
                       for k in range((end - start).days + 1)})
-    assert periods[0] == first and periods[-1] == last
+    assert expected_starts[0] == first and expected_starts[-1] == last
     want = []
-    for p in periods:
+    for p in expected_starts:
         for lvl in levels:
             n_here = sum(1 for t, g in zip(dates, groups)
                          if pd.notna(t) and g == lvl and _plain_period(t, aggregation) == p)

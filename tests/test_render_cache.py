@@ -26,7 +26,7 @@ import pytest
 from llmtrends.pipeline import store
 from llmtrends.serving import cache, speedups, render
 from llmtrends.views import VIEWS, by_id
-from llmtrends.views import common as vc
+from llmtrends.views import inputs, look, periods, provenance, selection
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def _defaults(view, snap):
     params = view.Params.defaults(snap)
     try:
         return params, view.table(snap, params)
-    except vc.ViewError:
+    except inputs.ViewError:
         return None
 
 
@@ -83,7 +83,7 @@ def test_figures_from_what_a_worker_is_sent_are_the_same(snapshots, board):
     sent = []
     for view, params, tbl in _views_at_defaults(snap):
         for which in view.FIGURES:
-            part = pickle.loads(pickle.dumps(vc.figure_table(view, which, tbl, params)))
+            part = pickle.loads(pickle.dumps(provenance.figure_table(view, which, tbl, params)))
             if which not in getattr(view, "FIGURE_ROWS", {}):
                 assert part.equals(tbl)
                 continue
@@ -109,21 +109,21 @@ def test_a_large_boards_scatter_plot_is_sent_its_sample_only(snapshots, view_id,
     params = view.Params.defaults(snap)
     tbl = view.table(snap, params)
     big = pd.concat([tbl] * 3, ignore_index=True)
-    part = pickle.loads(pickle.dumps(vc.figure_table(view, which, big, params)))
-    facts = vc.drawn_facts(part)
+    part = pickle.loads(pickle.dumps(provenance.figure_table(view, which, big, params)))
+    facts = provenance.drawn_facts(part)
     rows = (big["series"] == "model").sum() if view_id == "score_trends" else len(big)
-    assert rows > vc.MAX_POINTS
+    assert rows > provenance.MAX_POINTS
     if view_id == "moe":  # every MoE model (fewer than half the cap here), dense ones fill the rest
         n_moe = int((big["experts"] == "MoE").sum())
-        assert n_moe < vc.MAX_POINTS // 2 and len(part) == vc.MAX_POINTS
+        assert n_moe < provenance.MAX_POINTS // 2 and len(part) == provenance.MAX_POINTS
         assert int((part["experts"] == "MoE").sum()) == n_moe
         assert facts["counts"] == {"MoE": n_moe, "Dense": len(big) - n_moe}
         # the rule the scatter counts MoE by, then the sample
-        assert facts["caption"] == (view.rule_caption(big, params) + f" {vc.MAX_POINTS - n_moe:,} of "
+        assert facts["caption"] == (view.rule_caption(big, params) + f" {provenance.MAX_POINTS - n_moe:,} of "
                                     f"{len(big) - n_moe:,} dense models drawn (a random sample).")
     else:
-        assert len(part) == vc.MAX_POINTS
-        assert facts["caption"] == f"{vc.MAX_POINTS:,} of {rows:,} models drawn (a random sample)"
+        assert len(part) == provenance.MAX_POINTS
+        assert facts["caption"] == f"{provenance.MAX_POINTS:,} of {rows:,} models drawn (a random sample)"
     if view_id == "co2":
         assert facts["counts"] == big["provider"].value_counts().to_dict()
     assert (render.figure_bytes(view.figure(part, params, which), "png")
@@ -139,10 +139,10 @@ def test_a_large_boards_summary_plot_is_sent_its_summary_only(snapshots, view_id
     snap = snapshots["v2"]
     params = view.Params.defaults(snap)
     big = pd.concat([view.table(snap, params)] * 3, ignore_index=True)
-    part = pickle.loads(pickle.dumps(vc.figure_table(view, which, big, params)))
+    part = pickle.loads(pickle.dumps(provenance.figure_table(view, which, big, params)))
     if view_id == "moe":  # a box per (panel, group): all sizes and each size class, MoE and dense
         rows = (1 + len(params.sizes)) * 2
-        assert facts_counts_total(vc.drawn_facts(part)["counts"]) == 2 * len(big)
+        assert facts_counts_total(provenance.drawn_facts(part)["counts"]) == 2 * len(big)
     if view_id == "co2":
         rows = len(big[["type", "size_class"]].drop_duplicates())
     assert len(part) == rows
@@ -301,9 +301,9 @@ def test_table_errors_propagate_and_are_not_cached():
     tables = cache.TableCache(max_bytes=40_000)
 
     def empty():
-        raise vc.EmptySelection("nothing")
+        raise inputs.EmptySelection("nothing")
 
-    with pytest.raises(vc.EmptySelection):
+    with pytest.raises(inputs.EmptySelection):
         tables.get_or_compute("k", empty)
     assert len(tables) == 0 and tables.size_bytes == 0
 
@@ -315,13 +315,13 @@ def test_stacked_by_hand():
     # levels a, b, c: within each x, c at the bottom, then b, then a on top; NaN counts as 0
     data = pd.DataFrame({"x": [2, 1, 1, 1, 2, 2], "g": ["a", "a", "b", "c", "b", "c"],
                          "v": [1.0, 2.0, np.nan, 3.0, 4.0, 0.5]})
-    out = vc.stacked(data, "x", "v", "g", ["a", "b", "c"])
+    out = periods.stacked(data, "x", "v", "g", ["a", "b", "c"])
     assert list(zip(out["x"], out["g"])) == [(1, "c"), (1, "b"), (1, "a"), (2, "c"), (2, "b"), (2, "a")]
     assert out["ymin"].tolist() == [0.0, 3.0, 3.0, 0.0, 0.5, 4.5]
     assert out["ymax"].tolist() == [3.0, 3.0, 5.0, 0.5, 4.5, 5.5]
     assert out["v"].isna().sum() == 1  # the data's own columns are kept as they were
     with pytest.raises(ValueError, match="negative"):
-        vc.stacked(data.assign(v=[-1.0, 1, 1, 1, 1, 1]), "x", "v", "g", ["a", "b", "c"])
+        periods.stacked(data.assign(v=[-1.0, 1, 1, 1, 1, 1]), "x", "v", "g", ["a", "b", "c"])
 
 
 def _plotnine_stacked_figure(view_id, tbl, params, which):
@@ -329,26 +329,26 @@ def _plotnine_stacked_figure(view_id, tbl, params, which):
     whole periods and, faded, for the partial ones; same scales, legend and caption."""
     from plotnine import aes, geom_col, ggplot, labs, scale_fill_manual, scale_y_continuous
 
-    word = vc.aggregation_word(params.aggregation)
+    word = periods.aggregation_word(params.aggregation)
     if view_id == "type_popularity":
         data = tbl.assign(type=pd.Categorical(tbl["type"], categories=list(params.types)))
         partial = data["partial"].astype(bool)
         y = "new_models" if which == "counts" else "share"
-        width = vc.bar_width(params.aggregation)
+        width = periods.bar_width(params.aggregation)
         cols = [geom_col(data=data.loc[~partial], width=width)]
         if partial.any():
             cols.append(geom_col(data=data.loc[partial], width=width, alpha=0.35))
         caption = by_id(view_id).partial_caption(tbl, params.aggregation)
         fig = (ggplot(mapping=aes("period", y, fill="type")) + cols
-               + scale_fill_manual(values=vc.TYPE_COLORS, name="Model type", drop=False, limits=list(params.types),
-                                   guide=vc.legend_guide(params.types, "Model type"))
-               + vc.month_axis(params.start, params.end) + vc.theme_study())
+               + scale_fill_manual(values=look.TYPE_COLORS, name="Model type", drop=False, limits=list(params.types),
+                                   guide=look.legend_guide(params.types, "Model type"))
+               + look.month_axis(params.start, params.end) + look.theme_study())
         if which == "counts":
             return fig + labs(x="", y=f"New models ({word})", title="New models by type",
-                              caption=caption and vc.wrap_text(caption))
+                              caption=caption and look.wrap_text(caption))
         return (fig + scale_y_continuous(labels=lambda xs: [f"{x:.0%}" for x in xs])
                 + labs(x="", y=f"Share of new models ({word})", title="Share of new models by type",
-                       caption=caption and vc.wrap_text(caption)))
+                       caption=caption and look.wrap_text(caption)))
     raise AssertionError(view_id)
 
 
@@ -425,7 +425,7 @@ def test_rendering_here_leaves_pandas_string_inference_alone(snapshots):
 def test_per_board_memo_counts_a_board_by_its_models_table():
     calls = []
 
-    @vc.per_board
+    @selection.per_board
     def work(snap, k, n=1):
         calls.append((k, n))
         return (len(snap.models), k, n)
@@ -449,7 +449,7 @@ def test_per_board_memo_counts_a_board_by_its_models_table():
 def test_per_board_memo_counts_a_models_table_by_identity():
     calls = []
 
-    @vc.per_board
+    @selection.per_board
     def ids(models):
         calls.append(len(models))
         return frozenset(models["x"])
@@ -465,7 +465,7 @@ def test_per_board_memo_counts_a_models_table_by_identity():
 def test_per_board_memo_tells_commit_authors_apart():
     calls = []
 
-    @vc.per_board
+    @selection.per_board
     def n_commits(snap):
         calls.append(1)
         return 0 if snap.commit_authors is None else len(snap.commit_authors)
@@ -482,39 +482,39 @@ def test_repo_rank_and_sort_rows_order_as_pandas_does():
     # repo ids in pandas' own string type, as a board holds them (str from pandas 3, object before)
     models = pd.DataFrame({"repo_id": ids, "v": [2.0, 1.0, 2.0, 1.0, 0.5, 1.0, 2.0]},
                           index=[10, 11, 12, 13, 14, 15, 16])
-    rank = vc.repo_rank(models)
+    rank = selection.repo_rank(models)
     # by hand: code point order puts upper case before lower case and accents after ASCII
     by_hand = ["Zed/1", "a/y", "a/z", "a/ä", "b/x", "b/x2", "é/1"]
     assert [by_hand.index(i) for i in ids] == rank.tolist() and list(rank.index) == list(models.index)
     rows = models.loc[[16, 10, 13, 11, 15]]
-    got = vc.sort_rows(rows, rows["v"], vc.ranks_of(models, rows))
+    got = selection.sort_rows(rows, rows["v"], selection.ranks_of(models, rows))
     expected = rows.sort_values(["v", "repo_id"], kind="stable").reset_index(drop=True)
     assert got.equals(expected)
     assert got["repo_id"].tolist() == ["a/y", "a/z", "a/ä", "b/x", "b/x2"]
     # a missing repo id ranks last; a board whose index repeats labels ranks the rows themselves
     gap = pd.DataFrame({"repo_id": ["b/x", None, "a/z"]})
-    assert vc.repo_rank(gap).tolist() == [1, 2, 0]
+    assert selection.repo_rank(gap).tolist() == [1, 2, 0]
     twice = pd.DataFrame({"repo_id": ["c", "a", "b"]}, index=[7, 7, 8])
-    assert vc.ranks_of(twice, twice.iloc[[0, 2]]).tolist() == [1, 0]
+    assert selection.ranks_of(twice, twice.iloc[[0, 2]]).tolist() == [1, 0]
     # ties on every key keep the input order (stable)
     tied = pd.DataFrame({"k": [1, 0, 1, 0], "tag": ["p", "q", "r", "s"]})
-    assert vc.sort_rows(tied, tied["k"])["tag"].tolist() == ["q", "s", "p", "r"]
+    assert selection.sort_rows(tied, tied["k"])["tag"].tolist() == ["q", "s", "p", "r"]
 
 
 def test_kept_levels_keeps_the_order_of_the_levels():
     values = pd.Series(["b", None, "d", "b", "a"], dtype="str")
-    assert vc.kept_levels(["a", "b", "c", "d"], values) == ["a", "b", "d"]
-    assert vc.kept_levels(["d", "a"], values) == ["d", "a"]
-    assert vc.kept_levels(["z"], values) == []
+    assert selection.kept_levels(["a", "b", "c", "d"], values) == ["a", "b", "d"]
+    assert selection.kept_levels(["d", "a"], values) == ["d", "a"]
+    assert selection.kept_levels(["z"], values) == []
 
 
 def test_thin_points_by_hand():
     small = pd.DataFrame({"v": range(5)})
-    same, caption = vc.thin_points(small, max_points=5)
+    same, caption = provenance.thin_points(small, max_points=5)
     assert same is small and caption == ""
     big = pd.DataFrame({"v": range(1000)}, index=range(5000, 6000))
-    kept, caption = vc.thin_points(big, "dense models", max_points=100)
-    again, _ = vc.thin_points(big, "dense models", max_points=100)
+    kept, caption = provenance.thin_points(big, "dense models", max_points=100)
+    again, _ = provenance.thin_points(big, "dense models", max_points=100)
     assert len(kept) == 100 and kept["v"].is_unique and kept["v"].is_monotonic_increasing  # rows in order
     assert kept.index.equals(again.index)  # reproducible
     assert caption == "100 of 1,000 dense models drawn (a random sample)"
@@ -523,7 +523,7 @@ def test_thin_points_by_hand():
 def test_scatter_figures_draw_at_most_max_points(snapshots, monkeypatch):
     # v2 has about 4,500 models: with the cap at 500, the scatter figures draw a 500-point
     # sample and say so; the CSV table keeps every model
-    monkeypatch.setattr(vc, "MAX_POINTS", 500)
+    monkeypatch.setattr(provenance, "MAX_POINTS", 500)
     snap = snapshots["v2"]
     for view_id, which in [("score_trends", "scores"), ("params_score", "scatter"), ("co2", "cost"),
                            ("moe", "scatter")]:
@@ -543,10 +543,10 @@ def test_scatter_figures_draw_at_most_max_points(snapshots, monkeypatch):
 def test_a_linear_trend_renders_after_a_loess_trend_in_the_same_process(snapshots):
     # plotnine's loess writes "span" into method_args, whose default dict every geom_smooth
     # shares; figures built with one copy (ggplot + [...]) would then hand it to the next
-    # linear trend, which fails. vc.smooth gives each trend its own dict. A worker renders
+    # linear trend, which fails. look.smooth gives each trend its own dict. A worker renders
     # score trends (loess) and then params / CO2 (lm) in one process: so does this test.
-    loess = vc.smooth(method="loess", se=False)
-    linear = vc.smooth(method=vc.linear_trend, se=False)
+    loess = look.smooth(method="loess", se=False)
+    linear = look.smooth(method=look.linear_trend, se=False)
     assert loess._stat.params["method_args"] is not linear._stat.params["method_args"]
     snap = snapshots["v2"]
     for vid, which in (("score_trends", "scores"), ("params_score", "scatter"), ("co2", "cost")):
@@ -560,7 +560,7 @@ def test_a_linear_trend_renders_after_a_loess_trend_in_the_same_process(snapshot
 def test_linear_trend_is_the_least_squares_line():
     # exact line: the fit must give it back
     data = pd.DataFrame({"x": [1.0, 2.0, 4.0, 8.0], "y": [5.0, 8.0, 14.0, 26.0]})  # y = 2 + 3x
-    out = vc.linear_trend(data, np.array([0.0, 10.0]), {"se": False})
+    out = look.linear_trend(data, np.array([0.0, 10.0]), {"se": False})
     assert out["x"].tolist() == [0.0, 10.0]
     assert np.allclose(out["y"], [2.0, 32.0])
     # noisy points: slope = cov(x, y) / var(x), intercept = mean(y) - slope * mean(x), by hand
@@ -570,7 +570,7 @@ def test_linear_trend_is_the_least_squares_line():
     slope = ((x - x.mean()) * (y - y.mean())).sum() / ((x - x.mean()) ** 2).sum()
     intercept = y.mean() - slope * x.mean()
     xseq = np.linspace(x.min(), x.max(), 80)
-    fitted = vc.linear_trend(pd.DataFrame({"x": x, "y": y}), xseq, {"se": False})
+    fitted = look.linear_trend(pd.DataFrame({"x": x, "y": y}), xseq, {"se": False})
     assert np.allclose(fitted["y"], intercept + slope * xseq, rtol=1e-12, atol=1e-9)
     # and the line plotnine's own "lm" (statsmodels OLS) draws
     from plotnine.stats.smoothers import lm
@@ -582,7 +582,7 @@ def test_linear_trend_is_the_least_squares_line():
         theirs = lm(pd.DataFrame({"x": x, "y": y}), xseq, **params)
     assert np.allclose(fitted["y"], theirs["y"], rtol=1e-12, atol=1e-9)
     with pytest.raises(ValueError, match="confidence band"):
-        vc.linear_trend(data, np.array([0.0]), {"se": True})
+        look.linear_trend(data, np.array([0.0]), {"se": True})
 
 
 def test_figures_render_without_statsmodels(snapshot_dir):
@@ -591,7 +591,7 @@ def test_figures_render_without_statsmodels(snapshot_dir):
     code = (
         "import sys\n"
         "from llmtrends import render, store\n"
-        "from llmtrends.views import VIEWS, common as vc\n"
+        "from llmtrends.views import VIEWS, inputs, look, periods, provenance, selection\n"
         f"snaps = {{b: store.read_snapshot({str(snapshot_dir)!r}, b) for b in ('v1', 'v2')}}\n"
         "render.warm_up()\n"
         "n = 0\n"
@@ -600,7 +600,7 @@ def test_figures_render_without_statsmodels(snapshot_dir):
         "        params = view.Params.defaults(snap)\n"
         "        try:\n"
         "            tbl = view.table(snap, params)\n"
-        "        except vc.ViewError:\n"
+        "        except inputs.ViewError:\n"
         "            continue\n"
         "        for which in view.FIGURES:\n"
         "            render.figure_bytes(view.figure(tbl, params, which))\n"

@@ -15,7 +15,7 @@ from llmtrends import report
 from llmtrends.pipeline import store
 from llmtrends.serving import render
 from llmtrends.views import changes as view
-from llmtrends.views import common as vc
+from llmtrends.views import provenance
 from tests.conftest import REPO_ROOT
 from tests.test_history import raw
 
@@ -48,7 +48,7 @@ def test_a_weeks_report_twice(snapshot_dir, shared_data, tmp_path):
     assert "| Model | Type | Size class | Reason | Average then | Rank then |" in text
     assert "renamed to meta-llama/Llama-3.1-70B-Instruct" in text
     assert "![Models on the board at each snapshot, by type](board_size.png)" in text
-    assert (a / "changes.csv").read_text(encoding="utf-8") == vc.table_csv(tbl)
+    assert (a / "changes.csv").read_text(encoding="utf-8") == provenance.table_csv(tbl)
     assert (a / "board_size.png").read_bytes() == render.figure_bytes(
         view.figure(tbl, params, "board_size"), "png", dpi=report.DEFAULT_DPI)
 

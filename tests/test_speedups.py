@@ -34,7 +34,7 @@ from websockets.sync.client import connect
 from llmtrends.pipeline import store
 from llmtrends.serving import figure_urls, render, speedups
 from llmtrends.views import VIEWS, by_id
-from llmtrends.views import common as vc
+from llmtrends.views import inputs, provenance, selection
 from llmtrends.views import explorer as explorer_view
 from modules import explorer as explorer_module
 from modules import serving
@@ -87,10 +87,10 @@ def _outputs(snap, view_ids=None, object_strings: bool = False) -> dict[tuple[st
         params = view.Params.defaults(snap)
         try:
             tbl = view.table(snap, params)
-        except vc.ViewError as exc:
+        except inputs.ViewError as exc:
             out[(view.ID, "csv")] = str(exc).encode()
             continue
-        out[(view.ID, "csv")] = vc.table_csv(tbl).encode()
+        out[(view.ID, "csv")] = provenance.table_csv(tbl).encode()
         tables[view.ID] = (view, params, tbl)
     if view_ids is None or "explorer" in view_ids:
         out[("explorer", "grid")] = _grid_payload(snap)
@@ -205,7 +205,7 @@ def test_py_shiny_without_its_introspection_as_expected_is_left_alone(snapshots,
     assert len(_refusals(caplog, "shiny Value._try_infer_name")) == 1
     # a view module still serves its plots, the same figures
     snap = snapshots["v1"]
-    params = vc.RangeTypesParams.defaults(snap)
+    params = selection.RangeTypesParams.defaults(snap)
 
     def server(input, output, session):
         tp_module.view_server("tp", reactive.calc(lambda: snap))

@@ -7,7 +7,7 @@ import csv
 import datetime as dt
 import io
 
-from llmtrends.views import common as vc
+from llmtrends.views import inputs, provenance
 from llmtrends.views import compare, explorer, type_popularity
 from modules import common
 
@@ -17,24 +17,24 @@ D = dt.date
 def test_a_range_picked_on_one_board_is_kept_where_the_other_has_it():
     v2_default, v1_bounds = (D(2022, 4, 7), D(2025, 3, 13)), (D(2022, 4, 7), D(2024, 4, 15))
     # inside both boards: kept as it is
-    assert vc.carried_range((D(2023, 6, 1), D(2023, 12, 31)), v2_default, v1_bounds, v1_bounds) == \
+    assert inputs.carried_range((D(2023, 6, 1), D(2023, 12, 31)), v2_default, v1_bounds, v1_bounds) == \
         (D(2023, 6, 1), D(2023, 12, 31))
     # reaching past v1's last day: v1's part of it
-    assert vc.carried_range((D(2023, 6, 1), D(2024, 12, 31)), v2_default, v1_bounds, v1_bounds) == \
+    assert inputs.carried_range((D(2023, 6, 1), D(2024, 12, 31)), v2_default, v1_bounds, v1_bounds) == \
         (D(2023, 6, 1), D(2024, 4, 15))
     # after v1 altogether: v1's own range
-    assert vc.carried_range((D(2024, 6, 1), D(2024, 12, 31)), v2_default, v1_bounds, v1_bounds) == v1_bounds
+    assert inputs.carried_range((D(2024, 6, 1), D(2024, 12, 31)), v2_default, v1_bounds, v1_bounds) == v1_bounds
     # nobody picked it (v2's whole range): v1's whole range, not v2's clamped
-    assert vc.carried_range(v2_default, v2_default, v1_bounds, (D(2023, 1, 1), D(2024, 4, 15))) == \
+    assert inputs.carried_range(v2_default, v2_default, v1_bounds, (D(2023, 1, 1), D(2024, 4, 15))) == \
         (D(2023, 1, 1), D(2024, 4, 15))
 
 
 def test_an_empty_selection_downloads_the_header_alone():
-    rows = list(csv.reader(io.StringIO(vc.csv_header(type_popularity, "v1"))))
+    rows = list(csv.reader(io.StringIO(provenance.csv_header(type_popularity, "v1"))))
     assert rows == [["period", "type", "new_models", "period_total", "share", "partial"]]
-    assert list(csv.reader(io.StringIO(vc.csv_header(compare, "v2"))))[0][-1] == "difference"
+    assert list(csv.reader(io.StringIO(provenance.csv_header(compare, "v2"))))[0][-1] == "difference"
     # the explorer's columns depend on the board (its benchmarks)
-    v1 = list(csv.reader(io.StringIO(vc.csv_header(explorer, "v1"))))
+    v1 = list(csv.reader(io.StringIO(provenance.csv_header(explorer, "v1"))))
     assert v1 == [explorer.csv_columns("v1")] and "arc" in v1[0] and "ifeval" not in v1[0]
 
 

@@ -12,7 +12,7 @@ import pytest
 from llmtrends.pipeline import store
 from llmtrends.serving import render
 from llmtrends.views import architecture_popularity as view
-from llmtrends.views import common as vc
+from llmtrends.views import inputs, selection
 
 
 def snap_of(rows: list[tuple[str, str, str | None]], placeholder: set[str] = frozenset()) -> store.Snapshot:
@@ -105,14 +105,14 @@ def test_placeholder_dates_are_left_out():
 
 def test_empty_and_single_period_selections():
     snap = snap_of(ROWS)
-    with pytest.raises(vc.EmptySelection, match="No models"):
+    with pytest.raises(inputs.EmptySelection, match="No models"):
         view.table(snap, view.Params(start=dt.date(2024, 2, 1), end=dt.date(2024, 2, 20), families=("A", "B")))
-    with pytest.raises(vc.EmptySelection, match="single month"):
+    with pytest.raises(inputs.EmptySelection, match="single month"):
         view.table(snap, view.Params(start=dt.date(2024, 1, 1), end=dt.date(2024, 1, 28), families=("A",),
                                      aggregation="month"))
-    with pytest.raises(vc.EmptySelection, match="Tick at least one"):
+    with pytest.raises(inputs.EmptySelection, match="Tick at least one"):
         view.Params.from_inputs({"families": []}, snap)
-    with pytest.raises(vc.EmptySelection, match="before the start"):
+    with pytest.raises(inputs.EmptySelection, match="before the start"):
         view.Params.from_inputs({"dates": ("2024-02-01", "2024-01-01")}, snap)
 
 
@@ -140,14 +140,14 @@ def test_defaults_and_valid_inputs():
     ({"aggregation": 7}, "not one of"),
 ])
 def test_forged_inputs_are_rejected(raw, needle):
-    with pytest.raises(vc.InvalidInput, match=needle):
+    with pytest.raises(inputs.InvalidInput, match=needle):
         view.Params.from_inputs(raw, snap_of(ROWS))
 
 
 def test_unknown_figure_is_rejected():
     snap = snap_of(ROWS)
     p = view.Params.defaults(snap)
-    with pytest.raises(vc.InvalidInput):
+    with pytest.raises(inputs.InvalidInput):
         view.figure(view.table(snap, p), p, "pie")
 
 
@@ -205,8 +205,8 @@ def test_default_families_are_the_nine_largest_and_other():
 def test_real_boards_tick_every_family_by_default(snapshot_dir, board):
     # both real boards have at most nine families plus Other: the default is all of them
     snap = store.read_snapshot(snapshot_dir, board)
-    assert view.Params.defaults(snap).families == tuple(vc.present_families(snap.models))
-    assert view.family_choices(snap) == tuple(vc.present_families(snap.models))
+    assert view.Params.defaults(snap).families == tuple(selection.present_families(snap.models))
+    assert view.family_choices(snap) == tuple(selection.present_families(snap.models))
 
 
 @pytest.mark.parametrize("board", ["v1", "v2"])

@@ -12,7 +12,7 @@ from llmtrends import schema
 from llmtrends.pipeline import store
 from llmtrends.serving import render
 from llmtrends.views import author_activity as view
-from llmtrends.views import common as vc
+from llmtrends.views import inputs
 
 FT, CHAT, MERGE, PRE = schema.TYPE_FINETUNED, schema.TYPE_CHAT, schema.TYPE_MERGE, schema.TYPE_PRETRAINED
 
@@ -169,27 +169,27 @@ def test_stale_author_is_dropped_unknown_author_rejected():
     # Dave is an author of the board but not in the top list of Jan 10-31 ... kept only if in the top list
     p = view.Params.from_inputs({"dates": ("2024-01-10", "2024-01-20"), "authors": ["alice", "b"]}, snap)
     assert p.authors == ("b",)
-    with pytest.raises(vc.EmptySelection):
+    with pytest.raises(inputs.EmptySelection):
         view.Params.from_inputs({"dates": ("2024-01-01", "2024-01-05"), "authors": ["Dave"]}, snap)
-    with pytest.raises(vc.InvalidInput):
+    with pytest.raises(inputs.InvalidInput):
         view.Params.from_inputs({"authors": ["mallory"]}, snap)
 
 
 @pytest.mark.parametrize("raw, error", [
-    ({"authors": []}, vc.EmptySelection),
-    ({"dates": ("2024-01-20", "2024-01-01")}, vc.EmptySelection),
-    ({"dates": ("2024-01-04", "2024-01-09")}, vc.EmptySelection),  # no model created in these days
-    ({"dates": ("2023-01-01", "2023-02-01")}, vc.InvalidInput),    # before the board's first date
-    ({"dates": ("2024-01-01", "2024-01-21")}, vc.InvalidInput),    # after its last date
-    ({"dates": ("0001-01-01", "9999-12-31")}, vc.InvalidInput),
-    ({"dates": ("2024-13-45", "2024-01-31")}, vc.InvalidInput),
-    ({"dates": "2024-01-01"}, vc.InvalidInput),
-    ({"dates": (5, 6)}, vc.InvalidInput),
-    ({"aggregation": "year"}, vc.InvalidInput),
-    ({"aggregation": 7}, vc.InvalidInput),
-    ({"authors": 5}, vc.InvalidInput),
-    ({"authors": [["alice"]]}, vc.InvalidInput),
-    ({"authors": ["alice", "<script>"]}, vc.InvalidInput),
+    ({"authors": []}, inputs.EmptySelection),
+    ({"dates": ("2024-01-20", "2024-01-01")}, inputs.EmptySelection),
+    ({"dates": ("2024-01-04", "2024-01-09")}, inputs.EmptySelection),  # no model created in these days
+    ({"dates": ("2023-01-01", "2023-02-01")}, inputs.InvalidInput),    # before the board's first date
+    ({"dates": ("2024-01-01", "2024-01-21")}, inputs.InvalidInput),    # after its last date
+    ({"dates": ("0001-01-01", "9999-12-31")}, inputs.InvalidInput),
+    ({"dates": ("2024-13-45", "2024-01-31")}, inputs.InvalidInput),
+    ({"dates": "2024-01-01"}, inputs.InvalidInput),
+    ({"dates": (5, 6)}, inputs.InvalidInput),
+    ({"aggregation": "year"}, inputs.InvalidInput),
+    ({"aggregation": 7}, inputs.InvalidInput),
+    ({"authors": 5}, inputs.InvalidInput),
+    ({"authors": [["alice"]]}, inputs.InvalidInput),
+    ({"authors": ["alice", "<script>"]}, inputs.InvalidInput),
 ])
 def test_forged_or_empty_inputs(raw, error):
     with pytest.raises(error):
@@ -199,7 +199,7 @@ def test_forged_or_empty_inputs(raw, error):
 def test_unknown_figure_rejected():
     snap = snap_of()
     p = view.Params.defaults(snap)
-    with pytest.raises(vc.InvalidInput):
+    with pytest.raises(inputs.InvalidInput):
         view.figure(view.table(snap, p), p, "pie")
 
 

@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from llmtrends.pipeline import store
 from llmtrends.serving import render
 from llmtrends.views import changes as view
-from llmtrends.views import common as vc
+from llmtrends.views import provenance
 from modules import changes as module
 from tests.conftest import v2_history
 from tests.shinyproto import ShinyWire, is_message, is_plot
@@ -100,7 +100,7 @@ def test_frontier_figure_draws_the_best_score_of_each_class_at_every_snapshot(v2
 
 def test_the_csv_has_the_documented_columns_and_every_section(week):
     _, tbl = week
-    text = vc.table_csv(tbl)
+    text = provenance.table_csv(tbl)
     frame = pd.read_csv(io.StringIO(text))
     assert list(frame.columns) == list(view.CSV_COLUMNS)
     assert set(frame["section"]) <= set(view.SECTIONS)

@@ -11,7 +11,7 @@ from llmtrends import schema
 from llmtrends.pipeline import store
 from llmtrends.serving import render
 from llmtrends.views import co2 as view
-from llmtrends.views import common as vc
+from llmtrends.views import inputs
 
 FT, CHAT, MERGE = schema.TYPE_FINETUNED, schema.TYPE_CHAT, schema.TYPE_MERGE
 
@@ -64,15 +64,15 @@ def test_efficiency_summary_by_hand_leaves_out_unknown_sizes():
 
 def test_v1_has_no_co2_data():
     rows = [r[:5] + (np.nan,) + r[6:] for r in ROWS]
-    with pytest.raises(vc.EmptySelection, match="no CO₂ data"):
+    with pytest.raises(inputs.EmptySelection, match="no CO₂ data"):
         view.table(snap_of(rows, board="v1"), view.Params(types=(FT,)))
 
 
 def test_empty_selections_are_friendly():
     only_merge = [r for r in ROWS if r[3] != MERGE] + [("x/1", "x", False, MERGE, "Small", np.nan, 9.0)]
-    with pytest.raises(vc.EmptySelection, match="No models of the selected types"):
+    with pytest.raises(inputs.EmptySelection, match="No models of the selected types"):
         view.table(snap_of(only_merge), view.Params(types=(MERGE,)))
-    with pytest.raises(vc.EmptySelection, match="Tick at least one"):
+    with pytest.raises(inputs.EmptySelection, match="Tick at least one"):
         view.Params.from_inputs({"types": []}, snap_of())
     no_size = [r for r in ROWS if r[0] == "someone/4"]
     tbl = view.table(snap_of(no_size), view.Params(types=(FT,)))
@@ -97,18 +97,18 @@ def test_inputs_parse_into_params():
     ({"log_scale": 0}, "true or false"),
 ])
 def test_forged_inputs_are_rejected(raw, needle):
-    with pytest.raises(vc.InvalidInput, match=needle):
+    with pytest.raises(inputs.InvalidInput, match=needle):
         view.Params.from_inputs(raw, snap_of())
 
 
 def test_unknown_figure_is_rejected():
-    with pytest.raises(vc.InvalidInput):
+    with pytest.raises(inputs.InvalidInput):
         view.figure(view.table(snap_of(), view.Params(types=(FT,))), view.Params(types=(FT,)), "map")
 
 
 def test_real_v1_board_says_it_has_no_co2(snapshot_dir):
     snap = store.read_snapshot(snapshot_dir, "v1")
-    with pytest.raises(vc.EmptySelection, match="no CO₂ data"):
+    with pytest.raises(inputs.EmptySelection, match="no CO₂ data"):
         view.table(snap, view.Params.defaults(snap))
 
 

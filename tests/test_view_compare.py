@@ -12,7 +12,7 @@ import pytest
 from llmtrends import schema
 from llmtrends.pipeline import store
 from llmtrends.serving import render
-from llmtrends.views import common as vc
+from llmtrends.views import inputs
 from llmtrends.views import compare as view
 
 FT, CHAT = schema.TYPE_FINETUNED, schema.TYPE_CHAT
@@ -131,17 +131,17 @@ def test_inputs_parse_into_params():
     ({"models": [["a/one"]]}, "not a model id"),
 ])
 def test_forged_inputs_are_rejected(raw, needle):
-    with pytest.raises(vc.InvalidInput, match=needle):
+    with pytest.raises(inputs.InvalidInput, match=needle):
         view.Params.from_inputs(raw, snap_of())
 
 
 def test_nothing_picked_is_a_friendly_message():
-    with pytest.raises(vc.EmptySelection, match="at least one model"):
+    with pytest.raises(inputs.EmptySelection, match="at least one model"):
         view.Params.from_inputs({"models": []}, snap_of())
 
 
 def test_table_rejects_models_not_on_the_board():
-    with pytest.raises(vc.InvalidInput, match="not a model of this board"):
+    with pytest.raises(inputs.InvalidInput, match="not a model of this board"):
         view.table(snap_of(), view.Params(models=("a/one", "zz/zz")))
 
 
@@ -153,7 +153,7 @@ def test_known_models_keeps_the_first_five_of_the_board():
 
 def test_unknown_figure_is_rejected():
     tbl = view.table(snap_of(), view.Params(models=("a/one",)))
-    with pytest.raises(vc.InvalidInput):
+    with pytest.raises(inputs.InvalidInput):
         view.figure(tbl, view.Params(models=("a/one",)), "bars")
 
 
@@ -201,7 +201,7 @@ def test_differences_need_two_models():
     assert tbl["difference"].tolist() == [0.0] * 6
     why = view.empty_figure(tbl, one, "differences")
     assert why and "two or more" in why
-    with pytest.raises(vc.EmptySelection, match="two or more"):
+    with pytest.raises(inputs.EmptySelection, match="two or more"):
         view.figure(tbl, one, "differences")
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from llmtrends import schema
 from llmtrends.pipeline import store
-from llmtrends.views import common as vc
+from llmtrends.views import inputs, provenance
 from llmtrends.views import explorer as view
 
 FT, CHAT, PRE = schema.TYPE_FINETUNED, schema.TYPE_CHAT, schema.TYPE_PRETRAINED
@@ -141,7 +141,7 @@ def test_table_columns_values_and_empty():
     assert undated["repo_id"].tolist() == ["b/4"] and undated["created_at"].isna().all()
     placeholder = view.table(snap, params(types=(CHAT,), moe="moe", licenses=(REST,)))
     assert placeholder["repo_id"].tolist() == ["c/5"] and placeholder["created_at"].isna().all()
-    with pytest.raises(vc.EmptySelection, match="No model matches"):
+    with pytest.raises(inputs.EmptySelection, match="No model matches"):
         view.table(snap, params(min_score=99.0))
 
 
@@ -280,23 +280,23 @@ def test_inputs_parse_into_params():
 
 
 @pytest.mark.parametrize("raw, error, needle", [
-    ({"types": ["nope"]}, vc.InvalidInput, "unknown value"),
-    ({"sizes": ["Huge"]}, vc.InvalidInput, "unknown value"),
-    ({"licenses": ["gpl-3.0"]}, vc.InvalidInput, "unknown value"),  # not among the listed ones
-    ({"moe": "maybe"}, vc.InvalidInput, "MoE"),
-    ({"official": True}, vc.InvalidInput, "official"),
-    ({"undated": "yes"}, vc.InvalidInput, "true or false"),
-    ({"min_score": 101}, vc.InvalidInput, "outside"),
-    ({"min_score": -1}, vc.InvalidInput, "outside"),
-    ({"min_score": "50"}, vc.InvalidInput, "number"),
-    ({"min_score": float("nan")}, vc.InvalidInput, "number"),
-    ({"min_score": True}, vc.InvalidInput, "number"),
-    ({"dates": ("2024-13-01", "2024-02-01")}, vc.InvalidInput, "not a date"),
-    ({"dates": "2024-01-01"}, vc.InvalidInput, "start and an end"),
-    ({"dates": ("2024-03-01", "2024-02-01")}, vc.EmptySelection, "before"),
-    ({"types": []}, vc.EmptySelection, "model type"),
-    ({"sizes": []}, vc.EmptySelection, "size class"),
-    ({"licenses": []}, vc.EmptySelection, "license"),
+    ({"types": ["nope"]}, inputs.InvalidInput, "unknown value"),
+    ({"sizes": ["Huge"]}, inputs.InvalidInput, "unknown value"),
+    ({"licenses": ["gpl-3.0"]}, inputs.InvalidInput, "unknown value"),  # not among the listed ones
+    ({"moe": "maybe"}, inputs.InvalidInput, "MoE"),
+    ({"official": True}, inputs.InvalidInput, "official"),
+    ({"undated": "yes"}, inputs.InvalidInput, "true or false"),
+    ({"min_score": 101}, inputs.InvalidInput, "outside"),
+    ({"min_score": -1}, inputs.InvalidInput, "outside"),
+    ({"min_score": "50"}, inputs.InvalidInput, "number"),
+    ({"min_score": float("nan")}, inputs.InvalidInput, "number"),
+    ({"min_score": True}, inputs.InvalidInput, "number"),
+    ({"dates": ("2024-13-01", "2024-02-01")}, inputs.InvalidInput, "not a date"),
+    ({"dates": "2024-01-01"}, inputs.InvalidInput, "start and an end"),
+    ({"dates": ("2024-03-01", "2024-02-01")}, inputs.EmptySelection, "before"),
+    ({"types": []}, inputs.EmptySelection, "model type"),
+    ({"sizes": []}, inputs.EmptySelection, "size class"),
+    ({"licenses": []}, inputs.EmptySelection, "license"),
 ])
 def test_forged_and_empty_inputs(raw, error, needle):
     with pytest.raises(error, match=needle):
@@ -305,7 +305,7 @@ def test_forged_and_empty_inputs(raw, error, needle):
 
 def test_no_figure():
     assert view.FIGURES == ()
-    with pytest.raises(vc.InvalidInput):
+    with pytest.raises(inputs.InvalidInput):
         view.figure(pd.DataFrame(), params(), "any")
 
 
@@ -413,7 +413,7 @@ def test_the_csv_export_neutralizes_spreadsheet_formulas():
     rows = [(hostile, *row[1:]) for hostile, row in zip(HOSTILE_IDS, ROWS)]
     snap = snap_of(rows, namespaces=None)
     tbl = view.table(snap, params(start=dt.date(2022, 1, 1), end=dt.date(2024, 12, 31)))
-    cells = list(csv.reader(io.StringIO(vc.table_csv(tbl))))
+    cells = list(csv.reader(io.StringIO(provenance.table_csv(tbl))))
     header, body = cells[0], cells[1:]
     assert header == view.csv_columns("v2")
     written = sorted(row[header.index("repo_id")] for row in body)
@@ -428,7 +428,7 @@ def test_the_csv_export_neutralizes_spreadsheet_formulas():
 
 def test_csv_text_cells_are_prefixed_and_numbers_left_alone():
     frame = pd.DataFrame({"change": [-3.0, 2.5], "label": ["-3", "=1+1"], "note": ["a-b", None]})
-    assert vc.table_csv(frame) == "change,label,note\n-3.0,'-3,a-b\n2.5,'=1+1,\n"
+    assert provenance.table_csv(frame) == "change,label,note\n-3.0,'-3,a-b\n2.5,'=1+1,\n"
     assert list(frame["label"]) == ["-3", "=1+1"]  # the caller's table is not changed
 
 
@@ -453,7 +453,7 @@ def test_parameters_range_by_hand():
     ([0, 71], "outside"), ([True, 5], "numbers"), ([float("nan"), 5], "numbers"), (["1", "5"], "numbers"),
 ])
 def test_forged_parameters_ranges(value, needle):
-    with pytest.raises(vc.InvalidInput, match=needle):
+    with pytest.raises(inputs.InvalidInput, match=needle):
         view.Params.from_inputs({"params_b": value}, snap_of())
 
 
@@ -463,7 +463,7 @@ def test_hide_merges_by_hand():
     assert ids(params(hide_merges=True), snap) == ["a/1", "b/3", "c/5", "c/6", "d/7"]  # a missing flag: no merge
     assert ids(params(hide_merges=False), snap) == ALL
     assert view.Params.from_inputs({"hide_merges": True}, snap).hide_merges is True
-    with pytest.raises(vc.InvalidInput, match="true or false"):
+    with pytest.raises(inputs.InvalidInput, match="true or false"):
         view.Params.from_inputs({"hide_merges": "yes"}, snap)
     assert view.table(snap, params())["merged"].tolist() == [False, True, pd.NA, True, False, False, False]
 

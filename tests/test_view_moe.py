@@ -12,7 +12,7 @@ import pytest
 from llmtrends import schema
 from llmtrends.pipeline import store
 from llmtrends.serving import render
-from llmtrends.views import common as vc
+from llmtrends.views import inputs, provenance
 from llmtrends.views import moe as view
 
 FT = schema.TYPE_FINETUNED
@@ -87,11 +87,11 @@ def test_size_filter_and_range_by_hand():
 
 
 def test_empty_selections_are_friendly():
-    with pytest.raises(vc.EmptySelection, match="No models"):
+    with pytest.raises(inputs.EmptySelection, match="No models"):
         view.table(snap_of(), params(start=dt.date(2023, 1, 1), end=dt.date(2023, 2, 1)))
-    with pytest.raises(vc.EmptySelection, match="size class"):
+    with pytest.raises(inputs.EmptySelection, match="size class"):
         view.Params.from_inputs({"sizes": []}, snap_of())
-    with pytest.raises(vc.EmptySelection, match="before the start"):
+    with pytest.raises(inputs.EmptySelection, match="before the start"):
         view.Params.from_inputs({"dates": ("2024-03-01", "2024-01-01")}, snap_of())
 
 
@@ -117,12 +117,12 @@ def test_inputs_parse_into_params():
     ({"rule": "vibes"}, "MoE rule"),
 ])
 def test_forged_inputs_are_rejected(raw, needle):
-    with pytest.raises(vc.InvalidInput, match=needle):
+    with pytest.raises(inputs.InvalidInput, match=needle):
         view.Params.from_inputs(raw, snap_of())
 
 
 def test_unknown_figure_is_rejected():
-    with pytest.raises(vc.InvalidInput):
+    with pytest.raises(inputs.InvalidInput):
         view.figure(view.table(snap_of(), params()), params(), "violin")
 
 
@@ -211,7 +211,7 @@ def test_v1_headline_rests_on_moe_architectures_only(snapshot_dir, shared_data):
     assert not yi.empty and not yi.astype(bool).any()  # stored inverted: False means MoE
     # the figures say which rule they use
     for which in view.FIGURES:
-        assert "MoE = a mixture-of-experts architecture" in vc.drawn_facts(
+        assert "MoE = a mixture-of-experts architecture" in provenance.drawn_facts(
             view.FIGURE_ROWS[which](tbl, d))["caption"]
 
 
@@ -234,7 +234,7 @@ def test_figures_render_and_follow_parameters(snapshot_dir, board):
     (4, 5, 4, 5),     # under the cap: every model
 ])
 def test_scatter_draws_at_most_the_cap_in_all(monkeypatch, n_moe, n_dense, drawn_moe, drawn_dense):
-    monkeypatch.setattr(vc, "MAX_POINTS", 10)
+    monkeypatch.setattr(provenance, "MAX_POINTS", 10)
     tbl = pd.DataFrame({"experts": ["MoE"] * n_moe + ["Dense"] * n_dense,
                         "params_b": np.arange(1.0, n_moe + n_dense + 1), "average": 50.0,
                         "moe_flag": [True] * n_moe + [False] * n_dense,
@@ -242,7 +242,7 @@ def test_scatter_draws_at_most_the_cap_in_all(monkeypatch, n_moe, n_dense, drawn
     pts = view.scatter_points(tbl, params())
     assert int((pts["experts"] == "MoE").sum()) == drawn_moe
     assert int((pts["experts"] == "Dense").sum()) == drawn_dense
-    facts = vc.drawn_facts(pts)
+    facts = provenance.drawn_facts(pts)
     assert facts["counts"] == {"MoE": n_moe, "Dense": n_dense}
     want = [f"{d} of {n} {w} models drawn (a random sample)"
             for d, n, w in ((drawn_moe, n_moe, "MoE"), (drawn_dense, n_dense, "dense")) if d < n]

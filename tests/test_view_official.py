@@ -13,7 +13,7 @@ import pytest
 from llmtrends import schema
 from llmtrends.pipeline import providers, store
 from llmtrends.serving import render
-from llmtrends.views import common as vc
+from llmtrends.views import inputs
 from llmtrends.views import official as view
 
 FT, CHAT, MERGE = schema.TYPE_FINETUNED, schema.TYPE_CHAT, schema.TYPE_MERGE
@@ -78,10 +78,10 @@ def test_type_filter_by_hand():
 
 
 def test_empty_selections_are_friendly():
-    with pytest.raises(vc.EmptySelection, match="Tick at least one"):
+    with pytest.raises(inputs.EmptySelection, match="Tick at least one"):
         view.Params.from_inputs({"types": []}, snap_of())
     unsized = [r for r in ROWS if r[4] is None]
-    with pytest.raises(vc.EmptySelection, match="knows no model's parameter count"):  # a board without sizes
+    with pytest.raises(inputs.EmptySelection, match="knows no model's parameter count"):  # a board without sizes
         view.table(snap_of(unsized), view.Params(types=(FT,)))
 
 
@@ -97,12 +97,12 @@ def test_inputs_parse_into_params():
     ({"types": 5}, "expected a list"),
 ])
 def test_forged_inputs_are_rejected(raw, needle):
-    with pytest.raises(vc.InvalidInput, match=needle):
+    with pytest.raises(inputs.InvalidInput, match=needle):
         view.Params.from_inputs(raw, snap_of())
 
 
 def test_unknown_figure_is_rejected():
-    with pytest.raises(vc.InvalidInput):
+    with pytest.raises(inputs.InvalidInput):
         view.figure(view.table(snap_of(), view.Params(types=(FT,))), view.Params(types=(FT,)), "donut")
 
 

@@ -12,7 +12,7 @@ import pytest
 from llmtrends import schema
 from llmtrends.pipeline import store
 from llmtrends.serving import render
-from llmtrends.views import common as vc
+from llmtrends.views import inputs
 from llmtrends.views import params_score as view
 
 FT, CHAT, MERGE = schema.TYPE_FINETUNED, schema.TYPE_CHAT, schema.TYPE_MERGE
@@ -86,13 +86,13 @@ def test_date_range_and_types_filter_by_hand():
 
 
 def test_empty_selections_are_friendly():
-    with pytest.raises(vc.EmptySelection, match="No models"):
+    with pytest.raises(inputs.EmptySelection, match="No models"):
         view.table(snap_of(), params(start=dt.date(2023, 1, 1), end=dt.date(2023, 6, 1)))
-    with pytest.raises(vc.EmptySelection, match="No models"):  # the only model is under 1B
+    with pytest.raises(inputs.EmptySelection, match="No models"):  # the only model is under 1B
         view.table(snap_of(), params(start=dt.date(2024, 1, 5), end=dt.date(2024, 1, 5)))
-    with pytest.raises(vc.EmptySelection, match="Tick at least one"):
+    with pytest.raises(inputs.EmptySelection, match="Tick at least one"):
         view.Params.from_inputs({"types": []}, snap_of())
-    with pytest.raises(vc.EmptySelection, match="before the start"):
+    with pytest.raises(inputs.EmptySelection, match="before the start"):
         view.Params.from_inputs({"dates": ("2024-03-01", "2024-01-01")}, snap_of())
 
 
@@ -120,13 +120,13 @@ def test_inputs_parse_into_params():
     ({"exclude_small": 1}, "true or false"),
 ])
 def test_forged_inputs_are_rejected(raw, needle):
-    with pytest.raises(vc.InvalidInput, match=needle):
+    with pytest.raises(inputs.InvalidInput, match=needle):
         view.Params.from_inputs(raw, snap_of())
 
 
 def test_unknown_figure_is_rejected():
     tbl = view.table(snap_of(), params())
-    with pytest.raises(vc.InvalidInput):
+    with pytest.raises(inputs.InvalidInput):
         view.figure(tbl, params(), "pie")
 
 

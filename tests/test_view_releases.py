@@ -13,7 +13,7 @@ import pytest
 from llmtrends.pipeline import releases as rel
 from llmtrends.pipeline import store
 from llmtrends.serving import render
-from llmtrends.views import common as vc
+from llmtrends.views import inputs
 from llmtrends.views import releases as view
 
 REPO = Path(__file__).resolve().parent.parent
@@ -232,11 +232,11 @@ def test_board_comes_from_the_snapshot_not_the_browser():
 
 def test_empty_selections_give_friendly_messages():
     snap = snap_of(ROWS)
-    with pytest.raises(vc.EmptySelection, match="No models"):
+    with pytest.raises(inputs.EmptySelection, match="No models"):
         view.table(snap, view.Params(start=dt.date(2024, 1, 1), end=dt.date(2024, 2, 1)))
-    with pytest.raises(vc.EmptySelection, match="No models"):  # only the placeholder date
+    with pytest.raises(inputs.EmptySelection, match="No models"):  # only the placeholder date
         view.table(snap, view.Params(start=dt.date(2022, 3, 1), end=dt.date(2022, 3, 5)))
-    with pytest.raises(vc.EmptySelection, match="before the start"):
+    with pytest.raises(inputs.EmptySelection, match="before the start"):
         view.Params.from_inputs({"dates": ("2023-08-01", "2023-07-01")}, snap)
 
 
@@ -253,7 +253,7 @@ def test_empty_selections_give_friendly_messages():
     ({"aggregation": True}, "not one of"),
 ])
 def test_forged_inputs_are_rejected(raw, needle):
-    with pytest.raises(vc.InvalidInput, match=needle):
+    with pytest.raises(inputs.InvalidInput, match=needle):
         view.Params.from_inputs(raw, snap_of(ROWS))
 
 
@@ -290,5 +290,5 @@ def test_figure_renders_and_follows_parameters(snapshot_dir, board):
     b = render.figure_bytes(view.figure(view.table(snap, other), other, "counts"), "png")
     assert a[:8] == b"\x89PNG\r\n\x1a\n" and b[:8] == b"\x89PNG\r\n\x1a\n"
     assert a != b
-    with pytest.raises(vc.InvalidInput):
+    with pytest.raises(inputs.InvalidInput):
         view.figure(view.table(snap, d), d, "pie")

@@ -11,7 +11,7 @@ import pytest
 from llmtrends import schema
 from llmtrends.pipeline import store
 from llmtrends.serving import render
-from llmtrends.views import common as vc
+from llmtrends.views import inputs
 from llmtrends.views import score_trends as view
 
 FT, CHAT, MERGE = schema.TYPE_FINETUNED, schema.TYPE_CHAT, schema.TYPE_MERGE
@@ -83,9 +83,9 @@ def test_daily_totals_zero_filled():
 
 
 def test_empty_selection():
-    with pytest.raises(vc.EmptySelection):
+    with pytest.raises(inputs.EmptySelection):
         view.table(snap_of(), params(start="2023-01-01", end="2023-12-31"))
-    with pytest.raises(vc.EmptySelection):
+    with pytest.raises(inputs.EmptySelection):
         view.table(snap_of(), params(types=(schema.TYPE_OTHER,)))
 
 
@@ -99,18 +99,18 @@ def test_from_inputs_defaults():
 
 
 @pytest.mark.parametrize("raw, error", [
-    ({"types": []}, vc.EmptySelection),
-    ({"dates": ("2024-01-31", "2024-01-01")}, vc.EmptySelection),
-    ({"types": ["robots"]}, vc.InvalidInput),
-    ({"types": [FT, 3]}, vc.InvalidInput),
-    ({"types": {"a": 1}}, vc.InvalidInput),
-    ({"dates": ("2024-13-45", "2024-01-31")}, vc.InvalidInput),
-    ({"dates": ("2024-01-01",)}, vc.InvalidInput),
-    ({"dates": 20240101}, vc.InvalidInput),
-    ({"dates": ("0001-01-01", "9999-12-31")}, vc.InvalidInput),  # outside the picker's limits
-    ({"dates": ("2023-12-31", "2024-01-20")}, vc.InvalidInput),  # a day before the board's first date
-    ({"aggregation": "year"}, vc.InvalidInput),
-    ({"aggregation": ["week"]}, vc.InvalidInput),
+    ({"types": []}, inputs.EmptySelection),
+    ({"dates": ("2024-01-31", "2024-01-01")}, inputs.EmptySelection),
+    ({"types": ["robots"]}, inputs.InvalidInput),
+    ({"types": [FT, 3]}, inputs.InvalidInput),
+    ({"types": {"a": 1}}, inputs.InvalidInput),
+    ({"dates": ("2024-13-45", "2024-01-31")}, inputs.InvalidInput),
+    ({"dates": ("2024-01-01",)}, inputs.InvalidInput),
+    ({"dates": 20240101}, inputs.InvalidInput),
+    ({"dates": ("0001-01-01", "9999-12-31")}, inputs.InvalidInput),  # outside the picker's limits
+    ({"dates": ("2023-12-31", "2024-01-20")}, inputs.InvalidInput),  # a day before the board's first date
+    ({"aggregation": "year"}, inputs.InvalidInput),
+    ({"aggregation": ["week"]}, inputs.InvalidInput),
 ])
 def test_forged_or_empty_inputs(raw, error):
     with pytest.raises(error):
@@ -122,7 +122,7 @@ def test_small_types_render_without_a_trend():
     p = params()
     png = render.figure_bytes(view.figure(view.table(snap_of(), p), p, "scores"))
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    with pytest.raises(vc.InvalidInput):
+    with pytest.raises(inputs.InvalidInput):
         view.figure(view.table(snap_of(), p), p, "pie")
 
 
@@ -177,7 +177,7 @@ def test_figures_render_and_change(real, board, which):
 
 def test_hub_board_without_scores_says_so(real):
     snap = real[schema.HUB_BOARD]  # the real listing sample: no Community Evals results
-    with pytest.raises(vc.EmptySelection, match="^The Hub today board has no scores yet"):
+    with pytest.raises(inputs.EmptySelection, match="^The Hub today board has no scores yet"):
         view.table(snap, view.Params.defaults(snap))
 
 

@@ -10,7 +10,7 @@ import pytest
 from llmtrends import schema
 from llmtrends.pipeline import store
 from llmtrends.serving import render
-from llmtrends.views import common as vc
+from llmtrends.views import inputs
 from llmtrends.views import type_popularity as view
 
 FT, CHAT, MERGE = schema.TYPE_FINETUNED, schema.TYPE_CHAT, schema.TYPE_MERGE
@@ -82,18 +82,18 @@ def test_daily_range_edges_are_inclusive():
 def test_placeholder_dates_are_not_counted():
     snap = snap_of(ROWS + [("old/x", FT, "2022-03-02")], placeholder={"old/x"})
     params = view.Params(start=dt.date(2022, 3, 1), end=dt.date(2022, 3, 31), types=(FT,), aggregation="day")
-    with pytest.raises(vc.EmptySelection):
+    with pytest.raises(inputs.EmptySelection):
         view.table(snap, params)
 
 
 def test_empty_selections_give_friendly_messages():
     snap = snap_of(ROWS)
-    with pytest.raises(vc.EmptySelection, match="Tick at least one"):
+    with pytest.raises(inputs.EmptySelection, match="Tick at least one"):
         view.Params.from_inputs({"dates": ("2024-01-01", "2024-02-01"), "types": [], "aggregation": "week"}, snap)
-    with pytest.raises(vc.EmptySelection, match="before the start"):
+    with pytest.raises(inputs.EmptySelection, match="before the start"):
         view.Params.from_inputs({"dates": ("2024-02-01", "2024-01-01"), "types": [FT], "aggregation": "week"}, snap)
     params = view.Params(start=dt.date(2023, 1, 1), end=dt.date(2023, 2, 1), types=(FT,))
-    with pytest.raises(vc.EmptySelection, match="No models"):
+    with pytest.raises(inputs.EmptySelection, match="No models"):
         view.table(snap, params)
 
 
@@ -109,7 +109,7 @@ def test_empty_selections_give_friendly_messages():
 ])
 def test_forged_inputs_are_rejected(raw, needle):
     snap = snap_of(ROWS)
-    with pytest.raises(vc.InvalidInput, match=needle):
+    with pytest.raises(inputs.InvalidInput, match=needle):
         view.Params.from_inputs(raw, snap)
 
 

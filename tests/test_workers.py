@@ -29,7 +29,7 @@ from llmtrends import config
 from llmtrends.pipeline import store
 from llmtrends.serving import render, workers
 from llmtrends.views import VIEWS, by_id
-from llmtrends.views import common as vc
+from llmtrends.views import inputs
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -71,7 +71,7 @@ def test_worker_renders_equal_in_process_renders(pool, snapshots, board):
         params = view.Params.defaults(snap)
         try:
             tbl = view.table(snap, params)
-        except vc.ViewError:
+        except inputs.ViewError:
             continue
         for which in view.FIGURES:
             theirs = _here(view, params, tbl, which)
@@ -183,7 +183,7 @@ def test_workers_that_keep_dying_fall_back_to_this_process(snapshots):
 
 def test_a_figure_error_reaches_the_caller(pool, snapshots):
     view, params, tbl = _view_at_defaults(snapshots, "moe", "v2")
-    with pytest.raises(vc.InvalidInput, match="unknown plot"):
+    with pytest.raises(inputs.InvalidInput, match="unknown plot"):
         pool.render(view.ID, "violin", params, tbl)
     assert pool.render(view.ID, "scatter", params, tbl)[:8] == b"\x89PNG\r\n\x1a\n"  # pool still fine
 

@@ -70,7 +70,7 @@ def draw(snap, views, render: Callable[..., bytes] | None = None,
     a figure the view says has nothing to show) is left out; the index is written last, so
     a build stopped midway leaves no index and nothing is read back.
     """
-    from llmtrends.views import common as vc
+    from llmtrends.views import inputs
 
     if render is None:
         from llmtrends.serving.render import view_figure_bytes as render
@@ -93,7 +93,7 @@ def draw(snap, views, render: Callable[..., bytes] | None = None,
                 name = f"{view.ID}.{which}.png"
                 write_atomic(folder / name, data)
                 entry["figures"][which] = {"file": name, "sha256": sha256_hex(data)}
-        except vc.ViewError:
+        except inputs.ViewError:
             continue
         except Exception:  # noqa: BLE001 -- the snapshot is good; that view's figures are drawn when asked for
             log.exception("%s/%s: default figures not drawn", snap.board, view.ID)
@@ -164,7 +164,7 @@ def stored(snap, views: Iterable) -> Iterator[Stored]:
     """The default figures stored beside ``snap`` that this code would draw the same: for
     each view whose index entry names its current default parameters, the images whose
     bytes match their hashes (a damaged or missing file is left out, with a log line)."""
-    from llmtrends.views import common as vc
+    from llmtrends.views import inputs
 
     index = _index(snap)
     if index is None:
@@ -176,7 +176,7 @@ def stored(snap, views: Iterable) -> Iterator[Stored]:
             continue
         try:
             params = view.Params.defaults(snap)
-        except vc.ViewError:
+        except inputs.ViewError:
             continue
         if entry.get("params") != repr(params):  # other defaults now (a history built since)
             continue

@@ -241,17 +241,17 @@ def warm_up() -> None:
     import pandas as pd
     from plotnine import aes, facet_wrap, geom_point, geom_rect, geom_text, ggplot, labs
 
-    from llmtrends.views import common as vc
+    from llmtrends.views import look
 
     n = 40
     x = np.linspace(1.0, 40.0, n)
     data = pd.DataFrame({"x": x, "y": np.sin(x / 5.0) + x / 20.0, "g": ["a", "b"] * (n // 2),
                          "t": pd.date_range("2024-01-01", periods=n, freq="D")})
     fig = (ggplot(data, aes("x", "y", color="g"))
-           + geom_point() + vc.smooth(method=vc.linear_trend, se=False) + vc.smooth(method="loess", se=False)
+           + geom_point() + look.smooth(method=look.linear_trend, se=False) + look.smooth(method="loess", se=False)
            + geom_text(aes(label="g"), data=data.head(2), size=8)
            + geom_rect(aes(xmin="x", xmax="x", ymin="y", ymax="y"), data=data.head(2), inherit_aes=False)
-           + facet_wrap("g") + labs(title="warm-up") + vc.theme_study())
+           + facet_wrap("g") + labs(title="warm-up") + look.theme_study())
     figure_bytes(fig, "png")
-    figure_bytes(ggplot(data, aes("t", "y")) + geom_point() + vc.month_axis(data["t"].min(), data["t"].max())
-                 + vc.theme_study(), "png")
+    figure_bytes(ggplot(data, aes("t", "y")) + geom_point() + look.month_axis(data["t"].min(), data["t"].max())
+                 + look.theme_study(), "png")

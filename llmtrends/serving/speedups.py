@@ -32,7 +32,7 @@ Each check runs once per process (:func:`checked`; forked workers inherit the re
 ``modules/shiny_speedups.py`` uses the same switch and checks.
 
 (Stacked figures no longer need plotnine's ``position_stack`` at render time: the views
-stack their tables themselves, see ``views.common.stacked``.)
+stack their tables themselves, see ``views.periods.stacked``.)
 """
 
 from __future__ import annotations

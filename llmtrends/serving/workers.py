@@ -151,7 +151,7 @@ class RenderPool:
         into this process for good, which otherwise never imports them."""
         from llmtrends.serving.render import SCREEN_DPI, view_figure_bytes  # imports plotnine only when it renders
         from llmtrends.views import by_id
-        from llmtrends.views.common import figure_table
+        from llmtrends.views.provenance import figure_table
 
         dpi = SCREEN_DPI if dpi is None else dpi
         tbl = figure_table(by_id(view_id), which, tbl, params)  # less to pickle: only what the figure reads

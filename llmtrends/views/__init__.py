@@ -1,6 +1,24 @@
-"""The views: one module per tab, each a pure ``table`` + ``figure`` pair (see ``common``).
+"""The views: one module per tab, and the registry ``VIEWS`` (tab order) with ``by_id``.
 
-``VIEWS`` lists them in tab order; the app, the figures script and the tests all read it.
+The app, the figures script, the build's default figures and the tests all read ``VIEWS``.
+A view is a module of this package with:
+
+* ``ID`` (the Shiny module id and the figure-file stem) and ``TITLE`` (the study's tab title);
+* ``Params`` -- a frozen dataclass of the view's parameters with ``defaults(snap)`` and
+  ``from_inputs(raw, snap)``; the latter validates raw (possibly forged) input values and
+  raises :class:`~llmtrends.views.inputs.InvalidInput` or
+  :class:`~llmtrends.views.inputs.EmptySelection`;
+* ``table(snap, params) -> DataFrame`` -- the plotted table (``EmptySelection`` when there
+  is nothing to plot); ``table.attrs["models_shown"]`` = how many models it covers;
+* ``FIGURES`` -- names of the view's plots, and ``figure(table, params, which) -> ggplot``;
+  optionally ``empty_figure(table, params, which) -> str | None``, why one figure has
+  nothing to draw for a table the others can draw (shown in that figure's place);
+* ``CSV_COLUMNS`` -- the documented columns of the table's CSV export.
+
+What views share is split by concern: ``inputs`` (parsing raw values, the rules),
+``selection`` (the board, its scores, what a view selects; the shared ``Params``),
+``periods`` (periods and stacking), ``look`` (the study's look) and ``provenance`` (what a
+figure draws, the line under it, the CSV).
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the 
     from plotnine import ggplot, scale_x_datetime
 
 from llmtrends import schema
-from . import common as c
+from . import inputs, look, periods, provenance, selection
 
 ID = "architecture_popularity"
 TITLE = "Models Architecture Popularity"
@@ -63,10 +63,10 @@ CSV_COLUMNS = {
 DEFAULT_FAMILIES = 9
 
 
-@c.per_board
+@selection.per_board
 def family_choices(snap) -> tuple[str, ...]:
     """Every family of the board, largest first, Other last (what the control offers)."""
-    return tuple(c.present_families(snap.models))
+    return tuple(selection.present_families(snap.models))
 
 
 def default_families(present: Sequence[str]) -> tuple[str, ...]:
@@ -80,43 +80,43 @@ class Params:
     start: dt.date
     end: dt.date
     families: tuple[str, ...]
-    aggregation: str = c.DEFAULT_AGGREGATION
-    rules: str = c.RULES_OURS  # the study's rules only from scripts/figures.py --study-way
+    aggregation: str = inputs.DEFAULT_AGGREGATION
+    rules: str = inputs.RULES_OURS  # the study's rules only from scripts/figures.py --study-way
 
     @classmethod
-    @c.per_board
+    @selection.per_board
     def defaults(cls, snap) -> "Params":
-        start, end = c.date_bounds(snap.models)
+        start, end = selection.date_bounds(snap.models)
         return cls(start=start, end=end, families=default_families(family_choices(snap)))
 
     @classmethod
     def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
         d = cls.defaults(snap)
-        start, end = c.parse_board_range(c.raw_get(raw, "dates", (d.start, d.end)), (d.start, d.end))
-        families = c.parse_choices(c.raw_get(raw, "families", d.families), family_choices(snap), "families",
+        start, end = inputs.parse_board_range(inputs.raw_get(raw, "dates", (d.start, d.end)), (d.start, d.end))
+        families = inputs.parse_choices(inputs.raw_get(raw, "families", d.families), family_choices(snap), "families",
                                    empty_message="Tick at least one architecture family.")
-        agg = c.parse_aggregation(c.raw_get(raw, "aggregation", d.aggregation))
+        agg = inputs.parse_aggregation(inputs.raw_get(raw, "aggregation", d.aggregation))
         return cls(start=start, end=end, families=families, aggregation=agg)
 
 
 def table(snap, params: Params) -> pd.DataFrame:
     """Per (family, period): new models, change vs previous period and vs the period's mean."""
-    models = c.in_range(snap.models, params.start, params.end, columns=("created_at", "architecture_family"))
+    models = selection.in_range(snap.models, params.start, params.end, columns=("created_at", "architecture_family"))
     models = models.loc[models["architecture_family"].isin(params.families)]
     if models.empty:
-        raise c.EmptySelection("No models of the selected architecture families were created in this date range.")
-    study = params.rules == c.RULES_STUDY
-    first_weekday = c.week_start(params.rules)
-    if len(c.all_periods(params.start, params.end, params.aggregation, first_weekday)) < 2:
-        raise c.EmptySelection(f"The range covers a single {params.aggregation}: widen it or pick a "
+        raise inputs.EmptySelection("No models of the selected architecture families were created in this date range.")
+    study = params.rules == inputs.RULES_STUDY
+    first_weekday = periods.week_start(params.rules)
+    if len(periods.all_periods(params.start, params.end, params.aggregation, first_weekday)) < 2:
+        raise inputs.EmptySelection(f"The range covers a single {params.aggregation}: widen it or pick a "
                                "finer aggregation to see changes between periods.")
-    out = c.period_counts(models["created_at"], models["architecture_family"], params.families,
+    out = periods.period_counts(models["created_at"], models["architecture_family"], params.families,
                           params.start, params.end, params.aggregation, "family", first_weekday)
     if study:
         out["partial"] = False
     else:
-        out["partial"] = c.partial_periods(out["period"], params.start, params.end, params.aggregation,
-                                           c.date_bounds(snap.models)[0])
+        out["partial"] = periods.partial_periods(out["period"], params.start, params.end, params.aggregation,
+                                           selection.date_bounds(snap.models)[0])
     # a partial period's count takes part in no comparison (it is still in the CSV)
     whole = out["new_models"].where(~out["partial"])
     by_family = whole.groupby(out["family"], sort=False)
@@ -130,15 +130,15 @@ def table(snap, params: Params) -> pd.DataFrame:
         out.loc[out[col].isna(), f"{col}_smooth"] = float("nan")
     out = out[list(CSV_COLUMNS)]
     # every family of the board, so a family keeps its colour when others are unticked
-    out.attrs["family_levels"] = c.present_families(snap.models)
-    return c.shown(out, len(models))
+    out.attrs["family_levels"] = selection.present_families(snap.models)
+    return provenance.shown(out, len(models))
 
 
 def smoothed(out: pd.DataFrame, col: str, params: Params) -> pd.Series:
     """Each family's ``col`` smoothed over its periods: a centred rolling mean of
     ``SMOOTH_PERIODS`` periods (fewer at the edges; empty values skipped), or with the study's
     rules its loess."""
-    if params.rules == c.RULES_STUDY:
+    if params.rules == inputs.RULES_STUDY:
         return out.groupby("family", sort=False)[col].transform(lambda s: study_loess(out.loc[s.index, "period"], s))
     window = SMOOTH_PERIODS[params.aggregation]
     return out.groupby("family", sort=False)[col].transform(
@@ -194,18 +194,18 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "vs_previous") -> ggp
     elif which == "vs_mean":
         col, title = "change_vs_mean_smooth", "New models against the mean over the selected families"
     else:
-        raise c.InvalidInput(f"figure: unknown plot {which!r}")
+        raise inputs.InvalidInput(f"figure: unknown plot {which!r}")
     if (why := empty_figure(tbl, params, which)) is not None:
-        return c.message_figure(why, title)
+        return look.message_figure(why, title)
     families = list(params.families)
-    colors = c.color_map(tbl.attrs.get("family_levels") or families)
+    colors = look.color_map(tbl.attrs.get("family_levels") or families)
     data = tbl.loc[tbl[col].notna(), ["period", "family", col]].rename(columns={col: "value"})
     data = data.assign(family=pd.Categorical(data["family"], categories=families))
     ncol = min(len(families), 5 if len(families) > 4 else len(families))
-    word = c.aggregation_word(params.aggregation)
+    word = periods.aggregation_word(params.aggregation)
     # one list: plotnine copies the whole plot on every "+", once for a list
     return ggplot(data, aes("period", "value", fill="family")) + [
-        labs(caption=c.wrap_text(caption(tbl, params))),
+        labs(caption=look.wrap_text(caption(tbl, params))),
         geom_area(aes(color="family"), position="identity", alpha=0.75, outline_type="upper", size=0.4),
         facet_wrap("family", ncol=max(ncol, 1)),
         scale_fill_manual(values=colors, name="Architecture family"),
@@ -213,7 +213,7 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "vs_previous") -> ggp
         _panel_month_axis(params.start, params.end, ncol),
         scale_y_continuous(minor_breaks=[]),
         labs(x="", y=f"Change in new models ({word}, smoothed)", title=title),
-        c.theme_study(),
+        look.theme_study(),
         theme(strip_text=element_text(size=10, weight="bold"), legend_position="none",
               panel_grid_minor=element_blank(), axis_text_x=element_text(rotation=45, ha="right", size=7)),
     ]
@@ -221,13 +221,13 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "vs_previous") -> ggp
 
 def caption(tbl: pd.DataFrame, params: Params) -> str:
     """What was smoothed how, and which partial periods were left out."""
-    if params.rules == c.RULES_STUDY:
+    if params.rules == inputs.RULES_STUDY:
         text = "Smoothed with the study's loess (span 0.75, degree 2) over each family's periods."
     else:
         n = SMOOTH_PERIODS[params.aggregation]
         text = f"Smoothed with a centred rolling mean of {n} {params.aggregation}s (fewer at the range's edges)."
     partial = tbl.loc[tbl["partial"].astype(bool)].groupby("period", sort=True)["new_models"].sum()
-    note = c.partial_note(partial, params.aggregation, "counts", lead="Left out")
+    note = periods.partial_note(partial, params.aggregation, "counts", lead="Left out")
     return f"{text} {note}".strip()
 
 
@@ -237,7 +237,7 @@ def _panel_month_axis(start: dt.date, end: dt.date, ncol: int) -> scale_x_dateti
     months = (end.year - start.year) * 12 + end.month - start.month + 1
     if months <= 2:
         if ncol <= 2:
-            return c.month_axis(start, end, minor=False)
+            return look.month_axis(start, end, minor=False)
         return scale_x_datetime(date_breaks="2 weeks", date_labels="%d %b", minor_breaks=[])
     per_panel = max(3, 14 // max(ncol, 1) + 1)
     step = max(1, -(-months // per_panel))

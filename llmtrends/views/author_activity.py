@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the 
     from plotnine import ggplot
 
 from llmtrends import schema
-from . import common as c
+from . import inputs, look, periods, provenance, selection
 
 ID = "author_activity"
 TITLE = "Author Activity"
@@ -70,7 +70,7 @@ def has_commit_data(snap) -> bool:
     return snap.commit_authors is not None and not snap.commit_authors.empty
 
 
-@c.per_board
+@selection.per_board
 def author_pairs(snap) -> pd.DataFrame:
     """One row per (repo_id, author): commit authors where known, else the namespace.
 
@@ -92,7 +92,7 @@ def author_pairs(snap) -> pd.DataFrame:
     return pairs.dropna().drop_duplicates(ignore_index=True)
 
 
-@c.per_board
+@selection.per_board
 def author_note(snap) -> str:
     """The sentence the page shows about which author source is used."""
     if not has_commit_data(snap):
@@ -105,7 +105,7 @@ def author_note(snap) -> str:
             f"{missing:,} of {len(snap.models):,} repositories have no commit data and count under their namespace.")
 
 
-@c.per_board
+@selection.per_board
 def _pair_codes(snap) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per board, author_pairs as integer codes, so a date range is ranked without strings:
     the board rows' repository codes, each pair's repository and author codes, the authors
@@ -122,7 +122,7 @@ def _pair_codes(snap) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, n
     return row_repo, pair_repo, pair_author, names, name_rank
 
 
-def _ranked(snap, start: dt.date, end: dt.date, rules: str = c.RULES_OURS) -> pd.DataFrame:
+def _ranked(snap, start: dt.date, end: dt.date, rules: str = inputs.RULES_OURS) -> pd.DataFrame:
     """Authors of the range with their repository count, in ranking order (ties by name).
 
     author_pairs has each (repository, author) once, so an author's repositories in the
@@ -132,9 +132,9 @@ def _ranked(snap, start: dt.date, end: dt.date, rules: str = c.RULES_OURS) -> pd
     row_repo, pair_repo, pair_author, names, name_rank = _pair_codes(snap)
     # one flag per repository, and a last one, never set, that code -1 (no repository) reads
     in_range = np.zeros(int(row_repo.max(initial=-1)) + 2, dtype=bool)
-    in_range[row_repo[c.range_mask(snap.models, start, end).to_numpy() & (row_repo >= 0)]] = True
+    in_range[row_repo[selection.range_mask(snap.models, start, end).to_numpy() & (row_repo >= 0)]] = True
     counts = np.bincount(pair_author[in_range[pair_repo]], minlength=len(names))
-    score = counts * np.bincount(pair_author, minlength=len(names)) if rules == c.RULES_STUDY else counts
+    score = counts * np.bincount(pair_author, minlength=len(names)) if rules == inputs.RULES_STUDY else counts
     present = np.flatnonzero(counts)
     order = present[np.lexsort((name_rank[present], -score[present]))]
     return pd.DataFrame({"author": pd.Series(names[order], dtype="str"),
@@ -143,13 +143,13 @@ def _ranked(snap, start: dt.date, end: dt.date, rules: str = c.RULES_OURS) -> pd
                          "author_rank": np.arange(1, len(order) + 1)})
 
 
-@c.per_board
-def _top_ranked(snap, start: dt.date, end: dt.date, rules: str = c.RULES_OURS) -> pd.DataFrame:
+@selection.per_board
+def _top_ranked(snap, start: dt.date, end: dt.date, rules: str = inputs.RULES_OURS) -> pd.DataFrame:
     # the first TOP_N rows of _ranked, per board and range (callers only read it)
     return _ranked(snap, start, end, rules).head(TOP_N)
 
 
-def top_authors(snap, start: dt.date, end: dt.date, n: int = TOP_N, rules: str = c.RULES_OURS) -> list[str]:
+def top_authors(snap, start: dt.date, end: dt.date, n: int = TOP_N, rules: str = inputs.RULES_OURS) -> list[str]:
     """The ``n`` authors with most repositories created in [start, end] (per board and range,
     computed once).
 
@@ -160,7 +160,7 @@ def top_authors(snap, start: dt.date, end: dt.date, n: int = TOP_N, rules: str =
     return top["author"].head(n).tolist()
 
 
-@c.per_board
+@selection.per_board
 def known_authors(snap) -> frozenset[str]:
     """Every author of the board (per board, once)."""
     return frozenset(author_pairs(snap)["author"])
@@ -169,9 +169,9 @@ def known_authors(snap) -> frozenset[str]:
 def author_choices(snap, raw_dates: object) -> list[str]:
     """The checkbox choices for a raw date-range input (empty when the range is invalid)."""
     try:
-        bounds = c.date_bounds(snap.models)
-        start, end = c.parse_board_range(raw_dates if raw_dates is not None else bounds, bounds)
-    except c.ViewError:
+        bounds = selection.date_bounds(snap.models)
+        start, end = inputs.parse_board_range(raw_dates if raw_dates is not None else bounds, bounds)
+    except inputs.ViewError:
         return []
     return top_authors(snap, start, end)
 
@@ -184,16 +184,16 @@ class Params:
     start: dt.date
     end: dt.date
     authors: tuple[str, ...]
-    aggregation: str = c.DEFAULT_AGGREGATION
-    rules: str = c.RULES_OURS  # the study's rules only from scripts/figures.py --study-way
-    score: str | None = c.SCORE_AVERAGE  # the score plot's (common.score_choices; None: the board has none)
+    aggregation: str = inputs.DEFAULT_AGGREGATION
+    rules: str = inputs.RULES_OURS  # the study's rules only from scripts/figures.py --study-way
+    score: str | None = selection.SCORE_AVERAGE  # the score plot's (common.score_choices; None: the board has none)
     board: str = "v1"  # whose scores (for the score plot's message); from the snapshot, never from the browser
 
     @classmethod
-    @c.per_board
+    @selection.per_board
     def defaults(cls, snap) -> "Params":
-        start, end = c.date_bounds(snap.models)
-        return cls(start=start, end=end, authors=tuple(top_authors(snap, start, end)), score=c.default_score(snap),
+        start, end = selection.date_bounds(snap.models)
+        return cls(start=start, end=end, authors=tuple(top_authors(snap, start, end)), score=selection.default_score(snap),
                    board=snap.board)
 
     @classmethod
@@ -204,30 +204,30 @@ class Params:
         tick from before the range changed, not a forgery: it is dropped. A name that is no
         author of the board at all is rejected.
         """
-        bounds = c.date_bounds(snap.models)
-        start, end = c.parse_board_range(c.raw_get(raw, "dates", bounds), bounds)
-        agg = c.parse_aggregation(c.raw_get(raw, "aggregation", c.DEFAULT_AGGREGATION))
+        bounds = selection.date_bounds(snap.models)
+        start, end = inputs.parse_board_range(inputs.raw_get(raw, "dates", bounds), bounds)
+        agg = inputs.parse_aggregation(inputs.raw_get(raw, "aggregation", inputs.DEFAULT_AGGREGATION))
         # the timeline needs no score: on a board without any, the score plot says why it is blank
-        score = c.parse_score(raw.get("score"), snap, required=False)
+        score = selection.parse_score(raw.get("score"), snap, required=False)
         top = top_authors(snap, start, end)
         if not top:
-            raise c.EmptySelection("No models with a known creation date were created in this date range.")
+            raise inputs.EmptySelection("No models with a known creation date were created in this date range.")
         given = raw.get("authors")
         if given is None:
             return cls(start=start, end=end, authors=tuple(top), aggregation=agg, score=score, board=snap.board)
         known = known_authors(snap)
-        given = c.parse_choices(given, known, "authors", empty_message="Tick at least one author.")
+        given = inputs.parse_choices(given, known, "authors", empty_message="Tick at least one author.")
         authors = tuple(a for a in top if a in given)
         if not authors:
-            raise c.EmptySelection("None of the ticked authors is among the top 10 of this date range.")
+            raise inputs.EmptySelection("None of the ticked authors is among the top 10 of this date range.")
         return cls(start=start, end=end, authors=authors, aggregation=agg, score=score, board=snap.board)
 
 
 def study_params(snap, params: Params) -> Params:
     """The study's rules for ``scripts/figures.py --study-way``: its ranking (and so its top
     ten) and Sunday weeks."""
-    authors = tuple(top_authors(snap, params.start, params.end, rules=c.RULES_STUDY))
-    return dataclasses.replace(params, rules=c.RULES_STUDY, authors=authors)
+    authors = tuple(top_authors(snap, params.start, params.end, rules=inputs.RULES_STUDY))
+    return dataclasses.replace(params, rules=inputs.RULES_STUDY, authors=authors)
 
 
 # --------------------------------------------------------------------------- table
@@ -242,18 +242,18 @@ def table(snap, params: Params) -> pd.DataFrame:
         ranked = _ranked(snap, params.start, params.end, params.rules)
     ranked = ranked.loc[ranked["author"].isin(params.authors)]
     if ranked.empty:
-        raise c.EmptySelection("None of the selected authors has models in this date range.")
+        raise inputs.EmptySelection("None of the selected authors has models in this date range.")
     row_repo, pair_repo, pair_author, names, _ = _pair_codes(snap)
     chosen = np.isin(pair_author, np.flatnonzero(np.isin(names, ranked["author"].to_numpy(dtype=object))))
     pairs = author_pairs(snap).loc[chosen]
     # the models of the range that are those authors' repositories (only those are joined)
     theirs = np.isin(row_repo, np.unique(pair_repo[chosen])) & (row_repo >= 0)
-    models = c.rows(snap.models, c.range_mask(snap.models, params.start, params.end).to_numpy() & theirs,
+    models = selection.rows(snap.models, selection.range_mask(snap.models, params.start, params.end).to_numpy() & theirs,
                     ("repo_id", "type", "created_at", *([params.score] if params.score else [])))
     # the score plot's column: the chosen score, or none at all on a board without scores
     models = models.assign(_score=models[params.score] if params.score in models.columns else np.nan)
     data = pairs.merge(models, on="repo_id", how="inner")
-    data["period"] = c.period_start(data["created_at"], params.aggregation, c.week_start(params.rules))
+    data["period"] = periods.period_start(data["created_at"], params.aggregation, periods.week_start(params.rules))
     data["type"] = data["type"].fillna(NO_TYPE)
     per_type = (data.groupby(["author", "period", "type"], sort=False)
                 .agg(models=("repo_id", "size"), type_average=("_score", "mean")).reset_index())
@@ -267,7 +267,7 @@ def table(snap, params: Params) -> pd.DataFrame:
     out = out[list(CSV_COLUMNS)]
     for col in ("author_rank", "author_models", "rank_score", "models", "period_models"):
         out[col] = out[col].astype(int)
-    return c.shown(out, data["repo_id"].nunique())
+    return provenance.shown(out, data["repo_id"].nunique())
 
 
 # --------------------------------------------------------------------------- figures
@@ -297,9 +297,9 @@ def empty_figure(tbl: pd.DataFrame, params: Params, which: str) -> str | None:
     if which != "scores":
         return None
     if params.score is None:
-        return c.no_scores_message(params.board)
+        return selection.no_scores_message(params.board)
     if tbl["period_average"].isna().all():
-        return f"None of these authors' models of this date range has a score ({c.score_label(params.score)})."
+        return f"None of these authors' models of this date range has a score ({selection.score_label(params.score)})."
     return None
 
 
@@ -307,30 +307,30 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "timeline") -> ggplot
     """``timeline``: tiles per author and period by type; ``scores``: mean score lines per author."""
     from plotnine import (aes, element_blank, geom_line, geom_point, geom_tile, ggplot, labs,
                           scale_color_manual, scale_fill_manual, scale_y_continuous, theme)
-    authors = c.kept_levels(params.authors, tbl["author"])
-    word = c.aggregation_word(params.aggregation)
-    xaxis = c.month_axis(params.start, params.end)
+    authors = selection.kept_levels(params.authors, tbl["author"])
+    word = periods.aggregation_word(params.aggregation)
+    xaxis = look.month_axis(params.start, params.end)
     if which == "timeline":
-        types = c.kept_levels((*schema.TYPE_LABELS, NO_TYPE), tbl["type"])
+        types = selection.kept_levels((*schema.TYPE_LABELS, NO_TYPE), tbl["type"])
         data = _tiles(tbl, authors, params.aggregation).assign(
             type=lambda d: pd.Categorical(d["type"], categories=types))
-        colors = {**c.TYPE_COLORS, NO_TYPE: "#BDBDBD"}
+        colors = {**look.TYPE_COLORS, NO_TYPE: "#BDBDBD"}
         return ggplot(data, aes("x", "y", height="h", fill="type")) + [
             geom_tile(width=_PERIOD_DAYS[params.aggregation] * 0.95),
-            scale_fill_manual(values=colors, name="Model type", guide=c.legend_guide(types, "Model type")),
+            scale_fill_manual(values=colors, name="Model type", guide=look.legend_guide(types, "Model type")),
             scale_y_continuous(breaks=[len(authors) - i for i in range(len(authors))],
                                labels=authors, limits=(0.5, len(authors) + 0.5), expand=(0, 0)),
-            xaxis, c.theme_study(), theme(panel_grid_minor_y=element_blank()),
+            xaxis, look.theme_study(), theme(panel_grid_minor_y=element_blank()),
             labs(x="", y="", title=f"Models of the top authors ({word})")]
     if which == "scores":
         data = tbl.drop_duplicates(["author", "period"]).assign(
             author=lambda d: pd.Categorical(d["author"], categories=authors))
         if (why := empty_figure(tbl, params, which)) is not None:
-            return c.message_figure(why, "Score of the top authors' models")
-        label = c.score_label(params.score)
+            return look.message_figure(why, "Score of the top authors' models")
+        label = selection.score_label(params.score)
         return ggplot(data, aes("period", "period_average", color="author", group="author")) + [
             geom_line(alpha=0.7), geom_point(size=1.6),
-            scale_color_manual(values=c.color_map(authors), name="Author", guide=c.legend_guide(authors, "Author")),
-            xaxis, c.theme_study(),
-            labs(x="", y=f"Mean {c.score_label(params.score, lower=True)} ({word})", title=f"{label} of the top authors' models")]
-    raise c.InvalidInput(f"figure: unknown plot {which!r}")
+            scale_color_manual(values=look.color_map(authors), name="Author", guide=look.legend_guide(authors, "Author")),
+            xaxis, look.theme_study(),
+            labs(x="", y=f"Mean {selection.score_label(params.score, lower=True)} ({word})", title=f"{label} of the top authors' models")]
+    raise inputs.InvalidInput(f"figure: unknown plot {which!r}")

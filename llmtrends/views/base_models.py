@@ -45,7 +45,7 @@ if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the 
 
 from llmtrends.pipeline import lineage as lin
 from llmtrends import schema
-from . import common as c
+from . import inputs, look, periods, provenance, selection
 
 ID = "base_models"
 TITLE = "Evolution of Popular Base Models"
@@ -66,7 +66,7 @@ Y_AXES = {Y_SCORE: "Score", Y_GAIN: "Score gained over the base model (the study
 # where the Hub's tags were cut before the relation).
 RELATION_UNKNOWN = "unknown"
 RELATIONS = (*schema.HUB_RELATIONS, RELATION_UNKNOWN)
-RELATION_COLORS = dict(zip(RELATIONS, (c.PAIRED[1], c.PAIRED[3], c.PAIRED[5], c.PAIRED[7], "#BDBDBD")))
+RELATION_COLORS = dict(zip(RELATIONS, (look.PAIRED[1], look.PAIRED[3], look.PAIRED[5], look.PAIRED[7], "#BDBDBD")))
 # At most this many roots of the hub board's model tree are offered (the most derivatives first).
 MAX_HUB_BASES = 500
 DEFAULT_HUB_BASES = 3
@@ -106,7 +106,7 @@ def _hub(snap) -> bool:
     return snap.board == schema.HUB_BOARD
 
 
-@c.per_board
+@selection.per_board
 def lineage_of(snap) -> lin.Lineage:
     """The board's lineage, computed once per board (``common.per_board``). The hub board's is
     its model tree alone: no known base is matched by name there (its tree says what a model
@@ -114,7 +114,7 @@ def lineage_of(snap) -> lin.Lineage:
     return lin.analyze(snap.models, bases=() if _hub(snap) else None)
 
 
-@c.per_board
+@selection.per_board
 def hub_roots(snap) -> pd.Series:
     """The hub board's roots (lower-cased ids, the furthest declared ancestors on the board)
     by their number of derivatives of any relation, most first (ties by id)."""
@@ -125,7 +125,7 @@ def hub_roots(snap) -> pd.Series:
     return counts.reindex(order)
 
 
-@c.per_board
+@selection.per_board
 def base_choices(snap) -> dict[str, str]:
     """The base models a board offers: key -> 'label (n derivatives)'.
 
@@ -152,16 +152,16 @@ class Params:
     bases: tuple[str, ...]
     labels: bool = True
     y_axis: str = Y_SCORE
-    score: str | None = c.SCORE_AVERAGE  # the staircase's (common.score_choices; None: the board has none)
+    score: str | None = selection.SCORE_AVERAGE  # the staircase's (common.score_choices; None: the board has none)
     board: str = "v1"  # whose scores (for the staircase's message); from the snapshot, never from the browser
 
     @classmethod
-    @c.per_board
+    @selection.per_board
     def defaults(cls, snap) -> "Params":
         """The study's bases for this board that have dated derivatives to plot; on the hub
         board the ``DEFAULT_HUB_BASES`` roots with the most dated derivatives."""
         lineage = lineage_of(snap)
-        score = c.default_score(snap)
+        score = selection.default_score(snap)
         if _hub(snap):
             keys = []
             for key in hub_roots(snap).index:
@@ -174,21 +174,21 @@ class Params:
         for b in lineage.bases:
             if b.default_on(snap.board):
                 mask = lin.derivative_mask(snap.models, lineage, b.key)
-                if not _dated_scored(snap.models.loc[mask], score or c.SCORE_AVERAGE).empty:
+                if not _dated_scored(snap.models.loc[mask], score or selection.SCORE_AVERAGE).empty:
                     keys.append(b.key)
         return cls(bases=tuple(keys), score=score, board=snap.board)
 
     @classmethod
     def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
         d = cls.defaults(snap)
-        values = c.raw_get(raw, "bases", d.bases)
-        c.parse_choices(values, base_choices(snap), "base models", empty_message="Choose at least one base model.")
+        values = inputs.raw_get(raw, "bases", d.bases)
+        inputs.parse_choices(values, base_choices(snap), "base models", empty_message="Choose at least one base model.")
         # valid: keep the user's order (the legend's), without repeats
         bases = tuple(dict.fromkeys((values,) if isinstance(values, str) else values))
-        labels = c.parse_bool(c.raw_get(raw, "labels", d.labels), "labels")
-        y_axis = c.parse_choice(c.raw_get(raw, "y_axis", d.y_axis), tuple(Y_AXES), "y axis")
+        labels = inputs.parse_bool(inputs.raw_get(raw, "labels", d.labels), "labels")
+        y_axis = inputs.parse_choice(inputs.raw_get(raw, "y_axis", d.y_axis), tuple(Y_AXES), "y axis")
         # the derivatives need no score: on a board without any, the staircase says why it is blank
-        score = c.parse_score(raw.get("score"), snap, required=False)
+        score = selection.parse_score(raw.get("score"), snap, required=False)
         return cls(bases=bases, labels=labels, y_axis=y_axis, score=score, board=snap.board)
 
 
@@ -199,7 +199,7 @@ def study_params(snap, params: Params) -> Params:
 
 def _dated_scored(models: pd.DataFrame, score: str) -> pd.DataFrame:
     """Models with a real creation date and a ``score``."""
-    frame = c.dated(models)
+    frame = selection.dated(models)
     return frame.loc[frame[score].notna()] if score in frame.columns else frame.iloc[:0]
 
 
@@ -214,7 +214,7 @@ def release_day(snap, lineage: lin.Lineage, key: str, derivatives: pd.DataFrame)
     """
     known = {b.key: b for b in lineage.bases}
     repos = {r.lower() for r in known[key].repo_ids} if key in known else {key}
-    rows = c.dated(snap.models.loc[lineage.frame["repo_key"].isin(repos)])
+    rows = selection.dated(snap.models.loc[lineage.frame["repo_key"].isin(repos)])
     candidates: list[tuple[dt.date, str]] = []
     if not rows.empty:
         first = rows.sort_values("created_at", kind="mergesort").iloc[0]
@@ -226,7 +226,7 @@ def release_day(snap, lineage: lin.Lineage, key: str, derivatives: pd.DataFrame)
     return derivatives["created_at"].min().date(), SOURCE_FIRST
 
 
-def staircase(derivatives: pd.DataFrame, score: str = c.SCORE_AVERAGE) -> pd.DataFrame:
+def staircase(derivatives: pd.DataFrame, score: str = selection.SCORE_AVERAGE) -> pd.DataFrame:
     """The derivatives that beat every earlier one on ``score``, in creation order.
 
     Ordered by creation time; among models created at the same moment the best comes
@@ -241,7 +241,7 @@ def staircase(derivatives: pd.DataFrame, score: str = c.SCORE_AVERAGE) -> pd.Dat
     return out
 
 
-def base_score(snap, lineage: lin.Lineage, key: str, score: str = c.SCORE_AVERAGE) -> tuple[float, str | None]:
+def base_score(snap, lineage: lin.Lineage, key: str, score: str = selection.SCORE_AVERAGE) -> tuple[float, str | None]:
     """The base model's own ``score`` on the board and the repository it is of: the best of
     the base's repositories, else (the base is not on the board) the best of its re-uploads
     (``TheBloke/Llama-2-70B-fp16`` for Llama 2 70B on v1); NaN and None when neither is on
@@ -290,7 +290,7 @@ def relations(snap, lineage: lin.Lineage, rows: pd.Index) -> pd.Series:
     return pd.Series(np.where(merge, "merge", np.where(adapter, "adapter", "finetune")), index=rows, dtype=object)
 
 
-@c.per_board
+@selection.per_board
 def base_derivatives(snap, key: str) -> tuple[pd.DataFrame, frozenset] | None:
     """One base's ``derivatives`` rows (one per day and relation, days from its release, in
     ``CSV_COLUMNS``' columns that apply) and the models they count (index labels of the
@@ -298,7 +298,7 @@ def base_derivatives(snap, key: str) -> tuple[pd.DataFrame, frozenset] | None:
     change the frame."""
     lineage = lineage_of(snap)
     # only the columns read here: a board's rows copy every column they keep
-    ders = c.dated(c.rows(snap.models, descendant_mask(snap, lineage, key),
+    ders = selection.dated(selection.rows(snap.models, descendant_mask(snap, lineage, key),
                           ("repo_id", "created_at", "created_at_placeholder", "relation", "weight_type")))
     if ders.empty:
         return None
@@ -310,7 +310,7 @@ def base_derivatives(snap, key: str) -> tuple[pd.DataFrame, frozenset] | None:
     rel = relations(snap, lineage, ders.index)
     counts = (pd.DataFrame({"created_at": day.to_numpy(), "relation": rel.to_numpy()})
               .groupby(["created_at", "relation"]).size().rename("new_derivatives").reset_index())
-    counts["_r"] = c.level_codes(counts["relation"], RELATIONS)
+    counts["_r"] = selection.level_codes(counts["relation"], RELATIONS)
     counts = counts.sort_values(["created_at", "_r"], kind="mergesort").drop(columns="_r").reset_index(drop=True)
     out = counts.assign(series="derivatives", base_key=key, base_label=base_label(lineage, key),
                         release_day=pd.Timestamp(day0), release_source=source,
@@ -318,7 +318,7 @@ def base_derivatives(snap, key: str) -> tuple[pd.DataFrame, frozenset] | None:
     return out, frozenset(ders.index)
 
 
-@c.per_board
+@selection.per_board
 def base_steps(snap, key: str, score: str) -> pd.DataFrame | None:
     """The staircase rows of one base model on ``score`` (``CSV_COLUMNS`` but ``gain``), with
     its number of dated, scored derivatives in ``derivatives``; None when it has none to plot.
@@ -366,7 +366,7 @@ def table(snap, params: Params) -> pd.DataFrame:
     ``CSV_COLUMNS``)."""
     lineage = lineage_of(snap)
     score = params.score if params.score in snap.models.columns else None
-    columns = c.score_columns(CSV_COLUMNS, score or c.SCORE_AVERAGE)
+    columns = selection.score_columns(CSV_COLUMNS, score or selection.SCORE_AVERAGE)
     families, stair_parts, no_family, no_steps, shown = [], [], [], [], set()
     for key in params.bases:
         found = base_derivatives(snap, key)
@@ -381,7 +381,7 @@ def table(snap, params: Params) -> pd.DataFrame:
         else:
             stair_parts.append(part)
     if not families:
-        raise c.EmptySelection(f"None of the chosen base models has a dated derivative on {c.board_name(snap.board)}.")
+        raise inputs.EmptySelection(f"None of the chosen base models has a dated derivative on {selection.board_name(snap.board)}.")
     skipped_base = []
     if stair_parts:
         stairs = pd.concat(stair_parts, ignore_index=True)  # a new frame: the memoized parts stay as they are
@@ -392,7 +392,7 @@ def table(snap, params: Params) -> pd.DataFrame:
         stairs["gain"] = stairs[score] - stairs["previous_best"]
         stairs["gain_over_base"] = stairs[score] - stairs["base_average"]
         # labels unambiguous over the whole figure: a name shared by two repositories gets its namespace
-        stairs["label"] = c.unique_labels(stairs["repo_id"].tolist(), LABEL_MAX_CHARS)
+        stairs["label"] = look.unique_labels(stairs["repo_id"].tolist(), LABEL_MAX_CHARS)
         parts = [stairs] if not stairs.empty else []
     else:
         parts = []
@@ -402,7 +402,7 @@ def table(snap, params: Params) -> pd.DataFrame:
     out.attrs["no_derivatives"] = no_family
     out.attrs["skipped"] = no_steps if score else []
     out.attrs["skipped_no_base"] = skipped_base
-    return c.shown(out, len(shown))
+    return provenance.shown(out, len(shown))
 
 
 def steps(tbl: pd.DataFrame) -> pd.DataFrame:
@@ -546,16 +546,16 @@ FIG_SIZE = (11.0, 7.0)
 _PANEL_IN = (9.6, 5.0)  # the plotting area inside FIG_SIZE, for label placement
 
 
-@c.figure_rows
+@provenance.figure_rows
 def step_rows(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     """What the staircase draws: the step rows."""
-    return c.drawn(steps(tbl), "")
+    return provenance.drawn(steps(tbl), "")
 
 
-@c.figure_rows
+@provenance.figure_rows
 def family_rows(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     """What the derivatives figure draws: the derivatives-per-day rows."""
-    return c.drawn(derivative_rows(tbl), "")
+    return provenance.drawn(derivative_rows(tbl), "")
 
 
 # what a figure worker is sent: the rows each plot draws (common.figure_table)
@@ -566,12 +566,12 @@ STAIRCASE_TITLE = "Best derivative so far, by days since the base model's releas
 def empty_staircase(params: Params) -> str:
     """Why the staircase is blank while the derivatives are not."""
     if params.score is None:
-        return c.no_scores_message(params.board)
-    label = c.score_label(params.score)
+        return selection.no_scores_message(params.board)
+    label = selection.score_label(params.score)
     if params.y_axis == Y_GAIN:
         return (f"No gain over the base to draw: none of the chosen base models has both a derivative with a "
-                f"{label} and a {label} of its own on {c.board_name(params.board)}; choose the score axis.")
-    return f"None of the chosen base models has a dated derivative with a {label} on {c.board_name(params.board)}."
+                f"{label} and a {label} of its own on {selection.board_name(params.board)}; choose the score axis.")
+    return f"None of the chosen base models has a dated derivative with a {label} on {selection.board_name(params.board)}."
 
 
 def empty_figure(tbl: pd.DataFrame, params: Params, which: str) -> str | None:
@@ -590,7 +590,7 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "evolution") -> ggplo
         return _evolution(step_rows(tbl, params), params)
     if which == "derivatives":
         return _derivatives(family_rows(tbl, params), params)
-    raise c.InvalidInput(f"figure: unknown plot {which!r}")
+    raise inputs.InvalidInput(f"figure: unknown plot {which!r}")
 
 
 RELATION_CAPTIONS = {
@@ -608,10 +608,10 @@ def _derivatives(data: pd.DataFrame, params: Params) -> ggplot:
     order = list(dict.fromkeys(data["base_label"]))
     totals = data.groupby("base_label", sort=False)["new_derivatives"].sum()
     panel = {b: f"{b} ({int(totals[b]):,} derivative{'s' if int(totals[b]) != 1 else ''})" for b in order}
-    levels = c.kept_levels(RELATIONS, data["relation"])
+    levels = selection.kept_levels(RELATIONS, data["relation"])
     data = data.assign(_x=data["base_label"].astype(str) + "|" + data["days_since_release"].astype(str),
                        new_derivatives=data["new_derivatives"].astype(float))
-    bars = c.stacked(data, "_x", "new_derivatives", "relation", levels)
+    bars = periods.stacked(data, "_x", "new_derivatives", "relation", levels)
     bars = bars.assign(xmin=bars["days_since_release"] - 0.45, xmax=bars["days_since_release"] + 0.45,
                        relation=pd.Categorical(bars["relation"], categories=levels),
                        base_label=pd.Categorical(bars["base_label"].map(panel), categories=[panel[b] for b in order]))
@@ -628,8 +628,8 @@ def _derivatives(data: pd.DataFrame, params: Params) -> ggplot:
         labs(x="Days since the base model's release", y="New derivatives per day",
              title="Derivatives per day since the base model's release, by relation",
              # the caption starts at the panel's left edge, right of the axis titles
-             caption=c.wrap_text(RELATION_CAPTIONS[params.board == schema.HUB_BOARD], width_in=FIG_SIZE[0] - 1.6)),
-        c.theme_study(),
+             caption=look.wrap_text(RELATION_CAPTIONS[params.board == schema.HUB_BOARD], width_in=FIG_SIZE[0] - 1.6)),
+        look.theme_study(),
         theme(figure_size=FIG_SIZE, axis_text_x=element_text(rotation=0, ha="center"))]
 
 
@@ -638,7 +638,7 @@ def _evolution(tbl: pd.DataFrame, params: Params) -> ggplot:
     from plotnine import (aes, element_text, geom_point, geom_segment, geom_step, geom_text, ggplot,
                           labs, scale_color_manual, scale_x_continuous, scale_y_continuous, theme)
     if tbl.empty:
-        return c.message_figure(empty_staircase(params), STAIRCASE_TITLE, *FIG_SIZE)
+        return look.message_figure(empty_staircase(params), STAIRCASE_TITLE, *FIG_SIZE)
     order = list(dict.fromkeys(tbl["base_label"]))
     y = "gain_over_base" if params.y_axis == Y_GAIN else params.score
     data = tbl.assign(base_label=pd.Categorical(tbl["base_label"], categories=order))
@@ -649,20 +649,20 @@ def _evolution(tbl: pd.DataFrame, params: Params) -> ggplot:
     y_lo, y_hi = float(np.nanmin(values)), float(np.nanmax(values))
     y_pad = max((y_hi - y_lo) * 0.06, 0.5)
     step = day_breaks(x_max)
-    colors = c.color_map(order)
+    colors = look.color_map(order)
     # one ggplot plus a list: plotnine copies the whole plot on every "+", once for a list
     fig = ggplot(data, aes("days_since_release", y, color="base_label", group="base_label")) + [
         geom_step(direction="hv", size=0.9),
         geom_point(size=2.2),
         scale_color_manual(values=colors, name="Base model",
-                           guide=c.legend_guide(order, "Base model", FIG_SIZE[0])),
+                           guide=look.legend_guide(order, "Base model", FIG_SIZE[0])),
         scale_x_continuous(breaks=list(range(0, int(x_max) + step, step)),
                            limits=(min(0, float(tbl["days_since_release"].min())), x_hi)),
         labs(x="Days since the base model's release",
-             y=c.score_label(params.score) if params.y_axis == Y_SCORE else "Score gained over the base model",
+             y=selection.score_label(params.score) if params.y_axis == Y_SCORE else "Score gained over the base model",
              title=STAIRCASE_TITLE,
-             caption=c.wrap_text(caption(tbl, params), width_in=FIG_SIZE[0])),
-        c.theme_study(),
+             caption=look.wrap_text(caption(tbl, params), width_in=FIG_SIZE[0])),
+        look.theme_study(),
         theme(figure_size=FIG_SIZE, axis_text_x=element_text(rotation=0, ha="center"))]
     if params.y_axis == Y_GAIN:
         fig += geom_segment(aes(x="x", xend="xend", y="y", yend="y"), data=refs, inherit_aes=False,

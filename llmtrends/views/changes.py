@@ -48,7 +48,7 @@ if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the 
 
 from llmtrends import schema
 from llmtrends.pipeline import history, store
-from . import common as c
+from . import inputs, look, periods, provenance, selection
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ ENTERED_SHOWN = 20  # rows of a long section shown in the tab and the report (th
 SINGLE = "{board} has a single snapshot ({day}): there is nothing to compare yet."
 
 
-@c.per_board
+@selection.per_board
 def history_of(snap) -> history.History:
     """The history of ``snap``'s board, once per process (see :mod:`llmtrends.pipeline.history`)."""
     return history.of_snapshot(snap)
@@ -109,28 +109,28 @@ class Params:
     start: dt.date  # the earlier of the two snapshots compared
     end: dt.date  # the later one
     history: str  # the history's identity (``History.key``): caches keyed by params never mix histories
-    score: str | None = c.SCORE_AVERAGE  # leaders, movers, frontier (common.score_choices; None: none)
+    score: str | None = selection.SCORE_AVERAGE  # leaders, movers, frontier (common.score_choices; None: none)
     board: str = "v1"  # whose scores (for the frontier's message); from the snapshot, never from the browser
 
     @classmethod
-    @c.per_board
+    @selection.per_board
     def defaults(cls, snap) -> "Params":
         hist = history_of(snap)
         start, end = default_pair(hist.days)
-        return cls(start=start, end=end, history=hist.key, score=c.default_score(snap), board=snap.board)
+        return cls(start=start, end=end, history=hist.key, score=selection.default_score(snap), board=snap.board)
 
     @classmethod
     def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
         d = cls.defaults(snap)
         days = {day.isoformat(): day for day in history_of(snap).days}
-        first = days[c.parse_choice(c.raw_get(raw, "first", d.start.isoformat()), tuple(days), "first snapshot")]
-        second = days[c.parse_choice(c.raw_get(raw, "second", d.end.isoformat()), tuple(days), "second snapshot")]
+        first = days[inputs.parse_choice(inputs.raw_get(raw, "first", d.start.isoformat()), tuple(days), "first snapshot")]
+        second = days[inputs.parse_choice(inputs.raw_get(raw, "second", d.end.isoformat()), tuple(days), "second snapshot")]
         if len(days) < 2:
-            raise c.EmptySelection(single_message(snap.board, d.end))
+            raise inputs.EmptySelection(single_message(snap.board, d.end))
         if first == second:
-            raise c.EmptySelection("Pick two different snapshots to compare.")
+            raise inputs.EmptySelection("Pick two different snapshots to compare.")
         # who entered and left needs no score: a board without any says why it ranks nobody
-        score = c.parse_score(raw.get("score"), snap, required=False)
+        score = selection.parse_score(raw.get("score"), snap, required=False)
         return cls(start=min(first, second), end=max(first, second), history=d.history, score=score,
                    board=snap.board)
 
@@ -156,7 +156,7 @@ def date_choices(snap) -> dict[str, str]:
 
 def single_message(board: str, day: dt.date) -> str:
     """What the tab and the reports say of a board whose history is a single snapshot."""
-    return SINGLE.format(board=c.board_subject(board), day=day)
+    return SINGLE.format(board=selection.board_subject(board), day=day)
 
 
 # --------------------------------------------------------------------------- the table
@@ -167,7 +167,7 @@ def _models(hist: history.History, day: dt.date) -> pd.DataFrame:
         return hist.models(day)
     except store.SnapshotError as exc:
         log.warning("%s history: %s", hist.board, exc)  # the path, for whoever runs the app
-        raise c.ViewError(f"The {hist.board} snapshot of {day} could not be read (the error was logged).") from None
+        raise inputs.ViewError(f"The {hist.board} snapshot of {day} could not be read (the error was logged).") from None
 
 
 def _scores(models: pd.DataFrame, score: str | None) -> pd.Series:
@@ -177,7 +177,7 @@ def _scores(models: pd.DataFrame, score: str | None) -> pd.Series:
     return models[score].astype(float)
 
 
-def _board_ranks(models: pd.DataFrame, score: str | None = c.SCORE_AVERAGE) -> pd.Series:
+def _board_ranks(models: pd.DataFrame, score: str | None = selection.SCORE_AVERAGE) -> pd.Series:
     """Rank by the score on the board, 1 = best (ties share the best rank; no score: no rank)."""
     return _scores(models, score).rank(ascending=False, method="min")
 
@@ -198,7 +198,7 @@ def _rows(section: str, frame: pd.DataFrame, **values) -> pd.DataFrame:
     return out
 
 
-def _best(models: pd.DataFrame, score: str | None = c.SCORE_AVERAGE) -> pd.DataFrame:
+def _best(models: pd.DataFrame, score: str | None = selection.SCORE_AVERAGE) -> pd.DataFrame:
     """The best model of each size class on ``score`` (ties: the smallest id): size_class,
     repo_id, key, average (the score)."""
     models = models.assign(average=_scores(models, score))
@@ -208,8 +208,8 @@ def _best(models: pd.DataFrame, score: str | None = c.SCORE_AVERAGE) -> pd.DataF
     return scored.drop_duplicates("size_class").set_index("size_class")
 
 
-@c.per_board
-def _timeline(snap, score: str | None = c.SCORE_AVERAGE) -> tuple[pd.DataFrame, pd.DataFrame]:
+@selection.per_board
+def _timeline(snap, score: str | None = selection.SCORE_AVERAGE) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(board_size, frontier) rows at every snapshot of the history (once per board and score)."""
     hist = history_of(snap)
     sizes, fronts = [], []
@@ -222,9 +222,9 @@ def _timeline(snap, score: str | None = c.SCORE_AVERAGE) -> tuple[pd.DataFrame, 
                                     "repo_id": best["repo_id"].to_numpy(), "average": best["average"].to_numpy()}))
     size = pd.concat(sizes, ignore_index=True)
     levels = _type_levels(size["type"])
-    size = size.assign(_t=c.level_codes(size["type"], levels)).sort_values(["date", "_t"], kind="mergesort")
+    size = size.assign(_t=selection.level_codes(size["type"], levels)).sort_values(["date", "_t"], kind="mergesort")
     front = pd.concat(fronts, ignore_index=True)
-    front = front.assign(_s=c.level_codes(front["size_class"], schema.SIZE_CLASSES))
+    front = front.assign(_s=selection.level_codes(front["size_class"], schema.SIZE_CLASSES))
     front = front.sort_values(["date", "_s"], kind="mergesort")
     return (_rows("board_size", size.drop(columns="_t").reset_index(drop=True)),
             _rows("frontier", front.drop(columns="_s").reset_index(drop=True)))
@@ -262,11 +262,11 @@ def table(snap, params: Params) -> pd.DataFrame:
     """Every section for the two days of ``params`` (see the module docstring)."""
     hist = history_of(snap)
     if len(hist.days) < 2:
-        raise c.EmptySelection(single_message(snap.board, hist.days[-1]))
+        raise inputs.EmptySelection(single_message(snap.board, hist.days[-1]))
     if params.history != hist.key or params.start not in hist.days or params.end not in hist.days:
-        raise c.InvalidInput("the snapshots asked for are not in this board's history")
+        raise inputs.InvalidInput("the snapshots asked for are not in this board's history")
     if params.start >= params.end:
-        raise c.EmptySelection("Pick two different snapshots to compare.")
+        raise inputs.EmptySelection("Pick two different snapshots to compare.")
     a, b = _models(hist, params.start), _models(hist, params.end)
     # the score chosen, under the name the sections give it
     a = a.assign(average=_scores(a, params.score), rank=_board_ranks(a, params.score))
@@ -344,7 +344,7 @@ def table(snap, params: Params) -> pd.DataFrame:
     for col in ("rank_from", "rank_to", "rank_change", "models"):
         out[col] = out[col].astype("Int64")
     out["date"] = pd.to_datetime(out["date"])
-    return c.shown(out, len(pd.Index(a["key"]).union(pd.Index(b["key"]))))
+    return provenance.shown(out, len(pd.Index(a["key"]).union(pd.Index(b["key"]))))
 
 
 def section(tbl: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -386,10 +386,10 @@ def _score(v: float) -> str:
 def score_word(tbl: pd.DataFrame) -> str:
     """How the sentences name the score compared: 'average', 'MMLU-Pro score' ('' on a
     board without scores)."""
-    score = measures(tbl).get("score", c.SCORE_AVERAGE)
+    score = measures(tbl).get("score", selection.SCORE_AVERAGE)
     if not score:
         return ""
-    return "average" if score == c.SCORE_AVERAGE else c.score_label(score)
+    return "average" if score == selection.SCORE_AVERAGE else selection.score_label(score)
 
 
 def summary_lines(tbl: pd.DataFrame) -> list[str]:
@@ -432,7 +432,7 @@ def summary_lines(tbl: pd.DataFrame) -> list[str]:
         lines.append("No model of the board has a score, so there are no leaders and no movers.")
         return lines + _column_lines(m, start)
     for row in section(tbl, "leader").itertuples(index=False):
-        label = c.SIZE_LABELS[row.size_class]
+        label = look.SIZE_LABELS[row.size_class]
         if row.repo_id is None or pd.isna(row.repo_id):
             lines.append(f"{label}: no scored model at {end}.")
         elif row.previous_leader is None or pd.isna(row.previous_leader):
@@ -500,7 +500,7 @@ def _cell(col: str, v) -> str:
     if isinstance(v, (float, np.floating)):
         return f"{v:.2f}"
     if col == "size_class":
-        return c.SIZE_LABELS.get(v, str(v))
+        return look.SIZE_LABELS.get(v, str(v))
     return f"{v:,}" if isinstance(v, (int, np.integer)) else str(v)
 
 
@@ -532,14 +532,14 @@ def section_cells(tbl: pd.DataFrame, name: str, limit: int | None = ENTERED_SHOW
 # --------------------------------------------------------------------------- figures
 
 
-@c.figure_rows
+@provenance.figure_rows
 def board_size_rows(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
-    return c.drawn(section(tbl, "board_size"), "")
+    return provenance.drawn(section(tbl, "board_size"), "")
 
 
-@c.figure_rows
+@provenance.figure_rows
 def frontier_rows(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
-    return c.drawn(section(tbl, "frontier"), "")
+    return provenance.drawn(section(tbl, "frontier"), "")
 
 
 # what a figure worker is sent: the rows each plot draws (common.figure_table)
@@ -569,7 +569,7 @@ def empty_figure(tbl: pd.DataFrame, params: Params, which: str) -> str | None:
     """Why figure ``which`` has nothing to draw for this table (None when it has): the
     frontier needs a score."""
     if which == "frontier" and params.score is None:
-        return c.no_scores_message(params.board)
+        return selection.no_scores_message(params.board)
     return None
 
 
@@ -581,23 +581,23 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "board_size") -> ggpl
     if which == "board_size":
         data = board_size_rows(tbl, params)
         levels = _type_levels(data["type"])
-        bars = c.stacked(data.assign(type=pd.Categorical(data["type"], categories=levels)),
+        bars = periods.stacked(data.assign(type=pd.Categorical(data["type"], categories=levels)),
                          "date", "models", "type", levels)
         half = _half_gap(data["date"])
         bars = bars.assign(xmin=bars["date"] - half, xmax=bars["date"] + half)
-        colors = {**c.TYPE_COLORS, UNKNOWN_TYPE: "#BBBBBB"}
+        colors = {**look.TYPE_COLORS, UNKNOWN_TYPE: "#BBBBBB"}
         return ggplot(mapping=aes(fill="type")) + [
             geom_rect(aes(xmin="xmin", xmax="xmax", ymin="ymin", ymax="ymax"), data=bars),
             *_marks(params),
             scale_fill_manual(values=colors, name="Model type", breaks=levels),
             scale_y_continuous(expand=(0.02, 0, 0.05, 0)),
-            c.month_axis(data["date"].min().date(), data["date"].max().date()),
+            look.month_axis(data["date"].min().date(), data["date"].max().date()),
             labs(x="", y="Models on the board", title="Models on the board at each snapshot, by type",
                  caption=_marked(params)),
-            c.theme_study()]
+            look.theme_study()]
     if which == "frontier":
         if (why := empty_figure(tbl, params, which)) is not None:
-            return c.message_figure(why, "Best score of each size class at each snapshot")
+            return look.message_figure(why, "Best score of each size class at each snapshot")
         data = frontier_rows(tbl, params)
         data = data.assign(size_class=pd.Categorical(data["size_class"], categories=list(schema.SIZE_CLASSES)))
         caption = _marked(params)
@@ -609,12 +609,12 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "board_size") -> ggpl
         return ggplot(data, aes("date", "average", color="size_class")) + [
             geom_line(size=1.0), geom_point(size=2.0),
             *_marks(params),
-            scale_color_manual(values=c.SIZE_COLORS, labels=lambda ks: [c.SIZE_LABELS[k] for k in ks],
+            scale_color_manual(values=look.SIZE_COLORS, labels=lambda ks: [look.SIZE_LABELS[k] for k in ks],
                                name="Size class", drop=False),
             scale_y_continuous(expand=(0.05, 0, 0.05, 0)),
-            c.month_axis(first, last),
-            labs(x="", y=f"Best {c.score_label(params.score, lower=True)}",
-                 title=f"Best {c.score_label(params.score, lower=True)} of each size class at each snapshot",
+            look.month_axis(first, last),
+            labs(x="", y=f"Best {selection.score_label(params.score, lower=True)}",
+                 title=f"Best {selection.score_label(params.score, lower=True)} of each size class at each snapshot",
                  caption=caption),
-            c.theme_study()]
-    raise c.InvalidInput(f"figure: unknown plot {which!r}")
+            look.theme_study()]
+    raise inputs.InvalidInput(f"figure: unknown plot {which!r}")

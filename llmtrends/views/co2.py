@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the 
 
 from llmtrends import schema
 from llmtrends.pipeline import providers
-from . import common as c
+from . import inputs, look, periods, provenance, selection
 
 ID = "co2"
 TITLE = "CO₂ Cost"
@@ -55,28 +55,28 @@ NO_SIZE = "None of the selected models has a known size class."
 
 def no_co2_message(board: str) -> str:
     """Why the view has nothing to show on a board without CO₂ costs (naming the board)."""
-    return f"{c.board_subject(board)} has no CO₂ data: CO₂ costs are reported on Leaderboard v2 only."
+    return f"{selection.board_subject(board)} has no CO₂ data: CO₂ costs are reported on Leaderboard v2 only."
 
 
 @dataclass(frozen=True)
 class Params:
     types: tuple[str, ...]
     log_scale: bool = True
-    score: str | None = c.SCORE_AVERAGE  # a column of common.score_choices (None: the board has none)
+    score: str | None = selection.SCORE_AVERAGE  # a column of common.score_choices (None: the board has none)
 
     @classmethod
-    @c.per_board
+    @selection.per_board
     def defaults(cls, snap) -> "Params":
-        return cls(types=tuple(c.present_types(snap.models)), score=c.default_score(snap))
+        return cls(types=tuple(selection.present_types(snap.models)), score=selection.default_score(snap))
 
     @classmethod
     def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
         d = cls.defaults(snap)
-        types = c.parse_types(c.raw_get(raw, "types", d.types), d.types)
-        log_scale = c.parse_bool(c.raw_get(raw, "log_scale", d.log_scale), "log scale")
+        types = inputs.parse_types(inputs.raw_get(raw, "types", d.types), d.types)
+        log_scale = inputs.parse_bool(inputs.raw_get(raw, "log_scale", d.log_scale), "log scale")
         if not has_co2(snap.models):  # said before anything about scores: there is nothing to score
-            raise c.EmptySelection(no_co2_message(snap.board))
-        return cls(types=types, log_scale=log_scale, score=c.parse_score(raw.get("score"), snap))
+            raise inputs.EmptySelection(no_co2_message(snap.board))
+        return cls(types=types, log_scale=log_scale, score=selection.parse_score(raw.get("score"), snap))
 
 
 def has_co2(models: pd.DataFrame) -> bool:
@@ -84,11 +84,11 @@ def has_co2(models: pd.DataFrame) -> bool:
     return "co2_kg" in models.columns and bool(models["co2_kg"].notna().any())
 
 
-@c.per_board
-def _board_rows(board: pd.DataFrame, score: str) -> c.Presorted:
+@selection.per_board
+def _board_rows(board: pd.DataFrame, score: str) -> periods.Presorted:
     """Every model with a CO₂ cost and a ``score``, with its columns, in the table's order
     (once per board and score)."""
-    models = c.rows(board, board[score].notna() & (board["co2_kg"] > 0),
+    models = selection.rows(board, board[score].notna() & (board["co2_kg"] > 0),
                     ("type", score, "co2_kg", "size_class", *providers.OFFICIAL_COLUMNS))
     who = providers.resolve_official(models)
     size = models["size_class"] if "size_class" in models.columns else pd.Series(None, index=models.index)
@@ -106,22 +106,22 @@ def _board_rows(board: pd.DataFrame, score: str) -> c.Presorted:
     type_code = pd.factorize(models["type"])[0]
     size_code = pd.factorize(size, use_na_sentinel=False)[0]
     keys = {"type": pd.Categorical(models["type"]), "cell": type_code * (int(size_code.max(initial=0)) + 1) + size_code}
-    return c.presort(rows, keys, models["co2_kg"], c.ranks_of(board, models))
+    return periods.presort(rows, keys, models["co2_kg"], selection.ranks_of(board, models))
 
 
 def table(snap, params: Params) -> pd.DataFrame:
     """One row per model with a CO₂ cost: provider group, cost, score and score per kg."""
     if not has_co2(snap.models):
-        raise c.EmptySelection(no_co2_message(snap.board))
-    board = _board_rows(snap.models, c.need_score(params.score, snap.board))
+        raise inputs.EmptySelection(no_co2_message(snap.board))
+    board = _board_rows(snap.models, selection.need_score(params.score, snap.board))
     keep = board.is_in("type", params.types)
     if not keep.any():
-        raise c.EmptySelection("No models of the selected types have a CO₂ cost.")
+        raise inputs.EmptySelection("No models of the selected types have a CO₂ cost.")
     out = board.pick(keep)
     cellcode = board.keys["cell"].to_numpy()[keep]
-    out["cell_models"] = c.group_sizes(cellcode)
+    out["cell_models"] = periods.group_sizes(cellcode)
     out["cell_median_score_per_kg"] = out.groupby(cellcode)["score_per_kg"].transform("median")
-    return c.shown(out, len(out))
+    return provenance.shown(out, len(out))
 
 
 def efficiency(tbl: pd.DataFrame) -> pd.DataFrame:
@@ -139,18 +139,18 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "cost") -> ggplot:
         return _cost(tbl, params)
     if which == "efficiency":
         return _efficiency(tbl, params)
-    raise c.InvalidInput(f"figure: unknown plot {which!r}")
+    raise inputs.InvalidInput(f"figure: unknown plot {which!r}")
 
 
-@c.figure_rows
+@provenance.figure_rows
 def cost_points(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     """The models the cost plot draws (a sample on a large board) and each provider group's
     count of all of them (the legend's)."""
     groups = list(providers.PROVIDER_GROUPS)
     n = tbl["provider"].value_counts()
-    data, caption = c.thin_points(tbl[["provider", "co2_kg", params.score]])
+    data, caption = provenance.thin_points(tbl[["provider", "co2_kg", params.score]])
     data = data.assign(provider=pd.Categorical(data["provider"], categories=groups))
-    return c.drawn(data, caption, counts={g: int(n.get(g, 0)) for g in groups})
+    return provenance.drawn(data, caption, counts={g: int(n.get(g, 0)) for g in groups})
 
 
 def cell_rows(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
@@ -168,24 +168,24 @@ def _cost(tbl: pd.DataFrame, params: Params) -> ggplot:
     from plotnine import (aes, element_text, geom_point, ggplot, labs, scale_color_manual,
                           scale_x_continuous, scale_x_log10, theme)
     data = cost_points(tbl, params)
-    facts = c.drawn_facts(data)
+    facts = provenance.drawn_facts(data)
     caption = facts["caption"]
     legend = {g: f"{g} ({n:,})" for g, n in facts["counts"].items()}
     fit = data.groupby("provider", observed=True).filter(lambda g: len(g) >= 3 and g["co2_kg"].nunique() >= 2)
-    x = (scale_x_log10(labels=c.number_labels) if params.log_scale else scale_x_continuous())
+    x = (scale_x_log10(labels=look.number_labels) if params.log_scale else scale_x_continuous())
     word = " (log scale)" if params.log_scale else ""
-    trend = [c.smooth(data=fit, method=c.linear_trend, se=False, size=1.2)] if not fit.empty else []
+    trend = [look.smooth(data=fit, method=look.linear_trend, se=False, size=1.2)] if not fit.empty else []
     # one ggplot plus a list: plotnine copies the whole plot on every "+", once for a list
-    label = c.score_label(params.score)
+    label = selection.score_label(params.score)
     return ggplot(data, aes("co2_kg", params.score, color="provider")) + [
         geom_point(alpha=0.4, size=1.4),
         x,
-        scale_color_manual(values=c.PROVIDER_COLORS, name="Provider (models)",
+        scale_color_manual(values=look.PROVIDER_COLORS, name="Provider (models)",
                            labels=lambda ks: [legend[k] for k in ks], drop=False),
         labs(x=f"CO₂ cost of the evaluation (kg){word}", y=label,
              title=f"{label} against CO₂ cost, linear trend per provider group",
-             caption=caption and caption + c.TRENDS_ON_SAMPLE),
-        c.theme_study(), theme(axis_text_x=element_text(rotation=0, ha="center")),
+             caption=caption and caption + provenance.TRENDS_ON_SAMPLE),
+        look.theme_study(), theme(axis_text_x=element_text(rotation=0, ha="center")),
         *trend]
 
 
@@ -198,13 +198,13 @@ def _efficiency(tbl: pd.DataFrame, params: Params) -> ggplot:
     if data.empty:
         # the cost plot above still has models to show, so the table is not empty: say why
         # this plot is blank in the figure itself (on the page and in its downloads)
-        return c.message_figure(NO_SIZE, "Score per kg CO₂ by model type and size class")
-    types = c.kept_levels(params.types, data["type"])
-    sizes = c.kept_levels(schema.SIZE_CLASSES, data["size_class"])
+        return look.message_figure(NO_SIZE, "Score per kg CO₂ by model type and size class")
+    types = selection.kept_levels(params.types, data["type"])
+    sizes = selection.kept_levels(schema.SIZE_CLASSES, data["size_class"])
     # coord_flip draws the first level at the bottom: reverse so the legend order reads top-down
     data = data.assign(type=pd.Categorical(data["type"], categories=types[::-1]),
                        size_class=pd.Categorical(data["size_class"], categories=sizes[::-1]))
-    y = (scale_y_log10(labels=c.number_labels) if params.log_scale else scale_y_continuous())
+    y = (scale_y_log10(labels=look.number_labels) if params.log_scale else scale_y_continuous())
     word = " (log scale)" if params.log_scale else ""
     # a dot plot, not bars: on a log axis a bar has no natural base
     return ggplot(data, aes("type", "median_score_per_kg", color="size_class")) + [
@@ -212,9 +212,9 @@ def _efficiency(tbl: pd.DataFrame, params: Params) -> ggplot:
         coord_flip(),
         y,
         scale_x_discrete(),
-        scale_color_manual(values=c.SIZE_COLORS, labels=lambda ks: [c.SIZE_LABELS[k] for k in ks],
+        scale_color_manual(values=look.SIZE_COLORS, labels=lambda ks: [look.SIZE_LABELS[k] for k in ks],
                            name="Size class"),
         guides(color=guide_legend(reverse=True)),
-        labs(x="", y=f"Median {c.score_label(params.score, lower=True)} per kg CO₂{word}",
+        labs(x="", y=f"Median {selection.score_label(params.score, lower=True)} per kg CO₂{word}",
              title="Score per kg CO₂ by model type and size class"),
-        c.theme_study(), theme(axis_text_x=element_text(rotation=0, ha="center"))]
+        look.theme_study(), theme(axis_text_x=element_text(rotation=0, ha="center"))]

@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the 
     from plotnine import ggplot
 
 from llmtrends import schema
-from . import common as c
+from . import inputs, look, provenance, selection
 
 ID = "compare"
 TITLE = "Compare Models"
@@ -56,7 +56,7 @@ GRID_LEVELS = (20, 40, 60, 80, 100)
 LABEL_RADIUS = 116.0  # spoke labels, just outside the outer circle
 CIRCLE_POINTS = 120   # points per grid circle (smooth at screen resolution)
 # Dark members of the Paired pairs: five models stay apart and readable on white.
-MODEL_COLORS = (c.PAIRED[1], c.PAIRED[5], c.PAIRED[3], c.PAIRED[9], c.PAIRED[7])
+MODEL_COLORS = (look.PAIRED[1], look.PAIRED[5], look.PAIRED[3], look.PAIRED[9], look.PAIRED[7])
 CSV_COLUMNS = {
     "model": "model repository (namespace/name), in the order picked",
     "benchmark": "benchmark column of the processed table (e.g. arc, ifeval)",
@@ -78,21 +78,21 @@ class Params:
     models: tuple[str, ...]
 
     @classmethod
-    @c.per_board
+    @selection.per_board
     def defaults(cls, snap) -> "Params":
-        return cls(models=top_models(snap.models, DEFAULT_MODELS, c.default_score(snap) or c.SCORE_AVERAGE))
+        return cls(models=top_models(snap.models, DEFAULT_MODELS, selection.default_score(snap) or selection.SCORE_AVERAGE))
 
     @classmethod
     def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
         value = raw.get("models")
         if value is None:
             return cls.defaults(snap)
-        if not value and not c.score_counts(snap):  # nothing to pick from: say why, not "pick"
-            raise c.EmptySelection(c.no_scores_message(snap.board))
+        if not value and not selection.score_counts(snap):  # nothing to pick from: say why, not "pick"
+            raise inputs.EmptySelection(selection.no_scores_message(snap.board))
         return cls(models=parse_models(value, snap.models))
 
 
-def top_models(models: pd.DataFrame, n: int = DEFAULT_MODELS, score: str = c.SCORE_AVERAGE) -> tuple[str, ...]:
+def top_models(models: pd.DataFrame, n: int = DEFAULT_MODELS, score: str = selection.SCORE_AVERAGE) -> tuple[str, ...]:
     """The ``n`` best-scoring models (highest ``score``, the average unless given; ties by repo id)."""
     ranked = models.loc[models[score].notna(), ["repo_id", score]]
     ranked = ranked.sort_values([score, "repo_id"], ascending=[False, True], kind="mergesort")
@@ -105,23 +105,23 @@ def parse_models(value: object, models: pd.DataFrame) -> tuple[str, ...]:
     if isinstance(value, str):
         value = (value,)
     if not isinstance(value, (tuple, list)):
-        raise c.InvalidInput("models: expected a list of model ids")
+        raise inputs.InvalidInput("models: expected a list of model ids")
     bad = [v for v in value if not isinstance(v, str)]
     if bad:
-        raise c.InvalidInput(f"models: {str(bad[0])[:40]!r} is not a model id")
+        raise inputs.InvalidInput(f"models: {str(bad[0])[:40]!r} is not a model id")
     picked = tuple(dict.fromkeys(value))
     if len(picked) > MAX_MODELS:
-        raise c.InvalidInput(f"models: {len(picked)} models picked; at most {MAX_MODELS} can be compared")
+        raise inputs.InvalidInput(f"models: {len(picked)} models picked; at most {MAX_MODELS} can be compared")
     known = model_ids(models)
     unknown = [v for v in picked if v not in known]
     if unknown:
-        raise c.InvalidInput(f"models: {unknown[0][:60]!r} is not a model of this board")
+        raise inputs.InvalidInput(f"models: {unknown[0][:60]!r} is not a model of this board")
     if not picked:
-        raise c.EmptySelection("Pick at least one model to compare.")
+        raise inputs.EmptySelection("Pick at least one model to compare.")
     return picked
 
 
-@c.per_board
+@selection.per_board
 def model_ids(models: pd.DataFrame) -> pd.Index:
     """The repo ids of a board's models table, for ``in`` tests (once per board; a pandas
     index, lighter than a set of Python strings on a large board)."""
@@ -175,17 +175,17 @@ def radar_grid(labels: Sequence[str]) -> dict[str, pd.DataFrame]:
 
 def table(snap, params: Params) -> pd.DataFrame:
     """One row per (picked model, benchmark) with the radar coordinates (see module doc)."""
-    if not c.score_counts(snap):  # every spoke would be empty: say why instead
-        raise c.EmptySelection(c.no_scores_message(snap.board))
+    if not selection.score_counts(snap):  # every spoke would be empty: say why instead
+        raise inputs.EmptySelection(selection.no_scores_message(snap.board))
     bench = [b for b in schema.benchmark_columns(snap.board) if b in snap.models.columns]
     label = schema.benchmark_labels(snap.board)
     rows = snap.models.loc[snap.models["repo_id"].isin(params.models)].drop_duplicates("repo_id")
     rows = rows.set_index(rows["repo_id"].astype(str))
     missing = [m for m in params.models if m not in rows.index]
     if missing:
-        raise c.InvalidInput(f"models: {missing[0][:60]!r} is not a model of this board")
+        raise inputs.InvalidInput(f"models: {missing[0][:60]!r} is not a model of this board")
     if not params.models:
-        raise c.EmptySelection("Pick at least one model to compare.")
+        raise inputs.EmptySelection("Pick at least one model to compare.")
     rows = rows.reindex(list(params.models))
     parts = []
     for model, row in rows.iterrows():
@@ -206,7 +206,7 @@ def table(snap, params: Params) -> pd.DataFrame:
         }))
     out = pd.concat(parts, ignore_index=True)
     out["difference"] = out["score"] - out.groupby("benchmark", sort=False)["score"].transform("mean")
-    return c.shown(out[list(CSV_COLUMNS)], len(params.models))
+    return provenance.shown(out[list(CSV_COLUMNS)], len(params.models))
 
 
 def numbers(tbl: pd.DataFrame) -> pd.DataFrame:
@@ -253,10 +253,10 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "radar") -> ggplot:
     ``differences``: per benchmark, a bar per model from the picked models' mean score."""
     if which == "differences":
         if (why := empty_figure(tbl, params, which)) is not None:
-            raise c.EmptySelection(why)
+            raise inputs.EmptySelection(why)
         return _differences(tbl)
     if which != "radar":
-        raise c.InvalidInput(f"figure: unknown plot {which!r}")
+        raise inputs.InvalidInput(f"figure: unknown plot {which!r}")
     from plotnine import (aes, coord_fixed, geom_path, geom_point, geom_polygon, geom_segment, geom_text, ggplot,
                           labs, scale_color_manual, scale_fill_manual, theme_void)
     models = list(dict.fromkeys(tbl["model"]))

@@ -48,7 +48,7 @@ Filters (a model must pass all of them):
 Flagged models never reach a board (the pipeline removes them, :func:`flagged_note` says
 how many), so there is no filter for them. The hub board has no Average column: its models
 are scored on different benchmarks, and it has no average over them (see
-:mod:`llmtrends.views.common`, ``SCORE_AVERAGE``).
+:mod:`llmtrends.views.selection`, ``SCORE_AVERAGE``).
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ import pandas as pd
 
 from llmtrends import schema
 from llmtrends.pipeline import providers
-from . import common as c
+from . import inputs, provenance, selection
 
 ID = "explorer"
 TITLE = "Model Explorer"
@@ -108,7 +108,7 @@ _FIXED_AFTER = {
 # ifeval ... mmlu_pro); see csv_columns(board) for one board's exact list.
 CSV_COLUMNS = {
     **_FIXED_BEFORE,
-    **{col: f"{lbl} score ({c.board_name(board)} only)" for board in schema.BOARDS
+    **{col: f"{lbl} score ({selection.board_name(board)} only)" for board in schema.BOARDS
        for col, lbl in schema.benchmark_labels(board).items()},
     **_FIXED_AFTER,
 }
@@ -117,7 +117,7 @@ CSV_COLUMNS = {
 def csv_columns(board: str) -> list[str]:
     """The exact CSV (and :func:`table`) columns of one board (no ``average`` on a board
     without one)."""
-    before = [col for col in _FIXED_BEFORE if col != c.SCORE_AVERAGE or board in schema.AVERAGE_BOARDS]
+    before = [col for col in _FIXED_BEFORE if col != selection.SCORE_AVERAGE or board in schema.AVERAGE_BOARDS]
     return [*before, *schema.benchmark_columns(board), *_FIXED_AFTER]
 
 
@@ -135,41 +135,41 @@ class Params:
     official: str = "all"
     undated: bool = True
     min_score: float = 0.0
-    score: str | None = c.SCORE_AVERAGE  # the minimum's column (common.score_choices; None: the board has none)
+    score: str | None = selection.SCORE_AVERAGE  # the minimum's column (common.score_choices; None: the board has none)
     params_b: tuple[float, float] | None = None  # None: any size, unknown ones included
     hide_merges: bool = False
 
     @classmethod
-    @c.per_board
+    @selection.per_board
     def defaults(cls, snap) -> "Params":
-        start, end = c.date_bounds(snap.models)
+        start, end = selection.date_bounds(snap.models)
         return cls(start=start, end=end, types=tuple(present_types(snap.models)),
                    sizes=tuple(present_sizes(snap.models)), licenses=tuple(license_choices(snap.models, TOP_LICENSES)),
-                   score=c.default_score(snap))
+                   score=selection.default_score(snap))
 
     @classmethod
     def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
         d = cls.defaults(snap)
-        start, end = c.parse_date_range(c.raw_get(raw, "dates", (d.start, d.end)))
-        types = c.parse_choices(c.raw_get(raw, "types", d.types), d.types, "types",
+        start, end = inputs.parse_date_range(inputs.raw_get(raw, "dates", (d.start, d.end)))
+        types = inputs.parse_choices(inputs.raw_get(raw, "types", d.types), d.types, "types",
                                 empty_message="Tick at least one model type.")
-        sizes = c.parse_choices(c.raw_get(raw, "sizes", d.sizes), d.sizes, "size classes",
+        sizes = inputs.parse_choices(inputs.raw_get(raw, "sizes", d.sizes), d.sizes, "size classes",
                                 empty_message="Tick at least one size class.")
-        licenses = c.parse_choices(c.raw_get(raw, "licenses", d.licenses), d.licenses, "licenses",
+        licenses = inputs.parse_choices(inputs.raw_get(raw, "licenses", d.licenses), d.licenses, "licenses",
                                    empty_message="Tick at least one license.")
-        moe = c.parse_choice(c.raw_get(raw, "moe", d.moe), tuple(MOE_CHOICES), "MoE")
-        official = c.parse_choice(c.raw_get(raw, "official", d.official), tuple(OFFICIAL_CHOICES), "official")
-        undated = c.parse_bool(c.raw_get(raw, "undated", d.undated), "include undated")
-        hide_merges = c.parse_bool(c.raw_get(raw, "hide_merges", d.hide_merges), "hide merges")
+        moe = inputs.parse_choice(inputs.raw_get(raw, "moe", d.moe), tuple(MOE_CHOICES), "MoE")
+        official = inputs.parse_choice(inputs.raw_get(raw, "official", d.official), tuple(OFFICIAL_CHOICES), "official")
+        undated = inputs.parse_bool(inputs.raw_get(raw, "undated", d.undated), "include undated")
+        hide_merges = inputs.parse_bool(inputs.raw_get(raw, "hide_merges", d.hide_merges), "hide merges")
         return cls(start=start, end=end, types=types, sizes=sizes, licenses=licenses, moe=moe,
                    official=official, undated=undated,
-                   min_score=parse_score(c.raw_get(raw, "min_score", d.min_score)),
+                   min_score=parse_score(inputs.raw_get(raw, "min_score", d.min_score)),
                    params_b=parse_params_range(raw.get("params_b"), params_ceiling(snap.models)),
                    hide_merges=hide_merges,
-                   score=c.parse_score(raw.get("score"), snap, required=False))
+                   score=selection.parse_score(raw.get("score"), snap, required=False))
 
 
-@c.per_board
+@selection.per_board
 def params_ceiling(models: pd.DataFrame) -> float:
     """The top of the parameters filter's range: the board's largest model, in whole billions
     rounded up (1 on a board without sizes)."""
@@ -184,19 +184,19 @@ def parse_params_range(value: object, ceiling: float) -> tuple[float, float] | N
     if value is None:
         return None
     if not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise c.InvalidInput("parameters: expected a low and a high bound")
+        raise inputs.InvalidInput("parameters: expected a low and a high bound")
     low, high = (parse_bound(v, ceiling) for v in value)
     if low > high:
-        raise c.InvalidInput(f"parameters: {low:g} is above {high:g}")
+        raise inputs.InvalidInput(f"parameters: {low:g} is above {high:g}")
     return None if low <= 0 and high >= ceiling else (low, high)
 
 
 def parse_bound(value: object, ceiling: float) -> float:
     """One end of the parameters range: a number from 0 to ``ceiling``."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise c.InvalidInput("parameters: expected numbers of billions")
+        raise inputs.InvalidInput("parameters: expected numbers of billions")
     if not 0 <= value <= ceiling:
-        raise c.InvalidInput(f"parameters: {value:g} is outside 0-{ceiling:g}")
+        raise inputs.InvalidInput(f"parameters: {value:g} is outside 0-{ceiling:g}")
     return float(value)
 
 
@@ -213,15 +213,15 @@ def flagged_note(snap) -> str:
 def parse_score(value: object, name: str = "minimum score") -> float:
     """A score threshold in [0, 100]; InvalidInput otherwise (bools and NaN included)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise c.InvalidInput(f"{name}: expected a number from 0 to 100")
+        raise inputs.InvalidInput(f"{name}: expected a number from 0 to 100")
     if not 0 <= value <= 100:
-        raise c.InvalidInput(f"{name}: {value:g} is outside 0-100")
+        raise inputs.InvalidInput(f"{name}: {value:g} is outside 0-100")
     return float(value)
 
 
 def present_types(models: pd.DataFrame) -> list[str]:
     """The board's types in legend order, with ``unknown`` last when some types are missing."""
-    return c.present_types(models) + ([TYPE_UNKNOWN] if models["type"].isna().any() else [])
+    return selection.present_types(models) + ([TYPE_UNKNOWN] if models["type"].isna().any() else [])
 
 
 def present_sizes(models: pd.DataFrame) -> list[str]:
@@ -281,7 +281,7 @@ def _build(snap) -> pd.DataFrame:
         return pd.Series(np.nan if dtype == "float64" else None, index=m.index, dtype=dtype)
 
     repo = m["repo_id"].astype(str)
-    real = c.dated(m).index
+    real = selection.dated(m).index
     created = pd.Series(pd.NaT, index=m.index, dtype="datetime64[ns]")
     created.loc[real] = pd.to_datetime(m.loc[real, "created_at"]).dt.normalize().astype("datetime64[ns]")
     official = providers.resolve_official(m)["official"] if n else pd.Series([], dtype=bool)
@@ -348,14 +348,14 @@ def table(snap, params: Params) -> pd.DataFrame:
     """The filtered models with the CSV columns; EmptySelection when none passes."""
     rows = filter_models(snap, params)
     if rows.empty:
-        raise c.EmptySelection("No model matches these filters.")
+        raise inputs.EmptySelection("No model matches these filters.")
     out = rows[csv_columns(snap.board)].reset_index(drop=True)
-    return c.shown(out, len(out))
+    return provenance.shown(out, len(out))
 
 
 def figure(tbl: pd.DataFrame, params: Params, which: str = ""):
     """The explorer has no figure (FIGURES is empty)."""
-    raise c.InvalidInput(f"figure: unknown plot {which!r}")
+    raise inputs.InvalidInput(f"figure: unknown plot {which!r}")
 
 
 # --------------------------------------------------------------------------- display
@@ -428,8 +428,8 @@ def grid_frame(tbl: pd.DataFrame, board: str, link=None) -> pd.DataFrame:
         "Size": tbl["size_class"].fillna("").astype(str).to_numpy(),
         "Params (B)": tbl["params_b"].round(2).to_numpy(),
     })
-    if c.SCORE_AVERAGE in tbl.columns:
-        out["Average"] = tbl[c.SCORE_AVERAGE].round(2).to_numpy()
+    if selection.SCORE_AVERAGE in tbl.columns:
+        out["Average"] = tbl[selection.SCORE_AVERAGE].round(2).to_numpy()
     labels = schema.benchmark_labels(board)
     for b in bench:
         out[labels[b]] = tbl[b].round(2).to_numpy()
@@ -480,7 +480,7 @@ def table_of(snap, repo_ids: Sequence[object]) -> pd.DataFrame:
     f = all_models(snap)
     pos = pd.Index(f["repo_id"]).get_indexer([r for r in repo_ids if isinstance(r, str)])
     out = f[csv_columns(snap.board)].take(pos[pos >= 0]).reset_index(drop=True)
-    return c.shown(out, len(out))
+    return provenance.shown(out, len(out))
 
 
 _GRID_CACHE: dict[tuple[int, int], tuple[object, object, pd.DataFrame, list[list], np.ndarray]] = {}
@@ -545,7 +545,7 @@ def grid_cut(snap) -> bool:
     return len(snap.models) > GRID_MAX_ROWS
 
 
-@c.per_board
+@selection.per_board
 def _large_board_order(snap) -> np.ndarray:
     """A large board's grid order (:func:`grid_order`), sorted once per snapshot."""
     return grid_order(all_models(snap))
@@ -616,7 +616,7 @@ def grid_filters(params: Params, board: str, current: Sequence[Mapping] = ()) ->
     """
     cols = grid_columns(board)
     moe, official = cols.index("MoE"), cols.index("Official")
-    score_names = {grid_name(board, s) for s in (c.SCORE_AVERAGE, *schema.benchmark_columns(board))}
+    score_names = {grid_name(board, s) for s in (selection.SCORE_AVERAGE, *schema.benchmark_columns(board))}
     scores = {i for i, name in enumerate(cols) if name in score_names}
     chosen = grid_name(board, params.score) if params.score else None
     average = cols.index(chosen) if chosen in cols else None

@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the 
 
 from llmtrends import schema
 from llmtrends.pipeline import prepare
-from . import common as c
+from . import inputs, look, periods, provenance, selection
 
 ID = "moe"
 TITLE = "Mixture of Experts"
@@ -65,7 +65,7 @@ CSV_COLUMNS = {
     "group_models": "models of this group (MoE or Dense) in the selection",
     "group_class_models": "models of this group within the model's size class",
 }
-GROUP_COLORS = dict(zip(GROUPS, c.TWO_GROUP_COLORS))
+GROUP_COLORS = dict(zip(GROUPS, look.TWO_GROUP_COLORS))
 
 
 @dataclass(frozen=True)
@@ -74,21 +74,21 @@ class Params:
     end: dt.date
     sizes: tuple[str, ...] = schema.SIZE_CLASSES
     rule: str = RULE_ARCHITECTURE
-    score: str | None = c.SCORE_AVERAGE  # a column of common.score_choices (None: the board has none)
+    score: str | None = selection.SCORE_AVERAGE  # a column of common.score_choices (None: the board has none)
 
     @classmethod
-    @c.per_board
+    @selection.per_board
     def defaults(cls, snap) -> "Params":
-        start, end = c.date_bounds(snap.models)
-        return cls(start=start, end=end, score=c.default_score(snap))
+        start, end = selection.date_bounds(snap.models)
+        return cls(start=start, end=end, score=selection.default_score(snap))
 
     @classmethod
     def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
         d = cls.defaults(snap)
-        start, end = c.parse_board_range(c.raw_get(raw, "dates", (d.start, d.end)), (d.start, d.end))
-        sizes = c.parse_sizes(c.raw_get(raw, "sizes", d.sizes))
-        rule = c.parse_choice(c.raw_get(raw, "rule", d.rule), tuple(MOE_RULES), "MoE rule")
-        return cls(start=start, end=end, sizes=sizes, rule=rule, score=c.parse_score(raw.get("score"), snap))
+        start, end = inputs.parse_board_range(inputs.raw_get(raw, "dates", (d.start, d.end)), (d.start, d.end))
+        sizes = inputs.parse_sizes(inputs.raw_get(raw, "sizes", d.sizes))
+        rule = inputs.parse_choice(inputs.raw_get(raw, "rule", d.rule), tuple(MOE_RULES), "MoE rule")
+        return cls(start=start, end=end, sizes=sizes, rule=rule, score=selection.parse_score(raw.get("score"), snap))
 
 
 def moe_columns(board: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -103,21 +103,21 @@ def moe_columns(board: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return flag, arch
 
 
-@c.per_board
-def _board_rows(board: pd.DataFrame, rule: str, score: str) -> c.Presorted:
+@selection.per_board
+def _board_rows(board: pd.DataFrame, rule: str, score: str) -> periods.Presorted:
     """Every model the view could show under ``rule`` on ``score``, with its columns, in the
     table's order (once per board, rule and score): models the rule cannot classify are left out."""
     flag, arch = moe_columns(board)
     experts = arch if rule == RULE_ARCHITECTURE else flag
-    keep = (c.real_days(board).notna() & board[score].notna() & experts.notna()
+    keep = (selection.real_days(board).notna() & board[score].notna() & experts.notna()
             & (board["params_b"] > 0) & board["size_class"].isin(schema.SIZE_CLASSES))
-    models = c.rows(board, keep, columns=(
+    models = selection.rows(board, keep, columns=(
         "repo_id", "type", "architecture_family", "size_class", "params_b", score, "created_at",
         "created_at_placeholder"))
     family = models["architecture_family"] if "architecture_family" in models.columns else pd.Series(
         pd.NA, index=models.index)
     is_moe = experts.loc[keep].astype(bool).to_numpy()
-    size = c.level_codes(models["size_class"], schema.SIZE_CLASSES)
+    size = selection.level_codes(models["size_class"], schema.SIZE_CLASSES)
     rows = pd.DataFrame({
         "repo_id": models["repo_id"].astype(str),
         "type": models["type"].astype("string"),
@@ -130,23 +130,23 @@ def _board_rows(board: pd.DataFrame, rule: str, score: str) -> c.Presorted:
         score: models[score].astype(float),
     }).reset_index(drop=True)
     group = np.where(is_moe, 0, 1)
-    keys = {"day": c.real_days(models), "size_class": pd.Categorical(models["size_class"]),
+    keys = {"day": selection.real_days(models), "size_class": pd.Categorical(models["size_class"]),
             "group": group, "group_class": group * len(schema.SIZE_CLASSES) + size}
     # MoE before dense, size classes in their order, then by size and name
-    return c.presort(rows, keys, group, size, models["params_b"], c.ranks_of(board, models))
+    return periods.presort(rows, keys, group, size, models["params_b"], selection.ranks_of(board, models))
 
 
 def table(snap, params: Params) -> pd.DataFrame:
     """One row per model: MoE or dense, size class, parameters, score and group counts."""
-    score = c.need_score(params.score, snap.board)
+    score = selection.need_score(params.score, snap.board)
     board = _board_rows(snap.models, params.rule, score)
     keep = board.in_days(params.start, params.end) & board.is_in("size_class", params.sizes)
     if not keep.any():
-        raise c.EmptySelection(c.no_sized_message(snap, score))
+        raise inputs.EmptySelection(selection.no_sized_message(snap, score))
     out = board.pick(keep)
-    out["group_models"] = c.group_sizes(board.keys["group"].to_numpy()[keep])
-    out["group_class_models"] = c.group_sizes(board.keys["group_class"].to_numpy()[keep])
-    return c.shown(out, len(out))
+    out["group_models"] = periods.group_sizes(board.keys["group"].to_numpy()[keep])
+    out["group_class_models"] = periods.group_sizes(board.keys["group_class"].to_numpy()[keep])
+    return provenance.shown(out, len(out))
 
 
 def _panel_scores(tbl: pd.DataFrame, sizes: tuple[str, ...], score: str):
@@ -161,7 +161,7 @@ def _panel_scores(tbl: pd.DataFrame, sizes: tuple[str, ...], score: str):
             yield panel, group, average[of_group[group] if in_panel is None else of_group[group] & in_panel]
 
 
-def counts(tbl: pd.DataFrame, sizes: tuple[str, ...], score: str = c.SCORE_AVERAGE) -> pd.DataFrame:
+def counts(tbl: pd.DataFrame, sizes: tuple[str, ...], score: str = selection.SCORE_AVERAGE) -> pd.DataFrame:
     """Models per (panel, group): the ``All selected sizes`` panel and one per size class."""
     return pd.DataFrame([{"panel": panel, "experts": group, "models": int(len(y)),
                           "median_average": float(np.median(y)) if len(y) else float("nan")}
@@ -174,17 +174,17 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "distribution") -> gg
         return _distribution(tbl, params)
     if which == "scatter":
         return _scatter(tbl, params)
-    raise c.InvalidInput(f"figure: unknown plot {which!r}")
+    raise inputs.InvalidInput(f"figure: unknown plot {which!r}")
 
 
 def _panel_labels(sizes: tuple[str, ...]) -> list[str]:
-    return [ALL_SIZES] + [c.SIZE_LABELS[s] for s in sizes]
+    return [ALL_SIZES] + [look.SIZE_LABELS[s] for s in sizes]
 
 
 BOX_WIDTH = 0.6
 
 
-def box_stats(tbl: pd.DataFrame, sizes: tuple[str, ...], score: str = c.SCORE_AVERAGE) -> pd.DataFrame:
+def box_stats(tbl: pd.DataFrame, sizes: tuple[str, ...], score: str = selection.SCORE_AVERAGE) -> pd.DataFrame:
     """Tukey boxplot statistics of the score per (panel, group), as the figure draws them.
 
     Quartiles are NumPy's linear percentiles; the whiskers reach the most extreme scores
@@ -211,10 +211,10 @@ def _distribution(tbl: pd.DataFrame, params: Params) -> ggplot:
                           ggplot, labs, scale_fill_manual, scale_x_continuous, scale_y_continuous, theme)
     sizes = params.sizes
     panels = _panel_labels(sizes)
-    name = {ALL_SIZES: ALL_SIZES} | {s: c.SIZE_LABELS[s] for s in sizes}
+    name = {ALL_SIZES: ALL_SIZES} | {s: look.SIZE_LABELS[s] for s in sizes}
     x_of = {g: i + 1 for i, g in enumerate(GROUPS)}
     stats = distribution_rows(tbl, params)
-    facts = c.drawn_facts(stats)
+    facts = provenance.drawn_facts(stats)
     stats = stats.assign(panel=pd.Categorical(stats["panel"].map(name), categories=panels),
                          experts=pd.Categorical(stats["experts"], categories=list(GROUPS)),
                          x=stats["experts"].map(x_of).astype(float))
@@ -241,9 +241,9 @@ def _distribution(tbl: pd.DataFrame, params: Params) -> ggplot:
                            expand=(0, 0)),  # what the discrete scale gave the boxes
         scale_fill_manual(values=GROUP_COLORS, name="", drop=False),
         scale_y_continuous(expand=(0.02, 0, 0.05, 0)),
-        labs(x="", y=c.score_label(params.score), title=f"{c.score_label(params.score)} of MoE and dense models",
-             caption=c.wrap_text(facts["caption"])),
-        c.theme_study(legend="none"), theme(axis_text_x=element_text(rotation=0, ha="center"))]
+        labs(x="", y=selection.score_label(params.score), title=f"{selection.score_label(params.score)} of MoE and dense models",
+             caption=look.wrap_text(facts["caption"])),
+        look.theme_study(legend="none"), theme(axis_text_x=element_text(rotation=0, ha="center"))]
 
 
 def rule_caption(tbl: pd.DataFrame, params: Params) -> str:
@@ -262,7 +262,7 @@ def rule_caption(tbl: pd.DataFrame, params: Params) -> str:
                    f"architecture, {arch_only:,} MoE architectures not flagged).")
 
 
-@c.figure_rows
+@provenance.figure_rows
 def scatter_points(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     """The dense then the MoE models the scatter plot draws (a sample of each on a board with
     more than ``MAX_POINTS`` of them), and the count of all of each (the legend's)."""
@@ -271,21 +271,21 @@ def scatter_points(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     counts = {MOE: len(moe), DENSE: len(dense)}
     # at most MAX_POINTS models in all, as in every scatter plot: the MoE models (the rarer
     # ones, drawn on top) keep up to half of them, or more when there are few dense models
-    moe_max = min(len(moe), max(c.MAX_POINTS - len(dense), c.MAX_POINTS // 2))
-    dense, dense_caption = c.thin_points(dense, "dense models", c.MAX_POINTS - moe_max)  # the legend keeps the full counts
-    moe, moe_caption = c.thin_points(moe, "MoE models", moe_max)
+    moe_max = min(len(moe), max(provenance.MAX_POINTS - len(dense), provenance.MAX_POINTS // 2))
+    dense, dense_caption = provenance.thin_points(dense, "dense models", provenance.MAX_POINTS - moe_max)  # the legend keeps the full counts
+    moe, moe_caption = provenance.thin_points(moe, "MoE models", moe_max)
     caption = "; ".join(t for t in (moe_caption, dense_caption) if t)
     caption = rule_caption(tbl, params) + (f" {caption}." if caption else "")
     data = pd.concat([dense, moe])
-    return c.drawn(data.assign(experts=pd.Categorical(data["experts"], categories=list(GROUPS))), caption,
+    return provenance.drawn(data.assign(experts=pd.Categorical(data["experts"], categories=list(GROUPS))), caption,
                    counts=counts)
 
 
-@c.figure_rows
+@provenance.figure_rows
 def distribution_rows(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     """What the boxplots draw: :func:`box_stats`, with the counts on the boxes and the top
     score (where the counts go) of all the models."""
-    return c.drawn(box_stats(tbl, params.sizes, params.score), rule_caption(tbl, params),
+    return provenance.drawn(box_stats(tbl, params.sizes, params.score), rule_caption(tbl, params),
                    counts=counts(tbl, params.sizes, params.score).to_dict("records"), top=float(tbl[params.score].max()))
 
 
@@ -296,16 +296,16 @@ FIGURE_ROWS = {"distribution": distribution_rows, "scatter": scatter_points}
 def _scatter(tbl: pd.DataFrame, params: Params) -> ggplot:
     from plotnine import aes, element_text, geom_point, ggplot, labs, scale_color_manual, scale_x_log10, theme
     data = scatter_points(tbl, params)
-    facts = c.drawn_facts(data)
+    facts = provenance.drawn_facts(data)
     caption, n = facts["caption"], facts["counts"]
     dense, moe = data.loc[data["experts"] == DENSE], data.loc[data["experts"] == MOE]
     legend = {MOE: f"MoE ({n[MOE]:,})", DENSE: f"Dense ({n[DENSE]:,})"}
     return ggplot(data, aes("params_b", params.score, color="experts")) + [
         geom_point(data=dense, alpha=0.35, size=1.3),
         geom_point(data=moe, alpha=0.85, size=1.8),
-        scale_x_log10(labels=c.number_labels),
+        scale_x_log10(labels=look.number_labels),
         scale_color_manual(values=GROUP_COLORS, name="Models", labels=lambda ks: [legend[k] for k in ks],
                            drop=False),
-        labs(x="Total parameters (billions, log scale)", y=c.score_label(params.score),
-             title=f"{c.score_label(params.score)} against total parameters", caption=c.wrap_text(caption)),
-        c.theme_study(), theme(axis_text_x=element_text(rotation=0, ha="center"))]
+        labs(x="Total parameters (billions, log scale)", y=selection.score_label(params.score),
+             title=f"{selection.score_label(params.score)} against total parameters", caption=look.wrap_text(caption)),
+        look.theme_study(), theme(axis_text_x=element_text(rotation=0, ha="center"))]

@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the 
 
 from llmtrends import schema
 from llmtrends.pipeline import providers
-from . import common as c
+from . import inputs, look, provenance, selection
 
 ID = "official"
 TITLE = "Official vs Community"
@@ -52,24 +52,24 @@ class Params:
     types: tuple[str, ...]
 
     @classmethod
-    @c.per_board
+    @selection.per_board
     def defaults(cls, snap) -> "Params":
-        return cls(types=tuple(c.present_types(snap.models)))
+        return cls(types=tuple(selection.present_types(snap.models)))
 
     @classmethod
     def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
         d = cls.defaults(snap)
-        types = c.parse_types(c.raw_get(raw, "types", d.types), d.types)
+        types = inputs.parse_types(inputs.raw_get(raw, "types", d.types), d.types)
         return cls(types=types)
 
 
 def table(snap, params: Params) -> pd.DataFrame:
     """Models per (provider group, size class) with shares and ratios to the Large class."""
     models = snap.models
-    models = c.rows(models, models["type"].isin(params.types) & models["size_class"].isin(schema.SIZE_CLASSES),
+    models = selection.rows(models, models["type"].isin(params.types) & models["size_class"].isin(schema.SIZE_CLASSES),
                     ("size_class", *providers.OFFICIAL_COLUMNS))
     if models.empty:
-        raise c.EmptySelection(c.no_sized_message(snap) if not c.has_sizes(snap.models)
+        raise inputs.EmptySelection(selection.no_sized_message(snap) if not selection.has_sizes(snap.models)
                                else "No models of the selected types have a known size.")
     who = providers.resolve_official(models)
     frame = pd.DataFrame({"provider": providers.provider_group(who["official"]),
@@ -88,7 +88,7 @@ def table(snap, params: Params) -> pd.DataFrame:
     out["large_models"] = out["provider"].map(large).astype(int)
     out["ratio_to_large"] = out["models"] / out["large_models"].where(out["large_models"] > 0)
     out["official_source"] = sources.to_numpy()
-    return c.shown(out, len(frame))
+    return provenance.shown(out, len(frame))
 
 
 def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
@@ -101,10 +101,10 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
     data = tbl.assign(provider=pd.Categorical(tbl["provider"], categories=groups),
                       size_class=pd.Categorical(tbl["size_class"], categories=list(schema.SIZE_CLASSES)))
     dodge = position_dodge(width=0.8)
-    fill = scale_fill_manual(values=c.PROVIDER_COLORS, name="Provider", labels=lambda ks: [legend[k] for k in ks],
+    fill = scale_fill_manual(values=look.PROVIDER_COLORS, name="Provider", labels=lambda ks: [legend[k] for k in ks],
                              drop=False)
-    look = [c.theme_study(), theme(axis_text_x=element_text(rotation=0, ha="center"))]
-    sizes = scale_x_discrete(labels=lambda xs: [c.SIZE_LABELS[x] for x in xs], drop=False)
+    styling = [look.theme_study(), theme(axis_text_x=element_text(rotation=0, ha="center"))]
+    sizes = scale_x_discrete(labels=lambda xs: [look.SIZE_LABELS[x] for x in xs], drop=False)
     if which == "counts":
         top = max(float(data["models"].max()), 1.0)
         data["label"] = [f"{m:,} ({s:.0%})" for m, s in zip(data["models"], data["share_of_provider"])]
@@ -115,7 +115,7 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
             geom_text(aes(y="label_y", label="label"), position=dodge, va="bottom", size=9),
             fill, sizes, scale_y_continuous(expand=(0, 0, 0.08, 0)),
             labs(x="", y="Models", title="Models per size class (share of the group's models)"),
-            *look]
+            *styling]
     if which == "ratios":
         ratio = data["ratio_to_large"]
         top = max(float(ratio.max()) if ratio.notna().any() else 1.0, 1.0)
@@ -129,5 +129,5 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
             fill, sizes, scale_y_continuous(expand=(0, 0, 0.08, 0)),
             labs(x="", y="Models per Large model of the same group",
                  title="Size classes relative to the Large class"),
-            *look]
-    raise c.InvalidInput(f"figure: unknown plot {which!r}")
+            *styling]
+    raise inputs.InvalidInput(f"figure: unknown plot {which!r}")

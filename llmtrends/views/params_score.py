@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the 
     from plotnine import ggplot
 
 from llmtrends import schema
-from . import common as c
+from . import inputs, look, periods, provenance, selection
 
 ID = "params_score"
 TITLE = "Parameters and Score"
@@ -57,28 +57,28 @@ class Params:
     end: dt.date
     types: tuple[str, ...]
     exclude_small: bool = True
-    score: str | None = c.SCORE_AVERAGE  # a column of common.score_choices (None: the board has none)
+    score: str | None = selection.SCORE_AVERAGE  # a column of common.score_choices (None: the board has none)
 
     @classmethod
-    @c.per_board
+    @selection.per_board
     def defaults(cls, snap) -> "Params":
-        start, end = c.date_bounds(snap.models)
-        return cls(start=start, end=end, types=tuple(c.present_types(snap.models)), score=c.default_score(snap))
+        start, end = selection.date_bounds(snap.models)
+        return cls(start=start, end=end, types=tuple(selection.present_types(snap.models)), score=selection.default_score(snap))
 
     @classmethod
     def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
         d = cls.defaults(snap)
-        start, end = c.parse_board_range(c.raw_get(raw, "dates", (d.start, d.end)), (d.start, d.end))
-        types = c.parse_types(c.raw_get(raw, "types", d.types), d.types)
-        exclude = c.parse_bool(c.raw_get(raw, "exclude_small", d.exclude_small), "exclude models under 1B")
-        return cls(start=start, end=end, types=types, exclude_small=exclude, score=c.parse_score(raw.get("score"), snap))
+        start, end = inputs.parse_board_range(inputs.raw_get(raw, "dates", (d.start, d.end)), (d.start, d.end))
+        types = inputs.parse_types(inputs.raw_get(raw, "types", d.types), d.types)
+        exclude = inputs.parse_bool(inputs.raw_get(raw, "exclude_small", d.exclude_small), "exclude models under 1B")
+        return cls(start=start, end=end, types=types, exclude_small=exclude, score=selection.parse_score(raw.get("score"), snap))
 
 
-@c.per_board
-def _board_rows(board: pd.DataFrame, score: str) -> c.Presorted:
+@selection.per_board
+def _board_rows(board: pd.DataFrame, score: str) -> periods.Presorted:
     """Every model the view could show on ``score``, with its columns, in the table's order
     (once per board and score)."""
-    models = c.rows(board, c.real_days(board).notna() & board[score].notna() & (board["params_b"] > 0)
+    models = selection.rows(board, selection.real_days(board).notna() & board[score].notna() & (board["params_b"] > 0)
                     & board["size_class"].isin(schema.SIZE_CLASSES),
                     columns=("repo_id", "type", "size_class", "params_b", score, "created_at",
                              "created_at_placeholder"))
@@ -90,29 +90,29 @@ def _board_rows(board: pd.DataFrame, score: str) -> c.Presorted:
         score: models[score].astype(float),
     }).reset_index(drop=True)
     rows["score_per_b"] = rows[score] / rows["params_b"]
-    size = c.level_codes(models["size_class"], schema.SIZE_CLASSES)
-    keys = {"day": c.real_days(models), "type": pd.Categorical(models["type"]), "size": size,
+    size = selection.level_codes(models["size_class"], schema.SIZE_CLASSES)
+    keys = {"day": selection.real_days(models), "type": pd.Categorical(models["type"]), "size": size,
             "small": (models["params_b"] < MIN_PARAMS_B).to_numpy()}
-    return c.presort(rows, keys, size, models["params_b"], c.ranks_of(board, models))
+    return periods.presort(rows, keys, size, models["params_b"], selection.ranks_of(board, models))
 
 
 def table(snap, params: Params) -> pd.DataFrame:
     """One row per model with its score per billion parameters and its size class's summary."""
-    score = c.need_score(params.score, snap.board)
+    score = selection.need_score(params.score, snap.board)
     board = _board_rows(snap.models, score)
     keep = board.in_days(params.start, params.end) & board.is_in("type", params.types)
     if params.exclude_small:
         keep &= ~board.keys["small"].to_numpy()
     if not keep.any():
-        raise c.EmptySelection(c.no_sized_message(snap, score))
+        raise inputs.EmptySelection(selection.no_sized_message(snap, score))
     out = board.pick(keep)
     size = board.keys["size"].to_numpy()[keep]
     by_class = out.groupby(size)
-    out["class_models"] = c.group_sizes(size)
+    out["class_models"] = periods.group_sizes(size)
     out["class_median_score_per_b"] = by_class["score_per_b"].transform("median")
     out["class_mean_score_per_b"] = by_class["score_per_b"].transform("mean")
     out["class_median_average"] = by_class[score].transform("median")
-    return c.shown(out, len(out))
+    return provenance.shown(out, len(out))
 
 
 def class_summary(tbl: pd.DataFrame) -> pd.DataFrame:
@@ -132,16 +132,16 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "per_billion") -> ggp
         return _per_billion(tbl, params)
     if which == "scatter":
         return _scatter(tbl, params)
-    raise c.InvalidInput(f"figure: unknown plot {which!r}")
+    raise inputs.InvalidInput(f"figure: unknown plot {which!r}")
 
 
 def _per_billion(tbl: pd.DataFrame, params: Params) -> ggplot:
     from plotnine import (aes, element_text, geom_col, geom_text, ggplot, labs, position_dodge,
                           scale_fill_manual, scale_x_discrete, scale_y_continuous, theme)
     data = class_summary(tbl)
-    present = c.kept_levels(schema.SIZE_CLASSES, data["size_class"])
+    present = selection.kept_levels(schema.SIZE_CLASSES, data["size_class"])
     counts = data.drop_duplicates("size_class").set_index("size_class")["models"]
-    axis = {s: f"{c.SIZE_LABELS[s]}\n{counts[s]:,} models" for s in present}
+    axis = {s: f"{look.SIZE_LABELS[s]}\n{counts[s]:,} models" for s in present}
     data = data.assign(size_class=pd.Categorical(data["size_class"], categories=present),
                        statistic=pd.Categorical(data["statistic"], categories=list(STATISTICS.values())),
                        label=[f"{v:.2f}" for v in data["value"]])
@@ -153,20 +153,20 @@ def _per_billion(tbl: pd.DataFrame, params: Params) -> ggplot:
     return ggplot(data, aes("size_class", "value", fill="statistic")) + [
         geom_col(position=dodge, width=0.75),
         geom_text(aes(y="label_y", label="label"), position=dodge, va="bottom", size=9),
-        scale_fill_manual(values=dict(zip(STATISTICS.values(), (c.PAIRED[1], c.PAIRED[0]))), name="Statistic"),
+        scale_fill_manual(values=dict(zip(STATISTICS.values(), (look.PAIRED[1], look.PAIRED[0]))), name="Statistic"),
         scale_x_discrete(labels=lambda xs: [axis[x] for x in xs]),
         scale_y_continuous(expand=(0, 0, 0.08, 0)),
-        labs(x="", y=f"{c.score_label(params.score)} per billion parameters",
+        labs(x="", y=f"{selection.score_label(params.score)} per billion parameters",
              title=f"Score per billion parameters by size class{floor}"),
-        c.theme_study(), theme(axis_text_x=element_text(rotation=0, ha="center"))]
+        look.theme_study(), theme(axis_text_x=element_text(rotation=0, ha="center"))]
 
 
-@c.figure_rows
+@provenance.figure_rows
 def scatter_points(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     """The models the scatter plot draws (a sample on a large board), types as categories."""
-    types = c.kept_levels(params.types, tbl["type"])  # of all the models: a rare type keeps its legend entry
-    data, caption = c.thin_points(tbl[["type", "params_b", params.score]])
-    return c.drawn(data.assign(type=pd.Categorical(data["type"], categories=types)), caption)
+    types = selection.kept_levels(params.types, tbl["type"])  # of all the models: a rare type keeps its legend entry
+    data, caption = provenance.thin_points(tbl[["type", "params_b", params.score]])
+    return provenance.drawn(data.assign(type=pd.Categorical(data["type"], categories=types)), caption)
 
 
 def class_rows(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
@@ -183,18 +183,18 @@ def _scatter(tbl: pd.DataFrame, params: Params) -> ggplot:
     from plotnine import (aes, element_text, geom_point, ggplot, guide_legend, guides, labs,
                           scale_color_manual, scale_x_log10, theme)
     data = scatter_points(tbl, params)
-    caption = c.drawn_facts(data)["caption"]
+    caption = provenance.drawn_facts(data)["caption"]
     # a trend needs a few models spread over more than one size
     fit = data.groupby("type", observed=True).filter(lambda g: len(g) >= 3 and g["params_b"].nunique() >= 2)
-    trend = [c.smooth(data=fit, method=c.linear_trend, se=False, size=1.1)] if not fit.empty else []
-    label = c.score_label(params.score)
+    trend = [look.smooth(data=fit, method=look.linear_trend, se=False, size=1.1)] if not fit.empty else []
+    label = selection.score_label(params.score)
     return ggplot(data, aes("params_b", params.score, color="type")) + [
         geom_point(alpha=0.45, size=1.4),
-        scale_x_log10(labels=c.number_labels),
-        scale_color_manual(values=c.TYPE_COLORS, name="Model type"),
+        scale_x_log10(labels=look.number_labels),
+        scale_color_manual(values=look.TYPE_COLORS, name="Model type"),
         guides(color=guide_legend(ncol=3)),
         labs(x="Parameters (billions, log scale)", y=label,
              title=f"{label} against parameters, linear trend per type",
-             caption=caption and caption + c.TRENDS_ON_SAMPLE),
-        c.theme_study(), theme(axis_text_x=element_text(rotation=0, ha="center")),
+             caption=caption and caption + provenance.TRENDS_ON_SAMPLE),
+        look.theme_study(), theme(axis_text_x=element_text(rotation=0, ha="center")),
         *trend]

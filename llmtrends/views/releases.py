@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the 
 
 from llmtrends.pipeline import releases as rel
 from llmtrends import schema
-from . import common as c
+from . import inputs, look, periods, provenance, selection
 
 ID = "releases"
 TITLE = "Effects of Important Models Release"
@@ -52,7 +52,7 @@ _LEVEL_STEP = 0.075  # height of one label level as a share of the bars' maximum
 # At most this many families are stacked, Other included: the palette has 12 colours, and
 # past them colours would repeat in the stack and its legend. A board with more (the real
 # ones have 7 to 10) folds the smaller ones into Other.
-MAX_FAMILIES = len(c.PAIRED)
+MAX_FAMILIES = len(look.PAIRED)
 PARTIAL_ALPHA = 0.35  # bars of a period the range covers only in part
 
 
@@ -60,54 +60,54 @@ PARTIAL_ALPHA = 0.35  # bars of a period the range covers only in part
 class Params:
     start: dt.date
     end: dt.date
-    aggregation: str = c.DEFAULT_AGGREGATION
+    aggregation: str = inputs.DEFAULT_AGGREGATION
     board: str = "v1"  # which releases to draw; from the snapshot, never from the browser
-    rules: str = c.RULES_OURS  # the study's rules only from scripts/figures.py --study-way
+    rules: str = inputs.RULES_OURS  # the study's rules only from scripts/figures.py --study-way
 
     @classmethod
-    @c.per_board
+    @selection.per_board
     def defaults(cls, snap) -> "Params":
-        first, last = c.date_bounds(snap.models)
+        first, last = selection.date_bounds(snap.models)
         start = DEFAULT_START if first < DEFAULT_START <= last else first
         return cls(start=start, end=last, board=snap.board)
 
     @classmethod
     def from_inputs(cls, raw: Mapping[str, object], snap) -> "Params":
         d = cls.defaults(snap)
-        start, end = c.parse_board_range(c.raw_get(raw, "dates", (d.start, d.end)), c.date_bounds(snap.models))
-        agg = c.parse_aggregation(c.raw_get(raw, "aggregation", d.aggregation))
+        start, end = inputs.parse_board_range(inputs.raw_get(raw, "dates", (d.start, d.end)), selection.date_bounds(snap.models))
+        agg = inputs.parse_aggregation(inputs.raw_get(raw, "aggregation", d.aggregation))
         return cls(start=start, end=end, aggregation=agg, board=snap.board)
 
 
 def table(snap, params: Params) -> pd.DataFrame:
     """New models per (period, family), the period's total, and the releases dated in it."""
-    models = c.in_range(snap.models, params.start, params.end, columns=("created_at", "architecture_family"))
+    models = selection.in_range(snap.models, params.start, params.end, columns=("created_at", "architecture_family"))
     models = models.loc[models["architecture_family"].notna()]
     if models.empty:
-        raise c.EmptySelection("No models were created in this date range.")
+        raise inputs.EmptySelection("No models were created in this date range.")
     families = drawn_families(snap)
     named = [f for f in families if f != schema.FAMILY_OTHER]
     family = models["architecture_family"].where(models["architecture_family"].isin(named), schema.FAMILY_OTHER)
-    first_weekday = c.week_start(params.rules)
-    out = c.period_counts(models["created_at"], family, families, params.start, params.end, params.aggregation,
+    first_weekday = periods.week_start(params.rules)
+    out = periods.period_counts(models["created_at"], family, families, params.start, params.end, params.aggregation,
                           "family", first_weekday)
     out["period_total"] = out.groupby("period")["new_models"].transform("sum").astype(int)
     lines = release_lines(params)
-    names = (pd.DataFrame({"period": c.period_start(lines["date"], params.aggregation, first_weekday),
+    names = (pd.DataFrame({"period": periods.period_start(lines["date"], params.aggregation, first_weekday),
                            "model": lines["model"]})
              .groupby("period")["model"].agg("; ".join))
     out["releases"] = [names.get(period, "") for period in out["period"]]
-    out["partial"] = c.partial_periods(out["period"], params.start, params.end, params.aggregation,
-                                       c.date_bounds(snap.models)[0])
-    return c.shown(out[list(CSV_COLUMNS)], len(models))
+    out["partial"] = periods.partial_periods(out["period"], params.start, params.end, params.aggregation,
+                                       selection.date_bounds(snap.models)[0])
+    return provenance.shown(out[list(CSV_COLUMNS)], len(models))
 
 
-@c.per_board
+@selection.per_board
 def drawn_families(snap) -> list[str]:
     """The families stacked, largest first: all of the board's, or when it has more than
     ``MAX_FAMILIES`` the ``MAX_FAMILIES - 1`` largest named ones and Other (which then also
     holds the rest)."""
-    present = c.present_families(snap.models)
+    present = selection.present_families(snap.models)
     if len(present) <= MAX_FAMILIES:
         return present
     return [f for f in present if f != schema.FAMILY_OTHER][:MAX_FAMILIES - 1] + [schema.FAMILY_OTHER]
@@ -153,26 +153,26 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
     from plotnine import (aes, geom_label, geom_rect, geom_segment, ggplot, labs, scale_fill_manual,
                           scale_y_continuous)
     if which != "counts":
-        raise c.InvalidInput(f"figure: unknown plot {which!r}")
+        raise inputs.InvalidInput(f"figure: unknown plot {which!r}")
     families = list(dict.fromkeys(tbl["family"]))
     data = tbl.assign(family=pd.Categorical(tbl["family"], categories=families))
     top = max(float(tbl.groupby("period")["new_models"].sum().max()), 1.0)
     layout = label_layout(release_lines(params), params.start, params.end)
-    word = c.aggregation_word(params.aggregation)
+    word = periods.aggregation_word(params.aggregation)
     # geom_col's stacking, done once
-    bars = c.stacked_bars(data, "period", "new_models", "family", families, params.aggregation)
+    bars = periods.stacked_bars(data, "period", "new_models", "family", families, params.aggregation)
     partial = bars["partial"].astype(bool)
     faded = tbl.loc[tbl["partial"].astype(bool)].groupby("period", sort=True)["period_total"].first()
-    caption = c.partial_note(faded[faded > 0], params.aggregation, "counts")  # an empty period draws nothing
+    caption = periods.partial_note(faded[faded > 0], params.aggregation, "counts")  # an empty period draws nothing
     # one ggplot plus a list: plotnine copies the whole plot on every "+", once for a list
     fig = ggplot(bars.loc[~partial], aes(xmin="xmin", xmax="xmax", ymin="ymin", ymax="ymax", fill="family")) + [
         geom_rect(),
-        scale_fill_manual(values=c.color_map(families), name="Architecture family", drop=False, limits=families,
-                          guide=c.legend_guide(families, "Architecture family")),
-        c.month_axis(params.start, params.end),
+        scale_fill_manual(values=look.color_map(families), name="Architecture family", drop=False, limits=families,
+                          guide=look.legend_guide(families, "Architecture family")),
+        look.month_axis(params.start, params.end),
         labs(x="", y=f"New models ({word})", title="New models by architecture family and major releases",
-             caption=caption and c.wrap_text(caption)),
-        c.theme_study()]
+             caption=caption and look.wrap_text(caption)),
+        look.theme_study()]
     if partial.any():
         fig += geom_rect(data=bars.loc[partial], alpha=PARTIAL_ALPHA)
     levels = int(layout["level"].max()) + 1 if not layout.empty else 0

@@ -30,7 +30,7 @@ import pandas as pd
 if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the tables
     from plotnine import ggplot
 
-from . import common as c
+from . import inputs, look, periods, provenance, selection
 
 ID = "score_trends"
 TITLE = "Total Models and Average Score"
@@ -64,14 +64,14 @@ CSV_COLUMNS = {
 
 
 # date range, types (multi), aggregation, score
-Params = c.RangeTypesScoreParams
+Params = selection.RangeTypesScoreParams
 
 
-@c.per_board
-def _board_rows(board: pd.DataFrame, score: str) -> c.Presorted:
+@selection.per_board
+def _board_rows(board: pd.DataFrame, score: str) -> periods.Presorted:
     """Every model with a real date and a ``score``, as a model row, in the table's order
     (once per board and score)."""
-    models = c.rows(board, c.real_days(board).notna() & board[score].notna(),
+    models = selection.rows(board, selection.real_days(board).notna() & board[score].notna(),
                     columns=("repo_id", "type", score, "created_at", "created_at_placeholder"))
     rows = pd.DataFrame({
         "series": "model",
@@ -80,41 +80,41 @@ def _board_rows(board: pd.DataFrame, score: str) -> c.Presorted:
         "created_at": models["created_at"].dt.normalize(),
         score: models[score].astype(float),
     }).reset_index(drop=True)
-    keys = {"day": c.real_days(models), "type": pd.Categorical(models["type"])}
-    return c.presort(rows, keys, rows["created_at"], c.ranks_of(board, models))
+    keys = {"day": selection.real_days(models), "type": pd.Categorical(models["type"])}
+    return periods.presort(rows, keys, rows["created_at"], selection.ranks_of(board, models))
 
 
 def table(snap, params: Params) -> pd.DataFrame:
     """The per-model rows and the per-(period, type) running totals, stacked (see module doc)."""
-    score = c.need_score(params.score, snap.board)
+    score = selection.need_score(params.score, snap.board)
     board = _board_rows(snap.models, score)
     keep = board.in_days(params.start, params.end) & board.is_in("type", params.types)
     if not keep.any():
-        c.typed_in_range(snap.models, params.start, params.end, params.types, columns=())  # raises if none
-        raise c.EmptySelection("No model of the selected types in this date range has a score "
-                               f"({c.score_label(score)}).")
+        selection.typed_in_range(snap.models, params.start, params.end, params.types, columns=())  # raises if none
+        raise inputs.EmptySelection("No model of the selected types in this date range has a score "
+                               f"({selection.score_label(score)}).")
     points = board.pick(keep)
-    totals = c.period_counts(points["created_at"], points["type"], params.types,
-                             params.start, params.end, params.aggregation, "type", c.week_start(params.rules))
+    totals = periods.period_counts(points["created_at"], points["type"], params.types,
+                             params.start, params.end, params.aggregation, "type", periods.week_start(params.rules))
     totals["total_models"] = totals.groupby("type")["new_models"].cumsum()  # rows are in period order
     totals.insert(0, "series", "cumulative")
-    out = pd.concat([points, totals], ignore_index=True)[c.score_columns(CSV_COLUMNS, score)]
+    out = pd.concat([points, totals], ignore_index=True)[selection.score_columns(CSV_COLUMNS, score)]
     out["new_models"] = out["new_models"].astype("Int64")
     out["total_models"] = out["total_models"].astype("Int64")
-    return c.shown(out, len(points))
+    return provenance.shown(out, len(points))
 
 
-@c.figure_rows
+@provenance.figure_rows
 def score_points(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     """The models the score plot draws (a sample on a large board), types as categories."""
-    pts, caption = c.thin_points(tbl.loc[tbl["series"] == "model", ["type", "created_at", params.score]])
-    return c.drawn(pts.assign(type=pd.Categorical(pts["type"], categories=list(params.types))), caption)
+    pts, caption = provenance.thin_points(tbl.loc[tbl["series"] == "model", ["type", "created_at", params.score]])
+    return provenance.drawn(pts.assign(type=pd.Categorical(pts["type"], categories=list(params.types))), caption)
 
 
-@c.figure_rows
+@provenance.figure_rows
 def total_rows(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     """The running totals the totals plot draws (the cumulative rows, not the models')."""
-    return c.drawn(tbl.loc[tbl["series"] == "cumulative", ["type", "period", "total_models"]], "")
+    return provenance.drawn(tbl.loc[tbl["series"] == "cumulative", ["type", "period", "total_models"]], "")
 
 
 # what a figure worker is sent: the rows each plot draws (common.figure_table)
@@ -124,11 +124,11 @@ FIGURE_ROWS = {"scores": score_points, "totals": total_rows}
 def trend_plan(sizes: pd.Series, params: Params) -> tuple[list[str], object, str]:
     """Which types get a trend line, with which ``geom_smooth`` method, and the caption
     saying so. ``sizes``: models per type in the plot."""
-    if params.rules == c.RULES_STUDY:
+    if params.rules == inputs.RULES_STUDY:
         fitted = [t for t in params.types if sizes.get(t, 0) >= MIN_SMOOTH_MODELS]
-        method = c.study_smoother(sizes.get(t, 0) for t in fitted)
+        method = look.study_smoother(sizes.get(t, 0) for t in fitted)
         what = ("the study's GAM (a penalized cubic spline; plotnine has no GAM), a type having 1,000 models "
-                "or more" if method is c.penalized_spline else "loess (span 0.75), every type having fewer "
+                "or more" if method is look.penalized_spline else "loess (span 0.75), every type having fewer "
                 "than 1,000 models")
         text = f"Trend lines as the study's geom_smooth() drew them: {what}."
     else:
@@ -146,33 +146,33 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "scores") -> ggplot:
     """``scores``: points per model with a trend per type; ``totals``: running totals per type."""
     from plotnine import aes, geom_line, geom_point, ggplot, labs, scale_color_manual
     # as many legend rows as the type labels need to fit the figure's width
-    colors = scale_color_manual(values=c.TYPE_COLORS, name="Model type",
-                                guide=c.legend_guide(params.types, "Model type",
+    colors = scale_color_manual(values=look.TYPE_COLORS, name="Model type",
+                                guide=look.legend_guide(params.types, "Model type",
                                                      override_aes={"alpha": 1, "size": 2}))
-    xaxis = c.month_axis(params.start, params.end)
+    xaxis = look.month_axis(params.start, params.end)
     if which == "scores":
         pts = score_points(tbl, params)
-        sample = c.drawn_facts(pts)["caption"]
+        sample = provenance.drawn_facts(pts)["caption"]
         fitted, method, about = trend_plan(pts["type"].value_counts(), params)
         smooth = pts.loc[pts["type"].isin(fitted)]
-        if params.rules == c.RULES_STUDY:
+        if params.rules == inputs.RULES_STUDY:
             # the study's points (and fits) are at the start of their period (default: the day)
-            smooth = smooth.assign(created_at=c.period_start(smooth["created_at"], params.aggregation,
-                                                             c.week_start(params.rules)))
-        trend = [c.smooth(data=smooth, method=method, se=False, size=1.2, span=LOESS_SPAN)] \
+            smooth = smooth.assign(created_at=periods.period_start(smooth["created_at"], params.aggregation,
+                                                             periods.week_start(params.rules)))
+        trend = [look.smooth(data=smooth, method=method, se=False, size=1.2, span=LOESS_SPAN)] \
             if not smooth.empty else []
-        caption = about + (f" {sample}{c.TRENDS_ON_SAMPLE}." if sample else "")
-        label = c.score_label(params.score)
+        caption = about + (f" {sample}{provenance.TRENDS_ON_SAMPLE}." if sample else "")
+        label = selection.score_label(params.score)
         return ggplot(pts, aes("created_at", params.score, color="type")) + [
-            geom_point(alpha=0.4, size=1.1, stroke=0), *trend, colors, xaxis, c.theme_study(),
+            geom_point(alpha=0.4, size=1.1, stroke=0), *trend, colors, xaxis, look.theme_study(),
             labs(x="", y=label, title=f"{label} of each model, with a trend per type",
-                 caption=c.wrap_text(caption))]
+                 caption=look.wrap_text(caption))]
     if which == "totals":
         tot = total_rows(tbl, params)
         tot = tot.assign(type=pd.Categorical(tot["type"], categories=list(params.types)),
                          total_models=tot["total_models"].astype(int))
-        word = c.aggregation_word(params.aggregation)
+        word = periods.aggregation_word(params.aggregation)
         return ggplot(tot, aes("period", "total_models", color="type")) + [
-            geom_line(size=1.1), colors, xaxis, c.theme_study(),
+            geom_line(size=1.1), colors, xaxis, look.theme_study(),
             labs(x="", y=f"Total models ({word})", title="Total models per type since the start of the range")]
-    raise c.InvalidInput(f"figure: unknown plot {which!r}")
+    raise inputs.InvalidInput(f"figure: unknown plot {which!r}")

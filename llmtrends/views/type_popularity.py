@@ -16,7 +16,7 @@ import pandas as pd
 if TYPE_CHECKING:  # plotnine is imported where a figure is drawn, not with the tables
     from plotnine import ggplot
 
-from . import common as c
+from . import inputs, look, periods, provenance, selection
 
 ID = "type_popularity"
 TITLE = "Model Type Popularity"
@@ -36,22 +36,22 @@ PARTIAL_ALPHA = 0.35
 
 
 # date range, types (multi), aggregation
-Params = c.RangeTypesParams
+Params = selection.RangeTypesParams
 
 
 def table(snap, params: Params) -> pd.DataFrame:
     """New models per (period, type), each type's share of the period, and whether the
     range covers the period only in part."""
-    models = c.typed_in_range(snap.models, params.start, params.end, params.types, columns=())
-    first_weekday = c.week_start(params.rules)
-    out = c.period_counts(models["created_at"], models["type"], params.types, params.start, params.end,
+    models = selection.typed_in_range(snap.models, params.start, params.end, params.types, columns=())
+    first_weekday = periods.week_start(params.rules)
+    out = periods.period_counts(models["created_at"], models["type"], params.types, params.start, params.end,
                           params.aggregation, "type", first_weekday)
     out["period_total"] = out.groupby("period")["new_models"].transform("sum")
     out["share"] = (out["new_models"] / out["period_total"].where(out["period_total"] > 0)).fillna(0.0)
     out["period_total"] = out["period_total"].astype(int)
-    out["partial"] = c.partial_periods(out["period"], params.start, params.end, params.aggregation,
-                                       c.date_bounds(snap.models)[0])
-    return c.shown(out, len(models))
+    out["partial"] = periods.partial_periods(out["period"], params.start, params.end, params.aggregation,
+                                       selection.date_bounds(snap.models)[0])
+    return provenance.shown(out, len(models))
 
 
 def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
@@ -63,15 +63,15 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
     """
     from plotnine import aes, geom_rect, ggplot, labs, scale_fill_manual, scale_y_continuous
     data = tbl.assign(type=pd.Categorical(tbl["type"], categories=list(params.types)))
-    word = c.aggregation_word(params.aggregation)
+    word = periods.aggregation_word(params.aggregation)
     if which == "counts":
         y, title, ylab, yscale = "new_models", "New models by type", f"New models ({word})", []
     elif which == "shares":
         y, title, ylab = "share", "Share of new models by type", f"Share of new models ({word})"
         yscale = [scale_y_continuous(labels=lambda xs: [f"{x:.0%}" for x in xs])]
     else:
-        raise c.InvalidInput(f"figure: unknown plot {which!r}")
-    bars = c.stacked_bars(data, "period", y, "type", params.types, params.aggregation)
+        raise inputs.InvalidInput(f"figure: unknown plot {which!r}")
+    bars = periods.stacked_bars(data, "period", y, "type", params.types, params.aggregation)
     bars = bars.loc[bars["ymax"] > bars["ymin"]]  # nothing to draw for an empty period
     partial = bars["partial"].astype(bool)
     layers = [geom_rect(aes(xmin="xmin", xmax="xmax", ymin="ymin", ymax="ymax"), data=bars.loc[~partial])]
@@ -82,13 +82,13 @@ def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
     # each figure is one ggplot plus a list: plotnine copies the whole plot on every "+", once for a list
     return ggplot(mapping=aes(fill="type")) + [
         *layers,
-        scale_fill_manual(values=c.TYPE_COLORS, name="Model type",
-                          guide=c.legend_guide(params.types, "Model type"), drop=False, limits=list(params.types)),
-        c.month_axis(params.start, params.end), *yscale, c.theme_study(),
-        labs(x="", y=ylab, title=title, caption=caption and c.wrap_text(caption))]
+        scale_fill_manual(values=look.TYPE_COLORS, name="Model type",
+                          guide=look.legend_guide(params.types, "Model type"), drop=False, limits=list(params.types)),
+        look.month_axis(params.start, params.end), *yscale, look.theme_study(),
+        labs(x="", y=ylab, title=title, caption=caption and look.wrap_text(caption))]
 
 
 def partial_caption(tbl: pd.DataFrame, aggregation: str) -> str:
     """The sentence naming the periods drawn faded (empty when there is none)."""
     faded = tbl.loc[tbl["partial"].astype(bool)].groupby("period", sort=True)["period_total"].first()
-    return c.partial_note(faded[faded > 0], aggregation, "counts and shares")  # an empty period draws nothing
+    return periods.partial_note(faded[faded > 0], aggregation, "counts and shares")  # an empty period draws nothing

@@ -19,7 +19,7 @@ from llmtrends import schema
 from llmtrends.pipeline import store
 from llmtrends.pipeline.store import Snapshot
 from llmtrends.views import VIEWS, by_id
-from llmtrends.views import common as vc
+from llmtrends.views import selection
 from tests.appserver import start_server, stop_server
 from tests.browser import ui
 from tests.browser.conftest import open_app
@@ -95,8 +95,8 @@ def test_the_score_chooser_on_a_made_up_scored_hub_board(scored_page, scored, vi
     box = page.locator(f"#{view_id}-score")
     assert box.is_visible()
     options = box.locator("option").evaluate_all("os => os.map(o => [o.value, o.textContent])")
-    assert [tuple(o) for o in options] == list(vc.score_choices(snap).items())
-    assert box.input_value() == "ce_mmlu_pro" == vc.default_score(snap)  # the most scored benchmark
+    assert [tuple(o) for o in options] == list(selection.score_choices(snap).items())
+    assert box.input_value() == "ce_mmlu_pro" == selection.default_score(snap)  # the most scored benchmark
     if view_id == "explorer":  # the score the minimum is on: it changes the rows above 0 only
         ui.set_slider(page, "explorer-min_score", 20)
         ui.quiesce(page, view_id)

@@ -19,7 +19,7 @@ import pytest
 
 from llmtrends import schema
 from llmtrends.pipeline import store
-from llmtrends.views import common as vc
+from llmtrends.views import provenance
 from llmtrends.views import explorer as explorer_view
 from llmtrends.views import type_popularity
 from tests.browser import ui
@@ -278,7 +278,7 @@ def test_downloads_of_an_empty_selection(app_page, app_server):
     ui.quiesce(page, TP)
     name, data = ui.download(page, f"{TP}-dl_csv")
     rows = csv_rows(data)
-    assert name.endswith(".csv") and rows == [vc.csv_columns(type_popularity, "v1")]
+    assert name.endswith(".csv") and rows == [provenance.csv_columns(type_popularity, "v1")]
     # no figure to give: the figure buttons are off, saying why
     page.wait_for_function(f"() => document.querySelectorAll('#{TP}-figure_downloads button[disabled]').length === 2")
     assert "type" in page.locator(f"#{TP}-figure_downloads button[disabled]").first.get_attribute("title").lower()

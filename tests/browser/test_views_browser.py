@@ -20,7 +20,7 @@ import pytest
 from PIL import Image
 
 from llmtrends.views import VIEWS
-from llmtrends.views import common as vc
+from llmtrends.views import selection
 from tests.browser import ui
 from tests.browser.test_changes_browser import choose as choose_snapshots
 
@@ -98,7 +98,7 @@ def check_csv(data: bytes, view, board: str, where: str, score: str | None = Non
     documented = list(view.CSV_COLUMNS)
     expected = view.csv_columns(board) if hasattr(view, "csv_columns") else documented
     if score and not hasattr(view, "csv_columns"):
-        documented = expected = vc.score_columns(documented, score)
+        documented = expected = selection.score_columns(documented, score)
     assert [c for c in documented if c in expected] == list(expected), f"{where}: undocumented CSV columns"
     assert rows[0] == list(expected), f"{where}: CSV header {rows[0]} != documented {expected}"
     assert len(rows) > 1, f"{where}: CSV has a header but no rows"
