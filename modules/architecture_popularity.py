@@ -8,9 +8,14 @@ from llmtrends.views import architecture_popularity as view
 
 from . import common
 
-view_ui, view_server = common.controls_tab(view, lambda d, s: [
-    common.dates_control(d, s),
-    ui.input_checkbox_group("families", "Architecture families", choices=list(view.family_choices(s)),
-                            selected=list(d.families)),
-    common.aggregation_control(d),
-], ("dates", "families", "aggregation"))
+
+def controls(d, s):
+    return [
+        common.dates_control(d, s),
+        ui.input_checkbox_group("families", "Architecture families", choices=list(view.family_choices(s)),
+                                selected=list(d.families)),
+        common.aggregation_control(d),
+    ]
+
+
+view_ui, view_server = common.controls_tab(view, controls)

@@ -14,7 +14,7 @@ from llmtrends.views import author_activity as view
 from . import common
 
 
-def _controls(d, s):
+def controls(d, s):
     return [common.dates_control(d, s), common.aggregation_control(d), common.score_control(d, s, "Score (bottom plot)")]
 
 
@@ -29,7 +29,7 @@ def view_ui(initial=None):
     if initial is not None:  # the page's board at its default range, as the server would draw it
         d = view.Params.defaults(initial)
         picker = common.in_page("author_picker", _picker(view.author_choices(initial, (d.start, d.end))))
-    return common.view_layout(view, common.controls_ui(view, _controls, initial), picker, initial=initial)
+    return common.view_layout(view, common.controls_ui(view, controls, initial), picker, initial=initial)
 
 
 @module.server
@@ -47,5 +47,5 @@ def view_server(input, output, session, snap, page_board=None):
     def note():
         return ui.p(view.author_note(snap()), class_="small text-muted mb-2 llmtrends-note")
 
-    common.serve_with_controls(view, snap, input, _controls, ("dates", "aggregation", "score"), extra=("authors",),
+    common.serve_with_controls(view, snap, input, controls, extra=("authors",),
                                page_board=page_board)

@@ -10,7 +10,7 @@ from llmtrends.views import base_models as view
 from . import common
 
 
-def _controls(d, s):
+def controls(d, s):
     staircase = common.shown_with_scores(  # nothing to draw a staircase of without scores
         d, common.score_control(d, s, "Score (staircase)"),
         ui.input_checkbox("labels", "Show model names", value=d.labels),
@@ -28,12 +28,12 @@ def view_ui(initial=None):
     # bases come from the board's lineage analysis, which would delay the app's
     # start; reading the stored default figures computes it in the background
     # (serving.serve_stored), and the server draws the controls.
-    return common.view_layout(view, common.controls_ui(view, _controls, None))
+    return common.view_layout(view, common.controls_ui(view, controls, None))
 
 
 @module.server
 def view_server(input, output, session, snap, page_board=None):
-    result = common.serve_with_controls(view, snap, input, _controls, ("bases", "score", "labels", "y_axis"))
+    result = common.serve_with_controls(view, snap, input, controls)
 
     @render.ui
     def note():

@@ -10,7 +10,7 @@ from llmtrends.views import changes as view
 from . import common
 
 
-def _controls(d, s):
+def controls(d, s):
     choices = view.date_choices(s)
     return [ui.input_select("first", "Compare the board on", choices=choices, selected=d.start.isoformat()),
             ui.input_select("second", "with the board on", choices=choices, selected=d.end.isoformat()),
@@ -19,13 +19,13 @@ def _controls(d, s):
 
 @module.ui
 def view_ui(initial=None):
-    return common.view_layout(view, common.controls_ui(view, _controls, initial), aside=ui.output_ui("summary"),
+    return common.view_layout(view, common.controls_ui(view, controls, initial), aside=ui.output_ui("summary"),
                               main=(ui.output_ui("sections"),), initial=initial)
 
 
 @module.server
 def view_server(input, output, session, snap, page_board=None):
-    result = common.serve_with_controls(view, snap, input, _controls, ("first", "second", "score"),
+    result = common.serve_with_controls(view, snap, input, controls,
                                         page_board=page_board)
 
     @render.ui

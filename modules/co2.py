@@ -8,7 +8,12 @@ from llmtrends.views import co2 as view
 
 from . import common
 
-view_ui, view_server = common.controls_tab(view, lambda d, s: [
-    common.score_control(d, s), common.types_control(d),
-    ui.input_checkbox("log_scale", "Log scale for CO₂ and score per kg", value=d.log_scale),
-], ("score", "types", "log_scale"))
+
+def controls(d, s):
+    return [
+        common.score_control(d, s), common.types_control(d),
+        ui.input_checkbox("log_scale", "Log scale for CO₂ and score per kg", value=d.log_scale),
+    ]
+
+
+view_ui, view_server = common.controls_tab(view, controls)

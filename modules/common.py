@@ -254,18 +254,50 @@ def aggregation_control(d, label: str = "Aggregation") -> ui.Tag:
                                   selected=d.aggregation, inline=True)
 
 
-def serve_with_controls(view, snap: Callable, input, build: Callable, names: Sequence[str],
-                        extra: Sequence[str] = (), page_board: str | None = None) -> Callable:
+def control_ids(tags) -> tuple[str, ...]:
+    """The ids of the inputs among ``tags`` (in page order, without the module's namespace):
+    what a tab reads back. Taken from the tags a tab builds, so that a control's id is
+    written once, where the control is made. An input is an ``input``, ``select`` or
+    ``textarea`` element, or the container Shiny gives a grouped input (date range,
+    checkbox group, radio buttons), with an id."""
+    prefix = module.resolve_id("x")[:-1]  # "<namespace>-" inside a module, "" outside
+    found: list[str] = []
+
+    def walk(node) -> None:
+        if isinstance(node, ui.Tag):
+            tag_id = node.attrs.get("id")
+            is_input = node.name in ("input", "select", "textarea") or \
+                "shiny-input-container" in str(node.attrs.get("class", "")).split()
+            if tag_id and is_input:
+                found.append(tag_id[len(prefix):] if tag_id.startswith(prefix) else tag_id)
+            walk(node.children)
+        elif isinstance(node, (ui.TagList, list, tuple)):
+            for child in node:
+                walk(child)
+
+    walk(tags)
+    return tuple(dict.fromkeys(found))
+
+
+def serve_with_controls(view, snap: Callable, input, build: Callable, extra: Sequence[str] = (),
+                        page_board: str | None = None, csv_table: Callable | None = None) -> Callable:
     """Render a view's controls for the current board and serve the view with their values.
 
     ``build(defaults, snap)`` returns the control tags, drawn from the view's defaults on
-    the current board (output ``controls``); ``names`` are the ids of those controls and
-    ``extra`` ids of controls rendered elsewhere in the module (e.g. a picker that follows
-    the date range). ``page_board``: the board whose controls the page already holds
-    (:func:`controls_ui`). Returns serve_view's ``result`` reactive.
+    the current board (output ``controls``); the values read back are those of the inputs
+    among them (:func:`control_ids`) and ``extra``, ids of controls rendered elsewhere in
+    the module (e.g. a picker that follows the date range). ``page_board``: the board whose
+    controls the page already holds (:func:`controls_ui`); ``csv_table`` as in
+    :func:`serve_view`. Returns serve_view's ``result`` reactive.
     """
     shown_in_page = drawn_in_page(snap, page_board)
     drawn_for = [None]  # the snapshot the controls were last drawn for
+    ids_for: dict[str, tuple[str, ...]] = {}  # a board's control ids, from its defaults' controls
+
+    def names(s) -> tuple[str, ...]:
+        if s.board not in ids_for:
+            ids_for[s.board] = control_ids(build(view.Params.defaults(s), s))
+        return ids_for[s.board]
 
     @render.ui
     def controls():
@@ -274,19 +306,21 @@ def serve_with_controls(view, snap: Callable, input, build: Callable, names: Seq
         if shown_in_page():
             raise SilentCancelOutputException()
         d = view.Params.defaults(s)
-        if "dates" in names:
+        if "dates" in names(s):
             d = board_switch_range(view, input, before, s, d)
         return ui.TagList(*build(d, s))
 
-    ids = tuple(names) + tuple(extra)
-    return serve_view(view, snap, lambda: {name: input[name]() for name in ids}, input, page_board)
+    def raw_inputs() -> dict[str, object]:
+        return {name: input[name]() for name in names(snap()) + tuple(extra)}
+
+    return serve_view(view, snap, raw_inputs, input, page_board, csv_table=csv_table)
 
 
-def controls_tab(view, build: Callable, names: Sequence[str]) -> tuple[Callable, Callable]:
+def controls_tab(view, build: Callable) -> tuple[Callable, Callable]:
     """``(view_ui, view_server)`` of a tab that is only the view's controls and outputs.
 
-    ``build`` and ``names`` as in :func:`serve_with_controls`. Most tabs are just this; the
-    others (an extra picker, a note, a grid) write their own pair around the same calls.
+    ``build`` as in :func:`serve_with_controls`. Most tabs are just this; the others (an
+    extra picker, a note, a grid) write their own pair around the same calls.
     """
 
     @module.ui
@@ -295,7 +329,7 @@ def controls_tab(view, build: Callable, names: Sequence[str]) -> tuple[Callable,
 
     @module.server
     def view_server(input, output, session, snap, page_board=None):
-        serve_with_controls(view, snap, input, build, names, page_board=page_board)
+        serve_with_controls(view, snap, input, build, page_board=page_board)
 
     return view_ui, view_server
 

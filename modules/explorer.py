@@ -42,7 +42,7 @@ def view_ui(initial=None):
     # which columns the grid shows: the same names on every board (the benchmarks as one)
     columns = ui.input_checkbox_group("columns", "Columns", choices=list(view.COLUMN_GROUPS),
                                       selected=list(view.DEFAULT_COLUMNS), inline=True)
-    return common.view_layout(view, ui.output_ui("controls"),
+    return common.view_layout(view, common.controls_ui(view, controls),
                               main=[nowrap, columns, ui.output_ui("columns_css"), ui.output_ui("selection"),
                                     ui.output_ui("grid_note"), grid])
 
@@ -98,38 +98,31 @@ def data_grid(frame, rows: list[list], **kwargs) -> render.DataGrid:
     return render.DataGrid(frame, **kwargs)
 
 
+def controls(d, s):
+    ceiling = view.params_ceiling(s.models)
+    minimum = common.shown_with_scores(  # without scores a minimum would only empty the grid
+        d, ui.input_slider("min_score", "Minimum score", min=0, max=100, value=d.min_score, step=1),
+        common.score_control(d, s, "Minimum score on"))
+    return [
+        minimum,
+        ui.input_slider("params_b", "Parameters (billions)", min=0, max=ceiling, value=(0, ceiling), step=1),
+        common.types_control(d),
+        ui.input_checkbox_group("sizes", "Size classes", choices=list(d.sizes), selected=list(d.sizes), inline=True),
+        ui.input_checkbox("hide_merges", "Hide merges", value=d.hide_merges),
+        ui.p(view.flagged_note(s), class_="small text-muted llmtrends-flagged"),
+        ui.input_checkbox_group("licenses", "Licenses",
+                                choices={k: (view.LICENSE_REST_LABEL if k == view.LICENSE_REST else k)
+                                         for k in d.licenses},
+                                selected=list(d.licenses)),
+        ui.input_radio_buttons("moe", "Mixture of experts", choices=view.MOE_CHOICES, selected=d.moe, inline=True),
+        ui.input_radio_buttons("official", "Provider", choices=view.OFFICIAL_CHOICES, selected=d.official),
+        common.dates_control(d, s),
+        ui.input_checkbox("undated", "Include models without a known creation date", value=d.undated),
+    ]
+
+
 @module.server
 def view_server(input, output, session, snap, page_board=None):
-    drawn_for = [None]  # the snapshot the controls were last drawn for
-
-    @render.ui
-    def controls():
-        s = snap()
-        before, drawn_for[0] = drawn_for[0], s
-        d = common.board_switch_range(view, input, before, s, view.Params.defaults(s))
-        ceiling = view.params_ceiling(s.models)
-        minimum = common.shown_with_scores(  # without scores a minimum would only empty the grid
-            d, ui.input_slider("min_score", "Minimum score", min=0, max=100, value=d.min_score, step=1),
-            common.score_control(d, s, "Minimum score on"))
-        return ui.TagList(
-            minimum,
-            ui.input_slider("params_b", "Parameters (billions)", min=0, max=ceiling, value=(0, ceiling), step=1),
-            common.types_control(d),
-            ui.input_checkbox_group("sizes", "Size classes", choices=list(d.sizes), selected=list(d.sizes),
-                                    inline=True),
-            ui.input_checkbox("hide_merges", "Hide merges", value=d.hide_merges),
-            ui.p(view.flagged_note(s), class_="small text-muted llmtrends-flagged"),
-            ui.input_checkbox_group("licenses", "Licenses",
-                                    choices={k: (view.LICENSE_REST_LABEL if k == view.LICENSE_REST else k)
-                                             for k in d.licenses},
-                                    selected=list(d.licenses)),
-            ui.input_radio_buttons("moe", "Mixture of experts", choices=view.MOE_CHOICES, selected=d.moe,
-                                   inline=True),
-            ui.input_radio_buttons("official", "Provider", choices=view.OFFICIAL_CHOICES, selected=d.official),
-            common.dates_control(d, s),
-            ui.input_checkbox("undated", "Include models without a known creation date", value=d.undated),
-        )
-
     server_side = ("types", "sizes", "licenses", "dates", "undated", "params_b", "hide_merges")
 
     def shown_rows():
@@ -147,12 +140,7 @@ def view_server(input, output, session, snap, page_board=None):
             return None
         return view.table_of(snap(), models)
 
-    result = common.serve_view(view, snap, lambda: {
-        "min_score": input.min_score(), "score": input.score(), "types": input.types(), "sizes": input.sizes(),
-        "licenses": input.licenses(), "moe": input.moe(), "official": input.official(),
-        "dates": input.dates(), "undated": input.undated(), "params_b": input.params_b(),
-        "hide_merges": input.hide_merges(),
-    }, input, csv_table=shown_rows)
+    result = common.serve_with_controls(view, snap, input, controls, csv_table=shown_rows)
 
     def sidebar_params(names: tuple[str, ...]):
         """Params from the named controls only (the others at their defaults); None if invalid

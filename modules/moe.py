@@ -10,10 +10,15 @@ from llmtrends.views import moe as view
 
 from . import common
 
-view_ui, view_server = common.controls_tab(view, lambda d, s: [
-    common.score_control(d, s), common.dates_control(d, s),
-    ui.input_checkbox_group("sizes", "Size classes",
-                            choices={k: look.SIZE_LABELS[k] for k in schema.SIZE_CLASSES},
-                            selected=list(d.sizes)),
-    ui.input_radio_buttons("rule", "Which models are MoE", choices=view.MOE_RULES, selected=d.rule),
-], ("score", "dates", "sizes", "rule"))
+
+def controls(d, s):
+    return [
+        common.score_control(d, s), common.dates_control(d, s),
+        ui.input_checkbox_group("sizes", "Size classes",
+                                choices={k: look.SIZE_LABELS[k] for k in schema.SIZE_CLASSES},
+                                selected=list(d.sizes)),
+        ui.input_radio_buttons("rule", "Which models are MoE", choices=view.MOE_RULES, selected=d.rule),
+    ]
+
+
+view_ui, view_server = common.controls_tab(view, controls)

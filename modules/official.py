@@ -6,4 +6,9 @@ from llmtrends.views import official as view
 
 from . import common
 
-view_ui, view_server = common.controls_tab(view, lambda d, s: [common.types_control(d)], ("types",))
+
+def controls(d, s):
+    return [common.types_control(d)]
+
+
+view_ui, view_server = common.controls_tab(view, controls)

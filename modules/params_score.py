@@ -8,7 +8,12 @@ from llmtrends.views import params_score as view
 
 from . import common
 
-view_ui, view_server = common.controls_tab(view, lambda d, s: [
-    common.score_control(d, s), common.dates_control(d, s), common.types_control(d),
-    ui.input_checkbox("exclude_small", "Leave out models under 1B parameters", value=d.exclude_small),
-], ("score", "dates", "types", "exclude_small"))
+
+def controls(d, s):
+    return [
+        common.score_control(d, s), common.dates_control(d, s), common.types_control(d),
+        ui.input_checkbox("exclude_small", "Leave out models under 1B parameters", value=d.exclude_small),
+    ]
+
+
+view_ui, view_server = common.controls_tab(view, controls)

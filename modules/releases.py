@@ -6,6 +6,9 @@ from llmtrends.views import releases as view
 
 from . import common
 
-view_ui, view_server = common.controls_tab(view, lambda d, s: [
-    common.dates_control(d, s), common.aggregation_control(d),
-], ("dates", "aggregation"))
+
+def controls(d, s):
+    return [common.dates_control(d, s), common.aggregation_control(d)]
+
+
+view_ui, view_server = common.controls_tab(view, controls)

@@ -6,7 +6,12 @@ from llmtrends.views import score_trends as view
 
 from . import common
 
-view_ui, view_server = common.controls_tab(view, lambda d, s: [
-    common.score_control(d, s), common.dates_control(d, s), common.types_control(d),
-    common.aggregation_control(d, "Aggregation (running totals)"),
-], ("score", "dates", "types", "aggregation"))
+
+def controls(d, s):
+    return [
+        common.score_control(d, s), common.dates_control(d, s), common.types_control(d),
+        common.aggregation_control(d, "Aggregation (running totals)"),
+    ]
+
+
+view_ui, view_server = common.controls_tab(view, controls)

@@ -225,3 +225,55 @@ def test_every_view_has_its_module_and_every_module_its_view():
     assert list(MODULES) == [view.ID for view in VIEWS]
     for view in VIEWS:
         assert callable(MODULES[view.ID].view_ui) and callable(MODULES[view.ID].view_server), view.ID
+
+
+# The ids each tab's sidebar sends, written here by hand from the tabs as a person sees
+# them (they were typed beside each tab's controls before being derived from them).
+SIDEBAR_IDS = {
+    "type_popularity": ("dates", "types", "aggregation"),
+    "author_activity": ("dates", "aggregation", "score"),
+    "score_trends": ("score", "dates", "types", "aggregation"),
+    "architecture_popularity": ("dates", "families", "aggregation"),
+    "base_models": ("bases", "score", "labels", "y_axis"),
+    "releases": ("dates", "aggregation"),
+    "params_score": ("score", "dates", "types", "exclude_small"),
+    "moe": ("score", "dates", "sizes", "rule"),
+    "co2": ("score", "types", "log_scale"),
+    "official": ("types",),
+    "explorer": ("min_score", "score", "params_b", "types", "sizes", "hide_merges", "licenses", "moe", "official",
+                 "dates", "undated"),
+    "changes": ("first", "second", "score"),
+}
+
+
+def test_control_ids_are_the_inputs_among_the_tags():
+    from shiny.module import namespace_context
+
+    from modules import common
+
+    # made-up tags: two inputs, an output, a label and a plain element with ids
+    tags = [ui.output_ui("picker"), ui.input_checkbox_group("kinds", "Kinds", ["a", "b"]),
+            ui.div(ui.input_checkbox("flag", "Flag"), id="box"), ui.p("note", id="note"),
+            ui.input_date_range("when", "When", start="2024-01-01", end="2024-02-01")]
+    assert common.control_ids(tags) == ("kinds", "flag", "when")
+    with namespace_context("tab"):  # inside a module the ids are namespaced; the names are not
+        assert common.control_ids([ui.input_select("pick", "Pick", ["x"]), ui.input_slider("n", "N", 0, 9, 3)]) \
+            == ("pick", "n")
+
+
+def test_every_tab_declares_its_controls_once(v1):
+    """Every tab with a sidebar builds it in one ``controls(d, s)``; the ids it reads back are
+    derived from it, and are the ones a person sees (hand-written above)."""
+    from shiny.module import namespace_context
+
+    from llmtrends.views import VIEWS
+    from modules import MODULES, common
+
+    with_sidebar = {view.ID for view in VIEWS if hasattr(MODULES[view.ID], "controls")}
+    assert with_sidebar == set(SIDEBAR_IDS)  # all but compare, whose one picker follows the explorer
+    for view in VIEWS:
+        if view.ID not in SIDEBAR_IDS:
+            continue
+        with namespace_context(view.ID):
+            tags = MODULES[view.ID].controls(view.Params.defaults(v1), v1)
+            assert common.control_ids(tags) == SIDEBAR_IDS[view.ID], view.ID
