@@ -590,8 +590,9 @@ def test_figures_render_without_statsmodels(snapshot_dir):
     # statsmodels (and scipy with it), a second of its start and tens of MB
     code = (
         "import sys\n"
-        "from llmtrends import render, store\n"
-        "from llmtrends.views import VIEWS, inputs, look, periods, provenance, selection\n"
+        "from llmtrends.pipeline import store\n"
+        "from llmtrends.serving import render\n"
+        "from llmtrends.views import VIEWS, inputs\n"
         f"snaps = {{b: store.read_snapshot({str(snapshot_dir)!r}, b) for b in ('v1', 'v2')}}\n"
         "render.warm_up()\n"
         "n = 0\n"
