@@ -213,14 +213,4 @@ figure_urls.install(app, serving.FIGURES)
 if config.ws_queue():  # a browser that stops reading must not hold up every session (issue 26)
     sendqueue.install(app, stall_s=config.ws_stall_s())
 WATCH_S = config.watch_s()
-
-
-def _serve_stored(boards: live.Boards) -> None:
-    # what every new session shows first, drawn by the build (llmtrends.serving.default_figures)
-    if boards.snapshots:
-        serving.serve_stored(boards.snapshots, VIEWS, default_board(boards))
-
-
-_serve_stored(LIVE.boards)
-LIVE.on_change(_serve_stored)  # a new snapshot's too
 LIVE.start(WATCH_S)

@@ -25,9 +25,8 @@ def controls(d, s):
 @module.ui
 def view_ui(initial=None):
     # ``initial`` (the page's board) is not drawn into the page here: this tab's default
-    # bases come from the board's lineage analysis, which would delay the app's
-    # start; reading the stored default figures computes it in the background
-    # (serving.serve_stored), and the server draws the controls.
+    # bases come from the board's lineage analysis, which would delay every page; the
+    # server draws the controls when the tab is first opened.
     return common.view_layout(view, common.controls_ui(view, controls, None))
 
 

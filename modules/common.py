@@ -426,11 +426,10 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
         async def fn():
             params, message = chosen()
             if message is None:  # rendered before: no table needed
-                key = serving.figure_key(view, which, params, snap())
-                png = serving.FIGURES.get(key)
+                png = serving.cached_figure(view, which, params, snap())
                 if png is not None:
                     blocked[which].set(None)
-                    return serving.plot_img(view, which, key, png)
+                    return serving.plot_img(view, which, serving.figure_key(view, which, params, snap()), png)
             params, tbl, message = result()
             if message is None:
                 message = figure_message(which, params, tbl)
@@ -447,7 +446,7 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
                 # missing figures now, so that they render side by side in the workers, and
                 # wait for this one (shielded: it may be shared).
                 futures = {w: serving.figure_future(view, w, params, tbl, s) for w in view.FIGURES
-                           if w == which or (serving.figure_key(view, w, params, s) not in serving.FIGURES
+                           if w == which or (serving.cached_figure(view, w, params, s) is None
                                              and figure_message(w, params, tbl) is None)}
                 png = await asyncio.shield(futures[which])
             except Exception:  # noqa: BLE001
@@ -537,7 +536,7 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
     def provenance():
         s = snap()
         params, message = chosen()
-        n = None if message is not None else serving.SHOWN.get(serving.table_key(view, s, params))
+        n = None if message is not None else serving.shown(view, s, params)
         if n is None and message is None:  # not computed yet (or shown in no table): compute it
             _, tbl, _ = result()
             n = None if tbl is None else tbl.attrs.get("models_shown")

@@ -5,15 +5,13 @@ wiring of outputs are ``modules.common``).
 A table is computed once per (view, snapshot, parameters) in the app process; a figure is
 rendered in a worker process once per (view, figure, parameters, snapshot, format, dpi) and
 served as ``figures/<content key>.png``. The default figures the build stored beside each
-snapshot are put in the caches at start (:func:`serve_stored`).
+snapshot are read when first asked for (:func:`cached_figure`), with nothing rendered.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import threading
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 
 from shiny import ui
@@ -53,7 +51,7 @@ def table(view, s, params):
 
 def figure_key(view, which: str, params, s, fmt: str = "png", dpi: int = lrender.SCREEN_DPI,
                 size: str = "screen") -> tuple:
-    # one definition, shared by the plots, downloads and serve_stored(), so that all hit the same entries
+    # one definition, shared by the plots, downloads and stored figures, so that all hit the same entries
     return (view.ID, which, params, s.version, fmt, dpi) + (() if size == "screen" else (size,))
 
 
@@ -82,29 +80,29 @@ def figure_future(view, which: str, params, tbl, s, fmt: str = "png", dpi: int =
     return fut
 
 
-def serve_stored(snapshots: Mapping, views, first_board: str | None = None) -> threading.Thread:
-    """Put the default figures each snapshot's build stored beside it
-    (``llmtrends.serving.default_figures``) into FIGURES, and the number of models each default
-    table shows into SHOWN, in a background thread: a new session's first plots and
-    provenance lines are then cache hits, with no table to compute. The default board
-    goes first."""
-    def work():
-        for board in sorted(snapshots, key=lambda b: b != first_board):
-            s, held = snapshots[board], 0
-            try:
-                for got in default_figures.stored(s, views):
-                    if got.shown is not None:
-                        SHOWN.put(table_key(got.view, s, got.params), got.shown)
-                    for which, data in got.figures.items():
-                        FIGURES.put(figure_key(got.view, which, got.params, s), data)
-                        held += 1
-            except Exception:  # noqa: BLE001 -- figures not read are drawn when asked for
-                log.exception("%s: reading the stored default figures failed", board)
-            log.info("%s: %d stored default figures served", board, held)
+def cached_figure(view, which: str, params, s) -> bytes | None:
+    """The screen PNG of a figure if it was rendered before, or stored beside the snapshot by
+    its build (``llmtrends.serving.default_figures``: a view's defaults), else None. A stored
+    one is read once and then cached like a rendered one."""
+    key = figure_key(view, which, params, s)
+    png = FIGURES.get(key)
+    if png is None:
+        png = default_figures.figure(s, view, which, params)
+        if png is not None:
+            FIGURES.put(key, png)
+    return png
 
-    thread = threading.Thread(target=work, name="llmtrends-stored-figures", daemon=True)
-    thread.start()
-    return thread
+
+def shown(view, s, params) -> int | None:
+    """How many models the table at ``params`` shows (its provenance line), if known without
+    computing it: from a table computed before, or from the stored defaults' index."""
+    key = table_key(view, s, params)
+    n = SHOWN.get(key)
+    if n is None:
+        n = default_figures.shown(s, view, params)
+        if n is not None:
+            SHOWN.put(key, n)
+    return n
 
 
 def plot_img(view, which: str, fkey: tuple, png: bytes) -> ui.Tag:

@@ -35,6 +35,17 @@ def snap(snapshot_dir, tmp_path):
     return store.read_snapshot(tmp_path, "v2")
 
 
+def served(snap, views=VIEWS) -> dict[str, list[str]]:
+    """The figures the app would take from the store at each view's defaults, by view."""
+    got = {}
+    for view in views:
+        params = view.Params.defaults(snap)
+        whiches = [w for w in view.FIGURES if default_figures.figure(snap, view, w, params) is not None]
+        if whiches:
+            got[view.ID] = whiches
+    return got
+
+
 def _fresh(view, snap, which) -> bytes:
     params = view.Params.defaults(snap)
     return render.figure_bytes(view.figure(view.table(snap, params), params, which), "png")
@@ -45,13 +56,11 @@ def test_a_build_stores_each_default_figure_and_reads_it_back(snap):
     folder = snap.path / default_figures.FOLDER
     index = json.loads((folder / default_figures.INDEX).read_text())
     assert sorted(index["views"]) == ["official", "type_popularity"]
-    got = {g.view.ID: g for g in default_figures.stored(snap, VIEWS)}
     for view in VIEWS:
         params = view.Params.defaults(snap)
-        assert got[view.ID].params == params
-        assert got[view.ID].shown == view.table(snap, params).attrs["models_shown"]
-        assert sorted(got[view.ID].figures) == sorted(view.FIGURES)
-        for which, data in got[view.ID].figures.items():
+        assert default_figures.shown(snap, view, params) == view.table(snap, params).attrs["models_shown"]
+        for which in view.FIGURES:
+            data = default_figures.figure(snap, view, which, params)
             on_disk = (folder / f"{view.ID}.{which}.png").read_bytes()
             assert data == on_disk and data == _fresh(view, snap, which)
             assert index["views"][view.ID]["figures"][which]["sha256"] == hashlib.sha256(on_disk).hexdigest()
@@ -59,9 +68,9 @@ def test_a_build_stores_each_default_figure_and_reads_it_back(snap):
 
 def test_figures_drawn_by_other_code_are_not_served(snap, monkeypatch):
     default_figures.draw(snap, VIEWS[:1])
-    assert len(list(default_figures.stored(snap, VIEWS))) == 1
+    assert served(snap) == {"type_popularity": ["counts", "shares"]}
     monkeypatch.setattr(default_figures, "_FINGERPRINT", ["another version of the code"])
-    assert list(default_figures.stored(snap, VIEWS)) == []
+    assert served(snap) == {}
 
 
 def test_the_fingerprint_follows_the_drawing_libraries(monkeypatch):
@@ -80,7 +89,9 @@ def test_figures_for_other_defaults_are_not_served(snap):
     index = json.loads(path.read_text())
     index["views"]["official"]["params"] = "Params(types=('pretrained',))"  # made up: other defaults
     path.write_text(json.dumps(index))
-    assert [g.view.ID for g in default_figures.stored(snap, VIEWS)] == ["type_popularity"]
+    assert list(served(snap)) == ["type_popularity"]
+    official = VIEWS[1]
+    assert default_figures.shown(snap, official, official.Params.defaults(snap)) is None
 
 
 def test_a_damaged_or_missing_figure_is_left_out(snap, caplog):
@@ -90,9 +101,17 @@ def test_a_damaged_or_missing_figure_is_left_out(snap, caplog):
     (folder / "type_popularity.counts.png").write_bytes(data[: len(data) // 2])  # cut short
     (folder / "official.ratios.png").unlink()
     with caplog.at_level(logging.WARNING, logger="llmtrends.serving.default_figures"):
-        got = {g.view.ID: sorted(g.figures) for g in default_figures.stored(snap, VIEWS)}
+        got = served(snap)
     assert got == {"type_popularity": ["shares"], "official": ["counts"]}
     assert "missing or damaged" in caplog.text
+
+
+def test_an_index_drawn_again_is_read_again(snap):
+    # the app reads an index once; a history build draws the current snapshot's again
+    default_figures.draw(snap, VIEWS[:1])
+    assert list(served(snap)) == ["type_popularity"]
+    default_figures.draw(snap, VIEWS)
+    assert list(served(snap)) == ["type_popularity", "official"]
 
 
 @pytest.mark.parametrize("index", ["", "{not json", "[1, 2]", '{"code": "x"}'])
@@ -101,7 +120,7 @@ def test_a_missing_or_malformed_index_serves_nothing(snap, index, caplog):
     path = snap.path / default_figures.FOLDER / default_figures.INDEX
     path.unlink() if index == "" else path.write_text(index)
     with caplog.at_level(logging.WARNING, logger="llmtrends.serving.default_figures"):
-        assert list(default_figures.stored(snap, VIEWS)) == []
+        assert served(snap) == {}
     if index:
         assert str(path) in caplog.text
 
@@ -115,8 +134,7 @@ def test_an_index_cannot_name_a_file_outside_its_folder(snap, tmp_path):
     entry = index["views"]["official"]["figures"]["counts"]
     entry.update(file="../../../../secret.png", sha256=hashlib.sha256(b"not a figure").hexdigest())
     path.write_text(json.dumps(index))
-    got = list(default_figures.stored(snap, VIEWS))
-    assert sorted(got[0].figures) == ["ratios"]  # the name is taken as a name in the folder
+    assert served(snap) == {"official": ["ratios"]}  # the name is taken as a name in the folder
 
 
 def test_a_build_draws_them_before_its_snapshot_becomes_current(snapshot_dir, shared_data, tmp_path, monkeypatch):

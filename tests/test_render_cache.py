@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import pickle
 import subprocess
@@ -179,18 +180,24 @@ def test_stored_default_figures_fill_the_keys_the_plots_ask_for(snapshots, tmp_p
     def no_rendering(*args, **kwargs):
         raise AssertionError("a stored figure was rendered again")
     monkeypatch.setattr(serving.RENDERER, "render", no_rendering)
-    serving.serve_stored({"v2": snap}, [view], "v2").join(timeout=60)
     # what a session's controls send at their defaults (dates as ISO strings from the browser)
     d = view.Params.defaults(snap)
     raw = {"dates": (d.start.isoformat(), d.end.isoformat()), "types": list(d.types), "aggregation": d.aggregation}
     params = view.Params.from_inputs(raw, snap)
+    got = {which: serving.cached_figure(view, which, params, snap) for which in view.FIGURES}
+    shown = serving.shown(view, snap, params)
+    assert len(tables) == 0  # no table computed for them
     tbl = view.table(snap, params)
     for which in view.FIGURES:
-        png = figs.get(serving.figure_key(view, which, params, snap))
-        assert png is not None, f"the stored {which} was not served"
-        assert png == render.figure_bytes(view.figure(tbl, params, which), "png")
-    assert len(tables) == 0  # no table computed for it
-    assert serving.SHOWN.get(serving.table_key(view, snap, params)) == tbl.attrs["models_shown"]
+        assert got[which] is not None, f"the stored {which} was not served"
+        assert got[which] == render.figure_bytes(view.figure(tbl, params, which), "png")
+        # read once, then cached where the plots look first
+        assert figs.get(serving.figure_key(view, which, params, snap)) == got[which]
+    assert shown == tbl.attrs["models_shown"]
+    assert serving.SHOWN.get(serving.table_key(view, snap, params)) == shown
+    # other parameters: nothing stored, nothing known without the table
+    other = dataclasses.replace(params, aggregation="month")
+    assert serving.cached_figure(view, "counts", other, snap) is None and serving.shown(view, snap, other) is None
 
 
 def test_figure_cache_evicts_least_recently_used_within_its_bound():

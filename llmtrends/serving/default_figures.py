@@ -4,26 +4,27 @@ What a new session shows first is every view at its defaults on a board. A build
 those figures once (:func:`draw`, called by ``scripts/preprocess.py`` before the snapshot
 becomes current) into ``<snapshot>/figures/``, with ``index.json`` saying, per view, the
 parameters they were drawn for, the number of models the default table shows (the
-provenance line) and each image's SHA-256. The app reads them when it loads a snapshot
-(:func:`stored`): a start or a new snapshot serves them at once, with nothing to render.
+provenance line) and each image's SHA-256. The app looks there when a session asks for a
+figure it has not cached (:func:`figure`, :func:`shown`): a new session's first plots are
+then served at once, with no table computed and nothing rendered, from the first start.
 
 A stored figure is used only for what it was drawn for: the index names the code that drew
 it (:func:`code_fingerprint`: the package's source and data files and the drawing
 libraries' versions) and each view's parameters (their ``repr``), and every image is
 checked against its hash. Anything else (an upgrade, a history added since) is a miss: the
-figure is drawn when a session asks for it, and ``python scripts/preprocess.py --figures
---out DATA`` draws the current snapshots' figures again.
+figure is drawn when a session asks for it, and ``python scripts/preprocess.py --board B
+--figures-only --out DATA`` draws the current snapshot's figures again.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from importlib import metadata
 from pathlib import Path
 
@@ -129,22 +130,24 @@ def draw_current(out: Path, boards: Iterable[str] | None = None,
     return drawn
 
 
-@dataclass(frozen=True)
-class Stored:
-    """One view's default figures as a build stored them, checked against this code."""
-
-    view: object
-    params: object
-    shown: int | None  # the number of models the default table shows
-    figures: dict[str, bytes]
-
-
 def _index(snap) -> dict | None:
+    """The snapshot's index of stored figures, if this code drew them (None otherwise)."""
     if getattr(snap, "path", None) is None:
         return None
     path = Path(snap.path) / FOLDER / INDEX
     try:
-        index = json.loads(path.read_text(encoding="utf-8"))
+        st = path.stat()  # an index drawn again (a history build; written anew) is read again
+    except OSError:
+        return None
+    stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+    return _read_index(str(path), stamp, code_fingerprint())
+
+
+@functools.lru_cache(maxsize=32)
+def _read_index(path: str, stamp: tuple, code: str) -> dict | None:
+    # read once per snapshot, index version and code: each warning below is logged once
+    try:
+        index = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
@@ -153,45 +156,43 @@ def _index(snap) -> dict | None:
     if not isinstance(index, dict) or not isinstance(index.get("views"), dict):
         log.warning("%s: not an index of figures; its figures are drawn when asked for", path)
         return None
-    if index.get("code") != code_fingerprint():
+    if index.get("code") != code:
         log.info("%s: drawn by other code; its figures are drawn when asked for (redraw them with "
-                 "python scripts/preprocess.py --figures --out DATA)", path)
+                 "python scripts/preprocess.py --board BOARD --figures-only --out DATA)", path)
         return None
     return index
 
 
-def stored(snap, views: Iterable) -> Iterator[Stored]:
-    """The default figures stored beside ``snap`` that this code would draw the same: for
-    each view whose index entry names its current default parameters, the images whose
-    bytes match their hashes (a damaged or missing file is left out, with a log line)."""
-    from llmtrends.views import inputs
-
+def _entry(snap, view, params) -> dict | None:
+    """The index entry of ``view`` if it was drawn for ``params`` (their ``repr``)."""
     index = _index(snap)
-    if index is None:
-        return
-    folder = Path(snap.path) / FOLDER
-    for view in views:
-        entry = index["views"].get(view.ID)
-        if not isinstance(entry, dict) or not isinstance(entry.get("figures"), dict):
-            continue
-        try:
-            params = view.Params.defaults(snap)
-        except inputs.ViewError:
-            continue
-        if entry.get("params") != repr(params):  # other defaults now (a history built since)
-            continue
-        figures = {}
-        for which, meta in entry["figures"].items():
-            if which not in view.FIGURES or not isinstance(meta, dict):
-                continue
-            try:
-                data = (folder / Path(str(meta.get("file"))).name).read_bytes()
-            except OSError:
-                data = b""
-            if sha256_hex(data) != meta.get("sha256"):
-                log.warning("%s/%s: stored figure %s is missing or damaged; drawn when asked for",
-                            snap.board, view.ID, which)
-                continue
-            figures[which] = data
-        shown = entry.get("shown")
-        yield Stored(view, params, shown if isinstance(shown, int) else None, figures)
+    entry = None if index is None else index["views"].get(view.ID)
+    if not isinstance(entry, dict) or not isinstance(entry.get("figures"), dict):
+        return None
+    return entry if entry.get("params") == repr(params) else None
+
+
+def figure(snap, view, which: str, params) -> bytes | None:
+    """The figure ``which`` of ``view`` at ``params`` as the build stored it beside ``snap``,
+    if this code drew it for these parameters and its bytes match their hash; None otherwise
+    (a damaged or missing file is logged)."""
+    entry = _entry(snap, view, params)
+    meta = None if entry is None else entry["figures"].get(which)
+    if not isinstance(meta, dict):
+        return None
+    try:
+        data = (Path(snap.path) / FOLDER / Path(str(meta.get("file"))).name).read_bytes()
+    except OSError:
+        data = b""
+    if sha256_hex(data) != meta.get("sha256"):
+        log.warning("%s/%s: stored figure %s is missing or damaged; drawn when asked for", snap.board, view.ID, which)
+        return None
+    return data
+
+
+def shown(snap, view, params) -> int | None:
+    """The number of models the table of ``view`` at ``params`` shows, as the build stored it
+    (its provenance line without the table); None when not stored for these parameters."""
+    entry = _entry(snap, view, params)
+    count = None if entry is None else entry.get("shown")
+    return count if isinstance(count, int) and not isinstance(count, bool) else None

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,7 +58,6 @@ class LiveBoards:
         snapshots, errors = store.load_snapshots(self.data_dir)
         self._boards = Boards(snapshots, {b: ids[b] for b in snapshots if b in ids}, 0, tuple(errors))
         self._lock = threading.Lock()  # one check at a time
-        self._listeners: list[Callable[[Boards], None]] = []
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
 
@@ -67,10 +65,6 @@ class LiveBoards:
     def boards(self) -> Boards:
         """The boards as they are now (an immutable value: read it once per use)."""
         return self._boards
-
-    def on_change(self, listener: Callable[[Boards], None]) -> None:
-        """Call ``listener(boards)`` (in the checking thread) after each change."""
-        self._listeners.append(listener)
 
     def check(self) -> bool:
         """Read the snapshots made current since the last check; True when any was."""
@@ -92,11 +86,6 @@ class LiveBoards:
             if kept == before.ids:
                 return False
             self._boards = Boards(snapshots, kept, before.generation + 1, before.errors)
-        for listener in self._listeners:
-            try:
-                listener(self._boards)
-            except Exception:  # noqa: BLE001 -- a listener's failure must not stop the watching
-                log.exception("a listener of new snapshots failed")
         return True
 
     def start(self, check_every_s: float) -> None:
