@@ -80,8 +80,9 @@ def start_app(data_dir: Path, log_dir: Path, timeout_s: float = 120, env_extra: 
     log_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log_path = log_dir / f"app-{port}.log"
-    env = dict(os.environ, LLMTRENDS_DATA=str(data_dir), PYTHONUNBUFFERED="1", **(env_extra or {}))
-    env.pop("LLMTRENDS_BOARD", None)
+    env = dict(os.environ, LLMTRENDS_DATA=str(data_dir), PYTHONUNBUFFERED="1")
+    env.pop("LLMTRENDS_BOARD", None)  # the data's default board, unless the caller names one
+    env.update(env_extra or {})
     with open(log_path, "w", encoding="utf-8") as log:
         started = time.monotonic()
         proc = subprocess.Popen(
@@ -430,12 +431,12 @@ def cpu_probe_ms(runs: int = 3) -> float:
     return round(statistics.median(times), 1)
 
 
-def git_rev() -> str | None:
-    """The checked-out commit (with ``+`` when the tree has changes), for the results' JSON."""
+def git_rev(repo: Path = REPO) -> str | None:
+    """The commit checked out in ``repo`` (with ``+`` when the tree has changes), for the results' JSON."""
     try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=repo, capture_output=True,
                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
                                capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None

@@ -68,7 +68,7 @@ MACHINERY: dict[str, list[str]] = {
     "llmtrends/serving/default_figures.py": [WHOLE],
     "llmtrends/serving/workers.py": [WHOLE],  # concurrent.futures.ProcessPoolExecutor
     "llmtrends/serving/speedups.py": [WHOLE],
-    "llmtrends/serving/render.py": ["_LOCK"],
+    "llmtrends/serving/render.py": ["_LOCK", "warm_up"],
     "llmtrends/views/periods.py": ["Presorted", "presort", "group_sizes"],  # (views/common.py split by concern)
     "llmtrends/views/selection.py": ["per_board", "real_days"],
     "llmtrends/views/provenance.py": ["figure_table", "_DRAWN", "drawn", "drawn_facts", "figure_rows"],
