@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
                     r = one(browser, repo, data, log_dir, first_view)
                     got[name].append({**r, "probe_ms": probe})
                     print(f"run {i + 1} {name}: server {r['server_ready_s']} s, first plot {r['first_plot_s']} s "
-                          f"(probe {probe} ms)", flush=True)
+                          f"(probe {probe} ms); in the page: scripts run {r['dcl_ms']} ms, plot {r['plot_ms']} ms",
+                          flush=True)
         finally:
             browser.close()
     print("\n| case | first plot median (s) | server answers median (s) | probe median (ms) |")
