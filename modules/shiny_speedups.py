@@ -10,9 +10,9 @@ defined -- whether or not telemetry is collected:
   ``Value._try_infer_name``, which walks ``inspect.stack()``: source context for every frame
   of the call stack, each looked up through ``inspect.getmodule``.
 
-The app creates a few hundred of these per session, the same ones for every session: on
-this machine it was 0.5-1 s of the event loop's time at each session's start, before
-the first output. The answers depend only on where the code is, so they are computed once
+The app creates a few hundred of these per session, the same ones for every session: much
+of the event loop's time at each session's start, before the first output
+(benchmarks/README.md). The answers depend only on where the code is, so they are computed once
 per place and then remembered:
 
 * ``extract_source_ref`` by (the unwrapped function's code object, the function's

@@ -6,8 +6,8 @@ and without them, byte for byte).
 
 * **pandas' string isin** (:func:`install`; everywhere). pandas 3's ``str`` columns
   (Arrow-backed) answer ``isin(values)`` by building one Arrow scalar per value in Python:
-  0.3 s for a few thousand repository ids, several times per control change in views that
-  match repositories (author activity). The replacement converts the values in one
+  slow for a few thousand repository ids (benchmarks/README.md), and asked several times
+  per control change in views that match repositories (author activity). The replacement converts the values in one
   ``pa.array`` call and asks Arrow the same question; values that are not all strings (or
   missing) go to pandas' own code.
 * **A font's metrics tables** (:func:`install_figures`; wherever figures are drawn). For

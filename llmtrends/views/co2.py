@@ -2,7 +2,7 @@
 
 Only leaderboard v2 reports a CO₂ cost (``co2_kg``: the estimated emissions of evaluating
 the model); on v1 and the hub board (the Hub reports no emissions of evaluations) the table
-raises :class:`~.common.EmptySelection` with a sentence that names the board and says so. The table has one row per model with its provider group (official provider or
+raises :class:`~llmtrends.views.inputs.EmptySelection` with a sentence that names the board and says so. The table has one row per model with its provider group (official provider or
 community, see :mod:`llmtrends.pipeline.providers`) and its score per kg CO₂, with the median of its
 (type, size class) cell broadcast onto it:
 
