@@ -73,6 +73,16 @@ def test_figures_drawn_by_other_code_are_not_served(snap, monkeypatch):
     assert served(snap) == {}
 
 
+def test_the_fingerprint_covers_the_whole_package():
+    # a view, the look, the contract and a reference table change what a figure shows
+    covered = {str(p.relative_to(REPO)) for p in default_figures.fingerprinted_files()}
+    for path in ("llmtrends/views/architecture_popularity.py", "llmtrends/views/look.py", "llmtrends/schema.py",
+                 "llmtrends/releases.csv", "llmtrends/pipeline/lineage.py", "llmtrends/serving/render.py"):
+        assert path in covered
+    assert covered == {str(p.relative_to(REPO)) for p in (REPO / "llmtrends").rglob("*")
+                       if p.suffix in (".py", ".csv") and p.is_file()}
+
+
 def test_the_fingerprint_follows_the_drawing_libraries(monkeypatch):
     monkeypatch.setattr(default_figures, "_FINGERPRINT", [])
     first = default_figures.code_fingerprint()

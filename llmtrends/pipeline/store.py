@@ -88,7 +88,7 @@ class SnapshotInfo:
 
 def code_version() -> str:
     """The package version plus the git commit when run from a checkout."""
-    head = Path(__file__).resolve().parent.parent / ".git" / "HEAD"
+    head = Path(__file__).resolve().parents[2] / ".git" / "HEAD"  # llmtrends/pipeline/ -> the checkout
     try:
         ref = head.read_text().strip()
         if ref.startswith("ref: "):

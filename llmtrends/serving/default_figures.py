@@ -41,15 +41,23 @@ _FINGERPRINT: list[str] = []
 _FINGERPRINT_LOCK = threading.Lock()
 
 
+PACKAGE = Path(__file__).resolve().parents[1]  # llmtrends/, not this sub-package
+
+
+def fingerprinted_files() -> list[Path]:
+    """The files whose content the fingerprint covers: every source and data file of the
+    package, in every sub-package (a view, the look, the reference CSVs)."""
+    return sorted(p for p in PACKAGE.rglob("*") if p.suffix in (".py", ".csv") and p.is_file())
+
+
 def code_fingerprint() -> str:
     """A hash of the package's source and data files and of the drawing libraries' versions
     (computed once per process)."""
     with _FINGERPRINT_LOCK:
         if not _FINGERPRINT:
             h = hashlib.sha256()
-            root = Path(__file__).resolve().parent
-            for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".csv") and p.is_file()):
-                h.update(str(path.relative_to(root)).encode())
+            for path in fingerprinted_files():
+                h.update(str(path.relative_to(PACKAGE)).encode())
                 h.update(path.read_bytes())
             for name in DRAWING_LIBRARIES:
                 try:
