@@ -88,21 +88,27 @@ def start_app(data_dir: Path, log_dir: Path, timeout_s: float = 120, env_extra: 
         proc = subprocess.Popen(
             [sys.executable, "-m", "shiny", "run", "app.py", "--host", "127.0.0.1", "--port", str(port)],
             cwd=repo, env=env, stdout=log, stderr=subprocess.STDOUT)
-    app = App(url=f"http://127.0.0.1:{port}/", proc=proc, log_path=log_path, started=started)
-    deadline = started + timeout_s
+    return wait_ready(App(url=f"http://127.0.0.1:{port}/", proc=proc, log_path=log_path, started=started),
+                      timeout_s)
+
+
+def wait_ready(app: App, timeout_s: float, what: str = "the app") -> App:
+    """Wait (bounded) until the server started as ``app`` answers its page; its ``ready_s``
+    is then the time from its start. Stops it and says why when it exits or never answers."""
+    deadline = app.started + timeout_s
     while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the app exited with {proc.returncode}:\n{app.log_text()[-3000:]}")
+        if app.proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {app.proc.returncode}:\n{app.log_text()[-3000:]}")
         try:
             with urllib.request.urlopen(app.url, timeout=5) as resp:
                 if resp.status == 200:
-                    app.ready_s = time.monotonic() - started
+                    app.ready_s = time.monotonic() - app.started
                     return app
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.05)
     stop_app(app)
-    raise RuntimeError(f"the app did not answer within {timeout_s}s:\n{app.log_text()[-3000:]}")
+    raise RuntimeError(f"{what} did not answer within {timeout_s}s:\n{app.log_text()[-3000:]}")
 
 
 def stop_app(app: App) -> None:

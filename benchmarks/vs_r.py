@@ -41,8 +41,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -216,21 +214,8 @@ def start_r(r_app: Path, log_dir: Path, timeout_s: float = 180) -> d.App:
     with open(log_path, "w", encoding="utf-8") as log:
         started = time.monotonic()
         proc = subprocess.Popen(["Rscript", "-e", R_PRELUDE], cwd=r_app, env=env, stdout=log, stderr=subprocess.STDOUT)
-    app = d.App(url=f"http://127.0.0.1:{port}/", proc=proc, log_path=log_path, started=started)
-    deadline = started + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the R app exited with {proc.returncode}:\n{app.log_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(app.url, timeout=5) as resp:
-                if resp.status == 200:
-                    app.ready_s = time.monotonic() - started
-                    return app
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.05)
-    d.stop_app(app)
-    raise RuntimeError(f"the R app did not answer within {timeout_s}s:\n{app.log_text()[-3000:]}")
+    return d.wait_ready(d.App(url=f"http://127.0.0.1:{port}/", proc=proc, log_path=log_path, started=started),
+                        timeout_s, "the R app")
 
 
 def start_ours(data_dir: Path, log_dir: Path, repo: Path) -> d.App:

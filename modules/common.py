@@ -279,6 +279,10 @@ def control_ids(tags) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+# Each tab's control ids on a snapshot, by (view ID, board, snapshot version).
+_CONTROL_IDS: dict[tuple, tuple[str, ...]] = {}
+
+
 def serve_with_controls(view, snap: Callable, input, build: Callable, extra: Sequence[str] = (),
                         page_board: str | None = None, csv_table: Callable | None = None) -> Callable:
     """Render a view's controls for the current board and serve the view with their values.
@@ -292,12 +296,12 @@ def serve_with_controls(view, snap: Callable, input, build: Callable, extra: Seq
     """
     shown_in_page = drawn_in_page(snap, page_board)
     drawn_for = [None]  # the snapshot the controls were last drawn for
-    ids_for: dict[str, tuple[str, ...]] = {}  # a board's control ids, from its defaults' controls
 
     def names(s) -> tuple[str, ...]:
-        if s.board not in ids_for:
-            ids_for[s.board] = control_ids(build(view.Params.defaults(s), s))
-        return ids_for[s.board]
+        key = (view.ID, s.board, s.version)
+        if key not in _CONTROL_IDS:  # the same for every session: built once per snapshot
+            _CONTROL_IDS[key] = control_ids(build(view.Params.defaults(s), s))
+        return _CONTROL_IDS[key]
 
     @render.ui
     def controls():

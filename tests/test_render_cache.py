@@ -5,7 +5,7 @@
 * a table served from the TableCache equals a fresh ``view.table`` (and is a copy);
 * both caches keep to their memory bound, evicting least-recently-used entries
   (sizes worked out by hand);
-* the views' own stacking (``common.stacked``) draws the figure plotnine's stacking draws;
+* the views' own stacking (``periods.stacked``) draws the figure plotnine's stacking draws;
 * the pandas ``isin`` shortcut answers as pandas does; the figure shortcuts (fonts' tables
   read once, object strings in figure workers) draw every default figure byte for byte.
 """

@@ -822,7 +822,7 @@ def read_listing_csv(path: str | Path) -> tuple[list[dict], dict[str, int]]:
 # --------------------------------------------------------------------------- the run
 @dataclass
 class HubBuild:
-    """What :func:`run` built (``pipeline.Result`` is made from it)."""
+    """What :func:`run` built (``runner.Result`` is made from it)."""
 
     path: Path
     counts: dict
@@ -975,7 +975,7 @@ def run(*, out: Path, tasks: Iterable[str] = DEFAULT_TASKS, since: str = DEFAULT
     ``out/.cache``). ``max_requests_per_5min``: None = the Hub's limit for the caller's tier,
     0 = none. Raises :class:`HubBoardError` (one line) on failure; nothing is written then,
     and the previous snapshot stays current. A build that loses most of the board fails as
-    every board's does (``pipeline.check_not_gutted``, unless ``allow_shrink``). ``figures``:
+    every board's does (``runner.check_not_gutted``, unless ``allow_shrink``). ``figures``:
     draw the views' default figures beside the snapshot before it becomes current.
     """
     from huggingface_hub.errors import HfHubHTTPError

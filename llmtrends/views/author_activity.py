@@ -186,7 +186,7 @@ class Params:
     authors: tuple[str, ...]
     aggregation: str = inputs.DEFAULT_AGGREGATION
     rules: str = inputs.RULES_OURS  # the study's rules only from scripts/figures.py --study-way
-    score: str | None = selection.SCORE_AVERAGE  # the score plot's (common.score_choices; None: the board has none)
+    score: str | None = selection.SCORE_AVERAGE  # the score plot's (selection.score_choices; None: the board has none)
     board: str = "v1"  # whose scores (for the score plot's message); from the snapshot, never from the browser
 
     @classmethod

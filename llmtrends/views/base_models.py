@@ -108,7 +108,7 @@ def _hub(snap) -> bool:
 
 @selection.per_board
 def lineage_of(snap) -> lin.Lineage:
-    """The board's lineage, computed once per board (``common.per_board``). The hub board's is
+    """The board's lineage, computed once per board (``selection.per_board``). The hub board's is
     its model tree alone: no known base is matched by name there (its tree says what a model
     derives from)."""
     return lin.analyze(snap.models, bases=() if _hub(snap) else None)
@@ -152,7 +152,7 @@ class Params:
     bases: tuple[str, ...]
     labels: bool = True
     y_axis: str = Y_SCORE
-    score: str | None = selection.SCORE_AVERAGE  # the staircase's (common.score_choices; None: the board has none)
+    score: str | None = selection.SCORE_AVERAGE  # the staircase's (selection.score_choices; None: the board has none)
     board: str = "v1"  # whose scores (for the staircase's message); from the snapshot, never from the browser
 
     @classmethod
@@ -324,7 +324,7 @@ def base_steps(snap, key: str, score: str) -> pd.DataFrame | None:
     its number of dated, scored derivatives in ``derivatives``; None when it has none to plot.
 
     Day 0 is the family's (:func:`base_derivatives`). Computed once per board, base and score
-    (``common.per_board``), so adding a base to the selection computes only that one; callers
+    (``selection.per_board``), so adding a base to the selection computes only that one; callers
     must not change the frame.
     """
     found = base_derivatives(snap, key)
@@ -558,7 +558,7 @@ def family_rows(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     return provenance.drawn(derivative_rows(tbl), "")
 
 
-# what a figure worker is sent: the rows each plot draws (common.figure_table)
+# what a figure worker is sent: the rows each plot draws (provenance.figure_table)
 FIGURE_ROWS = {"evolution": step_rows, "derivatives": family_rows}
 STAIRCASE_TITLE = "Best derivative so far, by days since the base model's release"
 

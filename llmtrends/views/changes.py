@@ -109,7 +109,7 @@ class Params:
     start: dt.date  # the earlier of the two snapshots compared
     end: dt.date  # the later one
     history: str  # the history's identity (``History.key``): caches keyed by params never mix histories
-    score: str | None = selection.SCORE_AVERAGE  # leaders, movers, frontier (common.score_choices; None: none)
+    score: str | None = selection.SCORE_AVERAGE  # leaders, movers, frontier (selection.score_choices; None: none)
     board: str = "v1"  # whose scores (for the frontier's message); from the snapshot, never from the browser
 
     @classmethod
@@ -542,7 +542,7 @@ def frontier_rows(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     return provenance.drawn(section(tbl, "frontier"), "")
 
 
-# what a figure worker is sent: the rows each plot draws (common.figure_table)
+# what a figure worker is sent: the rows each plot draws (provenance.figure_table)
 FIGURE_ROWS = {"board_size": board_size_rows, "frontier": frontier_rows}
 
 

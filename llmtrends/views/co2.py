@@ -62,7 +62,7 @@ def no_co2_message(board: str) -> str:
 class Params:
     types: tuple[str, ...]
     log_scale: bool = True
-    score: str | None = selection.SCORE_AVERAGE  # a column of common.score_choices (None: the board has none)
+    score: str | None = selection.SCORE_AVERAGE  # a column of selection.score_choices (None: the board has none)
 
     @classmethod
     @selection.per_board
@@ -159,7 +159,7 @@ def cell_rows(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
         ["type", "size_class"])
 
 
-# what a figure worker is sent: the rows each plot draws (common.figure_table)
+# what a figure worker is sent: the rows each plot draws (provenance.figure_table)
 FIGURE_ROWS = {"cost": cost_points, "efficiency": cell_rows}
 
 

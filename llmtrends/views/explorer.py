@@ -135,7 +135,7 @@ class Params:
     official: str = "all"
     undated: bool = True
     min_score: float = 0.0
-    score: str | None = selection.SCORE_AVERAGE  # the minimum's column (common.score_choices; None: the board has none)
+    score: str | None = selection.SCORE_AVERAGE  # the minimum's column (selection.score_choices; None: the board has none)
     params_b: tuple[float, float] | None = None  # None: any size, unknown ones included
     hide_merges: bool = False
 

@@ -74,7 +74,7 @@ class Params:
     end: dt.date
     sizes: tuple[str, ...] = schema.SIZE_CLASSES
     rule: str = RULE_ARCHITECTURE
-    score: str | None = selection.SCORE_AVERAGE  # a column of common.score_choices (None: the board has none)
+    score: str | None = selection.SCORE_AVERAGE  # a column of selection.score_choices (None: the board has none)
 
     @classmethod
     @selection.per_board
@@ -289,7 +289,7 @@ def distribution_rows(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
                    counts=counts(tbl, params.sizes, params.score).to_dict("records"), top=float(tbl[params.score].max()))
 
 
-# what a figure worker is sent: the rows each plot draws (common.figure_table)
+# what a figure worker is sent: the rows each plot draws (provenance.figure_table)
 FIGURE_ROWS = {"distribution": distribution_rows, "scatter": scatter_points}
 
 

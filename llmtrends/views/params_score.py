@@ -57,7 +57,7 @@ class Params:
     end: dt.date
     types: tuple[str, ...]
     exclude_small: bool = True
-    score: str | None = selection.SCORE_AVERAGE  # a column of common.score_choices (None: the board has none)
+    score: str | None = selection.SCORE_AVERAGE  # a column of selection.score_choices (None: the board has none)
 
     @classmethod
     @selection.per_board
@@ -175,7 +175,7 @@ def class_rows(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
         "size_class")
 
 
-# what a figure worker is sent: the rows each plot draws (common.figure_table)
+# what a figure worker is sent: the rows each plot draws (provenance.figure_table)
 FIGURE_ROWS = {"per_billion": class_rows, "scatter": scatter_points}
 
 

@@ -17,7 +17,7 @@ means "on or before") are left out of both series.
 
 With the study's rules (``Params.rules``, for ``scripts/figures.py --study-way``) the trend
 is what the study's ``geom_smooth()`` drew -- loess when every type has fewer than 1,000
-models, else the GAM for every type (here :func:`common.penalized_spline`: plotnine has no
+models, else the GAM for every type (here :func:`look.penalized_spline`: plotnine has no
 GAM) -- for every type with at least ``MIN_SMOOTH_MODELS`` models, and weeks start on Sunday.
 """
 
@@ -117,7 +117,7 @@ def total_rows(tbl: pd.DataFrame, params: Params) -> pd.DataFrame:
     return provenance.drawn(tbl.loc[tbl["series"] == "cumulative", ["type", "period", "total_models"]], "")
 
 
-# what a figure worker is sent: the rows each plot draws (common.figure_table)
+# what a figure worker is sent: the rows each plot draws (provenance.figure_table)
 FIGURE_ROWS = {"scores": score_points, "totals": total_rows}
 
 

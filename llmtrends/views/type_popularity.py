@@ -57,7 +57,7 @@ def table(snap, params: Params) -> pd.DataFrame:
 def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
     """``counts``: stacked bars of new models; ``shares``: stacked bars of the shares.
 
-    The stacking is done here (``common.stacked_bars``), so that plotnine only draws
+    The stacking is done here (``periods.stacked_bars``), so that plotnine only draws
     rectangles: the same figure as ``geom_col``. Periods the range covers only in part are
     drawn faded (``PARTIAL_ALPHA``), and the caption says so.
     """
