@@ -295,13 +295,19 @@ def derivative_mask(models: pd.DataFrame, lineage: Lineage, key: str) -> pd.Seri
     chain.
     """
     f = lineage.frame
+    return descends_from(lineage, key) & ~f["is_merge"] & ~f["is_reupload"] & is_derivative_type(models)
+
+
+def descends_from(lineage: Lineage, key: str) -> pd.Series:
+    """The models tied to a base, of any relation: a known base (CSV key) its assigned
+    models but its own repos; any other key (a lower-cased repo id) the models with it on
+    their chain."""
+    f = lineage.frame
     known = {b.key: b for b in lineage.bases}
     if key in known:
         own = {r.lower() for r in known[key].repo_ids}
-        hit = f["base_key"].eq(key) & ~f["repo_key"].isin(own)
-    else:
-        hit = pd.Series([key in chain for chain in f["chain"]], index=f.index)
-    return hit & ~f["is_merge"] & ~f["is_reupload"] & is_derivative_type(models)
+        return f["base_key"].eq(key) & ~f["repo_key"].isin(own)
+    return pd.Series([key in chain for chain in f["chain"]], index=f.index)
 
 
 def reupload_mask(lineage: Lineage, key: str) -> pd.Series:

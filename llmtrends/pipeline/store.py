@@ -17,7 +17,6 @@ read, and moved into ``snapshots/`` by the next build of the board.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from llmtrends import __version__, schema
+from llmtrends.pipeline.sources import file_sha256
 
 if TYPE_CHECKING:  # pandas is imported where tables are read or written (the manifests are read without it)
     import pandas as pd
@@ -105,14 +105,6 @@ def code_version() -> str:
         return f"{__version__}+g{sha[:10]}" if sha else __version__
     except OSError:
         return __version__
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # --------------------------------------------------------------------------- paths
@@ -307,7 +299,7 @@ def _adopt_legacy(board_dir: Path) -> None:
     if not _is_snapshot(board_dir):
         return
     manifest = read_manifest(board_dir)
-    manifest.setdefault("models_sha256", _sha256(board_dir / MODELS_FILE))
+    manifest.setdefault("models_sha256", file_sha256(board_dir / MODELS_FILE))
     target = board_dir / SNAPSHOTS_DIR / _new_id(board_dir / SNAPSHOTS_DIR, manifest)
     target.mkdir()
     for name in (MODELS_FILE, COMMITS_FILE, MANIFEST_FILE):
@@ -358,7 +350,7 @@ def write_snapshot(out_dir: str | Path, board: str, models: pd.DataFrame,
         models.to_parquet(tmp / MODELS_FILE, index=False)
         manifest = dict(manifest)
         manifest["board"] = board
-        manifest["models_sha256"] = _sha256(tmp / MODELS_FILE)
+        manifest["models_sha256"] = file_sha256(tmp / MODELS_FILE)
         manifest["files"] = [MODELS_FILE]
         if commit_authors is not None:
             commit_authors.to_parquet(tmp / COMMITS_FILE, index=False)

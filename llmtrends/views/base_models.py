@@ -267,14 +267,8 @@ def descendant_mask(snap, lineage: lin.Lineage, key: str) -> pd.Series:
     """Every model deriving from a base (a CSV key or a lower-cased repo id), of any relation:
     on the hub board every model with the base on its chain; on v1 and v2 the models the
     lineage ties to it (its own repositories and its re-uploads left out)."""
-    f = lineage.frame
-    known = {b.key: b for b in lineage.bases}
-    if key in known:
-        own = {r.lower() for r in known[key].repo_ids}
-        hit = f["base_key"].eq(key) & ~f["repo_key"].isin(own)
-    else:
-        hit = pd.Series([key in chain for chain in f["chain"]], index=f.index)
-    return hit if _hub(snap) else hit & ~f["is_reupload"]
+    hit = lin.descends_from(lineage, key)
+    return hit if _hub(snap) else hit & ~lineage.frame["is_reupload"]
 
 
 def relations(snap, lineage: lin.Lineage, rows: pd.Index) -> pd.Series:
