@@ -8,7 +8,6 @@ other core meanwhile.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import logging
 import multiprocessing
@@ -19,7 +18,6 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from llmtrends import config
-from llmtrends.serving import memory
 
 log = logging.getLogger("llmtrends.serving.workers")
 
@@ -35,23 +33,6 @@ def _init_worker(app_pid: int) -> None:
     speedups.use_object_strings()  # (inherited from the fork server too) same figures, faster
     gc.freeze()
     threading.Thread(target=_exit_with, args=(app_pid,), name="llmtrends-watch-app", daemon=True).start()
-    global _TRIMMER
-    _TRIMMER = memory.IdleTrimmer(idle_s=TRIM_IDLE_S)
-
-
-# In a worker: gives the heap pages its figures freed back to the system once it has been
-# idle for TRIM_IDLE_S (see memory); None in the app process.
-_TRIMMER: memory.IdleTrimmer | None = None
-TRIM_IDLE_S = 1.0
-
-
-def _draw(view_id: str, which: str, params, tbl, fmt: str, dpi: int, size: str = "screen") -> bytes:
-    """What a worker runs for a figure: ``render.view_figure_bytes``, marked as work so that
-    the worker's heap is trimmed only between figures."""
-    from llmtrends.serving.render import view_figure_bytes
-
-    with _TRIMMER.busy() if _TRIMMER is not None else contextlib.nullcontext():
-        return view_figure_bytes(view_id, which, params, tbl, fmt, dpi, size)
 
 
 def _exit_with(app_pid: int, every_s: float = 1.0) -> None:
@@ -160,7 +141,7 @@ class RenderPool:
             if pool is None:
                 break
             try:
-                data = pool.submit(_draw, view_id, which, params, tbl, fmt, dpi, size).result()
+                data = pool.submit(view_figure_bytes, view_id, which, params, tbl, fmt, dpi, size).result()
                 self._failures = 0
                 return data
             except BrokenProcessPool:
