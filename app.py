@@ -37,7 +37,7 @@ from llmtrends.serving import figure_urls, live, sendqueue  # noqa: E402
 from llmtrends.views import VIEWS  # noqa: E402
 from llmtrends.views import inputs  # noqa: E402
 from modules import MODULES  # noqa: E402
-from modules import common as modules_common  # noqa: E402
+from modules import links as modules_links  # noqa: E402
 from modules import serving, shiny_speedups  # noqa: E402
 
 logging.basicConfig(level=config.log_level(), format=config.LOG_FORMAT)
@@ -204,7 +204,7 @@ def server(input, output, session):
         with reactive.isolate():
             serve(tab)
 
-    modules_common.remember_views(session, input, snap, MODULES, default)
+    modules_links.remember_views(session, input, snap, MODULES, default)
 
 
 app = App(app_ui, server, bookmark_store="url")

@@ -6,16 +6,16 @@ from shiny import ui
 
 from llmtrends.views import architecture_popularity as view
 
-from . import common
+from . import sidebar
 
 
 def controls(d, s):
     return [
-        common.dates_control(d, s),
+        sidebar.dates_control(d, s),
         ui.input_checkbox_group("families", "Architecture families", choices=list(view.family_choices(s)),
                                 selected=list(d.families)),
-        common.aggregation_control(d),
+        sidebar.aggregation_control(d),
     ]
 
 
-view_ui, view_server = common.controls_tab(view, controls)
+view_ui, view_server = sidebar.controls_tab(view, controls)

@@ -11,11 +11,11 @@ from shiny.types import SilentCancelOutputException
 
 from llmtrends.views import author_activity as view
 
-from . import common
+from . import common, sidebar
 
 
 def controls(d, s):
-    return [common.dates_control(d, s), common.aggregation_control(d), common.score_control(d, s, "Score (bottom plot)")]
+    return [sidebar.dates_control(d, s), sidebar.aggregation_control(d), sidebar.score_control(d, s, "Score (bottom plot)")]
 
 
 def _picker(choices):
@@ -47,5 +47,5 @@ def view_server(input, output, session, snap, page_board=None):
     def note():
         return ui.p(view.author_note(snap()), class_="small text-muted mb-2 llmtrends-note")
 
-    common.serve_with_controls(view, snap, input, controls, extra=("authors",),
+    sidebar.serve_with_controls(view, snap, input, controls, extra=("authors",),
                                page_board=page_board)

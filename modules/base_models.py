@@ -7,12 +7,12 @@ from shiny import module, render, ui
 
 from llmtrends.views import base_models as view
 
-from . import common
+from . import common, sidebar
 
 
 def controls(d, s):
-    staircase = common.shown_with_scores(  # nothing to draw a staircase of without scores
-        d, common.score_control(d, s, "Score (staircase)"),
+    staircase = sidebar.shown_with_scores(  # nothing to draw a staircase of without scores
+        d, sidebar.score_control(d, s, "Score (staircase)"),
         ui.input_checkbox("labels", "Show model names", value=d.labels),
         ui.input_radio_buttons("y_axis", "Y axis (staircase)", choices=view.Y_AXES, selected=d.y_axis))
     return [
@@ -32,7 +32,7 @@ def view_ui(initial=None):
 
 @module.server
 def view_server(input, output, session, snap, page_board=None):
-    result = common.serve_with_controls(view, snap, input, controls)
+    result = sidebar.serve_with_controls(view, snap, input, controls)
 
     @render.ui
     def note():

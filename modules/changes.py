@@ -7,14 +7,14 @@ from shiny import module, render, ui
 
 from llmtrends.views import changes as view
 
-from . import common
+from . import common, sidebar
 
 
 def controls(d, s):
     choices = view.date_choices(s)
     return [ui.input_select("first", "Compare the board on", choices=choices, selected=d.start.isoformat()),
             ui.input_select("second", "with the board on", choices=choices, selected=d.end.isoformat()),
-            common.score_control(d, s, "Score (leaders, movers, best)")]
+            sidebar.score_control(d, s, "Score (leaders, movers, best)")]
 
 
 @module.ui
@@ -25,7 +25,7 @@ def view_ui(initial=None):
 
 @module.server
 def view_server(input, output, session, snap, page_board=None):
-    result = common.serve_with_controls(view, snap, input, controls,
+    result = sidebar.serve_with_controls(view, snap, input, controls,
                                         page_board=page_board)
 
     @render.ui

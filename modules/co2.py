@@ -6,14 +6,14 @@ from shiny import ui
 
 from llmtrends.views import co2 as view
 
-from . import common
+from . import sidebar
 
 
 def controls(d, s):
     return [
-        common.score_control(d, s), common.types_control(d),
+        sidebar.score_control(d, s), sidebar.types_control(d),
         ui.input_checkbox("log_scale", "Log scale for CO₂ and score per kg", value=d.log_scale),
     ]
 
 
-view_ui, view_server = common.controls_tab(view, controls)
+view_ui, view_server = sidebar.controls_tab(view, controls)

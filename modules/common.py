@@ -1,4 +1,6 @@
-"""The wiring every view module shares: layout, plots, messages, downloads, provenance.
+"""The wiring every view module shares: layout, plots, messages, downloads, provenance
+(:func:`serve_view`). A tab's sidebar is :mod:`modules.sidebar`'s, its place in the page's
+address :mod:`modules.links`'.
 
 Nothing here computes on data: tables come from the view's ``table``, figures from its
 ``figure``; ``modules.serving`` caches and renders them.
@@ -7,102 +9,19 @@ Nothing here computes on data: tables come from the view's ``table``, figures fr
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 
-from shiny import module, reactive, render, ui
-from shiny.bookmark import restore_input
-from shiny.module import ResolvedId
+from shiny import reactive, render, ui
 from shiny.types import SilentCancelOutputException, SilentException
 
 from llmtrends.serving import render as lrender
-from llmtrends.views import inputs, selection
+from llmtrends.views import inputs
 from llmtrends.views import provenance as prov  # `provenance` is also an output's name here
 from modules import serving
 
 log = logging.getLogger("llmtrends.app")
-
-# Inputs of a tab that its link leaves out: bookkeeping (the board the controls were drawn
-# for, figures a page lacks) and what the explorer's data grid reports of itself besides
-# its column filters and sorting (the numbers of the rows it shows and has selected, which
-# mean something only for the rows of one snapshot, and the same filters and sorting
-# again under other names). www/history.js knows the same list.
-NOT_IN_LINKS = ("controls_board", "grid_cell_selection", "grid_data_view_indices", "grid_data_view_rows",
-                "grid_filter", "grid_selected_rows", "grid_sort")
-
-
-def link_inputs(names: Sequence[str], tab: str) -> list[str]:
-    """Of the session's input ids ``names``, those a link to the tab ``tab`` holds: the tab,
-    the board and the tab's own inputs (``<tab>-<name>``) but :data:`NOT_IN_LINKS`."""
-    def own(name: str) -> bool:
-        rest = name[len(tab) + 1:]
-        return name.startswith(f"{tab}-") and rest not in NOT_IN_LINKS
-    return [n for n in names if n in ("tab", "board") or own(n)]
-
-
-def remember_views(session, input, snap: Callable, tabs: Mapping[str, object], default_board: str) -> None:
-    """Keep the view in the page's address with Shiny's URL bookmarking, and restore it.
-
-    The address holds the tab, the board and the open tab's controls
-    (:func:`link_inputs`), so a link reproduces the view. ``www/history.js`` sends
-    ``llmtrends_state`` (the page's address and whether a person acted) once the inputs of
-    the address have settled; a person's change then adds a history entry (``push``), the
-    page's own (controls drawn for another board, the grid's filters) corrects the current
-    one (``replace``), and a page that was opened without a state keeps its plain address
-    until someone changes something. The controls are saved only once they are the ones
-    drawn for the board shown (their board marker says so).
-
-    Restoring is Shiny's: the page is drawn with the link's values, and controls the server
-    draws get them in the session's first round (``restore_input``). After that round the
-    link's values are spent, so controls drawn again later (another board) start from
-    their defaults and not from the link. A link naming a tab or board that does not exist
-    shows the default ones.
-    """
-    step = {"search": "", "user": False}
-
-    @reactive.effect
-    @reactive.event(input.llmtrends_state)
-    async def _save():
-        state = input.llmtrends_state()
-        tab = input.tab()
-        if not isinstance(state, dict) or tab not in tabs:
-            return
-        step["user"] = step["user"] or state.get("user") is True  # kept until saved
-        try:
-            if input[ResolvedId(f"{tab}-controls_board")]() != snap().board:
-                return  # the controls of the board before: their own change comes next
-        except SilentException:  # the tab's controls are not drawn yet
-            return
-        step["search"] = str(state.get("search") or "")
-        names = dir(input)
-        keep = set(link_inputs(names, tab))
-        session.bookmark.exclude[:] = [n for n in names if n not in keep]
-        await session.bookmark()
-
-    @session.bookmark.on_bookmarked
-    async def _to_address(url: str):
-        query = "?" + url.split("?", 1)[1] if "?" in url else ""
-        user, step["user"] = step["user"], False
-        if query == step["search"]:
-            return
-        if user:
-            await session.bookmark.update_query_string(query, mode="push")
-        elif step["search"] not in ("", "?"):
-            await session.bookmark.update_query_string(query, mode="replace")
-
-    @session.bookmark.on_restore
-    def _restore(state):
-        # spend the link's values in this first round (see above)
-        for name in state.input:
-            restore_input(ResolvedId(name), None)
-        tab, board = state.input.get("tab"), state.input.get("board")
-        if tab is not None and tab not in tabs:
-            ui.update_navset("tab", selected=next(iter(tabs)))
-        if board is not None and board != snap().board:
-            ui.update_radio_buttons("board", selected=default_board)
-
 
 def in_page(output_id: str, *children) -> ui.Tag:
     """``ui.output_ui(output_id)`` already holding ``children``: the server's first value of
@@ -196,146 +115,6 @@ def figure_download_buttons(view, why: Mapping[str, str | None] | None = None) -
             tags.append(ui.tags.button(label, type="button", disabled=True, title=reason,
                                        class_="btn btn-default btn-sm w-100 mb-1 llmtrends-no-download"))
     return tags
-
-
-def dates_control(d, s, label: str = "Repository created between") -> ui.Tag:
-    """The date-range picker ``dates``: the range of ``d`` (the view's defaults, or the range
-    carried over from the board shown before: :func:`board_switch_range`), limited to the
-    first and last dates of the board ``s``."""
-    first, last = selection.date_bounds(s.models)
-    return ui.input_date_range("dates", label, start=d.start, end=d.end, min=first, max=last)
-
-
-def board_switch_range(view, input, before, s, d):
-    """``d`` (the view's defaults on the snapshot ``s``) with the date range picked on the
-    board shown before (``before``, a snapshot; None: none) where it is valid on this one
-    (:func:`llmtrends.views.inputs.carried_range`). Read when the controls are drawn again
-    for another board, while the ``dates`` control still holds the range of the one before."""
-    if before is None or before.board == s.board or not hasattr(d, "start"):
-        return d
-    with reactive.isolate():
-        try:
-            picked = inputs.parse_date_range(input.dates())
-        except (inputs.ViewError, SilentException):
-            return d
-    old = view.Params.defaults(before)
-    start, end = inputs.carried_range(picked, (old.start, old.end), selection.date_bounds(s.models), (d.start, d.end))
-    return dataclasses.replace(d, start=start, end=end)
-
-
-def types_control(d) -> ui.Tag:
-    """The ``types`` checkboxes: the board's types, all ticked by default."""
-    return ui.input_checkbox_group("types", "Model types", choices=list(d.types), selected=list(d.types))
-
-
-def score_control(d, s, label: str = "Score") -> ui.Tag:
-    """The ``score`` select: the scores of the board ``s`` (its average first, then each
-    benchmark, with the number of models scored), the view's default ``d.score`` selected.
-    On a board without any score it is there but hidden, so that the view reads a value all
-    the same: the view says in one line why it has nothing to score."""
-    choices = selection.score_choices(s)
-    if not choices:
-        return ui.div(ui.input_select("score", label, choices={"": "none"}, selected=""), style="display:none")
-    return ui.input_select("score", label, choices=choices, selected=d.score)
-
-
-def shown_with_scores(d, *controls: ui.Tag) -> ui.Tag:
-    """``controls`` in one block, hidden (still sending their values) when the view's
-    defaults ``d`` have no score: on a board without scores they would change nothing."""
-    block = ui.div(*controls)
-    if d.score is None:
-        block.attrs["style"] = "display:none"
-    return block
-
-
-def aggregation_control(d, label: str = "Aggregation") -> ui.Tag:
-    """The ``aggregation`` radio buttons (day / week / month)."""
-    return ui.input_radio_buttons("aggregation", label, choices=list(inputs.AGGREGATIONS),
-                                  selected=d.aggregation, inline=True)
-
-
-def control_ids(tags) -> tuple[str, ...]:
-    """The ids of the inputs among ``tags`` (in page order, without the module's namespace):
-    what a tab reads back. Taken from the tags a tab builds, so that a control's id is
-    written once, where the control is made. An input is an ``input``, ``select`` or
-    ``textarea`` element, or the container Shiny gives a grouped input (date range,
-    checkbox group, radio buttons), with an id."""
-    prefix = module.resolve_id("x")[:-1]  # "<namespace>-" inside a module, "" outside
-    found: list[str] = []
-
-    def walk(node) -> None:
-        if isinstance(node, ui.Tag):
-            tag_id = node.attrs.get("id")
-            is_input = node.name in ("input", "select", "textarea") or \
-                "shiny-input-container" in str(node.attrs.get("class", "")).split()
-            if tag_id and is_input:
-                found.append(tag_id[len(prefix):] if tag_id.startswith(prefix) else tag_id)
-            walk(node.children)
-        elif isinstance(node, (ui.TagList, list, tuple)):
-            for child in node:
-                walk(child)
-
-    walk(tags)
-    return tuple(dict.fromkeys(found))
-
-
-# Each tab's control ids on a snapshot, by (view ID, board, snapshot version).
-_CONTROL_IDS: dict[tuple, tuple[str, ...]] = {}
-
-
-def serve_with_controls(view, snap: Callable, input, build: Callable, extra: Sequence[str] = (),
-                        page_board: str | None = None, csv_table: Callable | None = None) -> Callable:
-    """Render a view's controls for the current board and serve the view with their values.
-
-    ``build(defaults, snap)`` returns the control tags, drawn from the view's defaults on
-    the current board (output ``controls``); the values read back are those of the inputs
-    among them (:func:`control_ids`) and ``extra``, ids of controls rendered elsewhere in
-    the module (e.g. a picker that follows the date range). ``page_board``: the board whose
-    controls the page already holds (:func:`controls_ui`); ``csv_table`` as in
-    :func:`serve_view`. Returns serve_view's ``result`` reactive.
-    """
-    shown_in_page = drawn_in_page(snap, page_board)
-    drawn_for = [None]  # the snapshot the controls were last drawn for
-
-    def names(s) -> tuple[str, ...]:
-        key = (view.ID, s.board, s.version)
-        if key not in _CONTROL_IDS:  # the same for every session: built once per snapshot
-            _CONTROL_IDS[key] = control_ids(build(view.Params.defaults(s), s))
-        return _CONTROL_IDS[key]
-
-    @render.ui
-    def controls():
-        s = snap()
-        before, drawn_for[0] = drawn_for[0], s
-        if shown_in_page():
-            raise SilentCancelOutputException()
-        d = view.Params.defaults(s)
-        if "dates" in names(s):
-            d = board_switch_range(view, input, before, s, d)
-        return ui.TagList(*build(d, s))
-
-    def raw_inputs() -> dict[str, object]:
-        return {name: input[name]() for name in names(snap()) + tuple(extra)}
-
-    return serve_view(view, snap, raw_inputs, input, page_board, csv_table=csv_table)
-
-
-def controls_tab(view, build: Callable) -> tuple[Callable, Callable]:
-    """``(view_ui, view_server)`` of a tab that is only the view's controls and outputs.
-
-    ``build`` as in :func:`serve_with_controls`. Most tabs are just this; the others (an
-    extra picker, a note, a grid) write their own pair around the same calls.
-    """
-
-    @module.ui
-    def view_ui(initial=None):
-        return view_layout(view, controls_ui(view, build, initial), initial=initial)
-
-    @module.server
-    def view_server(input, output, session, snap, page_board=None):
-        serve_with_controls(view, snap, input, build, page_board=page_board)
-
-    return view_ui, view_server
 
 
 def text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> ui.Tag:
@@ -433,7 +212,7 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
                 png = serving.cached_figure(view, which, params, snap())
                 if png is not None:
                     blocked[which].set(None)
-                    return serving.plot_img(view, which, serving.figure_key(view, which, params, snap()), png)
+                    return serving.plot_img(view, which, params, snap(), png)
             params, tbl, message = result()
             if message is None:
                 message = figure_message(which, params, tbl)
@@ -459,7 +238,7 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
                 return ui.div("This figure could not be drawn (the error was logged).",
                               class_="alert alert-warning llmtrends-message", role="status")
             blocked[which].set(None)
-            return serving.plot_img(view, which, serving.figure_key(view, which, params, s), png)
+            return serving.plot_img(view, which, params, s, png)
         fn.__name__ = f"plot_{which}"
         return render.ui(fn)
 
@@ -540,7 +319,7 @@ def serve_view(view, snap: Callable, raw_inputs: Callable[[], Mapping[str, objec
     def provenance():
         s = snap()
         params, message = chosen()
-        n = None if message is not None else serving.shown(view, s, params)
+        n = None if message is not None else serving.models_shown(view, s, params)
         if n is None and message is None:  # not computed yet (or shown in no table): compute it
             _, tbl, _ = result()
             n = None if tbl is None else tbl.attrs.get("models_shown")

@@ -23,7 +23,7 @@ from llmtrends.views import inputs
 from llmtrends.views import compare
 from llmtrends.views import explorer as view
 
-from . import common
+from . import common, sidebar
 
 log = logging.getLogger("llmtrends.app")
 
@@ -100,13 +100,13 @@ def data_grid(frame, rows: list[list], **kwargs) -> render.DataGrid:
 
 def controls(d, s):
     ceiling = view.params_ceiling(s.models)
-    minimum = common.shown_with_scores(  # without scores a minimum would only empty the grid
+    minimum = sidebar.shown_with_scores(  # without scores a minimum would only empty the grid
         d, ui.input_slider("min_score", "Minimum score", min=0, max=100, value=d.min_score, step=1),
-        common.score_control(d, s, "Minimum score on"))
+        sidebar.score_control(d, s, "Minimum score on"))
     return [
         minimum,
         ui.input_slider("params_b", "Parameters (billions)", min=0, max=ceiling, value=(0, ceiling), step=1),
-        common.types_control(d),
+        sidebar.types_control(d),
         ui.input_checkbox_group("sizes", "Size classes", choices=list(d.sizes), selected=list(d.sizes), inline=True),
         ui.input_checkbox("hide_merges", "Hide merges", value=d.hide_merges),
         ui.p(view.flagged_note(s), class_="small text-muted llmtrends-flagged"),
@@ -116,15 +116,13 @@ def controls(d, s):
                                 selected=list(d.licenses)),
         ui.input_radio_buttons("moe", "Mixture of experts", choices=view.MOE_CHOICES, selected=d.moe, inline=True),
         ui.input_radio_buttons("official", "Provider", choices=view.OFFICIAL_CHOICES, selected=d.official),
-        common.dates_control(d, s),
+        sidebar.dates_control(d, s),
         ui.input_checkbox("undated", "Include models without a known creation date", value=d.undated),
     ]
 
 
 @module.server
 def view_server(input, output, session, snap, page_board=None):
-    server_side = ("types", "sizes", "licenses", "dates", "undated", "params_b", "hide_merges")
-
     def shown_rows():
         """What the CSV exports: the rows the grid shows, after its own search, filters and
         sorting (None before the grid reported them: the sidebar's table then)."""
@@ -140,7 +138,7 @@ def view_server(input, output, session, snap, page_board=None):
             return None
         return view.table_of(snap(), models)
 
-    result = common.serve_with_controls(view, snap, input, controls, csv_table=shown_rows)
+    result = sidebar.serve_with_controls(view, snap, input, controls, csv_table=shown_rows)
 
     def sidebar_params(names: tuple[str, ...]):
         """Params from the named controls only (the others at their defaults); None if invalid
@@ -157,7 +155,9 @@ def view_server(input, output, session, snap, page_board=None):
     def shown():
         """The grid's rows: reads only the controls that pick them (not MoE, provider, score,
         unless the board is larger than the grid holds: then every control picks them)."""
-        names = server_side + (view.GRID_SIDE if view.grid_cut(snap()) else ())
+        names = sidebar.tab_control_ids(view, controls, snap())
+        if not view.grid_cut(snap()):
+            names = tuple(n for n in names if n not in view.GRID_SIDE)
         params = sidebar_params(names)
         return None if params is None else view.grid_view(snap(), params, link=_html_cell)
 

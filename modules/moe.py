@@ -8,12 +8,12 @@ from llmtrends import schema
 from llmtrends.views import look
 from llmtrends.views import moe as view
 
-from . import common
+from . import sidebar
 
 
 def controls(d, s):
     return [
-        common.score_control(d, s), common.dates_control(d, s),
+        sidebar.score_control(d, s), sidebar.dates_control(d, s),
         ui.input_checkbox_group("sizes", "Size classes",
                                 choices={k: look.SIZE_LABELS[k] for k in schema.SIZE_CLASSES},
                                 selected=list(d.sizes)),
@@ -21,4 +21,4 @@ def controls(d, s):
     ]
 
 
-view_ui, view_server = common.controls_tab(view, controls)
+view_ui, view_server = sidebar.controls_tab(view, controls)

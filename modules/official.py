@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from llmtrends.views import official as view
 
-from . import common
+from . import sidebar
 
 
 def controls(d, s):
-    return [common.types_control(d)]
+    return [sidebar.types_control(d)]
 
 
-view_ui, view_server = common.controls_tab(view, controls)
+view_ui, view_server = sidebar.controls_tab(view, controls)

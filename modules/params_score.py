@@ -6,14 +6,14 @@ from shiny import ui
 
 from llmtrends.views import params_score as view
 
-from . import common
+from . import sidebar
 
 
 def controls(d, s):
     return [
-        common.score_control(d, s), common.dates_control(d, s), common.types_control(d),
+        sidebar.score_control(d, s), sidebar.dates_control(d, s), sidebar.types_control(d),
         ui.input_checkbox("exclude_small", "Leave out models under 1B parameters", value=d.exclude_small),
     ]
 
 
-view_ui, view_server = common.controls_tab(view, controls)
+view_ui, view_server = sidebar.controls_tab(view, controls)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from llmtrends.views import score_trends as view
 
-from . import common
+from . import sidebar
 
 
 def controls(d, s):
     return [
-        common.score_control(d, s), common.dates_control(d, s), common.types_control(d),
-        common.aggregation_control(d, "Aggregation (running totals)"),
+        sidebar.score_control(d, s), sidebar.dates_control(d, s), sidebar.types_control(d),
+        sidebar.aggregation_control(d, "Aggregation (running totals)"),
     ]
 
 
-view_ui, view_server = common.controls_tab(view, controls)
+view_ui, view_server = sidebar.controls_tab(view, controls)

@@ -93,22 +93,22 @@ def cached_figure(view, which: str, params, s) -> bytes | None:
     return png
 
 
-def shown(view, s, params) -> int | None:
+def models_shown(view, s, params) -> int | None:
     """How many models the table at ``params`` shows (its provenance line), if known without
     computing it: from a table computed before, or from the stored defaults' index."""
     key = table_key(view, s, params)
     n = SHOWN.get(key)
     if n is None:
-        n = default_figures.shown(s, view, params)
+        n = default_figures.models_shown(s, view, params)
         if n is not None:
             SHOWN.put(key, n)
     return n
 
 
-def plot_img(view, which: str, fkey: tuple, png: bytes) -> ui.Tag:
-    """The figure (``png``, cached under ``fkey``) as an image the page loads from its URL
+def plot_img(view, which: str, params, s, png: bytes) -> ui.Tag:
+    """The figure (``png``, cached under its :func:`figure_key`) as an image the page loads from its URL
     (``llmtrends.serving.figure_urls``): the browser's cache holds every figure it was shown, so a
     selection seen before costs no image transfer. ``data-key`` is the figure's content key."""
-    key = FIGURES.address(fkey, png)
+    key = FIGURES.address(figure_key(view, which, params, s), png)
     return ui.img(src=f"{figure_urls.PREFIX}{key}.png", alt=f"{view.TITLE}: {which}", class_="llmtrends-plot",
                   style="max-width:100%;height:auto;", **{"data-key": key})

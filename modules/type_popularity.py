@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from llmtrends.views import type_popularity as view
 
-from . import common
+from . import sidebar
 
 
 def controls(d, s):
-    return [common.dates_control(d, s), common.types_control(d), common.aggregation_control(d)]
+    return [sidebar.dates_control(d, s), sidebar.types_control(d), sidebar.aggregation_control(d)]
 
 
-view_ui, view_server = common.controls_tab(view, controls)
+view_ui, view_server = sidebar.controls_tab(view, controls)

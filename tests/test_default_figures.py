@@ -58,7 +58,7 @@ def test_a_build_stores_each_default_figure_and_reads_it_back(snap):
     assert sorted(index["views"]) == ["official", "type_popularity"]
     for view in VIEWS:
         params = view.Params.defaults(snap)
-        assert default_figures.shown(snap, view, params) == view.table(snap, params).attrs["models_shown"]
+        assert default_figures.models_shown(snap, view, params) == view.table(snap, params).attrs["models_shown"]
         for which in view.FIGURES:
             data = default_figures.figure(snap, view, which, params)
             on_disk = (folder / f"{view.ID}.{which}.png").read_bytes()
@@ -101,7 +101,7 @@ def test_figures_for_other_defaults_are_not_served(snap):
     path.write_text(json.dumps(index))
     assert list(served(snap)) == ["type_popularity"]
     official = VIEWS[1]
-    assert default_figures.shown(snap, official, official.Params.defaults(snap)) is None
+    assert default_figures.models_shown(snap, official, official.Params.defaults(snap)) is None
 
 
 def test_a_damaged_or_missing_figure_is_left_out(snap, caplog):

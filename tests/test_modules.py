@@ -220,7 +220,7 @@ def test_every_view_has_its_module_and_every_module_its_view():
     from modules import MODULES
 
     folder = Path(module.__file__).parent
-    tabs = {p.stem for p in folder.glob("*.py")} - {"__init__", "common", "serving", "shiny_speedups"}
+    tabs = {p.stem for p in folder.glob("*.py")} - {"__init__", "common", "sidebar", "links", "serving", "shiny_speedups"}
     assert tabs == {view.ID for view in VIEWS}
     assert list(MODULES) == [view.ID for view in VIEWS]
     for view in VIEWS:
@@ -249,15 +249,15 @@ SIDEBAR_IDS = {
 def test_control_ids_are_the_inputs_among_the_tags():
     from shiny.module import namespace_context
 
-    from modules import common
+    from modules import sidebar
 
     # made-up tags: two inputs, an output, a label and a plain element with ids
     tags = [ui.output_ui("picker"), ui.input_checkbox_group("kinds", "Kinds", ["a", "b"]),
             ui.div(ui.input_checkbox("flag", "Flag"), id="box"), ui.p("note", id="note"),
             ui.input_date_range("when", "When", start="2024-01-01", end="2024-02-01")]
-    assert common.control_ids(tags) == ("kinds", "flag", "when")
+    assert sidebar.control_ids(tags) == ("kinds", "flag", "when")
     with namespace_context("tab"):  # inside a module the ids are namespaced; the names are not
-        assert common.control_ids([ui.input_select("pick", "Pick", ["x"]), ui.input_slider("n", "N", 0, 9, 3)]) \
+        assert sidebar.control_ids([ui.input_select("pick", "Pick", ["x"]), ui.input_slider("n", "N", 0, 9, 3)]) \
             == ("pick", "n")
 
 
@@ -267,7 +267,7 @@ def test_every_tab_declares_its_controls_once(v1):
     from shiny.module import namespace_context
 
     from llmtrends.views import VIEWS
-    from modules import MODULES, common
+    from modules import MODULES, sidebar
 
     with_sidebar = {view.ID for view in VIEWS if hasattr(MODULES[view.ID], "controls")}
     assert with_sidebar == set(SIDEBAR_IDS)  # all but compare, whose one picker follows the explorer
@@ -276,4 +276,21 @@ def test_every_tab_declares_its_controls_once(v1):
             continue
         with namespace_context(view.ID):
             tags = MODULES[view.ID].controls(view.Params.defaults(v1), v1)
-            assert common.control_ids(tags) == SIDEBAR_IDS[view.ID], view.ID
+            assert sidebar.control_ids(tags) == SIDEBAR_IDS[view.ID], view.ID
+
+
+def test_the_explorers_rows_follow_the_controls_its_grid_does_not_filter(v1):
+    """The explorer sends the grid the rows picked by every control but the four whose
+    filters are the grid's own column filters (``GRID_SIDE``): the ids come from its one
+    ``controls`` (kept once per snapshot), not from a second list."""
+    from shiny.module import namespace_context
+
+    from llmtrends.views import explorer as view
+    from modules import explorer, sidebar
+
+    with namespace_context(view.ID):
+        ids = sidebar.tab_control_ids(view, explorer.controls, v1)
+        assert sidebar.tab_control_ids(view, explorer.controls, v1) is ids  # derived once
+    assert set(view.GRID_SIDE) == {"moe", "official", "min_score", "score"}
+    assert set(ids) - set(view.GRID_SIDE) == {"params_b", "types", "sizes", "hide_merges", "licenses", "dates",
+                                              "undated"}

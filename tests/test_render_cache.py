@@ -185,7 +185,7 @@ def test_stored_default_figures_fill_the_keys_the_plots_ask_for(snapshots, tmp_p
     raw = {"dates": (d.start.isoformat(), d.end.isoformat()), "types": list(d.types), "aggregation": d.aggregation}
     params = view.Params.from_inputs(raw, snap)
     got = {which: serving.cached_figure(view, which, params, snap) for which in view.FIGURES}
-    shown = serving.shown(view, snap, params)
+    shown = serving.models_shown(view, snap, params)
     assert len(tables) == 0  # no table computed for them
     tbl = view.table(snap, params)
     for which in view.FIGURES:
@@ -197,7 +197,7 @@ def test_stored_default_figures_fill_the_keys_the_plots_ask_for(snapshots, tmp_p
     assert serving.SHOWN.get(serving.table_key(view, snap, params)) == shown
     # other parameters: nothing stored, nothing known without the table
     other = dataclasses.replace(params, aggregation="month")
-    assert serving.cached_figure(view, "counts", other, snap) is None and serving.shown(view, snap, other) is None
+    assert serving.cached_figure(view, "counts", other, snap) is None and serving.models_shown(view, snap, other) is None
 
 
 def test_figure_cache_evicts_least_recently_used_within_its_bound():

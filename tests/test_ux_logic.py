@@ -9,7 +9,7 @@ import io
 
 from llmtrends.views import inputs, provenance
 from llmtrends.views import compare, explorer, type_popularity
-from modules import common
+from modules import links
 
 D = dt.date
 
@@ -44,8 +44,8 @@ def test_a_link_holds_the_tab_the_board_and_the_tabs_own_controls():
              "type_popularity-dates", "explorer-grid_column_filter", "explorer-grid_column_sort",
              "explorer-grid_cell_selection", "explorer-grid_data_view_rows", "explorer-grid_data_view_indices",
              "explorer-grid_sort", "explorer-grid_filter", "explorer-grid_selected_rows", "explorer-moe"]
-    assert common.link_inputs(names, "moe") == ["tab", "board", "moe-dates", "moe-sizes", "moe-figure_format"]
-    assert common.link_inputs(names, "explorer") == ["tab", "board", "explorer-grid_column_filter",
+    assert links.link_inputs(names, "moe") == ["tab", "board", "moe-dates", "moe-sizes", "moe-figure_format"]
+    assert links.link_inputs(names, "explorer") == ["tab", "board", "explorer-grid_column_filter",
                                                      "explorer-grid_column_sort", "explorer-moe"]
 
 

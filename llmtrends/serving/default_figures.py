@@ -5,7 +5,7 @@ those figures once (:func:`draw`, called by ``scripts/preprocess.py`` before the
 becomes current) into ``<snapshot>/figures/``, with ``index.json`` saying, per view, the
 parameters they were drawn for, the number of models the default table shows (the
 provenance line) and each image's SHA-256. The app looks there when a session asks for a
-figure it has not cached (:func:`figure`, :func:`shown`): a new session's first plots are
+figure it has not cached (:func:`figure`, :func:`models_shown`): a new session's first plots are
 then served at once, with no table computed and nothing rendered, from the first start.
 
 A stored figure is used only for what it was drawn for: the index names the code that drew
@@ -198,7 +198,7 @@ def figure(snap, view, which: str, params) -> bytes | None:
     return data
 
 
-def shown(snap, view, params) -> int | None:
+def models_shown(snap, view, params) -> int | None:
     """The number of models the table of ``view`` at ``params`` shows, as the build stored it
     (its provenance line without the table); None when not stored for these parameters."""
     entry = _entry(snap, view, params)

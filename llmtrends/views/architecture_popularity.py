@@ -131,7 +131,7 @@ def table(snap, params: Params) -> pd.DataFrame:
     out = out[list(CSV_COLUMNS)]
     # every family of the board, so a family keeps its colour when others are unticked
     out.attrs["family_levels"] = selection.present_families(snap.models)
-    return provenance.shown(out, len(models))
+    return provenance.record_shown(out, len(models))
 
 
 def smoothed(out: pd.DataFrame, col: str, params: Params) -> pd.Series:

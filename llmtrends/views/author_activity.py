@@ -267,7 +267,7 @@ def table(snap, params: Params) -> pd.DataFrame:
     out = out[list(CSV_COLUMNS)]
     for col in ("author_rank", "author_models", "rank_score", "models", "period_models"):
         out[col] = out[col].astype(int)
-    return provenance.shown(out, data["repo_id"].nunique())
+    return provenance.record_shown(out, data["repo_id"].nunique())
 
 
 # --------------------------------------------------------------------------- figures

@@ -396,7 +396,7 @@ def table(snap, params: Params) -> pd.DataFrame:
     out.attrs["no_derivatives"] = no_family
     out.attrs["skipped"] = no_steps if score else []
     out.attrs["skipped_no_base"] = skipped_base
-    return provenance.shown(out, len(shown))
+    return provenance.record_shown(out, len(shown))
 
 
 def steps(tbl: pd.DataFrame) -> pd.DataFrame:

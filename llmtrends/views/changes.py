@@ -344,7 +344,7 @@ def table(snap, params: Params) -> pd.DataFrame:
     for col in ("rank_from", "rank_to", "rank_change", "models"):
         out[col] = out[col].astype("Int64")
     out["date"] = pd.to_datetime(out["date"])
-    return provenance.shown(out, len(pd.Index(a["key"]).union(pd.Index(b["key"]))))
+    return provenance.record_shown(out, len(pd.Index(a["key"]).union(pd.Index(b["key"]))))
 
 
 def section(tbl: pd.DataFrame, name: str) -> pd.DataFrame:

@@ -121,7 +121,7 @@ def table(snap, params: Params) -> pd.DataFrame:
     cellcode = board.keys["cell"].to_numpy()[keep]
     out["cell_models"] = periods.group_sizes(cellcode)
     out["cell_median_score_per_kg"] = out.groupby(cellcode)["score_per_kg"].transform("median")
-    return provenance.shown(out, len(out))
+    return provenance.record_shown(out, len(out))
 
 
 def efficiency(tbl: pd.DataFrame) -> pd.DataFrame:

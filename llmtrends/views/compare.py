@@ -206,7 +206,7 @@ def table(snap, params: Params) -> pd.DataFrame:
         }))
     out = pd.concat(parts, ignore_index=True)
     out["difference"] = out["score"] - out.groupby("benchmark", sort=False)["score"].transform("mean")
-    return provenance.shown(out[list(CSV_COLUMNS)], len(params.models))
+    return provenance.record_shown(out[list(CSV_COLUMNS)], len(params.models))
 
 
 def numbers(tbl: pd.DataFrame) -> pd.DataFrame:

@@ -350,7 +350,7 @@ def table(snap, params: Params) -> pd.DataFrame:
     if rows.empty:
         raise inputs.EmptySelection("No model matches these filters.")
     out = rows[csv_columns(snap.board)].reset_index(drop=True)
-    return provenance.shown(out, len(out))
+    return provenance.record_shown(out, len(out))
 
 
 def figure(tbl: pd.DataFrame, params: Params, which: str = ""):
@@ -480,7 +480,7 @@ def table_of(snap, repo_ids: Sequence[object]) -> pd.DataFrame:
     f = all_models(snap)
     pos = pd.Index(f["repo_id"]).get_indexer([r for r in repo_ids if isinstance(r, str)])
     out = f[csv_columns(snap.board)].take(pos[pos >= 0]).reset_index(drop=True)
-    return provenance.shown(out, len(out))
+    return provenance.record_shown(out, len(out))
 
 
 _GRID_CACHE: dict[tuple[int, int], tuple[object, object, pd.DataFrame, list[list], np.ndarray]] = {}

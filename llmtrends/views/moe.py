@@ -146,7 +146,7 @@ def table(snap, params: Params) -> pd.DataFrame:
     out = board.pick(keep)
     out["group_models"] = periods.group_sizes(board.keys["group"].to_numpy()[keep])
     out["group_class_models"] = periods.group_sizes(board.keys["group_class"].to_numpy()[keep])
-    return provenance.shown(out, len(out))
+    return provenance.record_shown(out, len(out))
 
 
 def _panel_scores(tbl: pd.DataFrame, sizes: tuple[str, ...], score: str):

@@ -88,7 +88,7 @@ def table(snap, params: Params) -> pd.DataFrame:
     out["large_models"] = out["provider"].map(large).astype(int)
     out["ratio_to_large"] = out["models"] / out["large_models"].where(out["large_models"] > 0)
     out["official_source"] = sources.to_numpy()
-    return provenance.shown(out, len(frame))
+    return provenance.record_shown(out, len(frame))
 
 
 def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:

@@ -112,7 +112,7 @@ def table(snap, params: Params) -> pd.DataFrame:
     out["class_median_score_per_b"] = by_class["score_per_b"].transform("median")
     out["class_mean_score_per_b"] = by_class["score_per_b"].transform("mean")
     out["class_median_average"] = by_class[score].transform("median")
-    return provenance.shown(out, len(out))
+    return provenance.record_shown(out, len(out))
 
 
 def class_summary(tbl: pd.DataFrame) -> pd.DataFrame:

@@ -77,7 +77,7 @@ def figure_rows(fn: Callable[[pd.DataFrame, object], pd.DataFrame]) -> Callable[
     return rows_of
 
 
-def shown(table: pd.DataFrame, n_models: int) -> pd.DataFrame:
+def record_shown(table: pd.DataFrame, n_models: int) -> pd.DataFrame:
     """Record on the table how many models it covers (for the provenance line)."""
     table.attrs["models_shown"] = int(n_models)
     return table

@@ -99,7 +99,7 @@ def table(snap, params: Params) -> pd.DataFrame:
     out["releases"] = [names.get(period, "") for period in out["period"]]
     out["partial"] = periods.partial_periods(out["period"], params.start, params.end, params.aggregation,
                                        selection.date_bounds(snap.models)[0])
-    return provenance.shown(out[list(CSV_COLUMNS)], len(models))
+    return provenance.record_shown(out[list(CSV_COLUMNS)], len(models))
 
 
 @selection.per_board

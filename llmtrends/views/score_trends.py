@@ -101,7 +101,7 @@ def table(snap, params: Params) -> pd.DataFrame:
     out = pd.concat([points, totals], ignore_index=True)[selection.score_columns(CSV_COLUMNS, score)]
     out["new_models"] = out["new_models"].astype("Int64")
     out["total_models"] = out["total_models"].astype("Int64")
-    return provenance.shown(out, len(points))
+    return provenance.record_shown(out, len(points))
 
 
 @provenance.figure_rows

@@ -51,7 +51,7 @@ def table(snap, params: Params) -> pd.DataFrame:
     out["period_total"] = out["period_total"].astype(int)
     out["partial"] = periods.partial_periods(out["period"], params.start, params.end, params.aggregation,
                                        selection.date_bounds(snap.models)[0])
-    return provenance.shown(out, len(models))
+    return provenance.record_shown(out, len(models))
 
 
 def figure(tbl: pd.DataFrame, params: Params, which: str = "counts") -> ggplot:
