@@ -15,6 +15,7 @@ from llmtrends.views import inputs, selection
 
 from .common import controls_ui, drawn_in_page, serve_view, view_layout
 
+
 def dates_control(d, s, label: str = "Repository created between") -> ui.Tag:
     """The date-range picker ``dates``: the range of ``d`` (the view's defaults, or the range
     carried over from the board shown before: :func:`board_switch_range`), limited to the
