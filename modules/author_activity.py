@@ -48,4 +48,4 @@ def view_server(input, output, session, snap, page_board=None):
         return ui.p(view.author_note(snap()), class_="small text-muted mb-2 llmtrends-note")
 
     sidebar.serve_with_controls(view, snap, input, controls, extra=("authors",),
-                               page_board=page_board)
+                                page_board=page_board)

@@ -26,7 +26,7 @@ def view_ui(initial=None):
 @module.server
 def view_server(input, output, session, snap, page_board=None):
     result = sidebar.serve_with_controls(view, snap, input, controls,
-                                        page_board=page_board)
+                                         page_board=page_board)
 
     @render.ui
     def summary():

@@ -1,5 +1,5 @@
 // llmtrends: the view in the page's address. Shiny's bookmarking writes the tab, the board
-// and the open tab's controls into the address (modules/common.py, remember_views). This
+// and the open tab's controls into the address (modules/links.py, remember_views). This
 // file tells the server when they may have changed (after a quarter of a second without
 // another change, so one step is one entry) and whether a person changed them: a step of
 // theirs becomes a new history entry, a change the page makes itself (controls drawn for
@@ -8,7 +8,7 @@
 (function () {
   "use strict";
   var WAIT_MS = 250;
-  // inputs of a tab that are not part of its address (as NOT_IN_LINKS in modules/common.py)
+  // inputs of a tab that are not part of its address (as NOT_IN_LINKS in modules/links.py)
   var NOT_IN_LINKS = new RegExp("-(controls_board|grid_cell_selection|grid_data_view_indices|grid_data_view_rows|" +
                                 "grid_filter|grid_selected_rows|grid_sort)$");
   var timer = null;
