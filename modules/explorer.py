@@ -155,10 +155,7 @@ def view_server(input, output, session, snap, page_board=None):
     def shown():
         """The grid's rows: reads only the controls that pick them (not MoE, provider, score,
         unless the board is larger than the grid holds: then every control picks them)."""
-        names = sidebar.tab_control_ids(view, controls, snap())
-        if not view.grid_cut(snap()):
-            names = tuple(n for n in names if n not in view.GRID_SIDE)
-        params = sidebar_params(names)
+        params = sidebar_params(view.server_controls(snap(), sidebar.tab_control_ids(view, controls, snap())))
         return None if params is None else view.grid_view(snap(), params, link=_html_cell)
 
     @render.ui

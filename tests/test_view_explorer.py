@@ -500,3 +500,17 @@ def test_table_of_the_grids_rows_keeps_their_order():
     assert tbl["repo_id"].tolist() == ["d/7", "a/1", "c/5"] and list(tbl.columns) == view.csv_columns("v2")
     assert tbl["average"].tolist() == [55.5, 50.0, 30.0] and tbl.attrs["models_shown"] == 3
     assert view.table_of(snap, []).columns.tolist() == view.csv_columns("v2") and view.table_of(snap, []).empty
+
+
+def test_the_server_filters_the_grids_rows_by_every_control_but_the_grids_own(monkeypatch):
+    """The grid's own column filters (MoE, provider, minimum score on a score) are left to the
+    grid while it holds the whole board; past GRID_MAX_ROWS every filter is the server's.
+    The board is made up: only its number of models matters here."""
+    from types import SimpleNamespace
+
+    names = ("min_score", "score", "params_b", "types", "moe", "official", "dates")
+    board = SimpleNamespace(models=range(50))
+    monkeypatch.setattr(view, "GRID_MAX_ROWS", 50)
+    assert view.server_controls(board, names) == ("params_b", "types", "dates")
+    monkeypatch.setattr(view, "GRID_MAX_ROWS", 49)
+    assert view.server_controls(board, names) == names

@@ -545,6 +545,13 @@ def grid_cut(snap) -> bool:
     return len(snap.models) > GRID_MAX_ROWS
 
 
+def server_controls(snap, names: Sequence[str]) -> tuple[str, ...]:
+    """Of the sidebar's control ids ``names``, those whose filters pick the rows the grid is
+    sent: all of them on a board larger than the grid holds (:func:`grid_cut`), else all
+    but :data:`GRID_SIDE` (the grid's own column filters)."""
+    return tuple(names) if grid_cut(snap) else tuple(n for n in names if n not in GRID_SIDE)
+
+
 @selection.per_board
 def _large_board_order(snap) -> np.ndarray:
     """A large board's grid order (:func:`grid_order`), sorted once per snapshot."""
