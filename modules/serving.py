@@ -80,29 +80,29 @@ def figure_future(view, which: str, params, tbl, s, fmt: str = "png", dpi: int =
     return fut
 
 
+def _or_stored(cache, key, read):
+    """``cache``'s value for ``key``, else what ``read()`` finds stored beside the snapshot
+    by its build (then kept in ``cache``), else None."""
+    value = cache.get(key)
+    if value is None:
+        value = read()
+        if value is not None:
+            cache.put(key, value)
+    return value
+
+
 def cached_figure(view, which: str, params, s) -> bytes | None:
     """The screen PNG of a figure if it was rendered before, or stored beside the snapshot by
     its build (``llmtrends.serving.default_figures``: a view's defaults), else None. A stored
     one is read once and then cached like a rendered one."""
-    key = figure_key(view, which, params, s)
-    png = FIGURES.get(key)
-    if png is None:
-        png = default_figures.figure(s, view, which, params)
-        if png is not None:
-            FIGURES.put(key, png)
-    return png
+    return _or_stored(FIGURES, figure_key(view, which, params, s),
+                      lambda: default_figures.figure(s, view, which, params))
 
 
 def models_shown(view, s, params) -> int | None:
     """How many models the table at ``params`` shows (its provenance line), if known without
     computing it: from a table computed before, or from the stored defaults' index."""
-    key = table_key(view, s, params)
-    n = SHOWN.get(key)
-    if n is None:
-        n = default_figures.models_shown(s, view, params)
-        if n is not None:
-            SHOWN.put(key, n)
-    return n
+    return _or_stored(SHOWN, table_key(view, s, params), lambda: default_figures.models_shown(s, view, params))
 
 
 def plot_img(view, which: str, params, s, png: bytes) -> ui.Tag:
