@@ -266,8 +266,7 @@ def on_tab(page, r: bool, tab: tuple) -> dict:
     wait_first(page, tab_key(r, TABS[0]))
     if tab is not TABS[0]:
         page.evaluate("([t, ms]) => __cmp.openTab(t, ms)", [key, TIMEOUT_MS])
-    page.wait_for_function("id => !!__cmp.describe(id)", arg=control_id(r, tab), timeout=TIMEOUT_MS)
-    return page.evaluate("id => __cmp.describe(id)", control_id(r, tab))
+    return page.wait_for_function("id => __cmp.describe(id)", arg=control_id(r, tab), timeout=TIMEOUT_MS).json_value()
 
 
 def change(page, r: bool, tab: tuple, c: dict, value) -> float | None:
@@ -275,21 +274,18 @@ def change(page, r: bool, tab: tuple, c: dict, value) -> float | None:
     return got.get("ms")
 
 
-def memory_mb(app: d.App, r: bool) -> dict:
-    m = d.proc_memory_mb(app.proc.pid)
-    if r:  # Rscript is the server itself
-        return {"rss_mb": m["rss_mb"], "tree_pss_mb": m["tree_pss_mb"]}
-    return m
-
-
 def cold_start(browser, start, r: bool) -> tuple[dict, d.App | None]:
     app = start()
-    context, page = open_page(browser, app, r)
     try:
-        wait_first(page, tab_key(r, TABS[0]))
-        first = time.monotonic() - app.started
-    finally:
-        context.close()
+        context, page = open_page(browser, app, r)
+        try:
+            wait_first(page, tab_key(r, TABS[0]))
+            first = time.monotonic() - app.started
+        finally:
+            context.close()
+    except BaseException:  # the caller never gets this server: stop it here
+        d.stop_app(app)
+        raise
     return {"server_ready_s": round(app.ready_s, 2), "first_plot_s": round(first, 2)}, app
 
 
@@ -304,11 +300,11 @@ def run(args) -> dict:
               "memory": {"r": [], "ours": []}}
     tmp = Path(tempfile.mkdtemp(prefix="llmtrends-vs-r-"))
     starts = {"r": lambda: start_r(args.r_app, tmp), "ours": lambda: start_ours(args.data, tmp, args.repo)}
+    apps: dict[str, d.App] = {}
     with sync_playwright() as pw:
         browser = d.launch_chromium(pw)
         try:
             # cold starts, alternating; the last start of each is kept for the rest of the run
-            apps: dict[str, d.App] = {}
             for i in range(args.cold_reps):
                 for who in ("r", "ours"):
                     cs, app = cold_start(browser, starts[who], who == "r")
@@ -352,7 +348,7 @@ def run(args) -> dict:
                     for kind in ("first", "fresh", "seen")) + f" · probe {entry['probe_ms']:.0f} ms", flush=True)
             # memory over sessions: each opens every tab, then closes
             for who in ("r", "ours"):
-                result["memory"][who].append({"sessions": 0, **memory_mb(apps[who], who == "r")})
+                result["memory"][who].append({"sessions": 0, **d.proc_memory_mb(apps[who].proc.pid)})
             for n in range(1, args.sessions + 1):
                 for who in ("r", "ours"):
                     context, page = open_page(browser, apps[who], who == "r")
@@ -363,14 +359,14 @@ def run(args) -> dict:
                     finally:
                         context.close()
                     time.sleep(1.0)  # let the server end the session
-                    result["memory"][who].append({"sessions": n, **memory_mb(apps[who], who == "r")})
+                    result["memory"][who].append({"sessions": n, **d.proc_memory_mb(apps[who].proc.pid)})
                 print(f"after {n} sessions: R {result['memory']['r'][-1]['rss_mb']:.0f} MB, ours "
                       f"{result['memory']['ours'][-1]['rss_mb']:.0f} MB (tree PSS "
                       f"{result['memory']['ours'][-1]['tree_pss_mb']:.0f} MB)", flush=True)
             errs = [ln for ln in apps["ours"].log_text().splitlines() if "ERROR" in ln or "Traceback" in ln]
             result["ours_log_errors"] = errs[:20]
         finally:
-            for app in list(locals().get("apps", {}).values()):
+            for app in apps.values():
                 d.stop_app(app)
             browser.close()
     return result

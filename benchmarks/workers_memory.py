@@ -25,6 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _appdriver as d  # noqa: E402
+
 VIEWS = ("type_popularity", "architecture_popularity", "score_trends", "author_activity", "releases")
 
 
@@ -32,16 +34,15 @@ def jobs(snap, n: int) -> list[tuple]:
     """``n`` (view, figure, params, table) never drawn before, in the order a user would ask."""
     from llmtrends.views import by_id
 
+    defaults = [(by_id(vid), by_id(vid).Params.defaults(snap)) for vid in VIEWS]
     out: list[tuple] = []
     week = 0
     while len(out) < n:
         week += 1
-        for vid in VIEWS:
-            view = by_id(vid)
-            d = view.Params.defaults(snap)
-            params = dataclasses.replace(d, start=d.start + dt.timedelta(days=7 * week))
+        for view, base in defaults:
+            params = dataclasses.replace(base, start=base.start + dt.timedelta(days=7 * week))
             tbl = view.table(snap, params)
-            out += [(vid, which, params, tbl) for which in view.FIGURES]
+            out += [(view.ID, which, params, tbl) for which in view.FIGURES]
     return out[:n]
 
 
@@ -58,7 +59,6 @@ def main() -> None:
     # working directory, first on its path
     data = Path(args.data).resolve()
     os.chdir(args.repo)
-    import _appdriver as d
     from llmtrends.pipeline import store
     from llmtrends.serving import workers
 
@@ -66,6 +66,7 @@ def main() -> None:
     todo = jobs(snap, args.figures)
     pool = workers.RenderPool(2)
     pool.start()
+    probe = d.cpu_probe_ms()
     times, pss = [], []
     try:
         for i, (vid, which, params, tbl) in enumerate(todo, 1):
@@ -79,7 +80,7 @@ def main() -> None:
     finally:
         pool.shutdown()
     print(f"{Path(workers.__file__).parents[2]}: {len(times)} figures, median {statistics.median(times) * 1000:.0f} ms, p90 "
-          f"{sorted(times)[int(0.9 * len(times))] * 1000:.0f} ms; workers' PSS (MB) after every {args.every}: {pss}")
+          f"{sorted(times)[int(0.9 * len(times))] * 1000:.0f} ms (probe {probe:.0f} ms); workers' PSS (MB) after every {args.every}: {pss}")
 
 
 if __name__ == "__main__":
